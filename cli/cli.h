@@ -1,0 +1,50 @@
+/*
+ * cli.h: what the subcommands share: the command table entry, exit codes,
+ * option parsing helpers and loading of the bundled data.
+ */
+#ifndef LR_CLI_H
+#define LR_CLI_H
+
+#include <stdio.h>
+
+#include "llmroof.h"
+
+/* Exit codes, documented in `llmroof --help` and docs/cli.md. */
+enum {
+    EXIT_OK = 0,
+    EXIT_USAGE = 1, /* bad command line: unknown option, nonsense number */
+    EXIT_INPUT = 2, /* bad input data: malformed JSON, unknown class, bad formula */
+    EXIT_EVAL = 3,  /* a formula failed at evaluation: division by zero, NaN */
+    EXIT_IO = 4,    /* cannot write the output */
+};
+
+typedef struct cmd {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} cmd;
+
+/* Global state set by main before dispatch. */
+extern const char *cli_data_dir;
+extern const char *cli_module_db; /* extra module directory or file, or NULL */
+
+void cli_print_error(const lr_error *err);
+/* Prints "llmroof CMD: msg" and returns EXIT_USAGE. */
+int cli_usage_error(const char *cmdname, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+int cli_parse_whole(const char *opt, const char *arg, double min, double max, double *out);
+int cli_parse_int(const char *opt, const char *arg, int min, int max, int *out);
+
+/* Loaders print their own errors and return NULL. */
+lr_db *cli_load_db(void);
+lr_hwdb *cli_load_hw(void);
+lr_arch *cli_load_model(const char *name);
+
+/* Writes through `write` into `path` atomically (temp file + rename), or to
+ * stdout when path is NULL or "-". */
+int cli_write_output(const char *path, int (*write)(FILE *f, void *ud), void *ud);
+
+#define DEFAULT_MODEL "meta-llama/Llama-2-7b-hf"
+#define DEFAULT_HARDWARE "a100-80gb"
+
+#endif

@@ -1,0 +1,150 @@
+/*
+ * cli_common.c: helpers every subcommand uses: error printing, strict
+ * number parsing, loading the bundled databases, atomic output files.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+const char *cli_data_dir;
+const char *cli_module_db;
+
+void
+cli_print_error(const lr_error *err)
+{
+    char buf[4096];
+    lr_error_format(err, buf, sizeof buf);
+    fprintf(stderr, "llmroof: error: %s\n", buf);
+}
+
+int
+cli_usage_error(const char *cmdname, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "llmroof %s: ", cmdname);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see `llmroof %s --help`)\n", cmdname);
+    return EXIT_USAGE;
+}
+
+int
+cli_parse_whole(const char *opt, const char *arg, double min, double max, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (end == arg || *end || errno || !isfinite(v) || v != floor(v) || v < min || v > max) {
+        fprintf(stderr, "llmroof: error: %s: expected a whole number from %.0f to %.0f, got '%s'\n",
+                opt, min, max, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int
+cli_parse_int(const char *opt, const char *arg, int min, int max, int *out)
+{
+    double v;
+    if (cli_parse_whole(opt, arg, min, max, &v) < 0)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+lr_db *
+cli_load_db(void)
+{
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    lr_db *db = lr_db_new();
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/modules", cli_data_dir);
+    int rc = lr_db_load_dir(db, dir, &err);
+    if (rc == 0 && cli_module_db) {
+        struct stat st;
+        int isdir = stat(cli_module_db, &st) == 0 && S_ISDIR(st.st_mode);
+        rc = isdir ? lr_db_load_dir(db, cli_module_db, &err) : lr_db_load_file(db, cli_module_db, &err);
+    }
+    if (rc == 0)
+        rc = lr_db_finish(db, &err);
+    if (rc < 0) {
+        cli_print_error(&err);
+        lr_db_free(db);
+        return NULL;
+    }
+    return db;
+}
+
+lr_hwdb *
+cli_load_hw(void)
+{
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/hardware", cli_data_dir);
+    lr_hwdb *hw = lr_hwdb_load(dir, &err);
+    if (!hw)
+        cli_print_error(&err);
+    return hw;
+}
+
+lr_arch *
+cli_load_model(const char *name)
+{
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    lr_arch *a = lr_model_load(cli_data_dir, name, &err);
+    if (!a)
+        cli_print_error(&err);
+    return a;
+}
+
+int
+cli_write_output(const char *path, int (*write)(FILE *f, void *ud), void *ud)
+{
+    if (!path || strcmp(path, "-") == 0) {
+        int rc = write(stdout, ud);
+        if (fflush(stdout) != 0 || rc < 0) {
+            fprintf(stderr, "llmroof: error: writing standard output: %s\n", strerror(errno));
+            return EXIT_IO;
+        }
+        return EXIT_OK;
+    }
+    size_t n = strlen(path) + 32;
+    char *tmp = malloc(n);
+    if (!tmp)
+        abort();
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        fprintf(stderr, "llmroof: error: %s: cannot create: %s\n", tmp, strerror(errno));
+        free(tmp);
+        return EXIT_IO;
+    }
+    int rc = write(f, ud);
+    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+        rc = -1;
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc == 0 && rename(tmp, path) != 0)
+        rc = -1;
+    if (rc < 0) {
+        fprintf(stderr, "llmroof: error: %s: cannot write: %s\n", path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return EXIT_IO;
+    }
+    free(tmp);
+    return EXIT_OK;
+}

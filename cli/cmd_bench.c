@@ -1,0 +1,91 @@
+/*
+ * cmd_bench.c: `llmroof bench [MODEL]`: full analyses per second (both
+ * stages, every per-op record and the roofline, model already loaded and
+ * compiled) on one core. The last line is "analyses/s: N".
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+static const char usage[] = "usage: llmroof bench [MODEL] [--hardware ID] [--seconds S]\n"
+                            "\n"
+                            "Runs full analyses (prefill and decode, all per-op records) of MODEL\n"
+                            "(default " DEFAULT_MODEL ") for about S seconds (default 2) on one\n"
+                            "core, varying the batch and sequence length, and prints the rate.\n";
+
+static double
+now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int
+cmd_bench(int argc, char **argv)
+{
+    const char *model = DEFAULT_MODEL, *hwname = DEFAULT_HARDWARE;
+    double seconds = 2;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return EXIT_OK;
+        } else if (strcmp(argv[i], "--hardware") == 0 && i + 1 < argc) {
+            hwname = argv[++i];
+        } else if (strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
+            if (cli_parse_whole("--seconds", argv[++i], 1, 3600, &seconds) < 0)
+                return EXIT_USAGE;
+        } else if (argv[i][0] != '-') {
+            model = argv[i];
+        } else {
+            return cli_usage_error("bench", "unknown option '%s'", argv[i]);
+        }
+    }
+    lr_db *db = cli_load_db();
+    lr_hwdb *hwdb = db ? cli_load_hw() : NULL;
+    lr_arch *a = hwdb ? cli_load_model(model) : NULL;
+    const lr_hw *hw = a ? lr_hwdb_find(hwdb, hwname) : NULL;
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    lr_plan *p = hw ? lr_plan_new(a, db, &err) : NULL;
+    int rc = EXIT_INPUT;
+    if (a && !hw)
+        fprintf(stderr, "llmroof: error: unknown hardware '%s'\n", hwname);
+    if (hw && !p)
+        cli_print_error(&err);
+    if (p) {
+        lr_result *r = lr_result_new(p);
+        lr_settings s;
+        lr_settings_default(&s);
+        long n = 0;
+        double checksum = 0, t0 = now(), t = t0;
+        while (t - t0 < seconds) {
+            for (int k = 0; k < 1000; k++, n++) {
+                /* vary the settings so nothing can be cached between runs */
+                s.batch = 1 + (n & 15);
+                s.seq_len = 128 + (n & 2047);
+                if (lr_analyze(p, hw, &s, 1, 1, r, &err) < 0) {
+                    cli_print_error(&err);
+                    goto done;
+                }
+                checksum += r->stage[LR_DECODE].total.time_s;
+            }
+            t = now();
+        }
+        printf("model: %s\nhardware: %s\nops per stage: %zu\nanalyses: %ld in %.3f s "
+               "(checksum %.6g)\nus/analysis: %.3f\n",
+               a->name, hw->id, lr_plan_op_count(p), n, t - t0, checksum, (t - t0) / n * 1e6);
+        printf("analyses/s: %.0f\n", n / (t - t0));
+        rc = EXIT_OK;
+    done:
+        lr_result_free(r);
+    }
+    lr_plan_free(p);
+    lr_arch_free(a);
+    lr_hwdb_free(hwdb);
+    lr_db_free(db);
+    return rc;
+}

@@ -1,0 +1,88 @@
+/*
+ * main.c: global options and the command table. Each command lives in its
+ * own cmd_*.c file with its usage text; adding one is a new file and a line
+ * in `commands` below.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_analyze(int argc, char **argv);
+int cmd_modules(int argc, char **argv);
+int cmd_hardware(int argc, char **argv);
+int cmd_arch(int argc, char **argv);
+int cmd_models(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+static const cmd commands[] = {
+    {"analyze", "per-op FLOPs, bytes and roofline time of prefill and decode", cmd_analyze},
+    {"arch", "print a model's architecture tree; mark classes without an entry", cmd_arch},
+    {"models", "list the bundled models, or show one's config", cmd_models},
+    {"modules", "list the module database, or show an entry's formulas", cmd_modules},
+    {"hardware", "list the hardware database, or show a device", cmd_hardware},
+    {"bench", "measure analyses per second", cmd_bench},
+};
+
+static void
+usage(FILE *f)
+{
+    fprintf(f, "usage: llmroof [--data-dir DIR] [--module-db PATH] COMMAND [options]\n\n"
+               "Roofline cost of running a model on given hardware, op by op.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f,
+            "\nglobal options:\n"
+            "  --data-dir DIR    bundled data (modules/, architectures/, models/, hardware/);\n"
+            "                    default $LLMROOF_DATA, else %s\n"
+            "  --module-db PATH  extra module entries (a JSON file or a directory of them)\n"
+            "  --version         print the version\n"
+            "\n`llmroof COMMAND --help` describes a command.\n"
+            "\nexit codes: 0 ok, 1 usage error (unknown option, nonsense number),\n"
+            "  2 input error (malformed JSON, unknown model/class, bad formula, missing field),\n"
+            "  3 evaluation error (division by zero, NaN, negative count), 4 output error\n",
+            LR_DATA_DIR);
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"data-dir", required_argument, NULL, 'd'},
+        {"module-db", required_argument, NULL, 'm'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_data_dir = getenv("LLMROOF_DATA");
+    if (!cli_data_dir || !*cli_data_dir)
+        cli_data_dir = LR_DATA_DIR;
+    int c;
+    /* "+": stop at the command name, whose options are its own */
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': cli_data_dir = optarg; break;
+        case 'm': cli_module_db = optarg; break;
+        case 'h': usage(stdout); return EXIT_OK;
+        case 'V': printf("llmroof %s\n", LR_VERSION); return EXIT_OK;
+        default: usage(stderr); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[optind];
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(commands[i].name, name) == 0) {
+            int sub_argc = argc - optind;
+            char **sub_argv = argv + optind;
+            optind = 0; /* reset getopt for the command's own parse */
+            return commands[i].run(sub_argc, sub_argv);
+        }
+    }
+    fprintf(stderr, "llmroof: unknown command '%s' (see `llmroof --help`)\n", name);
+    return EXIT_USAGE;
+}

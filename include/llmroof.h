@@ -1,0 +1,299 @@
+/*
+ * llmroof.h: the whole public API of libllmroof.
+ *
+ * llmroof computes, for every operation of a model, the FLOPs and the bytes
+ * it moves (weights, activations, KV cache), and its roofline time on given
+ * hardware. The pipeline: a module database (formulas per module class) and
+ * an architecture tree (named modules with parameters and repeat counts) are
+ * compiled into a plan once; the plan is then evaluated for any batch,
+ * sequence length and bit widths in microseconds.
+ *
+ * Ownership rule: a function returning `T *` gives the caller ownership, freed
+ * with `T_free()`. A `const T *` return is borrowed and lives as long as the
+ * object it came from. The library never prints and never exits: failures
+ * return NULL or -1 and fill an lr_error.
+ */
+#ifndef LLMROOF_H
+#define LLMROOF_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define LR_VERSION "0.1.0"
+
+/* ---- Errors ------------------------------------------------------------ */
+
+/*
+ * Where and why something failed. `file` is the input file (may be empty),
+ * `path` a JSON path or module key, `line`/`col` are 1-based (0 = unknown).
+ * When the error is inside a formula, `source` holds the formula text and
+ * `col` the column within it.
+ */
+typedef struct lr_error {
+    char file[512];
+    char path[512];
+    int line;
+    int col;
+    char msg[1024];
+    char source[1024];
+} lr_error;
+
+/* Formats `err` as "file:line:col: path: msg" plus, for formulas, the text
+ * with a caret under the column. Writes at most `cap` bytes to `buf`. */
+void lr_error_format(const lr_error *err, char *buf, size_t cap);
+
+/* ---- Module database ---------------------------------------------------- */
+
+typedef struct lr_db lr_db;
+typedef struct lr_module lr_module;
+
+lr_db *lr_db_new(void);
+void lr_db_free(lr_db *db);
+/* Loads one JSON file ({"modules": {KEY: ENTRY, ...}}), in our format or in
+ * the prototype's; entries are checked by lr_db_finish(). */
+int lr_db_load_file(lr_db *db, const char *path, lr_error *err);
+/* Loads every *.json file of a directory, in name order. */
+int lr_db_load_dir(lr_db *db, const char *dir, lr_error *err);
+/* Compiles every formula: syntax, variables, calls, argument counts and
+ * cycles. Must succeed before the database is used for a plan. */
+int lr_db_finish(lr_db *db, lr_error *err);
+/* Looks up by full class name or alias; NULL if unknown. */
+const lr_module *lr_db_find(const lr_db *db, const char *class_name);
+/* Fills `err` with "unknown module class" and the closest known names. */
+void lr_db_unknown_class(const lr_db *db, const char *class_name, lr_error *err);
+
+size_t lr_db_count(const lr_db *db);
+const lr_module *lr_db_at(const lr_db *db, size_t i);
+
+/* Read access to an entry. Formulas of op `i`: field is one of
+ * LR_F_FLOPS .. LR_F_STORE_KV; NULL when absent (zero). */
+enum lr_field {
+    LR_F_FLOPS,
+    LR_F_LOAD_WEIGHT,
+    LR_F_LOAD_ACT,
+    LR_F_STORE_ACT,
+    LR_F_LOAD_KV,
+    LR_F_STORE_KV,
+    LR_NFIELDS
+};
+extern const char *const lr_field_names[LR_NFIELDS];
+
+const char *lr_module_key(const lr_module *m);
+const char *lr_module_class(const lr_module *m);
+const char *lr_module_file(const lr_module *m);
+size_t lr_module_alias_count(const lr_module *m);
+const char *lr_module_alias(const lr_module *m, size_t i);
+size_t lr_module_param_count(const lr_module *m);
+const char *lr_module_param(const lr_module *m, size_t i);
+/* Default formula of parameter i, or NULL if the parameter is required. */
+const char *lr_module_param_default(const lr_module *m, size_t i);
+int lr_module_is_composite(const lr_module *m);
+/* Formula for the module's parameter count (weights), or NULL. */
+const char *lr_module_weights(const lr_module *m);
+size_t lr_module_op_count(const lr_module *m);
+const char *lr_module_op_name(const lr_module *m, size_t i);
+const char *lr_module_op_kind(const lr_module *m, size_t i);
+const char *lr_module_op_formula(const lr_module *m, size_t i, enum lr_field f);
+
+/* ---- Architecture tree --------------------------------------------------- */
+
+typedef struct lr_param {
+    char *name;
+    double value;  /* used when formula is NULL */
+    char *formula; /* a formula over runtime variables, or NULL */
+} lr_param;
+
+typedef struct lr_node {
+    char *name;
+    char *cls;
+    lr_param *params;
+    size_t nparams;
+    struct lr_node *subs;
+    size_t nsubs;
+    double repeat; /* 1 unless the node stands for a repeated block */
+    int output_kv; /* the node's output goes to the KV cache */
+    int tied;      /* weights shared with another node: not counted twice */
+    char *op;      /* when set, not a module: places the parent's op of this
+                      name here in execution order (cls is then "") */
+} lr_node;
+
+typedef struct lr_arch {
+    char *name;   /* model name (bundled id, or the file it came from) */
+    char *family; /* template family, or "" */
+    double max_context; /* from the config, 0 when unknown */
+    lr_node root;
+} lr_arch;
+
+void lr_arch_free(lr_arch *a);
+/* The prototype's architecture JSON: {name, class, parameters, sub_layers}. */
+lr_arch *lr_arch_from_json_file(const char *path, lr_error *err);
+/* A HuggingFace config.json through the family templates of `template_dir`. */
+lr_arch *lr_arch_from_hf_config(const char *config_path, const char *template_dir, lr_error *err);
+const lr_param *lr_node_param(const lr_node *n, const char *name);
+
+/* Loads a model by bundled id ("meta-llama/Llama-2-7b-hf", or the bare
+ * "Llama-2-7b-hf"), by config.json path or directory, or by architecture
+ * JSON path. `data_dir` holds models/ and architectures/. */
+lr_arch *lr_model_load(const char *data_dir, const char *name, lr_error *err);
+/* Path of the file `name` resolves to, or NULL. Caller frees. */
+char *lr_model_find(const char *models_dir, const char *name);
+/* Paths of the bundled model files, sorted. Caller frees each and the array. */
+char **lr_models_list(const char *models_dir, size_t *n);
+/* "dir/org--name.json" -> "org/name". Caller frees. */
+char *lr_model_id_from_file(const char *path);
+
+/* ---- Hardware ------------------------------------------------------------ */
+
+enum lr_dtype { LR_FP32, LR_FP16, LR_BF16, LR_FP8, LR_INT8, LR_INT4, LR_NDTYPES };
+extern const char *const lr_dtype_names[LR_NDTYPES];
+
+typedef struct lr_hw {
+    char *id;
+    char *name;
+    char **aliases;
+    size_t naliases;
+    double peak[LR_NDTYPES]; /* FLOP/s (OP/s for integers); 0 = not supported */
+    double bandwidth;        /* memory bytes/s */
+    double memory_bytes;     /* capacity */
+    double onchip_bytes;     /* L1/shared total */
+    double l2_bytes;
+    double link_bandwidth; /* interconnect bytes/s per direction, 0 if none */
+    char *source;
+} lr_hw;
+
+typedef struct lr_hwdb lr_hwdb;
+lr_hwdb *lr_hwdb_load(const char *path, lr_error *err);
+void lr_hwdb_free(lr_hwdb *db);
+const lr_hw *lr_hwdb_find(const lr_hwdb *db, const char *id_or_alias);
+size_t lr_hwdb_count(const lr_hwdb *db);
+const lr_hw *lr_hwdb_at(const lr_hwdb *db, size_t i);
+
+/* ---- Settings and analysis ---------------------------------------------- */
+
+enum lr_stage { LR_PREFILL, LR_DECODE };
+enum lr_bound { LR_COMPUTE, LR_MEMORY };
+
+typedef struct lr_settings {
+    double batch;   /* sequences, >= 1 */
+    double seq_len; /* prompt length (prefill) or attended context (decode) */
+    int w_bit, a_bit, kv_bit;
+    int all_logits; /* prefill computes logits for every token, not the last */
+} lr_settings;
+
+/* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits. */
+void lr_settings_default(lr_settings *s);
+/* Rejects nonsense: batch < 1, seq_len < 1, bits outside 1..32, non-integers. */
+int lr_settings_check(const lr_settings *s, lr_error *err);
+/* The compute type the bit widths imply (see docs/conventions.md). */
+enum lr_dtype lr_compute_dtype(const lr_settings *s);
+
+/* The runtime variables every formula may use. */
+enum lr_var {
+    LR_V_B,            /* batch */
+    LR_V_S,            /* tokens processed per sequence in this pass */
+    LR_V_CTX,          /* tokens attended (context incl. the current ones) */
+    LR_V_W_BYTES,      /* bytes per weight */
+    LR_V_A_BYTES,      /* bytes per activation */
+    LR_V_KV_BYTES,     /* bytes per KV-cache element */
+    LR_V_LOGIT_TOKENS, /* tokens per sequence whose logits are computed */
+    LR_V_PREFILL,      /* 1 in prefill, 0 in decode */
+    LR_NVARS
+};
+
+typedef struct lr_plan lr_plan;
+
+/* Compiles every op of every node of `arch` against `db` (finished). */
+lr_plan *lr_plan_new(const lr_arch *arch, const lr_db *db, lr_error *err);
+void lr_plan_free(lr_plan *p);
+size_t lr_plan_op_count(const lr_plan *p);
+/* The model's parameter count (tied weights counted once). */
+double lr_plan_params(const lr_plan *p);
+
+typedef struct lr_op {
+    const char *name; /* short op name: qk_matmul, q_proj, ... */
+    const char *path; /* model.layers.self_attn.qk_matmul */
+    const char *kind; /* matmul, attention, elementwise, ... */
+    const char *cls;  /* module class of the node */
+    double count;     /* instances (product of repeats) */
+    double v[LR_NFIELDS];
+    double bytes;
+    double intensity; /* flops / bytes (0 when bytes is 0) */
+    enum lr_bound bound;
+    double time_s;
+} lr_op;
+
+typedef struct lr_total {
+    double v[LR_NFIELDS];
+    double bytes;
+    double intensity;
+    double time_s;
+    double compute_time_s; /* sum of the times of compute-bound ops */
+    double memory_time_s;  /* sum of the times of memory-bound ops */
+} lr_total;
+
+typedef struct lr_stage_result {
+    enum lr_stage stage;
+    lr_op *ops; /* lr_plan_op_count() entries, for one instance each */
+    size_t nops;
+    lr_total total; /* over all instances */
+    double peak_act_bytes; /* largest load_act + store_act of one op */
+} lr_stage_result;
+
+typedef struct lr_memory {
+    double weights;     /* parameters x bytes per weight */
+    double kv_cache;    /* KV cache holding seq_len tokens per sequence */
+    double activations; /* peak over the analysed stages */
+    double total;
+    double device;      /* device capacity */
+    int fits;
+} lr_memory;
+
+typedef struct lr_result {
+    lr_settings settings;
+    const lr_hw *hw;
+    enum lr_dtype compute;
+    double peak_flops;
+    int has[2]; /* which stages were analysed */
+    lr_stage_result stage[2];
+    lr_memory memory;
+} lr_result;
+
+/* Allocates a result sized for `plan`; reused across analyses without
+ * further allocation. */
+lr_result *lr_result_new(const lr_plan *plan);
+void lr_result_free(lr_result *r);
+
+/* Analyses one stage (or both, with do_prefill/do_decode) into `r`. */
+int lr_analyze(const lr_plan *plan, const lr_hw *hw, const lr_settings *s, int do_prefill,
+               int do_decode, lr_result *r, lr_error *err);
+
+/* ---- Formulas (exposed for tests and tools) ------------------------------ */
+
+typedef struct lr_formula lr_formula;
+/* Compiles a formula whose variables are the runtime variables (and their
+ * aliases) plus `nextra` names bound to `extra_values`. Module calls resolve
+ * in `db` (may be NULL). */
+lr_formula *lr_formula_compile(const char *text, const lr_db *db, const char *const *extra_names,
+                               const double *extra_values, size_t nextra, lr_error *err);
+/* Evaluates with runtime variables `vars` (LR_NVARS entries). */
+int lr_formula_eval(const lr_formula *f, const double *vars, double *out, lr_error *err);
+void lr_formula_free(lr_formula *f);
+/* Name of runtime variable i, and its lookup (aliases included); -1 if none. */
+const char *lr_var_name(enum lr_var v);
+int lr_var_lookup(const char *name);
+
+/* ---- Output -------------------------------------------------------------- */
+
+#include <stdio.h>
+
+enum lr_format { LR_FMT_TABLE, LR_FMT_JSON, LR_FMT_CSV, LR_FMT_MD };
+int lr_report_write(FILE *f, enum lr_format fmt, const lr_result *r, const lr_plan *plan,
+                    const char *model_name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

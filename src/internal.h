@@ -1,0 +1,176 @@
+/*
+ * internal.h: declarations shared between the library's source files and
+ * not part of the public API. Each section belongs to one source file.
+ */
+#ifndef LR_INTERNAL_H
+#define LR_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "llmroof.h"
+
+/* ---- util.c: allocation, strings, files ---- */
+
+/* Abort on out-of-memory: an analysis tool has no useful way to go on, and
+ * threading ENOMEM through every parser would hide the real error paths. */
+void *lr_xmalloc(size_t n);
+void *lr_xcalloc(size_t n, size_t size);
+void *lr_xrealloc(void *p, size_t n, size_t size);
+char *lr_xstrdup(const char *s);
+char *lr_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reads a whole file; NULL and `err` filled on failure. Caller frees. */
+char *lr_read_file(const char *path, size_t *len, lr_error *err);
+int lr_is_dir(const char *path);
+int lr_is_file(const char *path);
+/* Sorted list of the *.json files of a directory. Caller frees each and the array. */
+char **lr_list_json(const char *dir, size_t *n, lr_error *err);
+/* Edit distance, for "did you mean" suggestions. */
+size_t lr_edit_distance(const char *a, const char *b);
+
+/* ---- error.c ---- */
+void lr_err_set(lr_error *err, const char *file, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void lr_err_clear(lr_error *err);
+
+/* ---- arena.c: bump allocation for formula trees ---- */
+typedef struct lr_arena {
+    struct arena_chunk *head;
+} lr_arena;
+void *lr_arena_alloc(lr_arena *a, size_t n);
+char *lr_arena_strdup(lr_arena *a, const char *s);
+void lr_arena_free(lr_arena *a);
+
+/* ---- expr.c: formula parsing into trees ---- */
+
+enum ast_kind { A_NUM, A_VAR, A_SLOT, A_NEG, A_NOT, A_BIN, A_COND, A_FUNC, A_CALL };
+
+/* Binary operators; ORDER matters: expr_vm.c maps them to opcodes 1:1. */
+enum ast_binop { B_ADD, B_SUB, B_MUL, B_DIV, B_MOD, B_POW, B_LT, B_LE, B_GT, B_GE, B_EQ, B_NE };
+
+enum ast_func { F_MIN, F_MAX, F_CEIL, F_FLOOR, F_SQRT, F_LOG2, F_LOG, F_EXP, F_ABS, F_ROUND, NFUNCS };
+
+typedef struct ast {
+    enum ast_kind kind;
+    int op;      /* binop, func, or slot index */
+    int col;     /* 1-based column in the formula text */
+    double num;  /* A_NUM */
+    const char *name; /* A_VAR variable, A_CALL class name */
+    struct ast **args;
+    int nargs;
+} ast;
+
+/* Parses `text` into `arena`. On error fills err->msg, err->col, err->source. */
+ast *lr_expr_parse(lr_arena *arena, const char *text, lr_error *err);
+/* Calls fn for every variable and call node (for checks). */
+typedef int (*lr_ast_visit)(const ast *node, void *ud);
+int lr_ast_walk(const ast *e, lr_ast_visit fn, void *ud);
+ast *lr_ast_num(lr_arena *a, double v);
+double lr_apply_bin(int op, double a, double b);
+double lr_apply_func(int f, const double *x, int n);
+/* Folds constants and flattens products and sums of constants. */
+ast *lr_ast_fold(lr_arena *a, ast *e);
+/* Writes a fully parenthesised text form (for trees built from templates). */
+void lr_ast_print(const ast *e, char *buf, size_t cap);
+
+/* ---- expr_bind.c: substitution of parameters and inlining of calls ---- */
+
+typedef struct lr_binding {
+    const char *name;
+    const ast *value;
+} lr_binding;
+
+typedef struct lr_bind_ctx {
+    lr_arena *arena;
+    const lr_db *db;
+    int out_bytes_slot; /* LR_V_A_BYTES or LR_V_KV_BYTES */
+    int depth;
+    lr_error *err;
+} lr_bind_ctx;
+
+/* Returns a new tree where variables are replaced by their binding, runtime
+ * variables by slots, and ${...}() calls by the callee's FLOP formula. */
+ast *lr_bind(lr_bind_ctx *cx, const ast *e, const lr_binding *env, size_t nenv);
+/* Binds module `m`'s parameters: given values for some names (by name), the
+ * defaults for the rest. Fills `env` (m's nparams entries). Missing required
+ * names fail naming the parameter. */
+int lr_bind_module_params(lr_bind_ctx *cx, const lr_module *m, const lr_binding *given,
+                          size_t ngiven, lr_binding *env);
+/* The module's FLOP formula: the sum of its ops' FLOPs (NULL-safe). */
+ast *lr_module_flops_ast(lr_arena *a, const lr_module *m);
+
+/* ---- expr_vm.c: bytecode ---- */
+
+typedef struct lr_prog {
+    int32_t *code;
+    size_t ncode, capcode;
+    double *k;
+    size_t nk, capk;
+    int depth, maxdepth;
+    size_t nstore;
+} lr_prog;
+
+void lr_prog_init(lr_prog *p);
+void lr_prog_free(lr_prog *p);
+/* Appends code that evaluates `e` (bound: no A_VAR/A_CALL) and stores the
+ * value in out[slot]. */
+void lr_prog_emit_store(lr_prog *p, const ast *e, int slot);
+/* Runs the program. On failure returns -1 and sets *bad_slot to the output
+ * being computed and *why to a static message. */
+int lr_prog_run(const lr_prog *p, const double *vars, double *out, double *stack,
+                int *bad_slot, const char **why);
+
+/* ---- arch.c ---- */
+void lr_node_add_param(lr_node *n, const char *name, double value, const char *formula);
+
+/* ---- moddb.c ---- */
+
+typedef struct lr_mparam {
+    char *name;
+    char *def_text; /* NULL = required */
+    ast *def;
+} lr_mparam;
+
+typedef struct lr_mop {
+    char *name;
+    char *kind;
+    char *text[LR_NFIELDS];
+    ast *tree[LR_NFIELDS];
+} lr_mop;
+
+struct lr_module {
+    char *key;
+    char *cls;
+    char *file;
+    char **aliases;
+    size_t naliases;
+    lr_mparam *params;
+    size_t nparams;
+    int composite;
+    char *weights_text;
+    ast *weights;
+    lr_mop *ops;
+    size_t nops;
+    int mark; /* cycle detection */
+};
+
+int lr_module_param_index(const lr_module *m, const char *name);
+size_t lr_module_required_params(const lr_module *m);
+
+/* ---- plan.c ---- */
+
+typedef struct plan_op {
+    char *name, *path, *kind, *cls;
+    double count;
+} plan_op;
+
+struct lr_plan {
+    plan_op *ops;
+    size_t nops;
+    double *base; /* nops * LR_NFIELDS: constant fields, 0 where computed */
+    lr_prog prog; /* computes the non-constant fields */
+    double params;
+};
+
+#endif

@@ -1,0 +1,140 @@
+/*
+ * models.c: resolving a model argument: a bundled model id
+ * ("meta-llama/Llama-2-7b-hf", stored as data/models/meta-llama--Llama-2-7b-hf.json),
+ * a path to a config.json or to a directory holding one, or a path to an
+ * architecture JSON, and loading it into a tree.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "internal.h"
+
+/* "org/name" -> "org--name": the file naming of data/models/. */
+static char *
+id_to_file(const char *id)
+{
+    char *s = lr_xmalloc(strlen(id) * 2 + 1);
+    char *o = s;
+    for (const char *p = id; *p; p++) {
+        if (*p == '/') {
+            *o++ = '-';
+            *o++ = '-';
+        } else {
+            *o++ = *p;
+        }
+    }
+    *o = '\0';
+    return s;
+}
+
+char *
+lr_model_find(const char *models_dir, const char *name)
+{
+    if (lr_is_file(name))
+        return lr_xstrdup(name);
+    if (lr_is_dir(name)) {
+        char *p = lr_xasprintf("%s/config.json", name);
+        if (lr_is_file(p))
+            return p;
+        free(p);
+        return NULL;
+    }
+    char *fname = id_to_file(name);
+    char *p = lr_xasprintf("%s/%s.json", models_dir, fname);
+    if (lr_is_file(p)) {
+        free(fname);
+        return p;
+    }
+    free(p);
+    /* A bare name ("Llama-2-7b-hf") matches "org--Llama-2-7b-hf", any case. */
+    size_t n = 0;
+    lr_error err;
+    lr_err_clear(&err);
+    char **files = lr_list_json(models_dir, &n, &err);
+    char *found = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const char *base = strrchr(files[i], '/');
+        base = base ? base + 1 : files[i];
+        const char *sep = strstr(base, "--");
+        const char *tail = sep ? sep + 2 : base;
+        size_t tl = strlen(tail) - 5; /* without .json */
+        if (!found && ((strlen(fname) == tl && strncasecmp(tail, fname, tl) == 0) ||
+                       (strlen(fname) == strlen(base) - 5 && strncasecmp(base, fname, tl) == 0)))
+            found = lr_xstrdup(files[i]);
+        free(files[i]);
+    }
+    free(files);
+    free(fname);
+    return found;
+}
+
+char *
+lr_model_id_from_file(const char *path)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    char *s = lr_xstrdup(base);
+    size_t l = strlen(s);
+    if (l > 5 && strcmp(s + l - 5, ".json") == 0)
+        s[l - 5] = '\0';
+    char *sep = strstr(s, "--");
+    if (sep) {
+        sep[0] = '/';
+        memmove(sep + 1, sep + 2, strlen(sep + 2) + 1);
+    }
+    return s;
+}
+
+lr_arch *
+lr_model_load(const char *data_dir, const char *name, lr_error *err)
+{
+    char *models = lr_xasprintf("%s/models", data_dir);
+    char *path = lr_model_find(models, name);
+    free(models);
+    if (!path) {
+        lr_err_set(err, "", "",
+                   "unknown model '%s': not a bundled model id (see `llmroof models`), nor a "
+                   "config.json file or a directory holding one",
+                   name);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        lr_err_set(err, path, "", "malformed JSON: %s", je.text);
+        err->line = je.line;
+        err->col = je.column;
+        free(path);
+        return NULL;
+    }
+    /* An architecture JSON has a class (or an "architecture" node); a
+     * config.json has model_type / architectures. */
+    int is_arch = json_object_get(root, "class") || json_object_get(root, "architecture");
+    json_decref(root);
+    lr_arch *a;
+    if (is_arch) {
+        a = lr_arch_from_json_file(path, err);
+    } else {
+        char *tdir = lr_xasprintf("%s/architectures", data_dir);
+        a = lr_arch_from_hf_config(path, tdir, err);
+        free(tdir);
+        if (a && strstr(path, "/models/") && !lr_is_file(name)) {
+            free(a->name);
+            a->name = lr_model_id_from_file(path);
+        }
+    }
+    free(path);
+    return a;
+}
+
+char **
+lr_models_list(const char *models_dir, size_t *n)
+{
+    lr_error err;
+    lr_err_clear(&err);
+    *n = 0;
+    return lr_list_json(models_dir, n, &err);
+}

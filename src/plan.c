@@ -1,0 +1,259 @@
+/*
+ * plan.c: compiles an architecture tree against the module database into a
+ * plan: the flat list of atomic ops (one per op of each distinct node, with
+ * the node's repeat count), and one bytecode program that computes every
+ * op's FLOPs and byte counts from the runtime variables.
+ *
+ * All the work that does not depend on batch, sequence length or bit widths
+ * happens here, once: parameter binding, call inlining, constant folding.
+ * A field that folds to a constant is stored once and never evaluated again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct pbuild {
+    lr_plan *p;
+    const lr_db *db;
+    lr_arena arena;
+    lr_error *err;
+    size_t cap;
+} pbuild;
+
+void
+lr_plan_free(lr_plan *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->nops; i++) {
+        free(p->ops[i].name);
+        free(p->ops[i].path);
+        free(p->ops[i].kind);
+        free(p->ops[i].cls);
+    }
+    free(p->ops);
+    free(p->base);
+    lr_prog_free(&p->prog);
+    free(p);
+}
+
+size_t
+lr_plan_op_count(const lr_plan *p)
+{
+    return p->nops;
+}
+
+double
+lr_plan_params(const lr_plan *p)
+{
+    return p->params;
+}
+
+/* Prefixes the error with the node and, for formulas, the op and field. */
+static void
+blame(pbuild *b, const char *path, const lr_module *m, const char *what, const char *text)
+{
+    char msg[sizeof b->err->msg];
+    snprintf(msg, sizeof msg, "%s", b->err->msg);
+    int col = b->err->col;
+    lr_err_set(b->err, m ? m->file : "", path, "%s%s%s%s: %s", m ? "class " : "",
+               m ? m->cls : "", what ? " " : "", what ? what : "", msg);
+    b->err->col = col;
+    if (text && col > 0)
+        snprintf(b->err->source, sizeof b->err->source, "%s", text);
+}
+
+/* Binds the node's own parameters: numbers, or formulas over runtime
+ * variables (a template's lm_head uses {B} * {logit_tokens}). */
+static int
+node_bindings(pbuild *b, const lr_node *n, lr_binding *given)
+{
+    for (size_t i = 0; i < n->nparams; i++) {
+        given[i].name = n->params[i].name;
+        if (!n->params[i].formula) {
+            given[i].value = lr_ast_num(&b->arena, n->params[i].value);
+            continue;
+        }
+        ast *t = lr_expr_parse(&b->arena, n->params[i].formula, b->err);
+        lr_bind_ctx cx = {&b->arena, b->db, LR_V_A_BYTES, 0, b->err};
+        given[i].value = t ? lr_bind(&cx, t, NULL, 0) : NULL;
+        if (!given[i].value) {
+            snprintf(b->err->source, sizeof b->err->source, "%s", n->params[i].formula);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static plan_op *
+add_op(pbuild *b)
+{
+    lr_plan *p = b->p;
+    if (p->nops == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 64;
+        p->ops = lr_xrealloc(p->ops, b->cap, sizeof *p->ops);
+        p->base = lr_xrealloc(p->base, b->cap * LR_NFIELDS, sizeof *p->base);
+    }
+    plan_op *o = &p->ops[p->nops];
+    memset(o, 0, sizeof *o);
+    memset(&p->base[p->nops * LR_NFIELDS], 0, LR_NFIELDS * sizeof *p->base);
+    p->nops++;
+    return o;
+}
+
+/* Compiles op i of module m at node n into the next plan slot. */
+static int
+compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_binding *env,
+           const char *path, double count)
+{
+    const lr_mop *mo = &m->ops[i];
+    size_t idx = b->p->nops;
+    plan_op *o = add_op(b);
+    /* a plain single-op module (a Linear) is named after its node: q_proj */
+    int single = m->nops == 1 && !m->composite && n->name[0];
+    o->name = lr_xstrdup(single ? n->name : mo->name);
+    o->path = single ? lr_xstrdup(path)
+                     : (path[0] ? lr_xasprintf("%s.%s", path, mo->name) : lr_xstrdup(mo->name));
+    o->kind = lr_xstrdup(mo->kind);
+    o->cls = lr_xstrdup(m->cls);
+    o->count = count;
+    if (n->output_kv && mo->tree[LR_F_STORE_ACT] && mo->tree[LR_F_STORE_KV]) {
+        lr_err_set(b->err, m->file, path,
+                   "class %s op %s: a node with output \"kv\" cannot have both store_act "
+                   "and store_kv formulas",
+                   m->cls, mo->name);
+        return -1;
+    }
+    lr_bind_ctx cx = {&b->arena, b->db, n->output_kv ? LR_V_KV_BYTES : LR_V_A_BYTES, 0, b->err};
+    for (int f = 0; f < LR_NFIELDS; f++) {
+        if (!mo->tree[f])
+            continue;
+        ast *e = lr_bind(&cx, mo->tree[f], env, m->nparams);
+        if (!e) {
+            char what[300];
+            snprintf(what, sizeof what, "op %s %s", mo->name, lr_field_names[f]);
+            blame(b, path, m, what, mo->text[f]);
+            return -1;
+        }
+        e = lr_ast_fold(&b->arena, e);
+        /* The output of a node marked "kv" goes to the KV cache: its
+         * store_act is a store_kv (the width is already {out_bytes}). */
+        int field = (n->output_kv && f == LR_F_STORE_ACT) ? LR_F_STORE_KV : f;
+        int slot = (int)(idx * LR_NFIELDS) + field;
+        if (e->kind == A_NUM)
+            b->p->base[slot] = e->num;
+        else
+            lr_prog_emit_store(&b->p->prog, e, slot);
+    }
+    return 0;
+}
+
+static int
+op_index(const lr_module *m, const char *name)
+{
+    for (size_t i = 0; i < m->nops; i++)
+        if (strcmp(m->ops[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static int
+count_weights(pbuild *b, const lr_node *n, const lr_module *m, const lr_binding *env,
+              const char *path, double count)
+{
+    if (!m->weights || n->tied)
+        return 0;
+    lr_bind_ctx cx = {&b->arena, b->db, LR_V_A_BYTES, 0, b->err};
+    ast *e = lr_bind(&cx, m->weights, env, m->nparams);
+    if (!e) {
+        blame(b, path, m, "weights", m->weights_text);
+        return -1;
+    }
+    e = lr_ast_fold(&b->arena, e);
+    if (e->kind != A_NUM || e->num < 0) {
+        lr_err_set(b->err, m->file, path,
+                   "class %s: the weights formula must give a non-negative number that does not "
+                   "depend on runtime variables",
+                   m->cls);
+        snprintf(b->err->source, sizeof b->err->source, "%s", m->weights_text);
+        return -1;
+    }
+    b->p->params += e->num * count;
+    return 0;
+}
+
+static int
+walk(pbuild *b, const lr_node *n, const char *parent, double count)
+{
+    char *path = parent[0] ? lr_xasprintf("%s.%s", parent, n->name) : lr_xstrdup(n->name);
+    const lr_module *m = lr_db_find(b->db, n->cls);
+    char *placed = NULL;
+    int rc = -1;
+    count *= n->repeat;
+    if (!m) {
+        lr_db_unknown_class(b->db, n->cls, b->err);
+        snprintf(b->err->path, sizeof b->err->path, "%s", path[0] ? path : "(root)");
+        goto out;
+    }
+    lr_binding *given = lr_arena_alloc(&b->arena, (n->nparams + 1) * sizeof *given);
+    lr_binding *env = lr_arena_alloc(&b->arena, (m->nparams + 1) * sizeof *env);
+    if (node_bindings(b, n, given) < 0) {
+        blame(b, path, m, "node parameter", NULL);
+        goto out;
+    }
+    lr_bind_ctx cx = {&b->arena, b->db, LR_V_A_BYTES, 0, b->err};
+    if (lr_bind_module_params(&cx, m, given, n->nparams, env) < 0) {
+        blame(b, path[0] ? path : "(root)", NULL, NULL, NULL);
+        goto out;
+    }
+    if (count_weights(b, n, m, env, path, count) < 0)
+        goto out;
+    /* Sub-layers in order; a placeholder sub puts one of this module's own
+     * ops at its place (the residual add after the attention), and the
+     * ops no placeholder names follow the sub-layers. */
+    placed = lr_xcalloc(m->nops + 1, 1);
+    for (size_t i = 0; i < n->nsubs; i++) {
+        const lr_node *sub = &n->subs[i];
+        if (sub->op) {
+            int k = op_index(m, sub->op);
+            if (k < 0) {
+                lr_err_set(b->err, m->file, path, "class %s has no op '%s' for the placeholder here",
+                           m->cls, sub->op);
+                goto out;
+            }
+            placed[k] = 1;
+            if (compile_op(b, n, m, (size_t)k, env, path, count) < 0)
+                goto out;
+        } else if (walk(b, sub, path, count) < 0) {
+            goto out;
+        }
+    }
+    for (size_t k = 0; k < m->nops; k++)
+        if (!placed[k] && compile_op(b, n, m, k, env, path, count) < 0)
+            goto out;
+    rc = 0;
+out:
+    free(placed);
+    free(path);
+    return rc;
+}
+
+lr_plan *
+lr_plan_new(const lr_arch *arch, const lr_db *db, lr_error *err)
+{
+    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), db, {0}, err, 0};
+    lr_prog_init(&b.p->prog);
+    lr_err_clear(err);
+    /* the root's own name is the model's, not part of op paths */
+    lr_node root = arch->root;
+    root.name = "";
+    int rc = walk(&b, &root, "", 1);
+    lr_arena_free(&b.arena);
+    if (rc < 0) {
+        lr_plan_free(b.p);
+        return NULL;
+    }
+    return b.p;
+}

@@ -1,0 +1,188 @@
+/*
+ * test_arch.c: architecture trees from config.json through the Llama
+ * template, and from the prototype's architecture JSON.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "testutil.h"
+
+static const lr_node *
+child(const lr_node *n, const char *name)
+{
+    for (size_t i = 0; i < n->nsubs; i++)
+        if (strcmp(n->subs[i].name, name) == 0)
+            return &n->subs[i];
+    return NULL;
+}
+
+static double
+param(const lr_node *n, const char *name)
+{
+    const lr_param *p = lr_node_param(n, name);
+    assert_non_null(p);
+    assert_null(p->formula);
+    return p->value;
+}
+
+static void
+test_llama2_tree(void **state)
+{
+    (void)state;
+    lr_arch *a = tu_model("meta-llama/Llama-2-7b-hf");
+    assert_non_null(a);
+    assert_string_equal(a->name, "meta-llama/Llama-2-7b-hf");
+    assert_string_equal(a->family, "llama");
+    assert_true(a->max_context == 4096);
+    const lr_node *model = child(&a->root, "model");
+    const lr_node *layers = child(model, "layers");
+    assert_non_null(layers);
+    assert_true(layers->repeat == 32);
+    const lr_node *attn = child(layers, "self_attn");
+    assert_true(param(attn, "num_kv_heads") == 32); /* default: = heads */
+    assert_true(param(attn, "head_dim") == 128);    /* 4096 / 32 */
+    const lr_node *k = child(attn, "k_proj");
+    assert_true(k->output_kv);
+    assert_true(param(k, "out_features") == 4096);
+    const lr_node *lm = child(&a->root, "lm_head");
+    assert_false(lm->tied);
+    /* lm_head's tokens stay a formula over runtime variables */
+    const lr_param *t = lr_node_param(lm, "tokens");
+    assert_non_null(t);
+    assert_non_null(t->formula);
+    assert_non_null(strstr(t->formula, "logit_tokens"));
+    lr_arch_free(a);
+}
+
+static void
+test_config_errors(void **state)
+{
+    (void)state;
+    lr_error err;
+    /* no hidden_size */
+    char *p = tu_tmpfile("{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\","
+                         " \"vocab_size\": 100, \"intermediate_size\": 64, \"num_hidden_layers\": 2,"
+                         " \"num_attention_heads\": 4}",
+                         ".json");
+    lr_arch *a = lr_arch_from_hf_config(p, LR_DATA_DIR "/architectures", &err);
+    assert_null(a);
+    assert_non_null(strstr(err.msg, "missing config field 'hidden_size'"));
+    assert_string_equal(err.file, p);
+    unlink(p);
+    free(p);
+    /* a string where a number belongs */
+    p = tu_tmpfile("{\"architectures\": [\"LlamaForCausalLM\"], \"vocab_size\": 100,"
+                   " \"hidden_size\": \"big\"}",
+                   ".json");
+    a = lr_arch_from_hf_config(p, LR_DATA_DIR "/architectures", &err);
+    assert_null(a);
+    assert_string_equal(err.path, "hidden_size");
+    assert_non_null(strstr(err.msg, "expected a number"));
+    unlink(p);
+    free(p);
+    /* an architecture no template covers */
+    p = tu_tmpfile("{\"architectures\": [\"NoSuchForCausalLM\"], \"model_type\": \"nosuch\"}", ".json");
+    a = lr_arch_from_hf_config(p, LR_DATA_DIR "/architectures", &err);
+    assert_null(a);
+    assert_non_null(strstr(err.msg, "no family template for architecture 'NoSuchForCausalLM'"));
+    assert_non_null(strstr(err.msg, "llama"));
+    unlink(p);
+    free(p);
+    /* zero heads: below the template's minimum */
+    p = tu_tmpfile("{\"architectures\": [\"LlamaForCausalLM\"], \"vocab_size\": 100, \"hidden_size\": 64,"
+                   " \"intermediate_size\": 64, \"num_hidden_layers\": 2, \"num_attention_heads\": 0}",
+                   ".json");
+    a = lr_arch_from_hf_config(p, LR_DATA_DIR "/architectures", &err);
+    assert_null(a);
+    assert_non_null(strstr(err.msg, "below the minimum"));
+    unlink(p);
+    free(p);
+}
+
+/* A tiny model in the prototype's architecture JSON: one Linear repeated
+ * 3 times and a norm. */
+static void
+test_prototype_arch(void **state)
+{
+    (void)state;
+    char *p = tu_tmpfile(
+        "{\"name\": \"tiny\", \"class\": \"LlamaModel\", \"sub_layers\": ["
+        " {\"name\": \"blocks\", \"class\": \"LlamaDecoderLayer\", \"repeat\": 3,"
+        "  \"parameters\": {\"hidden_size\": 64}, \"sub_layers\": ["
+        "   {\"name\": \"proj\", \"class\": \"torch.nn.modules.linear.Linear\","
+        "    \"parameters\": {\"in_features\": 64, \"out_features\": 128, \"bias\": true}}]},"
+        " {\"name\": \"norm\", \"class\": \"LlamaRMSNorm\", \"parameters\": {\"hidden_size\": 64, \"eps\": 1e-5}}]}",
+        ".json");
+    lr_error err;
+    lr_arch *a = lr_arch_from_json_file(p, &err);
+    assert_non_null(a);
+    lr_db *db = tu_db(NULL);
+    lr_plan *plan = lr_plan_new(a, db, &err);
+    assert_non_null(plan);
+    /* (64*128 + 128) * 3 + 64 = 8,320 * 3 + 64 = 25,024 */
+    assert_true(lr_plan_params(plan) == 25024);
+    lr_result *r = lr_result_new(plan);
+    lr_hwdb *hw = tu_hw();
+    lr_settings s;
+    lr_settings_default(&s);
+    s.seq_len = 10;
+    assert_int_equal(lr_analyze(plan, lr_hwdb_find(hw, "v100"), &s, 1, 1, r, &err), 0);
+    const lr_op *proj = tu_op(&r->stage[LR_PREFILL], "blocks.proj");
+    assert_non_null(proj);
+    /* 2*10*64*128 + 10*128 (bias) = 163,840 + 1,280 */
+    assert_true(proj->v[LR_F_FLOPS] == 165120);
+    assert_true(proj->count == 3);
+    lr_result_free(r);
+    lr_hwdb_free(hw);
+    lr_plan_free(plan);
+    lr_db_free(db);
+    lr_arch_free(a);
+    unlink(p);
+    free(p);
+}
+
+static void
+test_arch_missing_param(void **state)
+{
+    (void)state;
+    /* a Linear without out_features */
+    char *p = tu_tmpfile("{\"name\": \"m\", \"class\": \"torch.nn.Linear\","
+                         " \"parameters\": {\"in_features\": 8}}",
+                         ".json");
+    lr_error err;
+    lr_arch *a = lr_arch_from_json_file(p, &err);
+    assert_non_null(a);
+    lr_db *db = tu_db(NULL);
+    assert_null(lr_plan_new(a, db, &err));
+    assert_non_null(strstr(err.msg, "missing parameter 'out_features'"));
+    lr_db_free(db);
+    lr_arch_free(a);
+    unlink(p);
+    free(p);
+    /* an unknown class in the tree */
+    p = tu_tmpfile("{\"name\": \"m\", \"class\": \"LlamaRMSNrom\"}", ".json");
+    a = lr_arch_from_json_file(p, &err);
+    db = tu_db(NULL);
+    assert_null(lr_plan_new(a, db, &err));
+    assert_non_null(strstr(err.msg, "closest known: transformers.models.llama.modeling_llama.LlamaRMSNorm"));
+    lr_db_free(db);
+    lr_arch_free(a);
+    unlink(p);
+    free(p);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_llama2_tree),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_prototype_arch),
+        cmocka_unit_test(test_arch_missing_param),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -18,6 +18,10 @@ static const char usage[] =
 static void
 print_node(const lr_node *n, const lr_db *db, int depth, size_t *missing)
 {
+    if (n->op) {
+        printf("%*s(op %s of the parent)\n", depth * 2, "", n->op);
+        return;
+    }
     const lr_module *m = lr_db_find(db, n->cls);
     printf("%*s%s%s%s", depth * 2, "", n->name[0] ? n->name : "(root)", n->repeat > 1 ? " x" : "",
            "");

@@ -29,8 +29,8 @@ test: build build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --test-dir build-asan --output-on-failure -j $(JOBS)
 
-bench: build
-	./build/llmroof bench meta-llama/Llama-2-7b-hf
+bench: setup
+	./bench/run.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-bench

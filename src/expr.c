@@ -30,12 +30,20 @@ static const char *const func_names[NFUNCS] = {
     [F_ABS] = "abs",   [F_ROUND] = "round",
 };
 
+/* Limits that keep hostile formulas from exhausting the stack in the
+ * recursive passes (parse, bind, fold, emit): real formulas use a few
+ * dozen nodes and a nesting depth under ten. */
+#define MAX_DEPTH 200
+#define MAX_NODES 5000
+
 typedef struct parser {
     lr_arena *arena;
     const char *src;
     const char *p;
     lr_error *err;
     int failed;
+    int depth;
+    int nodes;
 } parser;
 
 static void
@@ -78,6 +86,8 @@ accept(parser *ps, const char *tok)
 static ast *
 node(parser *ps, enum ast_kind kind, const char *at)
 {
+    if (++ps->nodes > MAX_NODES)
+        fail(ps, at, "formula too long (more than %s operations)", "5000");
     ast *e = lr_arena_alloc(ps->arena, sizeof *e);
     e->kind = kind;
     e->col = (int)(at - ps->src) + 1;
@@ -108,6 +118,7 @@ static ast *cond3(parser *ps, ast *c, ast *a, ast *b, const char *at)
 
 static ast *parse_cond(parser *ps);
 static ast *parse_unary(parser *ps);
+static ast *parse_unary_inner(parser *ps, const char *at);
 
 /* Reads "name}" after an opening brace; names are [A-Za-z0-9_.:-]. */
 static const char *
@@ -272,6 +283,19 @@ parse_unary(parser *ps)
 {
     skip_ws(ps);
     const char *at = ps->p;
+    if (ps->depth >= MAX_DEPTH) {
+        fail(ps, at, "formula nested too deeply (more than %s levels)", "200");
+        return NULL;
+    }
+    ps->depth++;
+    ast *e = parse_unary_inner(ps, at);
+    ps->depth--;
+    return ps->failed ? NULL : e;
+}
+
+static ast *
+parse_unary_inner(parser *ps, const char *at)
+{
     if (accept(ps, "-")) {
         ast *e = node(ps, A_NEG, at);
         e->args = lr_arena_alloc(ps->arena, sizeof *e->args);
@@ -420,7 +444,7 @@ parse_cond(parser *ps)
 ast *
 lr_expr_parse(lr_arena *arena, const char *text, lr_error *err)
 {
-    parser ps = {arena, text, text, err, 0};
+    parser ps = {arena, text, text, err, 0, 0, 0};
     skip_ws(&ps);
     if (!*ps.p) {
         fail(&ps, ps.p, "empty formula%s", NULL);

@@ -594,8 +594,9 @@ int
 lr_db_load_dir(lr_db *db, const char *dir, lr_error *err)
 {
     size_t n = 0;
+    lr_err_clear(err);
     char **files = lr_list_json(dir, &n, err);
-    if (!files && n == 0 && err && err->msg[0])
+    if (!files && err && err->msg[0])
         return -1;
     int rc = 0;
     for (size_t i = 0; i < n; i++) {

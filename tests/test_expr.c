@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -151,6 +152,31 @@ test_syntax_errors(void **state)
     compile_fails("${torch.nn.Linear}(1, 2, 3)", "needs a module database", 1);
 }
 
+/* Hostile formulas are refused before the recursive passes can overflow
+ * the stack. */
+static void
+test_limits(void **state)
+{
+    (void)state;
+    static char deep[1000], longf[20000];
+    memset(deep, '(', 300);
+    strcpy(deep + 300, "1");
+    memset(deep + 301, ')', 300);
+    compile_fails(deep, "nested too deeply", 201);
+    size_t n = 0;
+    for (int i = 0; i < 6000; i++)
+        n += (size_t)snprintf(longf + n, sizeof longf - n, "%s1", i ? "+" : "");
+    lr_error err;
+    assert_null(lr_formula_compile(longf, NULL, NULL, NULL, 0, &err));
+    assert_non_null(strstr(err.msg, "too long"));
+    /* 150 levels are fine: (((1))) -> 1 */
+    memset(deep, 0, sizeof deep);
+    memset(deep, '(', 150);
+    deep[150] = '1';
+    memset(deep + 151, ')', 150);
+    assert_true(eval(deep) == 1);
+}
+
 static void
 test_eval_errors(void **state)
 {
@@ -204,6 +230,7 @@ main(void)
         cmocka_unit_test(test_variables),     cmocka_unit_test(test_conditionals),
         cmocka_unit_test(test_functions),     cmocka_unit_test(test_extra_names),
         cmocka_unit_test(test_syntax_errors), cmocka_unit_test(test_eval_errors),
+        cmocka_unit_test(test_limits),
         cmocka_unit_test(test_error_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,7 +30,8 @@ extern const char *cli_module_db; /* extra module directory or file, or NULL */
 
 void cli_print_error(const lr_error *err);
 /* Prints "llmroof CMD: msg" and returns EXIT_USAGE. */
-int cli_usage_error(const char *cmdname, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_usage_error(const char *cmdname, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 int cli_parse_whole(const char *opt, const char *arg, double min, double max, double *out);
 int cli_parse_int(const char *opt, const char *arg, int min, int max, int *out);

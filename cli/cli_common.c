@@ -74,7 +74,8 @@ cli_load_db(void)
     if (rc == 0 && cli_module_db) {
         struct stat st;
         int isdir = stat(cli_module_db, &st) == 0 && S_ISDIR(st.st_mode);
-        rc = isdir ? lr_db_load_dir(db, cli_module_db, &err) : lr_db_load_file(db, cli_module_db, &err);
+        rc = isdir ? lr_db_load_dir(db, cli_module_db, &err)
+                   : lr_db_load_file(db, cli_module_db, &err);
     }
     if (rc == 0)
         rc = lr_db_finish(db, &err);

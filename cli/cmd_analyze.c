@@ -51,7 +51,8 @@ parse_format(const char *s, enum lr_format *out)
     static const struct {
         const char *name;
         enum lr_format f;
-    } names[] = {{"table", LR_FMT_TABLE}, {"json", LR_FMT_JSON}, {"csv", LR_FMT_CSV}, {"md", LR_FMT_MD}};
+    } names[] = {
+        {"table", LR_FMT_TABLE}, {"json", LR_FMT_JSON}, {"csv", LR_FMT_CSV}, {"md", LR_FMT_MD}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         if (strcmp(s, names[i].name) == 0) {
             *out = names[i].f;
@@ -106,11 +107,13 @@ cmd_analyze(int argc, char **argv)
             do_prefill = strcmp(optarg, "prefill") == 0 || strcmp(optarg, "both") == 0;
             do_decode = strcmp(optarg, "decode") == 0 || strcmp(optarg, "both") == 0;
             if (!do_prefill && !do_decode)
-                return cli_usage_error("analyze", "--stage: expected prefill, decode or both, got '%s'", optarg);
+                return cli_usage_error(
+                    "analyze", "--stage: expected prefill, decode or both, got '%s'", optarg);
             break;
         case 'f':
             if (parse_format(optarg, &fmt) < 0)
-                return cli_usage_error("analyze", "--format: expected table, json, csv or md, got '%s'", optarg);
+                return cli_usage_error(
+                    "analyze", "--format: expected table, json, csv or md, got '%s'", optarg);
             break;
         case 'L': s.all_logits = 1; break;
         case 'o': out = optarg; break;
@@ -121,7 +124,8 @@ cmd_analyze(int argc, char **argv)
     if (!kv_set)
         s.kv_bit = s.a_bit;
     if (argc - optind > 1)
-        return cli_usage_error("analyze", "expected at most one MODEL, got %d arguments", argc - optind);
+        return cli_usage_error("analyze", "expected at most one MODEL, got %d arguments",
+                               argc - optind);
     const char *model = optind < argc ? argv[optind] : DEFAULT_MODEL;
 
     int rc = EXIT_INPUT;
@@ -136,7 +140,8 @@ cmd_analyze(int argc, char **argv)
         goto out;
     const lr_hw *hw = lr_hwdb_find(hwdb, hwname);
     if (!hw) {
-        fprintf(stderr, "llmroof: error: unknown hardware '%s' (see `llmroof hardware list`)\n", hwname);
+        fprintf(stderr, "llmroof: error: unknown hardware '%s' (see `llmroof hardware list`)\n",
+                hwname);
         rc = EXIT_USAGE;
         goto out;
     }

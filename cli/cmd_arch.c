@@ -70,7 +70,8 @@ cmd_arch(int argc, char **argv)
         return EXIT_INPUT;
     }
     size_t missing = 0;
-    printf("%s%s%s%s\n", a->name, a->family[0] ? " (family " : "", a->family, a->family[0] ? ")" : "");
+    printf("%s%s%s%s\n", a->name, a->family[0] ? " (family " : "", a->family,
+           a->family[0] ? ")" : "");
     print_node(&a->root, db, 0, &missing);
     lr_error err;
     memset(&err, 0, sizeof err);

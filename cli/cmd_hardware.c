@@ -25,7 +25,8 @@ show(const lr_hw *h)
         else
             printf("  %-5s          -\n", lr_dtype_names[d]);
     }
-    printf("memory:      %.1f GiB at %.0f GB/s\n", h->memory_bytes / 1073741824.0, h->bandwidth / 1e9);
+    printf("memory:      %.1f GiB at %.0f GB/s\n", h->memory_bytes / 1073741824.0,
+           h->bandwidth / 1e9);
     printf("on-chip:     %.1f MiB L1/shared, %.1f MiB L2\n", h->onchip_bytes / 1048576.0,
            h->l2_bytes / 1048576.0);
     if (h->link_bandwidth > 0)
@@ -60,7 +61,8 @@ cmd_hardware(int argc, char **argv)
         if (h) {
             show(h);
         } else {
-            fprintf(stderr, "llmroof: error: unknown hardware '%s' (see `llmroof hardware list`)\n", argv[2]);
+            fprintf(stderr, "llmroof: error: unknown hardware '%s' (see `llmroof hardware list`)\n",
+                    argv[2]);
             rc = EXIT_USAGE;
         }
     }

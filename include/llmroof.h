@@ -121,8 +121,8 @@ typedef struct lr_node {
 } lr_node;
 
 typedef struct lr_arch {
-    char *name;   /* model name (bundled id, or the file it came from) */
-    char *family; /* template family, or "" */
+    char *name;         /* model name (bundled id, or the file it came from) */
+    char *family;       /* template family, or "" */
     double max_context; /* from the config, 0 when unknown */
     lr_node root;
 } lr_arch;
@@ -238,7 +238,7 @@ typedef struct lr_stage_result {
     enum lr_stage stage;
     lr_op *ops; /* lr_plan_op_count() entries, for one instance each */
     size_t nops;
-    lr_total total; /* over all instances */
+    lr_total total;        /* over all instances */
     double peak_act_bytes; /* largest load_act + store_act of one op */
 } lr_stage_result;
 
@@ -247,7 +247,7 @@ typedef struct lr_memory {
     double kv_cache;    /* KV cache holding seq_len tokens per sequence */
     double activations; /* peak over the analysed stages */
     double total;
-    double device;      /* device capacity */
+    double device; /* device capacity */
     int fits;
 } lr_memory;
 

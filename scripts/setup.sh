@@ -3,7 +3,7 @@
 # those that are missing, so that a prepared machine runs this in a second.
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libjansson-dev libcmocka-dev)
+packages=(build-essential cmake pkg-config libjansson-dev libcmocka-dev clang-format)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -30,12 +30,13 @@ int
 lr_settings_check(const lr_settings *s, lr_error *err)
 {
     if (!(s->batch >= 1 && s->batch <= 1e9 && s->batch == floor(s->batch))) {
-        lr_err_set(err, "", "batch", "batch must be a whole number from 1 to 1e9, got %g", s->batch);
+        lr_err_set(err, "", "batch", "batch must be a whole number from 1 to 1e9, got %g",
+                   s->batch);
         return -1;
     }
     if (!(s->seq_len >= 1 && s->seq_len <= 1e9 && s->seq_len == floor(s->seq_len))) {
-        lr_err_set(err, "", "seq_len", "sequence length must be a whole number from 1 to 1e9, got %g",
-                   s->seq_len);
+        lr_err_set(err, "", "seq_len",
+                   "sequence length must be a whole number from 1 to 1e9, got %g", s->seq_len);
         return -1;
     }
     const int bits[3] = {s->w_bit, s->a_bit, s->kv_bit};
@@ -216,8 +217,8 @@ lr_analyze(const lr_plan *plan, const lr_hw *hw, const lr_settings *s, int do_pr
     r->compute = lr_compute_dtype(s);
     r->peak_flops = peak_for(hw, r->compute, &used);
     if (r->peak_flops <= 0) {
-        lr_err_set(err, "", hw->id, "hardware %s lists no peak for %s or any wider type",
-                   hw->id, lr_dtype_names[r->compute]);
+        lr_err_set(err, "", hw->id, "hardware %s lists no peak for %s or any wider type", hw->id,
+                   lr_dtype_names[r->compute]);
         return -1;
     }
     r->compute = used;
@@ -228,7 +229,8 @@ lr_analyze(const lr_plan *plan, const lr_hw *hw, const lr_settings *s, int do_pr
         int prefill = st == LR_PREFILL;
         if (!prefill && !do_decode)
             continue;
-        if (eval_stage(plan, rp, s, prefill, err) < 0 || check_negative(plan, rp->out, prefill, err) < 0)
+        if (eval_stage(plan, rp, s, prefill, err) < 0 ||
+            check_negative(plan, rp->out, prefill, err) < 0)
             return -1;
         r->stage[st].stage = (enum lr_stage)st;
         roofline(&r->stage[st], rp->out, r->peak_flops, hw->bandwidth);

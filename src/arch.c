@@ -66,11 +66,12 @@ load_node(json_t *o, lr_node *n, const char *file, const char *path, lr_error *e
         lr_err_set(err, file, path, "expected a node object {name, class, parameters, sub_layers}");
         return -1;
     }
-    static const char *const keys[] = {"name", "class", "parameters", "sub_layers",
-                                       "repeat", "output", "tied", "description", "op"};
+    static const char *const keys[] = {"name",   "class", "parameters",  "sub_layers", "repeat",
+                                       "output", "tied",  "description", "op"};
     const char *key;
     json_t *v;
-    json_object_foreach(o, key, v) {
+    json_object_foreach(o, key, v)
+    {
         size_t i;
         for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
             if (strcmp(key, keys[i]) == 0)
@@ -123,7 +124,8 @@ load_node(json_t *o, lr_node *n, const char *file, const char *path, lr_error *e
         lr_err_set(err, file, path, "\"parameters\" must be an object of numbers or formulas");
         return -1;
     }
-    json_object_foreach(params, key, v) {
+    json_object_foreach(params, key, v)
+    {
         char ppath[700];
         snprintf(ppath, sizeof ppath, "%s.parameters.%s", path, key);
         if (json_is_number(v)) {

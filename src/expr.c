@@ -25,9 +25,8 @@
 #include "internal.h"
 
 static const char *const func_names[NFUNCS] = {
-    [F_MIN] = "min",   [F_MAX] = "max", [F_CEIL] = "ceil", [F_FLOOR] = "floor",
-    [F_SQRT] = "sqrt", [F_LOG2] = "log2", [F_LOG] = "log", [F_EXP] = "exp",
-    [F_ABS] = "abs",   [F_ROUND] = "round",
+    [F_MIN] = "min",   [F_MAX] = "max", [F_CEIL] = "ceil", [F_FLOOR] = "floor", [F_SQRT] = "sqrt",
+    [F_LOG2] = "log2", [F_LOG] = "log", [F_EXP] = "exp",   [F_ABS] = "abs",     [F_ROUND] = "round",
 };
 
 /* Limits that keep hostile formulas from exhausting the stack in the
@@ -75,8 +74,8 @@ accept(parser *ps, const char *tok)
     if (strncmp(ps->p, tok, n) != 0)
         return 0;
     /* Do not take '*' out of '**', '<' out of '<=', '!' out of '!=' ... */
-    if (n == 1 && (tok[0] == '*' || tok[0] == '<' || tok[0] == '>' || tok[0] == '!' ||
-                   tok[0] == '=') &&
+    if (n == 1 &&
+        (tok[0] == '*' || tok[0] == '<' || tok[0] == '>' || tok[0] == '!' || tok[0] == '=') &&
         (ps->p[1] == '=' || (tok[0] == '*' && ps->p[1] == '*')))
         return 0;
     ps->p += n;
@@ -94,7 +93,8 @@ node(parser *ps, enum ast_kind kind, const char *at)
     return e;
 }
 
-static ast *bin(parser *ps, int op, ast *l, ast *r, const char *at)
+static ast *
+bin(parser *ps, int op, ast *l, ast *r, const char *at)
 {
     ast *e = node(ps, A_BIN, at);
     e->op = op;
@@ -105,7 +105,8 @@ static ast *bin(parser *ps, int op, ast *l, ast *r, const char *at)
     return e;
 }
 
-static ast *cond3(parser *ps, ast *c, ast *a, ast *b, const char *at)
+static ast *
+cond3(parser *ps, ast *c, ast *a, ast *b, const char *at)
 {
     ast *e = node(ps, A_COND, at);
     e->args = lr_arena_alloc(ps->arena, 3 * sizeof *e->args);
@@ -142,7 +143,8 @@ static int
 parse_args(parser *ps, ast *call)
 {
     if (!accept(ps, "(")) {
-        fail(ps, ps->p, "expected '(' after %s", call->kind == A_CALL ? "module call" : "function name");
+        fail(ps, ps->p, "expected '(' after %s",
+             call->kind == A_CALL ? "module call" : "function name");
         return -1;
     }
     ast *buf[64];
@@ -238,8 +240,9 @@ parse_atom(parser *ps)
                     return NULL;
                 int want = (f == F_MIN || f == F_MAX) ? -1 : 1;
                 if ((want == 1 && e->nargs != 1) || (want == -1 && e->nargs < 1)) {
-                    fail(ps, at, want == 1 ? "%s() takes exactly one argument"
-                                           : "%s() takes at least one argument",
+                    fail(ps, at,
+                         want == 1 ? "%s() takes exactly one argument"
+                                   : "%s() takes at least one argument",
                          func_names[f]);
                     return NULL;
                 }
@@ -396,7 +399,8 @@ parse_and(parser *ps)
         ast *r = parse_cmp(ps);
         if (ps->failed)
             return NULL;
-        l = cond3(ps, l, bin(ps, B_NE, r, lr_ast_num(ps->arena, 0), at), lr_ast_num(ps->arena, 0), at);
+        l = cond3(ps, l, bin(ps, B_NE, r, lr_ast_num(ps->arena, 0), at), lr_ast_num(ps->arena, 0),
+                  at);
     }
     return ps->failed ? NULL : l;
 }
@@ -413,7 +417,8 @@ parse_or(parser *ps)
         ast *r = parse_and(ps);
         if (ps->failed)
             return NULL;
-        l = cond3(ps, l, lr_ast_num(ps->arena, 1), bin(ps, B_NE, r, lr_ast_num(ps->arena, 0), at), at);
+        l = cond3(ps, l, lr_ast_num(ps->arena, 1), bin(ps, B_NE, r, lr_ast_num(ps->arena, 0), at),
+                  at);
     }
     return ps->failed ? NULL : l;
 }
@@ -455,8 +460,7 @@ lr_expr_parse(lr_arena *arena, const char *text, lr_error *err)
         return NULL;
     skip_ws(&ps);
     if (*ps.p) {
-        fail(&ps, ps.p, "unexpected '%s' after the end of the expression",
-             (char[]){*ps.p, 0});
+        fail(&ps, ps.p, "unexpected '%s' after the end of the expression", (char[]){*ps.p, 0});
         return NULL;
     }
     return e;
@@ -604,10 +608,8 @@ lr_ast_fold(lr_arena *a, ast *e)
     for (int i = 0; i < e->nargs; i++)
         all &= e->args[i]->kind == A_NUM;
     switch (e->kind) {
-    case A_NEG:
-        return all ? lr_ast_num(a, -e->args[0]->num) : e;
-    case A_NOT:
-        return all ? lr_ast_num(a, e->args[0]->num == 0) : e;
+    case A_NEG: return all ? lr_ast_num(a, -e->args[0]->num) : e;
+    case A_NOT: return all ? lr_ast_num(a, e->args[0]->num == 0) : e;
     case A_COND:
         if (e->args[0]->kind == A_NUM)
             return e->args[0]->num != 0 ? e->args[1] : e->args[2];
@@ -635,15 +637,14 @@ lr_ast_fold(lr_arena *a, ast *e)
         if ((e->op == B_SUB || e->op == B_DIV) && is_num(e->args[1], e->op == B_SUB ? 0 : 1))
             return e->args[0];
         return e;
-    default:
-        return e;
+    default: return e;
     }
 }
 
 /* ---- printing ---- */
 
 static const char *const binop_text[] = {
-    [B_ADD] = "+", [B_SUB] = "-", [B_MUL] = "*", [B_DIV] = "/",  [B_MOD] = "%",  [B_POW] = "**",
+    [B_ADD] = "+", [B_SUB] = "-", [B_MUL] = "*", [B_DIV] = "/", [B_MOD] = "%", [B_POW] = "**",
     [B_LT] = "<",  [B_LE] = "<=", [B_GT] = ">",  [B_GE] = ">=", [B_EQ] = "==", [B_NE] = "!=",
 };
 

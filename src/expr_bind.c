@@ -21,7 +21,7 @@ static const struct {
     const char *alias;
     enum lr_var v;
 } var_aliases[] = {
-    {"w_dtype_bytes", LR_V_W_BYTES},   /* the prototype's names */
+    {"w_dtype_bytes", LR_V_W_BYTES}, /* the prototype's names */
     {"a_dtype_bytes", LR_V_A_BYTES},
     {"kv_dtype_bytes", LR_V_KV_BYTES},
 };
@@ -125,7 +125,8 @@ bind_call(lr_bind_ctx *cx, const ast *e, const lr_binding *env, size_t nenv)
         cx->err->col = e->col;
         return NULL;
     }
-    if ((size_t)e->nargs > callee->nparams || (size_t)e->nargs < lr_module_required_params(callee)) {
+    if ((size_t)e->nargs > callee->nparams ||
+        (size_t)e->nargs < lr_module_required_params(callee)) {
         lr_err_set(cx->err, "", "", "%d arguments given, %s takes %zu", e->nargs, callee->cls,
                    callee->nparams);
         cx->err->col = e->col;
@@ -172,8 +173,7 @@ lr_bind(lr_bind_ctx *cx, const ast *e, const lr_binding *env, size_t nenv)
         cx->err->col = e->col;
         return NULL;
     }
-    case A_CALL:
-        return bind_call(cx, e, env, nenv);
+    case A_CALL: return bind_call(cx, e, env, nenv);
     default: {
         ast *c = copy_node(cx->arena, e, e->nargs);
         for (int i = 0; i < e->nargs; i++) {

@@ -15,10 +15,28 @@
 /* ORDER: OP_ADD .. OP_NE follow enum ast_binop, OP_MIN .. OP_ROUND follow
  * enum ast_func, so emission adds the enum value to the first opcode. */
 enum {
-    OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_POW, /* pop b, a; push a op b */
-    OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,       /* comparisons push 0 or 1 */
-    OP_MIN, OP_MAX,                                 /* imm n: pop n, push extreme */
-    OP_CEIL, OP_FLOOR, OP_SQRT, OP_LOG2, OP_LOG, OP_EXP, OP_ABS, OP_ROUND, /* unary */
+    OP_ADD,
+    OP_SUB,
+    OP_MUL,
+    OP_DIV,
+    OP_MOD,
+    OP_POW, /* pop b, a; push a op b */
+    OP_LT,
+    OP_LE,
+    OP_GT,
+    OP_GE,
+    OP_EQ,
+    OP_NE, /* comparisons push 0 or 1 */
+    OP_MIN,
+    OP_MAX, /* imm n: pop n, push extreme */
+    OP_CEIL,
+    OP_FLOOR,
+    OP_SQRT,
+    OP_LOG2,
+    OP_LOG,
+    OP_EXP,
+    OP_ABS,
+    OP_ROUND, /* unary */
     OP_CONST, /* imm k: push constant k */
     OP_VAR,   /* imm v: push runtime variable v */
     OP_NEG,   /* negate top */
@@ -168,9 +186,21 @@ lr_prog_run(const lr_prog *p, const double *vars, double *out, double *stack, in
     double *sp = stack; /* points past the top */
     while (pc < end) {
         switch (code[pc]) {
-        case OP_ADD: sp--; sp[-1] += sp[0]; pc++; break;
-        case OP_SUB: sp--; sp[-1] -= sp[0]; pc++; break;
-        case OP_MUL: sp--; sp[-1] *= sp[0]; pc++; break;
+        case OP_ADD:
+            sp--;
+            sp[-1] += sp[0];
+            pc++;
+            break;
+        case OP_SUB:
+            sp--;
+            sp[-1] -= sp[0];
+            pc++;
+            break;
+        case OP_MUL:
+            sp--;
+            sp[-1] *= sp[0];
+            pc++;
+            break;
         case OP_DIV:
         case OP_MOD:
             if (sp[-1] == 0) {
@@ -182,13 +212,41 @@ lr_prog_run(const lr_prog *p, const double *vars, double *out, double *stack, in
             sp[-1] = code[pc] == OP_DIV ? sp[-1] / sp[0] : fmod(sp[-1], sp[0]);
             pc++;
             break;
-        case OP_POW: sp--; sp[-1] = pow(sp[-1], sp[0]); pc++; break;
-        case OP_LT: sp--; sp[-1] = sp[-1] < sp[0]; pc++; break;
-        case OP_LE: sp--; sp[-1] = sp[-1] <= sp[0]; pc++; break;
-        case OP_GT: sp--; sp[-1] = sp[-1] > sp[0]; pc++; break;
-        case OP_GE: sp--; sp[-1] = sp[-1] >= sp[0]; pc++; break;
-        case OP_EQ: sp--; sp[-1] = sp[-1] == sp[0]; pc++; break;
-        case OP_NE: sp--; sp[-1] = sp[-1] != sp[0]; pc++; break;
+        case OP_POW:
+            sp--;
+            sp[-1] = pow(sp[-1], sp[0]);
+            pc++;
+            break;
+        case OP_LT:
+            sp--;
+            sp[-1] = sp[-1] < sp[0];
+            pc++;
+            break;
+        case OP_LE:
+            sp--;
+            sp[-1] = sp[-1] <= sp[0];
+            pc++;
+            break;
+        case OP_GT:
+            sp--;
+            sp[-1] = sp[-1] > sp[0];
+            pc++;
+            break;
+        case OP_GE:
+            sp--;
+            sp[-1] = sp[-1] >= sp[0];
+            pc++;
+            break;
+        case OP_EQ:
+            sp--;
+            sp[-1] = sp[-1] == sp[0];
+            pc++;
+            break;
+        case OP_NE:
+            sp--;
+            sp[-1] = sp[-1] != sp[0];
+            pc++;
+            break;
         case OP_MIN:
         case OP_MAX: {
             int n = code[pc + 1];
@@ -198,18 +256,54 @@ lr_prog_run(const lr_prog *p, const double *vars, double *out, double *stack, in
             pc += 2;
             break;
         }
-        case OP_CEIL: sp[-1] = ceil(sp[-1]); pc++; break;
-        case OP_FLOOR: sp[-1] = floor(sp[-1]); pc++; break;
-        case OP_SQRT: sp[-1] = sqrt(sp[-1]); pc++; break;
-        case OP_LOG2: sp[-1] = log2(sp[-1]); pc++; break;
-        case OP_LOG: sp[-1] = log(sp[-1]); pc++; break;
-        case OP_EXP: sp[-1] = exp(sp[-1]); pc++; break;
-        case OP_ABS: sp[-1] = fabs(sp[-1]); pc++; break;
-        case OP_ROUND: sp[-1] = round(sp[-1]); pc++; break;
-        case OP_CONST: *sp++ = k[code[pc + 1]]; pc += 2; break;
-        case OP_VAR: *sp++ = vars[code[pc + 1]]; pc += 2; break;
-        case OP_NEG: sp[-1] = -sp[-1]; pc++; break;
-        case OP_NOT: sp[-1] = sp[-1] == 0; pc++; break;
+        case OP_CEIL:
+            sp[-1] = ceil(sp[-1]);
+            pc++;
+            break;
+        case OP_FLOOR:
+            sp[-1] = floor(sp[-1]);
+            pc++;
+            break;
+        case OP_SQRT:
+            sp[-1] = sqrt(sp[-1]);
+            pc++;
+            break;
+        case OP_LOG2:
+            sp[-1] = log2(sp[-1]);
+            pc++;
+            break;
+        case OP_LOG:
+            sp[-1] = log(sp[-1]);
+            pc++;
+            break;
+        case OP_EXP:
+            sp[-1] = exp(sp[-1]);
+            pc++;
+            break;
+        case OP_ABS:
+            sp[-1] = fabs(sp[-1]);
+            pc++;
+            break;
+        case OP_ROUND:
+            sp[-1] = round(sp[-1]);
+            pc++;
+            break;
+        case OP_CONST:
+            *sp++ = k[code[pc + 1]];
+            pc += 2;
+            break;
+        case OP_VAR:
+            *sp++ = vars[code[pc + 1]];
+            pc += 2;
+            break;
+        case OP_NEG:
+            sp[-1] = -sp[-1];
+            pc++;
+            break;
+        case OP_NOT:
+            sp[-1] = sp[-1] == 0;
+            pc++;
+            break;
         case OP_JZ:
             sp--;
             pc = sp[0] == 0 ? (size_t)code[pc + 1] : pc + 2;

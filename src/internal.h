@@ -49,13 +49,25 @@ enum ast_kind { A_NUM, A_VAR, A_SLOT, A_NEG, A_NOT, A_BIN, A_COND, A_FUNC, A_CAL
 /* Binary operators; ORDER matters: expr_vm.c maps them to opcodes 1:1. */
 enum ast_binop { B_ADD, B_SUB, B_MUL, B_DIV, B_MOD, B_POW, B_LT, B_LE, B_GT, B_GE, B_EQ, B_NE };
 
-enum ast_func { F_MIN, F_MAX, F_CEIL, F_FLOOR, F_SQRT, F_LOG2, F_LOG, F_EXP, F_ABS, F_ROUND, NFUNCS };
+enum ast_func {
+    F_MIN,
+    F_MAX,
+    F_CEIL,
+    F_FLOOR,
+    F_SQRT,
+    F_LOG2,
+    F_LOG,
+    F_EXP,
+    F_ABS,
+    F_ROUND,
+    NFUNCS
+};
 
 typedef struct ast {
     enum ast_kind kind;
-    int op;      /* binop, func, or slot index */
-    int col;     /* 1-based column in the formula text */
-    double num;  /* A_NUM */
+    int op;           /* binop, func, or slot index */
+    int col;          /* 1-based column in the formula text */
+    double num;       /* A_NUM */
     const char *name; /* A_VAR variable, A_CALL class name */
     struct ast **args;
     int nargs;
@@ -118,8 +130,8 @@ void lr_prog_free(lr_prog *p);
 void lr_prog_emit_store(lr_prog *p, const ast *e, int slot);
 /* Runs the program. On failure returns -1 and sets *bad_slot to the output
  * being computed and *why to a static message. */
-int lr_prog_run(const lr_prog *p, const double *vars, double *out, double *stack,
-                int *bad_slot, const char **why);
+int lr_prog_run(const lr_prog *p, const double *vars, double *out, double *stack, int *bad_slot,
+                const char **why);
 
 /* ---- arch.c ---- */
 void lr_node_add_param(lr_node *n, const char *name, double value, const char *formula);

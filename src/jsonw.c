@@ -67,10 +67,26 @@ jw_close(lr_jw *w, char c)
         fputc('\n', w->f);
 }
 
-void lr_jw_obj(lr_jw *w) { jw_open(w, '{'); }
-void lr_jw_end_obj(lr_jw *w) { jw_close(w, '}'); }
-void lr_jw_arr(lr_jw *w) { jw_open(w, '['); }
-void lr_jw_end_arr(lr_jw *w) { jw_close(w, ']'); }
+void
+lr_jw_obj(lr_jw *w)
+{
+    jw_open(w, '{');
+}
+void
+lr_jw_end_obj(lr_jw *w)
+{
+    jw_close(w, '}');
+}
+void
+lr_jw_arr(lr_jw *w)
+{
+    jw_open(w, '[');
+}
+void
+lr_jw_end_arr(lr_jw *w)
+{
+    jw_close(w, ']');
+}
 
 static void
 write_str(FILE *f, const char *s)
@@ -150,6 +166,21 @@ lr_jw_null(lr_jw *w)
     fputs("null", w->f);
 }
 
-void lr_jw_kstr(lr_jw *w, const char *k, const char *s) { lr_jw_key(w, k); lr_jw_str(w, s); }
-void lr_jw_knum(lr_jw *w, const char *k, double v) { lr_jw_key(w, k); lr_jw_num(w, v); }
-void lr_jw_kbool(lr_jw *w, const char *k, int b) { lr_jw_key(w, k); lr_jw_bool(w, b); }
+void
+lr_jw_kstr(lr_jw *w, const char *k, const char *s)
+{
+    lr_jw_key(w, k);
+    lr_jw_str(w, s);
+}
+void
+lr_jw_knum(lr_jw *w, const char *k, double v)
+{
+    lr_jw_key(w, k);
+    lr_jw_num(w, v);
+}
+void
+lr_jw_kbool(lr_jw *w, const char *k, int b)
+{
+    lr_jw_key(w, k);
+    lr_jw_bool(w, b);
+}

@@ -20,8 +20,8 @@ const char *const lr_field_names[LR_NFIELDS] = {
 
 /* Op kinds we know; a typo in a kind would silently mis-bucket an op. */
 static const char *const op_kinds[] = {
-    "matmul", "attention", "elementwise", "reduction", "norm", "activation",
-    "memory", "embedding", "comm", "other",
+    "matmul",     "attention", "elementwise", "reduction", "norm",
+    "activation", "memory",    "embedding",   "comm",      "other",
 };
 
 struct lr_db {
@@ -166,19 +166,71 @@ lr_db_at(const lr_db *db, size_t i)
 
 /* ---- accessors ---- */
 
-const char *lr_module_key(const lr_module *m) { return m->key; }
-const char *lr_module_class(const lr_module *m) { return m->cls; }
-const char *lr_module_file(const lr_module *m) { return m->file; }
-size_t lr_module_alias_count(const lr_module *m) { return m->naliases; }
-const char *lr_module_alias(const lr_module *m, size_t i) { return m->aliases[i]; }
-size_t lr_module_param_count(const lr_module *m) { return m->nparams; }
-const char *lr_module_param(const lr_module *m, size_t i) { return m->params[i].name; }
-const char *lr_module_param_default(const lr_module *m, size_t i) { return m->params[i].def_text; }
-int lr_module_is_composite(const lr_module *m) { return m->composite; }
-const char *lr_module_weights(const lr_module *m) { return m->weights_text; }
-size_t lr_module_op_count(const lr_module *m) { return m->nops; }
-const char *lr_module_op_name(const lr_module *m, size_t i) { return m->ops[i].name; }
-const char *lr_module_op_kind(const lr_module *m, size_t i) { return m->ops[i].kind; }
+const char *
+lr_module_key(const lr_module *m)
+{
+    return m->key;
+}
+const char *
+lr_module_class(const lr_module *m)
+{
+    return m->cls;
+}
+const char *
+lr_module_file(const lr_module *m)
+{
+    return m->file;
+}
+size_t
+lr_module_alias_count(const lr_module *m)
+{
+    return m->naliases;
+}
+const char *
+lr_module_alias(const lr_module *m, size_t i)
+{
+    return m->aliases[i];
+}
+size_t
+lr_module_param_count(const lr_module *m)
+{
+    return m->nparams;
+}
+const char *
+lr_module_param(const lr_module *m, size_t i)
+{
+    return m->params[i].name;
+}
+const char *
+lr_module_param_default(const lr_module *m, size_t i)
+{
+    return m->params[i].def_text;
+}
+int
+lr_module_is_composite(const lr_module *m)
+{
+    return m->composite;
+}
+const char *
+lr_module_weights(const lr_module *m)
+{
+    return m->weights_text;
+}
+size_t
+lr_module_op_count(const lr_module *m)
+{
+    return m->nops;
+}
+const char *
+lr_module_op_name(const lr_module *m, size_t i)
+{
+    return m->ops[i].name;
+}
+const char *
+lr_module_op_kind(const lr_module *m, size_t i)
+{
+    return m->ops[i].kind;
+}
 
 const char *
 lr_module_op_formula(const lr_module *m, size_t i, enum lr_field f)
@@ -247,7 +299,8 @@ check_keys(loader *ld, json_t *obj, const char *path, const char *const *allowed
 {
     const char *key;
     json_t *v;
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         size_t i;
         for (i = 0; i < n; i++)
             if (strcmp(key, allowed[i]) == 0)
@@ -257,7 +310,8 @@ check_keys(loader *ld, json_t *obj, const char *path, const char *const *allowed
             size_t l = 0;
             for (i = 0; i < n && l < sizeof list; i++)
                 l += (size_t)snprintf(list + l, sizeof list - l, "%s%s", i ? ", " : "", allowed[i]);
-            lr_err_set(ld->err, ld->file, path, "unknown key '%s' (expected one of: %s)", key, list);
+            lr_err_set(ld->err, ld->file, path, "unknown key '%s' (expected one of: %s)", key,
+                       list);
             return -1;
         }
     }
@@ -312,8 +366,9 @@ load_params(loader *ld, lr_module *m, json_t *arr, const char *path)
 static int
 load_op(loader *ld, lr_mop *op, json_t *o, const char *path)
 {
-    static const char *const keys[] = {"name", "kind", "description", "flops", "load_weight",
-                                       "load_act", "store_act", "load_kv", "store_kv"};
+    static const char *const keys[] = {"name",      "kind",        "description",
+                                       "flops",     "load_weight", "load_act",
+                                       "store_act", "load_kv",     "store_kv"};
     if (!json_is_object(o)) {
         lr_err_set(ld->err, ld->file, path, "expected an op object");
         return -1;
@@ -483,14 +538,23 @@ load_entry(loader *ld, const char *key, json_t *e)
         return -1;
     }
     int proto = json_object_get(e, "flop_analysis") != NULL;
-    static const char *const keys[] = {"full_class_name", "aliases", "description", "parameters",
-                                       "is_composite", "weights", "ops", "sub_layers", "source",
-                                       "generated_file_name", "generated_class_name"};
-    static const char *const pkeys[] = {"full_class_name", "aliases", "description",
-                                        "parameters", "is_composite", "flop_analysis",
-                                        "memory_analysis", "generated_file_name",
+    static const char *const keys[] = {"full_class_name",
+                                       "aliases",
+                                       "description",
+                                       "parameters",
+                                       "is_composite",
+                                       "weights",
+                                       "ops",
+                                       "sub_layers",
+                                       "source",
+                                       "generated_file_name",
+                                       "generated_class_name"};
+    static const char *const pkeys[] = {"full_class_name",      "aliases",
+                                        "description",          "parameters",
+                                        "is_composite",         "flop_analysis",
+                                        "memory_analysis",      "generated_file_name",
                                         "generated_class_name", "is_atomic_operation",
-                                        "parent_module", "source"};
+                                        "parent_module",        "source"};
     if (proto ? check_keys(ld, e, path, pkeys, sizeof pkeys / sizeof pkeys[0])
               : check_keys(ld, e, path, keys, sizeof keys / sizeof keys[0]))
         return -1;
@@ -542,8 +606,9 @@ load_entry(loader *ld, const char *key, json_t *e)
         const char *nm = j == 0 ? m->cls : m->aliases[j - 1];
         const lr_module *other = lr_db_find(ld->db, nm);
         if (other) {
-            lr_err_set(ld->err, ld->file, path, "class name '%s' is already taken by entry '%s' (%s)",
-                       nm, other->key, other->file);
+            lr_err_set(ld->err, ld->file, path,
+                       "class name '%s' is already taken by entry '%s' (%s)", nm, other->key,
+                       other->file);
             rc = -1;
         }
     }
@@ -580,7 +645,8 @@ lr_db_load_file(lr_db *db, const char *path, lr_error *err)
     const char *key;
     json_t *e;
     if (rc == 0) {
-        json_object_foreach(mods, key, e) {
+        json_object_foreach(mods, key, e)
+        {
             if ((rc = load_entry(&ld, key, e)) < 0)
                 break;
         }

@@ -58,8 +58,8 @@ blame(pbuild *b, const char *path, const lr_module *m, const char *what, const c
     char msg[sizeof b->err->msg];
     snprintf(msg, sizeof msg, "%s", b->err->msg);
     int col = b->err->col;
-    lr_err_set(b->err, m ? m->file : "", path, "%s%s%s%s: %s", m ? "class " : "",
-               m ? m->cls : "", what ? " " : "", what ? what : "", msg);
+    lr_err_set(b->err, m ? m->file : "", path, "%s%s%s%s: %s", m ? "class " : "", m ? m->cls : "",
+               what ? " " : "", what ? what : "", msg);
     b->err->col = col;
     if (text && col > 0)
         snprintf(b->err->source, sizeof b->err->source, "%s", text);
@@ -219,8 +219,8 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
         if (sub->op) {
             int k = op_index(m, sub->op);
             if (k < 0) {
-                lr_err_set(b->err, m->file, path, "class %s has no op '%s' for the placeholder here",
-                           m->cls, sub->op);
+                lr_err_set(b->err, m->file, path,
+                           "class %s has no op '%s' for the placeholder here", m->cls, sub->op);
                 goto out;
             }
             placed[k] = 1;

@@ -88,8 +88,8 @@ op_row(row *r, const char *name, double count, const double *v, double bytes, do
     human_time(r->c[9], sizeof r->c[9], time_s);
 }
 
-static const char *const headers[10] = {"op",       "count", "FLOPs", "weights", "act r+w",
-                                         "KV r+w",   "bytes", "FLOP/B", "bound",  "time"};
+static const char *const headers[10] = {"op",     "count", "FLOPs",  "weights", "act r+w",
+                                        "KV r+w", "bytes", "FLOP/B", "bound",   "time"};
 
 static void
 print_rows(FILE *f, row *rows, size_t n, int md)
@@ -147,7 +147,8 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
             fprintf(f, "### %s\n\n", st == LR_PREFILL ? "Prefill" : "Decode");
         else
             fprintf(f, "%s (%s):\n", st == LR_PREFILL ? "Prefill" : "Decode",
-                    st == LR_PREFILL ? "the whole prompt, per op instance" : "one new token per sequence, per op instance");
+                    st == LR_PREFILL ? "the whole prompt, per op instance"
+                                     : "one new token per sequence, per op instance");
         print_rows(f, rows, sr->nops + 1, md);
         free(rows);
         human_time(a, sizeof a, t->time_s);
@@ -165,7 +166,9 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
     human(dev, sizeof dev, m->device, 1, "B");
     fprintf(f, "%smemory: weights %s + KV cache %s + peak activations %s = %s of %s: %s\n",
             md ? "- " : "", w, k, ac, tot, dev,
-            m->fits < 0 ? "capacity unknown" : m->fits ? "fits" : "DOES NOT FIT");
+            m->fits < 0 ? "capacity unknown"
+            : m->fits   ? "fits"
+                        : "DOES NOT FIT");
 }
 
 /* ---- JSON ---- */

@@ -19,8 +19,8 @@ typedef struct tbuild {
     lr_arena arena;
     lr_binding *env; /* config fields, resolved to numbers */
     size_t nenv;
-    const char *tfile;   /* template file */
-    const char *cfile;   /* config file */
+    const char *tfile; /* template file */
+    const char *cfile; /* config file */
     lr_error *err;
 } tbuild;
 
@@ -113,7 +113,8 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
     n->output_kv = out && strcmp(out, "kv") == 0;
     const char *key;
     json_t *v;
-    json_object_foreach(json_object_get(o, "parameters"), key, v) {
+    json_object_foreach(json_object_get(o, "parameters"), key, v)
+    {
         snprintf(p, sizeof p, "%s.parameters.%s", path, key);
         ast *e = eval_field(tb, v, p);
         if (!e)
@@ -178,11 +179,14 @@ resolve_config(tbuild *tb, json_t *fields, json_t *cfg)
                 d = json_is_true(v);
             } else {
                 lr_err_set(tb->err, tb->cfile, name, "expected a number, found a %s",
-                           json_is_string(v) ? "string" : json_is_array(v) ? "list" : "object");
+                           json_is_string(v)  ? "string"
+                           : json_is_array(v) ? "list"
+                                              : "object");
                 return -1;
             }
             if (!isfinite(d) || d < 0) {
-                lr_err_set(tb->err, tb->cfile, name, "value %g is not a finite non-negative number", d);
+                lr_err_set(tb->err, tb->cfile, name, "value %g is not a finite non-negative number",
+                           d);
                 return -1;
             }
         } else if (json_object_get(f, "default")) {

@@ -64,10 +64,11 @@ test_config_errors(void **state)
     (void)state;
     lr_error err;
     /* no hidden_size */
-    char *p = tu_tmpfile("{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\","
-                         " \"vocab_size\": 100, \"intermediate_size\": 64, \"num_hidden_layers\": 2,"
-                         " \"num_attention_heads\": 4}",
-                         ".json");
+    char *p =
+        tu_tmpfile("{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\","
+                   " \"vocab_size\": 100, \"intermediate_size\": 64, \"num_hidden_layers\": 2,"
+                   " \"num_attention_heads\": 4}",
+                   ".json");
     lr_arch *a = lr_arch_from_hf_config(p, LR_DATA_DIR "/architectures", &err);
     assert_null(a);
     assert_non_null(strstr(err.msg, "missing config field 'hidden_size'"));
@@ -85,7 +86,8 @@ test_config_errors(void **state)
     unlink(p);
     free(p);
     /* an architecture no template covers */
-    p = tu_tmpfile("{\"architectures\": [\"NoSuchForCausalLM\"], \"model_type\": \"nosuch\"}", ".json");
+    p = tu_tmpfile("{\"architectures\": [\"NoSuchForCausalLM\"], \"model_type\": \"nosuch\"}",
+                   ".json");
     a = lr_arch_from_hf_config(p, LR_DATA_DIR "/architectures", &err);
     assert_null(a);
     assert_non_null(strstr(err.msg, "no family template for architecture 'NoSuchForCausalLM'"));
@@ -93,9 +95,10 @@ test_config_errors(void **state)
     unlink(p);
     free(p);
     /* zero heads: below the template's minimum */
-    p = tu_tmpfile("{\"architectures\": [\"LlamaForCausalLM\"], \"vocab_size\": 100, \"hidden_size\": 64,"
-                   " \"intermediate_size\": 64, \"num_hidden_layers\": 2, \"num_attention_heads\": 0}",
-                   ".json");
+    p = tu_tmpfile(
+        "{\"architectures\": [\"LlamaForCausalLM\"], \"vocab_size\": 100, \"hidden_size\": 64,"
+        " \"intermediate_size\": 64, \"num_hidden_layers\": 2, \"num_attention_heads\": 0}",
+        ".json");
     a = lr_arch_from_hf_config(p, LR_DATA_DIR "/architectures", &err);
     assert_null(a);
     assert_non_null(strstr(err.msg, "below the minimum"));
@@ -115,7 +118,8 @@ test_prototype_arch(void **state)
         "  \"parameters\": {\"hidden_size\": 64}, \"sub_layers\": ["
         "   {\"name\": \"proj\", \"class\": \"torch.nn.modules.linear.Linear\","
         "    \"parameters\": {\"in_features\": 64, \"out_features\": 128, \"bias\": true}}]},"
-        " {\"name\": \"norm\", \"class\": \"LlamaRMSNorm\", \"parameters\": {\"hidden_size\": 64, \"eps\": 1e-5}}]}",
+        " {\"name\": \"norm\", \"class\": \"LlamaRMSNorm\", \"parameters\": {\"hidden_size\": 64, "
+        "\"eps\": 1e-5}}]}",
         ".json");
     lr_error err;
     lr_arch *a = lr_arch_from_json_file(p, &err);
@@ -168,7 +172,8 @@ test_arch_missing_param(void **state)
     a = lr_arch_from_json_file(p, &err);
     db = tu_db(NULL);
     assert_null(lr_plan_new(a, db, &err));
-    assert_non_null(strstr(err.msg, "closest known: transformers.models.llama.modeling_llama.LlamaRMSNorm"));
+    assert_non_null(
+        strstr(err.msg, "closest known: transformers.models.llama.modeling_llama.LlamaRMSNorm"));
     lr_db_free(db);
     lr_arch_free(a);
     unlink(p);

@@ -61,16 +61,16 @@ static void
 test_precedence(void **state)
 {
     (void)state;
-    assert_true(eval("1 + 2 * 3") == 7);       /* * before + */
+    assert_true(eval("1 + 2 * 3") == 7); /* * before + */
     assert_true(eval("(1 + 2) * 3") == 9);
-    assert_true(eval("10 - 4 - 3") == 3);      /* left-assoc: (10-4)-3 */
-    assert_true(eval("2 ** 3 ** 2") == 512);   /* right-assoc: 2**9 */
-    assert_true(eval("2 ^ 10") == 1024);       /* ^ is ** */
-    assert_true(eval("-2 ** 2") == -4);        /* -(2**2), as in Python */
+    assert_true(eval("10 - 4 - 3") == 3);    /* left-assoc: (10-4)-3 */
+    assert_true(eval("2 ** 3 ** 2") == 512); /* right-assoc: 2**9 */
+    assert_true(eval("2 ^ 10") == 1024);     /* ^ is ** */
+    assert_true(eval("-2 ** 2") == -4);      /* -(2**2), as in Python */
     assert_true(eval("7 % 4") == 3);
     assert_true(eval("-(3)") == -3);
     assert_true(eval("+3") == 3);
-    assert_true(eval("12 / 4 * 3") == 9);      /* (12/4)*3 */
+    assert_true(eval("12 / 4 * 3") == 9); /* (12/4)*3 */
 }
 
 static void
@@ -230,8 +230,7 @@ main(void)
         cmocka_unit_test(test_variables),     cmocka_unit_test(test_conditionals),
         cmocka_unit_test(test_functions),     cmocka_unit_test(test_extra_names),
         cmocka_unit_test(test_syntax_errors), cmocka_unit_test(test_eval_errors),
-        cmocka_unit_test(test_limits),
-        cmocka_unit_test(test_error_format),
+        cmocka_unit_test(test_limits),        cmocka_unit_test(test_error_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

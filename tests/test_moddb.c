@@ -67,7 +67,8 @@ test_bundled_lookup(void **state)
     assert_null(lr_db_find(db, "torch.nn.linear"));
     const lr_module *att = lr_db_find(db, "LlamaFlashAttention2");
     assert_non_null(att);
-    assert_ptr_equal(att, lr_db_find(db, "transformers.models.llama.modeling_llama.LlamaSdpaAttention"));
+    assert_ptr_equal(att,
+                     lr_db_find(db, "transformers.models.llama.modeling_llama.LlamaSdpaAttention"));
     assert_true(lr_module_is_composite(att));
     assert_int_equal(lr_module_op_count(att), 4);
     assert_string_equal(lr_module_op_name(att, 1), "qk_matmul");
@@ -136,9 +137,11 @@ test_errors(void **state)
     expect_error("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"ops\": "
                  "[{\"name\": \"a\", \"flops\": \"2 * {B} +\"}]}}}",
                  "modules.x.ops[0].flops", "bad formula", 10);
-    expect_error("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"parameters\": [\"n\"], \"ops\": "
-                 "[{\"name\": \"a\", \"flops\": \"{n} * {m}\"}]}}}",
-                 "modules.x.ops[0].flops", "unknown variable {m}", 7); /* "{n} * {m}": { of {m} is column 7 */
+    expect_error(
+        "{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"parameters\": [\"n\"], \"ops\": "
+        "[{\"name\": \"a\", \"flops\": \"{n} * {m}\"}]}}}",
+        "modules.x.ops[0].flops", "unknown variable {m}",
+        7); /* "{n} * {m}": { of {m} is column 7 */
     expect_error("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"ops\": "
                  "[{\"name\": \"a\", \"flops\": \"${NoSuchThing}(1)\"}]}}}",
                  "modules.x.ops[0].flops", "unknown module class 'NoSuchThing'", 1);
@@ -149,10 +152,12 @@ test_errors(void **state)
                  "[{\"name\": \"a\", \"flops\": \"${torch.nn.Linear}()\"}]}}}",
                  "modules.x", "0 arguments given", 1);
     /* X -> Y -> X */
-    expect_error("{\"modules\": {"
-                 "\"x\": {\"full_class_name\": \"X\", \"ops\": [{\"name\": \"a\", \"flops\": \"${Y}()\"}]},"
-                 "\"y\": {\"full_class_name\": \"Y\", \"ops\": [{\"name\": \"b\", \"flops\": \"2 * ${X}()\"}]}}}",
-                 "modules.", "cyclic module call", -1);
+    expect_error(
+        "{\"modules\": {"
+        "\"x\": {\"full_class_name\": \"X\", \"ops\": [{\"name\": \"a\", \"flops\": \"${Y}()\"}]},"
+        "\"y\": {\"full_class_name\": \"Y\", \"ops\": [{\"name\": \"b\", \"flops\": \"2 * "
+        "${X}()\"}]}}}",
+        "modules.", "cyclic module call", -1);
     expect_error("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"ops\": "
                  "[{\"name\": \"a\", \"kind\": \"matmull\", \"flops\": \"1\"}]}}}",
                  "modules.x.ops[0]", "unknown op kind 'matmull'", -1);
@@ -161,7 +166,8 @@ test_errors(void **state)
                  "modules.x.ops[0]", "unknown key 'load_weights'", -1);
     expect_error("{\"modules\": {\"x\": {\"full_class_name\": \"torch.nn.Linear\", \"ops\": []}}}",
                  "modules.x", "already taken", -1);
-    expect_error("{\"modules\": {\"x\": {\"ops\": []}}}", "modules.x.full_class_name", "missing", -1);
+    expect_error("{\"modules\": {\"x\": {\"ops\": []}}}", "modules.x.full_class_name", "missing",
+                 -1);
     expect_error("{\"modules\": []}", "modules", "top-level", -1);
 }
 
@@ -183,9 +189,10 @@ test_self_cycle(void **state)
 {
     (void)state;
     lr_error err;
-    lr_db *db = load_extra("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"parameters\": [\"n\"],"
-                           " \"ops\": [{\"name\": \"a\", \"flops\": \"${X}({n})\"}]}}}",
-                           &err);
+    lr_db *db =
+        load_extra("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"parameters\": [\"n\"],"
+                   " \"ops\": [{\"name\": \"a\", \"flops\": \"${X}({n})\"}]}}}",
+                   &err);
     assert_null(db);
     assert_non_null(strstr(err.msg, "cyclic module call: X -> X"));
 }

@@ -52,15 +52,15 @@ test_json_contract(void **state)
                         "meta-llama/Llama-2-7b-hf");
     assert_true(json_number_value(json_object_get(json_object_get(root, "model"), "params")) ==
                 6738415616.0);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(root, "hardware"), "name")),
-                        "a100-80gb");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(root, "hardware"), "name")), "a100-80gb");
     json_t *set = json_object_get(root, "settings");
     assert_true(json_integer_value(json_object_get(set, "batch")) == 3);
     assert_true(json_integer_value(json_object_get(set, "seq_len")) == 100);
     assert_true(json_integer_value(json_object_get(set, "kv_bit")) == 16);
-    static const char *const keys[] = {"name", "path", "count", "flops", "load_weight",
-                                       "load_act", "store_act", "load_kv", "store_kv",
-                                       "bytes", "intensity", "bound", "time_s"};
+    static const char *const keys[] = {
+        "name",    "path",     "count", "flops",     "load_weight", "load_act", "store_act",
+        "load_kv", "store_kv", "bytes", "intensity", "bound",       "time_s"};
     for (int st = 0; st < 2; st++) {
         json_t *stage = json_object_get(root, st ? "decode" : "prefill");
         json_t *ops = json_object_get(stage, "ops");

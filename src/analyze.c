@@ -147,14 +147,14 @@ eval_stage(const lr_plan *plan, struct result_priv *rp, const lr_settings *s, in
     int bad;
     const char *why;
     if (lr_prog_run(&plan->prog, vars, rp->out, rp->stack, &bad, &why) < 0) {
-        if (bad >= 0)
-            lr_err_set(err, "", plan->ops[bad / LR_NFIELDS].path, "%s: %s of op %s (class %s)",
-                       prefill ? "prefill" : "decode", why, plan->ops[bad / LR_NFIELDS].name,
-                       plan->ops[bad / LR_NFIELDS].cls);
-        else
-            lr_err_set(err, "", "", "%s", why);
-        snprintf(err->msg + strlen(err->msg), sizeof err->msg - strlen(err->msg), " in %s",
-                 bad >= 0 ? lr_field_names[bad % LR_NFIELDS] : "?");
+        const char *stage = prefill ? "prefill" : "decode";
+        if (bad < 0) {
+            lr_err_set(err, "", "", "%s: %s", stage, why);
+        } else {
+            const plan_op *o = &plan->ops[bad / LR_NFIELDS];
+            lr_err_set(err, "", o->path, "%s: op %s (class %s), %s formula: %s", stage, o->name,
+                       o->cls, lr_field_names[bad % LR_NFIELDS], why);
+        }
         return -1;
     }
     return 0;

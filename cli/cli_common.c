@@ -42,7 +42,11 @@ cli_parse_whole(const char *opt, const char *arg, double min, double max, double
 {
     char *end;
     errno = 0;
-    double v = strtod(arg, &end);
+    /* decimal only: strtod would also take hex ("0x10") and "inf" */
+    int ok = arg[0] != '\0' && strspn(arg, "0123456789.eE+-") == strlen(arg);
+    double v = ok ? strtod(arg, &end) : 0;
+    if (!ok)
+        end = (char *)arg;
     if (end == arg || *end || errno || !isfinite(v) || v != floor(v) || v < min || v > max) {
         fprintf(stderr, "llmroof: error: %s: expected a whole number from %.0f to %.0f, got '%s'\n",
                 opt, min, max, arg);

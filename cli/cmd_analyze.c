@@ -79,7 +79,7 @@ cmd_analyze(int argc, char **argv)
     int kv_set = 0, do_prefill = 1, do_decode = 1;
     enum lr_format fmt = LR_FMT_TABLE;
     int c;
-    while ((c = getopt_long(argc, argv, "+ho:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
         case 'H': hwname = optarg; break;
         case 'b':

@@ -33,17 +33,18 @@ usage(FILE *f)
                "Roofline cost of running a model on given hardware, op by op.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f,
-            "\nglobal options:\n"
-            "  --data-dir DIR    bundled data (modules/, architectures/, models/, hardware/);\n"
-            "                    default $LLMROOF_DATA, else %s\n"
-            "  --module-db PATH  extra module entries (a JSON file or a directory of them)\n"
-            "  --version         print the version\n"
-            "\n`llmroof COMMAND --help` describes a command.\n"
-            "\nexit codes: 0 ok, 1 usage error (unknown option, nonsense number),\n"
-            "  2 input error (malformed JSON, unknown model/class, bad formula, missing field),\n"
-            "  3 evaluation error (division by zero, NaN, negative count), 4 output error\n",
-            LR_DATA_DIR);
+    fprintf(
+        f,
+        "\nglobal options:\n"
+        "  --data-dir DIR    bundled data (modules/, architectures/, models/, hardware/);\n"
+        "                    default $LLMROOF_DATA, else %s\n"
+        "  --module-db PATH  extra module entries (a JSON file or a directory of them)\n"
+        "  --version         print the version\n"
+        "\n`llmroof COMMAND --help` describes a command.\n"
+        "\nexit codes: 0 ok, 1 usage error (unknown option, nonsense number),\n"
+        "  2 input error (malformed JSON, unknown model/class, bad formula, missing field),\n"
+        "  3 evaluation error (division by zero, NaN, a count < 0 at evaluation), 4 output error\n",
+        LR_DATA_DIR);
 }
 
 int

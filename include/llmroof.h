@@ -122,6 +122,7 @@ typedef struct lr_node {
 
 typedef struct lr_arch {
     char *name;         /* model name (bundled id, or the file it came from) */
+    char *file;         /* the file the tree was built from */
     char *family;       /* template family, or "" */
     double max_context; /* from the config, 0 when unknown */
     lr_node root;

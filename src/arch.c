@@ -34,6 +34,7 @@ lr_arch_free(lr_arch *a)
         return;
     node_free(&a->root);
     free(a->name);
+    free(a->file);
     free(a->family);
     free(a);
 }
@@ -130,8 +131,8 @@ load_node(json_t *o, lr_node *n, const char *file, const char *path, lr_error *e
         snprintf(ppath, sizeof ppath, "%s.parameters.%s", path, key);
         if (json_is_number(v)) {
             double d = json_number_value(v);
-            if (!isfinite(d)) {
-                lr_err_set(err, file, ppath, "not a finite number");
+            if (!isfinite(d) || d < 0) {
+                lr_err_set(err, file, ppath, "expected a finite non-negative number, got %g", d);
                 return -1;
             }
             lr_node_add_param(n, key, d, NULL);
@@ -182,6 +183,7 @@ lr_arch_from_json_file(const char *path, lr_error *err)
     lr_arch *a = lr_xcalloc(1, sizeof *a);
     const char *mname = json_string_value(json_object_get(root, "model_name"));
     a->name = lr_xstrdup(mname ? mname : path);
+    a->file = lr_xstrdup(path);
     a->family = lr_xstrdup("");
     if (load_node(top, &a->root, path, jpath, err) < 0) {
         lr_arch_free(a);

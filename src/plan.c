@@ -16,6 +16,7 @@
 
 typedef struct pbuild {
     lr_plan *p;
+    const lr_arch *arch;
     const lr_db *db;
     lr_arena arena;
     lr_error *err;
@@ -63,6 +64,22 @@ blame(pbuild *b, const char *path, const lr_module *m, const char *what, const c
     b->err->col = col;
     if (text && col > 0)
         snprintf(b->err->source, sizeof b->err->source, "%s", text);
+}
+
+/* Errors caused by a node (its class, its parameters) name the file the
+ * tree came from and the node's path. */
+static void
+blame_node(pbuild *b, const char *path, const lr_node *n, const char *what)
+{
+    char msg[sizeof b->err->msg];
+    snprintf(msg, sizeof msg, "%s", b->err->msg);
+    int col = b->err->col;
+    char src[sizeof b->err->source];
+    memcpy(src, b->err->source, sizeof src);
+    lr_err_set(b->err, b->arch->file ? b->arch->file : "", path[0] ? path : "(root)",
+               "node of class %s%s%s: %s", n->cls, what ? ", " : "", what ? what : "", msg);
+    b->err->col = col;
+    memcpy(b->err->source, src, sizeof src);
 }
 
 /* Binds the node's own parameters: numbers, or formulas over runtime
@@ -173,10 +190,10 @@ count_weights(pbuild *b, const lr_node *n, const lr_module *m, const lr_binding 
     }
     e = lr_ast_fold(&b->arena, e);
     if (e->kind != A_NUM || e->num < 0) {
-        lr_err_set(b->err, m->file, path,
-                   "class %s: the weights formula must give a non-negative number that does not "
-                   "depend on runtime variables",
-                   m->cls);
+        lr_err_set(b->err, b->arch->file ? b->arch->file : "", path,
+                   "node of class %s: its weights formula (%s) must give a non-negative number "
+                   "that does not depend on runtime variables",
+                   m->cls, m->file);
         snprintf(b->err->source, sizeof b->err->source, "%s", m->weights_text);
         return -1;
     }
@@ -193,19 +210,21 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
     int rc = -1;
     count *= n->repeat;
     if (!m) {
-        lr_db_unknown_class(b->db, n->cls, b->err);
-        snprintf(b->err->path, sizeof b->err->path, "%s", path[0] ? path : "(root)");
+        lr_error e;
+        lr_db_unknown_class(b->db, n->cls, &e);
+        lr_err_set(b->err, b->arch->file ? b->arch->file : "", path[0] ? path : "(root)", "%s",
+                   e.msg);
         goto out;
     }
     lr_binding *given = lr_arena_alloc(&b->arena, (n->nparams + 1) * sizeof *given);
     lr_binding *env = lr_arena_alloc(&b->arena, (m->nparams + 1) * sizeof *env);
     if (node_bindings(b, n, given) < 0) {
-        blame(b, path, m, "node parameter", NULL);
+        blame_node(b, path, n, "parameter formula");
         goto out;
     }
     lr_bind_ctx cx = {&b->arena, b->db, LR_V_A_BYTES, 0, b->err};
     if (lr_bind_module_params(&cx, m, given, n->nparams, env) < 0) {
-        blame(b, path[0] ? path : "(root)", NULL, NULL, NULL);
+        blame_node(b, path, n, NULL);
         goto out;
     }
     if (count_weights(b, n, m, env, path, count) < 0)
@@ -243,7 +262,7 @@ out:
 lr_plan *
 lr_plan_new(const lr_arch *arch, const lr_db *db, lr_error *err)
 {
-    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), db, {0}, err, 0};
+    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), arch, db, {0}, err, 0};
     lr_prog_init(&b.p->prog);
     lr_err_clear(err);
     /* the root's own name is the model's, not part of op paths */

@@ -307,6 +307,7 @@ lr_arch_from_hf_config(const char *config_path, const char *template_dir, lr_err
     lr_arch *a = lr_xcalloc(1, sizeof *a);
     const char *nm = json_string_value(json_object_get(cfg, "_name_or_path"));
     a->name = lr_xstrdup(nm && *nm ? nm : config_path);
+    a->file = lr_xstrdup(config_path);
     a->family = lr_xstrdup(str_or(json_string_value(json_object_get(tpl, "family")), ""));
     int rc = resolve_config(&tb, json_object_get(tpl, "config"), cfg);
     if (rc == 0)

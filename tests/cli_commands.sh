@@ -1,0 +1,328 @@
+#!/usr/bin/env bash
+# cli_commands.sh BINARY DATA_DIR FIXTURES_DIR
+#
+# Every command runs on the bundled data and prints what it should. Numbers
+# are checked against values derived by hand (see the comments), never
+# against values copied from the program's output.
+#
+# Prints one line per failed check and exits 1 if any failed.
+set -u
+
+if [ $# -ne 3 ]; then
+    echo "usage: $0 BINARY DATA_DIR FIXTURES_DIR" >&2
+    exit 1
+fi
+BIN=$1
+DATA=$2
+unset LLMROOF_DATA
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/llmroof-cli-commands.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+
+fails=0
+checks=0
+fail() {
+    echo "FAIL: $*"
+    fails=$((fails + 1))
+}
+
+name=
+rc=0
+# run NAME ARGS...: stdout -> $T/out, stderr -> $T/err, status -> $rc.
+run() {
+    name=$1
+    shift
+    "$BIN" --data-dir "$DATA" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+expect_rc() {
+    checks=$((checks + 1))
+    if [ "$rc" -ne "$1" ]; then
+        local what=""
+        [ "$rc" -ge 128 ] && what=" (killed by signal $((rc - 128)): crash)"
+        fail "$name: exit code $rc$what, expected $1; stderr: $(head -c 300 "$T/err" | tr '\n' ' ')"
+    fi
+}
+# expect_out TEXT: stdout contains TEXT (fixed string).
+expect_out() {
+    checks=$((checks + 1))
+    grep -qF -- "$1" "$T/out" || fail "$name: stdout lacks '$1'"
+}
+# expect_out_re REGEX: some line of stdout matches the extended regex.
+expect_out_re() {
+    checks=$((checks + 1))
+    grep -qE -- "$1" "$T/out" || fail "$name: no stdout line matches /$1/"
+}
+expect_no_out_text() {
+    checks=$((checks + 1))
+    ! grep -qF -- "$1" "$T/out" || fail "$name: stdout should not contain '$1'"
+}
+# expect_eq WHAT GOT WANT
+expect_eq() {
+    checks=$((checks + 1))
+    [ "$2" = "$3" ] || fail "$name: $1 is '$2', expected '$3'"
+}
+# csv_field FILE STAGE OP COLUMN: the COLUMN (found by header name) of the
+# row of op OP in stage STAGE.
+csv_field() {
+    awk -F, -v st="$2" -v op="$3" -v col="$4" '
+        NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+        c && $1 == st && $2 == op { print $c; exit }' "$1"
+}
+# digits_of_row FILE FIRST_FIELD FIELD_NO: the digits of field FIELD_NO of
+# the line whose first field is FIRST_FIELD (thousands separators dropped).
+digits_of_row() {
+    awk -v k="$2" -v n="$3" '$1 == k { v = $n; gsub(/[^0-9]/, "", v); print v; exit }' "$1"
+}
+
+if [ ! -x "$BIN" ]; then
+    echo "FAIL: binary '$BIN' is not executable"
+    exit 1
+fi
+
+# Parameter counts, derived from the bundled configs (no tied embeddings,
+# no biases; each Linear holds in*out weights, each RMSNorm `hidden`):
+#
+# Llama-2-7b: vocab 32000, hidden 4096, intermediate 11008, 32 layers,
+# 32 heads of 128 (no GQA).
+#   embed_tokens = lm_head = 32000 * 4096             =   131,072,000 each
+#   per layer: q,k,v,o 4 * 4096 * 4096               =    67,108,864
+#              gate,up,down 3 * 4096 * 11008         =   135,266,304
+#              2 norms 2 * 4096                      =         8,192
+#              = 202,383,360; x 32                   = 6,476,267,520
+#   final norm                                       =         4,096
+#   total 2 * 131,072,000 + 6,476,267,520 + 4,096    = 6,738,415,616
+LLAMA2_7B_PARAMS=6738415616
+# Meta-Llama-3-8B: vocab 128256, hidden 4096, intermediate 14336, 32 layers,
+# 32 query heads and 8 KV heads of 128.
+#   embed_tokens = lm_head = 128256 * 4096            =   525,336,576 each
+#   per layer: q,o 2 * 4096 * 4096                   =    33,554,432
+#              k,v 2 * 4096 * (8 * 128)              =     8,388,608
+#              gate,up,down 3 * 4096 * 14336         =   176,160,768
+#              2 norms                               =         8,192
+#              = 218,112,000; x 32                   = 6,979,584,000
+#   total 2 * 525,336,576 + 6,979,584,000 + 4,096    = 8,030,261,248
+LLAMA3_8B_PARAMS=8030261248
+
+# ---------------------------------------------------------------------------
+# --help of every command, --version
+# ---------------------------------------------------------------------------
+run "llmroof --help" --help
+expect_rc 0
+expect_out "usage: llmroof"
+for c in analyze arch models modules hardware bench; do
+    expect_out "$c"
+done
+expect_out "exit codes"
+
+for c in analyze arch models modules hardware bench; do
+    for h in --help -h; do
+        run "$c $h" "$c" "$h"
+        expect_rc 0
+        expect_out "usage: llmroof $c"
+    done
+done
+
+run "--version" --version
+expect_rc 0
+expect_out_re '^llmroof [0-9]+\.[0-9]+\.[0-9]+$'
+
+# ---------------------------------------------------------------------------
+# models
+# ---------------------------------------------------------------------------
+run "models" models
+expect_rc 0
+expect_out "meta-llama/Llama-2-7b-hf"
+# the row of the model: its parameter column, separators dropped
+checks=$((checks + 1))
+row=$(grep -F "meta-llama/Llama-2-7b-hf " "$T/out" | head -1)
+digits=$(printf '%s\n' "$row" | tr ' ' '\n' | tr -d ',_' | grep -xE '[0-9]+' | tr '\n' ' ')
+case " $digits " in
+*" $LLAMA2_7B_PARAMS "*) ;;
+*) fail "$name: row of meta-llama/Llama-2-7b-hf lacks $LLAMA2_7B_PARAMS parameters: '$row'" ;;
+esac
+v=$(digits_of_row "$T/out" meta-llama/Meta-Llama-3-8B 3)
+expect_eq "Meta-Llama-3-8B parameters" "$v" "$LLAMA3_8B_PARAMS"
+
+run "models show" models show meta-llama/Llama-2-7b-hf
+expect_rc 0
+expect_out_re '"hidden_size": *4096'
+expect_out_re '"num_hidden_layers": *32'
+
+run "models show bare name" models show Llama-2-7b-hf
+expect_rc 0
+expect_out_re '"hidden_size": *4096'
+
+# ---------------------------------------------------------------------------
+# hardware
+# ---------------------------------------------------------------------------
+run "hardware list" hardware list
+expect_rc 0
+expect_out_re '^a100-80gb '
+expect_out_re '^h100-sxm '
+
+run "hardware show alias" hardware show nvidia_A100_80G
+expect_rc 0
+expect_out "a100-80gb"
+expect_out "A100 80GB"
+expect_out "nvidia_A100_80G"
+
+run "hardware show id" hardware show h100-sxm
+expect_rc 0
+expect_out "H100"
+
+# ---------------------------------------------------------------------------
+# modules
+# ---------------------------------------------------------------------------
+run "modules list" modules list
+expect_rc 0
+expect_out "torch.nn.modules.linear.Linear"
+expect_out "transformers.models.llama.modeling_llama.LlamaSdpaAttention"
+
+run "modules show" modules show LlamaSdpaAttention
+expect_rc 0
+expect_out "transformers.models.llama.modeling_llama.LlamaSdpaAttention"
+expect_out_re '^op qk_matmul'
+# the formula as written in data/modules/llama.json
+expect_out "2 * {B} * {num_heads} * {S} * {ctx} * {head_dim}"
+
+run "modules show by key" modules show torch_Linear
+expect_rc 0
+expect_out "torch.nn.modules.linear.Linear"
+
+# ---------------------------------------------------------------------------
+# arch
+# ---------------------------------------------------------------------------
+run "arch" arch meta-llama/Llama-2-7b-hf
+expect_rc 0
+expect_out_re 'layers x32'
+expect_out "self_attn"
+expect_out_re "parameters:? *$LLAMA2_7B_PARAMS"
+expect_no_out_text "MISSING"
+
+run "arch default model" arch
+expect_rc 0
+expect_out "meta-llama/Llama-2-7b-hf"
+
+# ---------------------------------------------------------------------------
+# analyze
+# ---------------------------------------------------------------------------
+run "analyze default" analyze
+expect_rc 0
+expect_out "meta-llama/Llama-2-7b-hf"
+expect_out "qk_matmul"
+expect_out_re '[Pp]refill'
+expect_out_re '[Dd]ecode'
+
+run "analyze csv prefill" analyze --format csv --stage prefill
+expect_rc 0
+cp "$T/out" "$T/prefill.csv"
+checks=$((checks + 1))
+head -1 "$T/prefill.csv" | grep -q 'flops' || fail "$name: CSV header lacks a flops column"
+# Llama-2-7b prefill, B=1, S=ctx=2048, 32 heads of head_dim 128, hidden 4096.
+# qk_matmul: 2 * B * heads * S * ctx * head_dim
+#          = 2 * 1 * 32 * 2048 * 2048 * 128 = 8192 * 4194304 = 34359738368
+v=$(csv_field "$T/prefill.csv" prefill qk_matmul flops)
+expect_eq "qk_matmul flops" "$v" 34359738368
+# sv_matmul has the same count as qk_matmul.
+v=$(csv_field "$T/prefill.csv" prefill sv_matmul flops)
+expect_eq "sv_matmul flops" "$v" 34359738368
+# softmax: 5 FLOPs per score: 5 * 32 * 2048 * 2048 = 160 * 4194304 = 671088640
+v=$(csv_field "$T/prefill.csv" prefill softmax flops)
+expect_eq "softmax flops" "$v" 671088640
+# attn_add: one add per element of [tokens, hidden] = 2048 * 4096 = 8388608
+v=$(csv_field "$T/prefill.csv" prefill attn_add flops)
+expect_eq "attn_add flops" "$v" 8388608
+# q_proj: 2 * tokens * in * out = 2 * 2048 * 4096 * 4096 = 68719476736
+v=$(csv_field "$T/prefill.csv" prefill q_proj flops)
+expect_eq "q_proj flops" "$v" 68719476736
+# q_proj weights, 16-bit: 4096 * 4096 * 2 bytes = 33554432
+v=$(csv_field "$T/prefill.csv" prefill q_proj load_weight)
+expect_eq "q_proj load_weight" "$v" 33554432
+# every op of one layer counts 32 instances
+v=$(csv_field "$T/prefill.csv" prefill qk_matmul count)
+expect_eq "qk_matmul count" "$v" 32
+checks=$((checks + 1))
+! grep -q '^decode,' "$T/prefill.csv" || fail "$name: --stage prefill printed decode rows"
+
+run "analyze csv decode" analyze --format csv --stage decode
+expect_rc 0
+# decode: S=1 new token attending ctx=2048:
+# qk_matmul 2 * 1 * 32 * 1 * 2048 * 128 = 16777216
+v=$(csv_field "$T/out" decode qk_matmul flops)
+expect_eq "decode qk_matmul flops" "$v" 16777216
+checks=$((checks + 1))
+! grep -q '^prefill,' "$T/out" || fail "$name: --stage decode printed prefill rows"
+
+run "analyze json" analyze --format json
+expect_rc 0
+expect_out_re "\"params\": *$LLAMA2_7B_PARAMS([^0-9]|\$)"
+expect_out_re '"name": *"qk_matmul"'
+expect_out '"prefill"'
+expect_out '"decode"'
+
+run "analyze md" analyze --format md --stage prefill
+expect_rc 0
+expect_out_re '^\|.*qk_matmul.*\|'
+expect_out_re '^\|[ :-]*-{3}[ :-]*\|'
+
+# -o writes the file atomically and leaves no temporary file behind.
+mkdir "$T/o"
+run "analyze -o" analyze --format csv --stage prefill -o "$T/o/report.csv"
+expect_rc 0
+checks=$((checks + 1))
+[ ! -s "$T/out" ] || fail "$name: -o also printed on stdout"
+checks=$((checks + 1))
+if [ -f "$T/o/report.csv" ]; then
+    v=$(csv_field "$T/o/report.csv" prefill qk_matmul flops)
+    expect_eq "qk_matmul flops in -o file" "$v" 34359738368
+else
+    fail "$name: $T/o/report.csv was not written"
+fi
+checks=$((checks + 1))
+left=$(ls -A "$T/o" | grep -vx 'report.csv')
+[ -z "$left" ] || fail "$name: files left beside the output: $left"
+
+run "analyze --output" analyze --format json --output "$T/o/report.json"
+expect_rc 0
+checks=$((checks + 1))
+grep -qE "\"params\": *$LLAMA2_7B_PARAMS" "$T/o/report.json" 2>/dev/null ||
+    fail "$name: report.json lacks the parameter count"
+
+run "analyze Llama-3-8B" analyze --format json meta-llama/Meta-Llama-3-8B
+expect_rc 0
+expect_out_re "\"params\": *$LLAMA3_8B_PARAMS([^0-9]|\$)"
+
+run "analyze bare name" analyze --format json Llama-2-7b-hf
+expect_rc 0
+expect_out_re "\"params\": *$LLAMA2_7B_PARAMS([^0-9]|\$)"
+expect_out "meta-llama/Llama-2-7b-hf"
+
+run "analyze config.json path" analyze --format json "$DATA/models/meta-llama--Llama-2-7b-hf.json"
+expect_rc 0
+expect_out_re "\"params\": *$LLAMA2_7B_PARAMS([^0-9]|\$)"
+
+run "analyze hardware alias" analyze --format json --hardware nvidia_A100_80G
+expect_rc 0
+expect_out "a100-80gb"
+
+# Options after MODEL, as `usage: llmroof analyze [MODEL] [options]` shows.
+run "analyze options after model" analyze meta-llama/Llama-2-7b-hf --format csv --stage prefill
+expect_rc 0
+v=$(csv_field "$T/out" prefill qk_matmul flops)
+expect_eq "qk_matmul flops (options after model)" "$v" 34359738368
+
+# Batch scales the attention FLOPs linearly: batch 4 at seq-len 512:
+# 2 * B * heads * S * ctx * head_dim = 2 * 4 * 32 * 512 * 512 * 128
+# (2*4*32*128 = 32768; 512*512 = 262144; 32768 * 262144 = 8589934592)
+run "analyze batch and seq-len" analyze --format csv --stage prefill --batch 4 --seq-len 512
+expect_rc 0
+v=$(csv_field "$T/out" prefill qk_matmul flops)
+expect_eq "qk_matmul flops at B=4 S=512" "$v" 8589934592
+
+if [ "$fails" -gt 0 ]; then
+    echo "cli_commands: $fails of $checks checks failed"
+    exit 1
+fi
+echo "cli_commands: all $checks checks passed"
+exit 0

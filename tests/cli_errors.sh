@@ -1,0 +1,358 @@
+#!/usr/bin/env bash
+# cli_errors.sh BINARY DATA_DIR FIXTURES_DIR
+#
+# Every class of bad input gets its own clear message on stderr and its
+# documented exit code (llmroof --help):
+#   0 ok, 1 usage error, 2 input error, 3 evaluation error, 4 output error.
+# Messages must name the offending file and the place in it (line:column for
+# malformed JSON, JSON path and formula column for formulas) and the names
+# involved (op, class, variable, config field).
+#
+# Fixtures are under FIXTURES_DIR/cli/. Prints one line per failed check and
+# exits 1 if any failed.
+set -u
+
+if [ $# -ne 3 ]; then
+    echo "usage: $0 BINARY DATA_DIR FIXTURES_DIR" >&2
+    exit 1
+fi
+BIN=$1
+DATA=$2
+FIX=$3/cli
+unset LLMROOF_DATA
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/llmroof-cli-errors.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+
+fails=0
+checks=0
+fail() {
+    echo "FAIL: $*"
+    fails=$((fails + 1))
+}
+
+# run NAME ARGS...: runs the binary with the data dir given to the test;
+# stdout -> $T/out, stderr -> $T/err, exit status -> $rc.
+name=
+rc=0
+run() {
+    name=$1
+    shift
+    "$BIN" --data-dir "$DATA" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+# Like run, without the --data-dir (for runs that pass their own).
+run_raw() {
+    name=$1
+    shift
+    "$BIN" "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+expect_rc() {
+    checks=$((checks + 1))
+    if [ "$rc" -ne "$1" ]; then
+        local what=""
+        [ "$rc" -ge 128 ] && what=" (killed by signal $((rc - 128)): crash)"
+        fail "$name: exit code $rc$what, expected $1; stderr: $(head -c 300 "$T/err" | tr '\n' ' ')"
+    fi
+}
+# expect_err TEXT: stderr contains TEXT (fixed string).
+expect_err() {
+    checks=$((checks + 1))
+    grep -qF -- "$1" "$T/err" || fail "$name: stderr lacks '$1'; got: $(head -c 300 "$T/err" | tr '\n' ' ')"
+}
+# expect_err_re REGEX: stderr matches the extended regex.
+expect_err_re() {
+    checks=$((checks + 1))
+    grep -qE -- "$1" "$T/err" || fail "$name: stderr does not match /$1/; got: $(head -c 300 "$T/err" | tr '\n' ' ')"
+}
+expect_no_err_text() {
+    checks=$((checks + 1))
+    ! grep -qF -- "$1" "$T/err" || fail "$name: stderr should not contain '$1'"
+}
+expect_no_stdout() {
+    checks=$((checks + 1))
+    [ ! -s "$T/out" ] || fail "$name: an error run printed on stdout: $(head -c 200 "$T/out" | tr '\n' ' ')"
+}
+# csv_field STAGE OP COLUMN: the COLUMN (by header name) of the row of op
+# OP in stage STAGE of the CSV in $T/out.
+csv_field() {
+    awk -F, -v st="$1" -v op="$2" -v col="$3" '
+        NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+        c && $1 == st && $2 == op { print $c; exit }' "$T/out"
+}
+
+if [ ! -x "$BIN" ]; then
+    echo "FAIL: binary '$BIN' is not executable"
+    exit 1
+fi
+
+# ---------------------------------------------------------------------------
+# 1. Usage errors: exit 1, message names the option and the bad value.
+# ---------------------------------------------------------------------------
+usage_case() { # usage_case LABEL OPTION VALUE
+    run "usage $1" analyze "$2" "$3"
+    expect_rc 1
+    expect_err "$2"
+    expect_err "'$3'"
+    expect_no_stdout
+}
+usage_case "batch zero" --batch 0
+usage_case "batch negative" --batch -3
+usage_case "batch fraction" --batch 1.5
+usage_case "batch too large" --batch 1e10
+usage_case "batch inf" --batch inf
+usage_case "w-bit zero" --w-bit 0
+usage_case "w-bit 64" --w-bit 64
+usage_case "a-bit negative" --a-bit -8
+usage_case "kv-bit 33" --kv-bit 33
+usage_case "seq-len letters" --seq-len abc
+usage_case "seq-len empty" --seq-len ""
+usage_case "seq-len trailing junk" --seq-len 12x
+
+run "usage unknown stage" analyze --stage warmup
+expect_rc 1
+expect_err "--stage"
+expect_err "'warmup'"
+expect_err "prefill, decode or both"
+
+run "usage unknown format" analyze --format xml
+expect_rc 1
+expect_err "--format"
+expect_err "'xml'"
+expect_err "table, json, csv or md"
+
+run "usage unknown option" analyze --bogus-option
+expect_rc 1
+expect_err "bogus-option"
+expect_no_stdout
+
+run "usage unknown hardware" analyze --hardware tpu-v99
+expect_rc 1
+expect_err "unknown hardware 'tpu-v99'"
+expect_err "hardware list"
+expect_no_stdout
+
+run "usage hardware show unknown" hardware show tpu-v99
+expect_rc 1
+expect_err "unknown hardware 'tpu-v99'"
+
+run "usage unknown command" frobnicate
+expect_rc 1
+expect_err "unknown command 'frobnicate'"
+
+run "usage no command"
+expect_rc 1
+expect_err "usage: llmroof"
+
+run "usage unknown global option" --frobnicate modules list
+expect_rc 1
+expect_err "frobnicate"
+
+run "usage two models" analyze meta-llama/Llama-2-7b-hf Llama-2-13b-hf
+expect_rc 1
+expect_err "at most one MODEL"
+
+run "usage modules bad subcommand" modules frobnicate
+expect_rc 1
+expect_err "modules"
+
+# ---------------------------------------------------------------------------
+# 2. Input errors: exit 2, message names file and place.
+# ---------------------------------------------------------------------------
+
+# Malformed module file. Line 3 is
+#   `    "bad": { "full_class_name": "x.Bad", }`
+# 4 spaces + `"bad": ` (7) + `{ ` (2) + `"full_class_name": ` (19) + `"x.Bad", ` (9)
+# = 41 characters, so the stray '}' after the trailing comma is column 42.
+run "malformed module JSON" --module-db "$FIX/malformed.json" modules list
+expect_rc 2
+expect_err "malformed.json:3:42:"
+expect_err "malformed JSON"
+expect_no_stdout
+
+# Malformed config.json. Line 4 is `  "hidden_size": 4096` after a line
+# missing its comma; the unexpected token `"hidden_size"` takes columns
+# 3..15 (2 spaces + 13 characters) and the parser reports its end, 15.
+run "malformed config JSON" analyze "$FIX/malformed_config.json"
+expect_rc 2
+expect_err "malformed_config.json:4:15:"
+expect_err "malformed JSON"
+expect_no_stdout
+
+# Syntax error in a formula: `{B} * * {hidden_size}`: `{B}` is columns 1-3,
+# then space, '*' (5), space, '*' (7): the second '*' is column 7.
+run "bad formula syntax" --module-db "$FIX/bad_formula.json" modules list
+expect_rc 2
+expect_err "bad_formula.json"
+expect_err "modules.test_BadFormula.ops[0].flops"
+expect_err "column 7"
+expect_err "{B} * * {hidden_size}"
+expect_no_stdout
+
+# Unknown variable: `{B} * {hiden_size}`: '{' of the typo is column 7.
+run "unknown variable" --module-db "$FIX/unknown_var.json" modules list
+expect_rc 2
+expect_err "unknown_var.json"
+expect_err "modules.test_UnknownVar.ops[0].flops"
+expect_err "column 7"
+expect_err "hiden_size"
+expect_err "unknown variable"
+
+# A call of a class nobody defines: the closest names are suggested.
+run "unknown called class" --module-db "$FIX/unknown_call.json" modules list
+expect_rc 2
+expect_err "unknown_call.json"
+expect_err "modules.test_UnknownCall.ops[0].flops"
+expect_err "column 1"
+expect_err "unknown module class 'torch.nn.Linaer'"
+expect_err "closest known: torch.nn.modules.linear.Linear"
+
+# test.Ping calls test.Pong, which calls test.Ping.
+run "cyclic call" --module-db "$FIX/cycle.json" modules list
+expect_rc 2
+expect_err "cycle.json"
+expect_err_re "modules\.test_P(i|o)ng\.ops\[0\]\.flops"
+expect_err "cyclic"
+expect_err "test.Ping"
+expect_err "test.Pong"
+
+# Linear's parameters are tokens (default), in_features, out_features, bias
+# (default): it takes 3 to 4 arguments; the fixture passes 2.
+run "call argument count" --module-db "$FIX/argcount.json" modules list
+expect_rc 2
+expect_err "argcount.json"
+expect_err "modules.test_ArgCount.ops[0].flops"
+expect_err "column 1"
+expect_err "2 arguments given"
+expect_err "3 to 4"
+
+run "unknown op kind" --module-db "$FIX/bad_kind.json" modules list
+expect_rc 2
+expect_err "bad_kind.json"
+expect_err "modules.test_BadKind.ops[0]"
+expect_err "unknown op kind 'matmull'"
+
+run "unknown op key" --module-db "$FIX/bad_op_key.json" modules list
+expect_rc 2
+expect_err "bad_op_key.json"
+expect_err "modules.test_BadKey.ops[0]"
+expect_err "unknown key 'flop'"
+expect_err "flops"
+
+# Unknown class of an architecture node: closest names, and the file.
+run "unknown module class" analyze "$FIX/unknown_class_arch.json"
+expect_rc 2
+expect_err "unknown module class 'LlamaSdpaAtention'"
+expect_err "closest known: transformers.models.llama.modeling_llama.LlamaSdpaAttention"
+expect_err "unknown_class_arch.json"
+expect_no_stdout
+
+run "modules show unknown class" modules show LlamaSdpaAtention
+expect_rc 2
+expect_err "unknown module class 'LlamaSdpaAtention'"
+expect_err "transformers.models.llama.modeling_llama.LlamaSdpaAttention"
+
+# A node without a required parameter of its class (Linear's out_features).
+run "missing node parameter" analyze "$FIX/missing_param_arch.json"
+expect_rc 2
+expect_err "out_features"
+expect_err "missing parameter"
+expect_err "missing_param_arch.json"
+expect_no_err_text ": : "
+
+# config.json of model_type llama without hidden_size, as a directory and as
+# the file itself.
+run "missing config field (dir)" analyze "$FIX/no_hidden"
+expect_rc 2
+expect_err "no_hidden/config.json"
+expect_err "missing config field 'hidden_size'"
+expect_err "llama"
+expect_no_stdout
+run "missing config field (file)" analyze "$FIX/no_hidden/config.json"
+expect_rc 2
+expect_err "no_hidden/config.json"
+expect_err "missing config field 'hidden_size'"
+
+run "unknown model (analyze)" analyze no-such-org/No-Such-Model-7b
+expect_rc 2
+expect_err "unknown model 'no-such-org/No-Such-Model-7b'"
+expect_no_stdout
+run "unknown model (models show)" models show No-Such-Model-7b
+expect_rc 2
+expect_err "unknown model 'No-Such-Model-7b'"
+run "unknown model (arch)" arch No-Such-Model-7b
+expect_rc 2
+expect_err "unknown model 'No-Such-Model-7b'"
+
+# A whole alternative data dir whose llama template has a bad formula:
+# `{hidden_size} * * 2`: `{hidden_size}` is columns 1-13, space, '*' (15),
+# space, '*' (17): the second '*' is column 17.
+mkdir -p "$T/data/architectures"
+for d in modules hardware models; do
+    ln -s "$(cd "$DATA" && pwd)/$d" "$T/data/$d"
+done
+cp "$FIX/bad_template/llama.json" "$T/data/architectures/llama.json"
+run_raw "bad template formula" --data-dir "$T/data" analyze meta-llama/Llama-2-7b-hf
+expect_rc 2
+expect_err "architectures/llama.json"
+expect_err "tree.parameters.in_features"
+expect_err "column 17"
+
+run_raw "missing data dir" --data-dir "$T/no-such-dir" modules list
+expect_rc 2
+expect_err "no-such-dir/modules"
+
+# ---------------------------------------------------------------------------
+# 3. Evaluation errors: exit 3, the op is named.
+# ---------------------------------------------------------------------------
+# flops = {B} / ({S} - {S}) divides by zero for every B and S.
+run "division by zero" --module-db "$FIX/divzero.json" analyze "$FIX/divzero_arch.json"
+expect_rc 3
+expect_err "division by zero"
+expect_err "divide_op"
+expect_err "test.DivZero"
+expect_no_stdout
+
+# ---------------------------------------------------------------------------
+# 4. Output errors: exit 4.
+# ---------------------------------------------------------------------------
+run "unwritable output" analyze --format csv -o "$T/no-such-dir/out.csv"
+expect_rc 4
+expect_err "no-such-dir"
+
+# ---------------------------------------------------------------------------
+# 5. A prototype-format entry (flop_analysis / memory_analysis) loads and
+#    evaluates, called from an architecture node.
+# ---------------------------------------------------------------------------
+run "prototype entry loads" --module-db "$FIX/proto.json" modules list
+expect_rc 0
+checks=$((checks + 1))
+grep -q "test_ProtoProj" "$T/out" || fail "$name: modules list lacks test_ProtoProj"
+
+run "prototype entry analyze" --module-db "$FIX/proto.json" analyze --format csv --batch 1 --seq-len 8 "$FIX/proto_arch.json"
+expect_rc 0
+# Linear flops = 2 * tokens * in * out, tokens = B*S.
+# prefill: B=1, S=8, in=out=hidden_size=64: 2 * 8 * 64 * 64 = 65536.
+# decode: one new token (S=1): 2 * 1 * 64 * 64 = 8192.
+# memory_analysis.reads = B*S*hidden*a_bytes = 8 * 64 * 2 = 1024 (load_act),
+# writes likewise 1024 (store_act).
+v=$(csv_field prefill test_ProtoProj flops)
+checks=$((checks + 1))
+[ "$v" = 65536 ] || fail "$name: prefill flops '$v', expected 65536"
+v=$(csv_field decode test_ProtoProj flops)
+checks=$((checks + 1))
+[ "$v" = 8192 ] || fail "$name: decode flops '$v', expected 8192"
+v=$(csv_field prefill test_ProtoProj load_act)
+checks=$((checks + 1))
+[ "$v" = 1024 ] || fail "$name: prefill load_act '$v', expected 1024"
+v=$(csv_field prefill test_ProtoProj store_act)
+checks=$((checks + 1))
+[ "$v" = 1024 ] || fail "$name: prefill store_act '$v', expected 1024"
+
+if [ "$fails" -gt 0 ]; then
+    echo "cli_errors: $fails of $checks checks failed"
+    exit 1
+fi
+echo "cli_errors: all $checks checks passed"
+exit 0

@@ -27,6 +27,7 @@ typedef struct cmd {
 /* Global state set by main before dispatch. */
 extern const char *cli_data_dir;
 extern const char *cli_module_db; /* extra module directory or file, or NULL */
+extern const char *cli_profile;   /* profile name (data/profiles/NAME) or directory */
 
 void cli_print_error(const lr_error *err);
 /* Prints "llmroof CMD: msg" and returns EXIT_USAGE. */
@@ -37,9 +38,10 @@ int cli_parse_whole(const char *opt, const char *arg, double min, double max, do
 int cli_parse_int(const char *opt, const char *arg, int min, int max, int *out);
 
 /* Loaders print their own errors and return NULL. */
-lr_db *cli_load_db(void);
-lr_hwdb *cli_load_hw(void);
-lr_arch *cli_load_model(const char *name);
+lr_profile *cli_load_profile(const char *name_or_dir);
+/* The profile's own hardware table if it has one, else data/hardware. */
+lr_hwdb *cli_load_hw(const lr_profile *prof);
+lr_arch *cli_load_model(const lr_profile *prof, const char *name);
 
 /* Writes through `write` into `path` atomically (temp file + rename), or to
  * stdout when path is NULL or "-". */

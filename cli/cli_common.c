@@ -16,6 +16,7 @@
 
 const char *cli_data_dir;
 const char *cli_module_db;
+const char *cli_profile;
 
 void
 cli_print_error(const lr_error *err)
@@ -66,50 +67,56 @@ cli_parse_int(const char *opt, const char *arg, int min, int max, int *out)
     return 0;
 }
 
-lr_db *
-cli_load_db(void)
+lr_profile *
+cli_load_profile(const char *name)
 {
+    if (!name)
+        name = cli_profile ? cli_profile : "default";
+    char dir[4096];
+    /* a name is a bundled profile; anything with a slash is a directory */
+    if (strchr(name, '/'))
+        snprintf(dir, sizeof dir, "%s", name);
+    else
+        snprintf(dir, sizeof dir, "%s/profiles/%s", cli_data_dir, name);
     lr_error err;
     memset(&err, 0, sizeof err);
-    lr_db *db = lr_db_new();
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/modules", cli_data_dir);
-    int rc = lr_db_load_dir(db, dir, &err);
-    if (rc == 0 && cli_module_db) {
+    lr_profile *p = lr_profile_load(dir, cli_module_db, &err);
+    if (!p) {
         struct stat st;
-        int isdir = stat(cli_module_db, &st) == 0 && S_ISDIR(st.st_mode);
-        rc = isdir ? lr_db_load_dir(db, cli_module_db, &err)
-                   : lr_db_load_file(db, cli_module_db, &err);
+        if (stat(dir, &st) != 0)
+            fprintf(stderr,
+                    "llmroof: error: unknown profile '%s' (no directory %s; bundled profiles are "
+                    "the directories of %s/profiles)\n",
+                    name, dir, cli_data_dir);
+        else
+            cli_print_error(&err);
     }
-    if (rc == 0)
-        rc = lr_db_finish(db, &err);
-    if (rc < 0) {
-        cli_print_error(&err);
-        lr_db_free(db);
-        return NULL;
-    }
-    return db;
+    return p;
 }
 
 lr_hwdb *
-cli_load_hw(void)
+cli_load_hw(const lr_profile *prof)
 {
     lr_error err;
     memset(&err, 0, sizeof err);
     char dir[4096];
+    const char *own = prof ? lr_profile_hardware_dir(prof) : NULL;
     snprintf(dir, sizeof dir, "%s/hardware", cli_data_dir);
-    lr_hwdb *hw = lr_hwdb_load(dir, &err);
+    lr_hwdb *hw = lr_hwdb_load(own ? own : dir, &err);
     if (!hw)
         cli_print_error(&err);
     return hw;
 }
 
 lr_arch *
-cli_load_model(const char *name)
+cli_load_model(const lr_profile *prof, const char *name)
 {
     lr_error err;
     memset(&err, 0, sizeof err);
-    lr_arch *a = lr_model_load(cli_data_dir, name, &err);
+    char models[4096], templates[4096];
+    snprintf(models, sizeof models, "%s/models", cli_data_dir);
+    snprintf(templates, sizeof templates, "%s/architectures", lr_profile_dir(prof));
+    lr_arch *a = lr_model_load(models, templates, name, &err);
     if (!a)
         cli_print_error(&err);
     return a;

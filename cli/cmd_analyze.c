@@ -27,6 +27,13 @@ static const char usage[] =
     "  --kv-bit N        bits per KV-cache element (default: --a-bit)\n"
     "  --stage S         prefill, decode or both (default both)\n"
     "  --all-logits      prefill computes logits for every token, not only the last\n"
+    "  --attention A     eager (default: scores go through memory) or flash (fused)\n"
+    "  --no-causal       attention without causal masking (flash skips no tiles)\n"
+    "  --w-group-size G  weights quantized in groups of G with a 16-bit scale each\n"
+    "  --w-asym          weight groups also store a 16-bit zero point\n"
+    "  --kv-group-size G KV cache quantized in groups of G (scale + zero point)\n"
+    "  --a-dtype T       int or fp8: the type of 8-bit activations (default int)\n"
+    "  --profile NAME    counting conventions: default or llm-viewer, or a directory\n"
     "  --format F        table, json, csv or md (default table)\n"
     "  -o, --output FILE write there (atomically) instead of standard output\n"
     "  -h, --help        this text\n";
@@ -66,16 +73,29 @@ int
 cmd_analyze(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"hardware", required_argument, NULL, 'H'}, {"batch", required_argument, NULL, 'b'},
-        {"seq-len", required_argument, NULL, 's'},  {"w-bit", required_argument, NULL, 'w'},
-        {"a-bit", required_argument, NULL, 'a'},    {"kv-bit", required_argument, NULL, 'k'},
-        {"stage", required_argument, NULL, 'S'},    {"format", required_argument, NULL, 'f'},
-        {"all-logits", no_argument, NULL, 'L'},     {"output", required_argument, NULL, 'o'},
-        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
+        {"hardware", required_argument, NULL, 'H'},
+        {"batch", required_argument, NULL, 'b'},
+        {"seq-len", required_argument, NULL, 's'},
+        {"w-bit", required_argument, NULL, 'w'},
+        {"a-bit", required_argument, NULL, 'a'},
+        {"kv-bit", required_argument, NULL, 'k'},
+        {"stage", required_argument, NULL, 'S'},
+        {"format", required_argument, NULL, 'f'},
+        {"all-logits", no_argument, NULL, 'L'},
+        {"output", required_argument, NULL, 'o'},
+        {"attention", required_argument, NULL, 'A'},
+        {"no-causal", no_argument, NULL, 'C'},
+        {"w-group-size", required_argument, NULL, 'g'},
+        {"w-asym", no_argument, NULL, 'z'},
+        {"kv-group-size", required_argument, NULL, 'G'},
+        {"a-dtype", required_argument, NULL, 'T'},
+        {"profile", required_argument, NULL, 'P'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     lr_settings s;
     lr_settings_default(&s);
-    const char *hwname = DEFAULT_HARDWARE, *out = NULL;
+    const char *hwname = DEFAULT_HARDWARE, *out = NULL, *profile_name = NULL;
     int kv_set = 0, do_prefill = 1, do_decode = 1;
     enum lr_format fmt = LR_FMT_TABLE;
     int c;
@@ -116,6 +136,29 @@ cmd_analyze(int argc, char **argv)
                     "analyze", "--format: expected table, json, csv or md, got '%s'", optarg);
             break;
         case 'L': s.all_logits = 1; break;
+        case 'A':
+            if (strcmp(optarg, "eager") != 0 && strcmp(optarg, "flash") != 0)
+                return cli_usage_error("analyze", "--attention: expected eager or flash, got '%s'",
+                                       optarg);
+            s.flash = strcmp(optarg, "flash") == 0;
+            break;
+        case 'C': s.causal = 0; break;
+        case 'g':
+            if (cli_parse_whole("--w-group-size", optarg, 1, 1e9, &s.w_group) < 0)
+                return EXIT_USAGE;
+            break;
+        case 'z': s.w_asym = 1; break;
+        case 'G':
+            if (cli_parse_whole("--kv-group-size", optarg, 1, 1e9, &s.kv_group) < 0)
+                return EXIT_USAGE;
+            break;
+        case 'T':
+            if (strcmp(optarg, "int") != 0 && strcmp(optarg, "fp8") != 0)
+                return cli_usage_error("analyze", "--a-dtype: expected int or fp8, got '%s'",
+                                       optarg);
+            s.a_fp8 = strcmp(optarg, "fp8") == 0;
+            break;
+        case 'P': profile_name = optarg; break;
         case 'o': out = optarg; break;
         case 'h': fputs(usage, stdout); return EXIT_OK;
         default: fputs(usage, stderr); return EXIT_USAGE;
@@ -129,14 +172,15 @@ cmd_analyze(int argc, char **argv)
     const char *model = optind < argc ? argv[optind] : DEFAULT_MODEL;
 
     int rc = EXIT_INPUT;
-    lr_db *db = NULL;
+    lr_profile *prof = NULL;
     lr_hwdb *hwdb = NULL;
     lr_arch *arch = NULL;
     lr_plan *plan = NULL;
     lr_result *r = NULL;
     lr_error err;
     memset(&err, 0, sizeof err);
-    if (!(hwdb = cli_load_hw()) || !(db = cli_load_db()) || !(arch = cli_load_model(model)))
+    if (!(prof = cli_load_profile(profile_name)) || !(hwdb = cli_load_hw(prof)) ||
+        !(arch = cli_load_model(prof, model)))
         goto out;
     const lr_hw *hw = lr_hwdb_find(hwdb, hwname);
     if (!hw) {
@@ -145,12 +189,12 @@ cmd_analyze(int argc, char **argv)
         rc = EXIT_USAGE;
         goto out;
     }
-    if (!(plan = lr_plan_new(arch, db, &err))) {
+    if (!(plan = lr_plan_new(arch, lr_profile_db(prof), &err))) {
         cli_print_error(&err);
         goto out;
     }
     r = lr_result_new(plan);
-    if (lr_analyze(plan, hw, &s, do_prefill, do_decode, r, &err) < 0) {
+    if (lr_analyze(plan, prof, hw, &s, do_prefill, do_decode, r, &err) < 0) {
         cli_print_error(&err);
         rc = EXIT_EVAL;
         goto out;
@@ -161,7 +205,7 @@ out:
     lr_result_free(r);
     lr_plan_free(plan);
     lr_arch_free(arch);
-    lr_db_free(db);
+    lr_profile_free(prof);
     lr_hwdb_free(hwdb);
     return rc;
 }

@@ -61,12 +61,13 @@ cmd_arch(int argc, char **argv)
     if (argc > 2)
         return cli_usage_error("arch", "expected at most one MODEL");
     const char *model = argc > 1 ? argv[1] : DEFAULT_MODEL;
-    lr_db *db = cli_load_db();
-    if (!db)
+    lr_profile *prof = cli_load_profile(NULL);
+    if (!prof)
         return EXIT_INPUT;
-    lr_arch *a = cli_load_model(model);
+    const lr_db *db = lr_profile_db(prof);
+    lr_arch *a = cli_load_model(prof, model);
     if (!a) {
-        lr_db_free(db);
+        lr_profile_free(prof);
         return EXIT_INPUT;
     }
     size_t missing = 0;
@@ -82,11 +83,11 @@ cmd_arch(int argc, char **argv)
         cli_print_error(&err);
     if (missing)
         printf("%zu node(s) have a class without a module entry: add entries under "
-               "data/modules/ (docs/module-database.md)\n",
+               "the profile's modules/ directory (docs/module-database.md)\n",
                missing);
     int rc = (missing || !p) ? EXIT_INPUT : EXIT_OK;
     lr_plan_free(p);
     lr_arch_free(a);
-    lr_db_free(db);
+    lr_profile_free(prof);
     return rc;
 }

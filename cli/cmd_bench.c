@@ -44,13 +44,13 @@ cmd_bench(int argc, char **argv)
             return cli_usage_error("bench", "unknown option '%s'", argv[i]);
         }
     }
-    lr_db *db = cli_load_db();
-    lr_hwdb *hwdb = db ? cli_load_hw() : NULL;
-    lr_arch *a = hwdb ? cli_load_model(model) : NULL;
+    lr_profile *prof = cli_load_profile(NULL);
+    lr_hwdb *hwdb = prof ? cli_load_hw(prof) : NULL;
+    lr_arch *a = hwdb ? cli_load_model(prof, model) : NULL;
     const lr_hw *hw = a ? lr_hwdb_find(hwdb, hwname) : NULL;
     lr_error err;
     memset(&err, 0, sizeof err);
-    lr_plan *p = hw ? lr_plan_new(a, db, &err) : NULL;
+    lr_plan *p = hw ? lr_plan_new(a, lr_profile_db(prof), &err) : NULL;
     int rc = EXIT_INPUT;
     if (a && !hw)
         fprintf(stderr, "llmroof: error: unknown hardware '%s'\n", hwname);
@@ -67,7 +67,7 @@ cmd_bench(int argc, char **argv)
                 /* vary the settings so nothing can be cached between runs */
                 s.batch = 1 + (n & 15);
                 s.seq_len = 128 + (n & 2047);
-                if (lr_analyze(p, hw, &s, 1, 1, r, &err) < 0) {
+                if (lr_analyze(p, prof, hw, &s, 1, 1, r, &err) < 0) {
                     cli_print_error(&err);
                     goto done;
                 }
@@ -86,6 +86,6 @@ cmd_bench(int argc, char **argv)
     lr_plan_free(p);
     lr_arch_free(a);
     lr_hwdb_free(hwdb);
-    lr_db_free(db);
+    lr_profile_free(prof);
     return rc;
 }

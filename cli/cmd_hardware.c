@@ -44,7 +44,9 @@ cmd_hardware(int argc, char **argv)
     int is_list = strcmp(argv[1], "list") == 0, is_show = strcmp(argv[1], "show") == 0;
     if (!(is_list && argc == 2) && !(is_show && argc == 3))
         return cli_usage_error("hardware", "expected `list` or `show ID`");
-    lr_hwdb *db = cli_load_hw();
+    lr_profile *prof = cli_load_profile(NULL);
+    lr_hwdb *db = prof ? cli_load_hw(prof) : NULL;
+    lr_profile_free(prof);
     if (!db)
         return EXIT_INPUT;
     int rc = EXIT_OK;

@@ -40,9 +40,12 @@ cmd_models(int argc, char **argv)
     }
     if (argc != 1)
         return cli_usage_error("models", "expected no argument or `show NAME`");
-    lr_db *db = cli_load_db();
-    if (!db)
+    lr_profile *prof = cli_load_profile(NULL);
+    if (!prof)
         return EXIT_INPUT;
+    const lr_db *db = lr_profile_db(prof);
+    char templates[4096];
+    snprintf(templates, sizeof templates, "%s/architectures", lr_profile_dir(prof));
     size_t n = 0;
     char **files = lr_models_list(dir, &n);
     int rc = files || n == 0 ? 0 : -1;
@@ -51,7 +54,7 @@ cmd_models(int argc, char **argv)
         lr_error err;
         memset(&err, 0, sizeof err);
         char *id = lr_model_id_from_file(files[i]);
-        lr_arch *a = lr_model_load(cli_data_dir, files[i], &err);
+        lr_arch *a = lr_model_load(dir, templates, files[i], &err);
         lr_plan *p = a ? lr_plan_new(a, db, &err) : NULL;
         if (p)
             printf("%-40s %-8s %16.0f %8.0f\n", id, a->family, lr_plan_params(p), a->max_context);
@@ -63,6 +66,6 @@ cmd_models(int argc, char **argv)
         free(files[i]);
     }
     free(files);
-    lr_db_free(db);
+    lr_profile_free(prof);
     return rc < 0 ? EXIT_INPUT : EXIT_OK;
 }

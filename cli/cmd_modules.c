@@ -50,9 +50,10 @@ cmd_modules(int argc, char **argv)
     int is_list = strcmp(argv[1], "list") == 0, is_show = strcmp(argv[1], "show") == 0;
     if (!(is_list && argc == 2) && !(is_show && argc == 3))
         return cli_usage_error("modules", "expected `list` or `show KEY`");
-    lr_db *db = cli_load_db();
-    if (!db)
+    lr_profile *prof = cli_load_profile(NULL);
+    if (!prof)
         return EXIT_INPUT;
+    const lr_db *db = lr_profile_db(prof);
     int rc = EXIT_OK;
     if (is_list) {
         printf("%-32s %-64s %4s  %s\n", "key", "class", "ops", "file");
@@ -75,6 +76,6 @@ cmd_modules(int argc, char **argv)
             rc = EXIT_INPUT;
         }
     }
-    lr_db_free(db);
+    lr_profile_free(prof);
     return rc;
 }

@@ -29,15 +29,19 @@ static const cmd commands[] = {
 static void
 usage(FILE *f)
 {
-    fprintf(f, "usage: llmroof [--data-dir DIR] [--module-db PATH] COMMAND [options]\n\n"
-               "Roofline cost of running a model on given hardware, op by op.\n\ncommands:\n");
+    fprintf(
+        f,
+        "usage: llmroof [--data-dir DIR] [--profile NAME] [--module-db PATH] COMMAND [options]\n\n"
+        "Roofline cost of running a model on given hardware, op by op.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(
         f,
         "\nglobal options:\n"
-        "  --data-dir DIR    bundled data (modules/, architectures/, models/, hardware/);\n"
+        "  --data-dir DIR    bundled data (profiles/, models/, hardware/);\n"
         "                    default $LLMROOF_DATA, else %s\n"
+        "  --profile NAME    counting conventions: default, llm-viewer, or a directory\n"
+        "                    (profile.json, modules/, architectures/; docs/profiles.md)\n"
         "  --module-db PATH  extra module entries (a JSON file or a directory of them)\n"
         "  --version         print the version\n"
         "\n`llmroof COMMAND --help` describes a command.\n"
@@ -51,11 +55,9 @@ int
 main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"data-dir", required_argument, NULL, 'd'},
-        {"module-db", required_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"data-dir", required_argument, NULL, 'd'}, {"module-db", required_argument, NULL, 'm'},
+        {"profile", required_argument, NULL, 'p'},  {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
     };
     cli_data_dir = getenv("LLMROOF_DATA");
     if (!cli_data_dir || !*cli_data_dir)
@@ -66,6 +68,7 @@ main(int argc, char **argv)
         switch (c) {
         case 'd': cli_data_dir = optarg; break;
         case 'm': cli_module_db = optarg; break;
+        case 'p': cli_profile = optarg; break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': printf("llmroof %s\n", LR_VERSION); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;

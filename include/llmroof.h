@@ -136,9 +136,11 @@ lr_arch *lr_arch_from_hf_config(const char *config_path, const char *template_di
 const lr_param *lr_node_param(const lr_node *n, const char *name);
 
 /* Loads a model by bundled id ("meta-llama/Llama-2-7b-hf", or the bare
- * "Llama-2-7b-hf"), by config.json path or directory, or by architecture
- * JSON path. `data_dir` holds models/ and architectures/. */
-lr_arch *lr_model_load(const char *data_dir, const char *name, lr_error *err);
+ * "Llama-2-7b-hf", looked up in models_dir), by config.json path or
+ * directory (built through the templates of template_dir), or by
+ * architecture JSON path. */
+lr_arch *lr_model_load(const char *models_dir, const char *template_dir, const char *name,
+                       lr_error *err);
 /* Path of the file `name` resolves to, or NULL. Caller frees. */
 char *lr_model_find(const char *models_dir, const char *name);
 /* Paths of the bundled model files, sorted. Caller frees each and the array. */
@@ -161,6 +163,7 @@ typedef struct lr_hw {
     double memory_bytes;     /* capacity */
     double onchip_bytes;     /* L1/shared total */
     double l2_bytes;
+    double compute_units;  /* SMs / CUs; 0 when unknown */
     double link_bandwidth; /* interconnect bytes/s per direction, 0 if none */
     char *source;
 } lr_hw;
@@ -172,6 +175,21 @@ const lr_hw *lr_hwdb_find(const lr_hwdb *db, const char *id_or_alias);
 size_t lr_hwdb_count(const lr_hwdb *db);
 const lr_hw *lr_hwdb_at(const lr_hwdb *db, size_t i);
 
+/* ---- Profiles ------------------------------------------------------------ */
+
+/* A directory of data fixing the counting conventions: profile.json
+ * (compute-type and memory rules), modules/, architectures/ and optionally
+ * hardware/. `extra_modules` (a file or directory, may be NULL) adds module
+ * entries. The profile owns its module database. */
+typedef struct lr_profile lr_profile;
+lr_profile *lr_profile_load(const char *dir, const char *extra_modules, lr_error *err);
+void lr_profile_free(lr_profile *p);
+const char *lr_profile_name(const lr_profile *p);
+const char *lr_profile_dir(const lr_profile *p);
+/* The profile's own hardware directory, or NULL to use the shared one. */
+const char *lr_profile_hardware_dir(const lr_profile *p);
+const lr_db *lr_profile_db(const lr_profile *p);
+
 /* ---- Settings and analysis ---------------------------------------------- */
 
 enum lr_stage { LR_PREFILL, LR_DECODE };
@@ -181,15 +199,21 @@ typedef struct lr_settings {
     double batch;   /* sequences, >= 1 */
     double seq_len; /* prompt length (prefill) or attended context (decode) */
     int w_bit, a_bit, kv_bit;
-    int all_logits; /* prefill computes logits for every token, not the last */
+    int all_logits;  /* prefill computes logits for every token, not the last */
+    int flash;       /* fused (flash) attention instead of eager */
+    int causal;      /* causal masking (decoder models): flash skips masked tiles */
+    double w_group;  /* weights quantized in groups of this many elements, 0 = none */
+    int w_asym;      /* each weight group also stores a zero point */
+    double kv_group; /* KV cache quantized in groups (scale + zero point), 0 = none */
+    int a_fp8;       /* 8-bit activations are FP8 (else INT8) */
 } lr_settings;
 
-/* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits. */
+/* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits,
+ * eager causal attention, no quantization groups. */
 void lr_settings_default(lr_settings *s);
-/* Rejects nonsense: batch < 1, seq_len < 1, bits outside 1..32, non-integers. */
+/* Rejects nonsense: batch < 1, seq_len < 1, bits outside 1..32, non-integers,
+ * negative group sizes. */
 int lr_settings_check(const lr_settings *s, lr_error *err);
-/* The compute type the bit widths imply (see docs/conventions.md). */
-enum lr_dtype lr_compute_dtype(const lr_settings *s);
 
 /* The runtime variables every formula may use. */
 enum lr_var {
@@ -201,6 +225,16 @@ enum lr_var {
     LR_V_KV_BYTES,     /* bytes per KV-cache element */
     LR_V_LOGIT_TOKENS, /* tokens per sequence whose logits are computed */
     LR_V_PREFILL,      /* 1 in prefill, 0 in decode */
+    LR_V_W_BIT,        /* bits per weight, activation, KV element */
+    LR_V_A_BIT,
+    LR_V_KV_BIT,
+    LR_V_FLASH,          /* 1 with fused (flash) attention */
+    LR_V_CAUSAL,         /* 1 with causal masking */
+    LR_V_A_FP8,          /* 1 when 8-bit activations are FP8 */
+    LR_V_W_SCALE_BYTES,  /* bytes of group scales (and zeros) per weight element */
+    LR_V_KV_SCALE_BYTES, /* the same per KV-cache element */
+    LR_V_ONCHIP_BYTES,   /* the device's on-chip buffer (all SMs) */
+    LR_V_SM_SRAM_BYTES,  /* on-chip buffer of one SM / CU */
     LR_NVARS
 };
 
@@ -219,6 +253,7 @@ typedef struct lr_op {
     const char *kind; /* matmul, attention, elementwise, ... */
     const char *cls;  /* module class of the node */
     double count;     /* instances (product of repeats) */
+    int present;      /* 0 when the op's "if" is false for these settings */
     double v[LR_NFIELDS];
     double bytes;
     double intensity; /* flops / bytes (0 when bytes is 0) */
@@ -235,31 +270,34 @@ typedef struct lr_total {
     double memory_time_s;  /* sum of the times of memory-bound ops */
 } lr_total;
 
+/* The memory footprint, aggregated from the op records by the profile's
+ * rules (profile.json "memory"). */
+typedef struct lr_memory {
+    double weights;     /* default profile: parameters x bytes per weight */
+    double kv_cache;    /* default profile: what a prefill of seq_len tokens stores */
+    double activations; /* default profile: the largest load_act + store_act of one op */
+    double total;
+    double device; /* device capacity, 0 when unknown */
+    int fits;      /* 1, 0, or -1 when the capacity is unknown */
+} lr_memory;
+
 typedef struct lr_stage_result {
     enum lr_stage stage;
     lr_op *ops; /* lr_plan_op_count() entries, for one instance each */
     size_t nops;
-    lr_total total;        /* over all instances */
-    double peak_act_bytes; /* largest load_act + store_act of one op */
+    lr_total total;   /* over all instances of the present ops */
+    lr_memory memory; /* the footprint during this stage */
 } lr_stage_result;
-
-typedef struct lr_memory {
-    double weights;     /* parameters x bytes per weight */
-    double kv_cache;    /* KV cache holding seq_len tokens per sequence */
-    double activations; /* peak over the analysed stages */
-    double total;
-    double device; /* device capacity */
-    int fits;
-} lr_memory;
 
 typedef struct lr_result {
     lr_settings settings;
+    const lr_profile *profile;
     const lr_hw *hw;
     enum lr_dtype compute;
     double peak_flops;
     int has[2]; /* which stages were analysed */
     lr_stage_result stage[2];
-    lr_memory memory;
+    lr_memory memory; /* the larger of the analysed stages' footprints */
 } lr_result;
 
 /* Allocates a result sized for `plan`; reused across analyses without
@@ -268,8 +306,8 @@ lr_result *lr_result_new(const lr_plan *plan);
 void lr_result_free(lr_result *r);
 
 /* Analyses one stage (or both, with do_prefill/do_decode) into `r`. */
-int lr_analyze(const lr_plan *plan, const lr_hw *hw, const lr_settings *s, int do_prefill,
-               int do_decode, lr_result *r, lr_error *err);
+int lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
+               int do_prefill, int do_decode, lr_result *r, lr_error *err);
 
 /* ---- Formulas (exposed for tests and tools) ------------------------------ */
 

@@ -13,7 +13,7 @@
 
 struct result_priv {
     lr_result pub;
-    double *out;   /* nops * LR_NFIELDS */
+    double *out;   /* nops * LR_NSLOTS */
     double *stack; /* program stack */
 };
 
@@ -24,6 +24,12 @@ lr_settings_default(lr_settings *s)
     s->seq_len = 2048;
     s->w_bit = s->a_bit = s->kv_bit = 16;
     s->all_logits = 0;
+    s->flash = 0;
+    s->causal = 1;
+    s->w_group = 0;
+    s->w_asym = 0;
+    s->kv_group = 0;
+    s->a_fp8 = 0;
 }
 
 int
@@ -47,23 +53,16 @@ lr_settings_check(const lr_settings *s, lr_error *err)
             return -1;
         }
     }
+    const double groups[2] = {s->w_group, s->kv_group};
+    const char *gnames[2] = {"w_group_size", "kv_group_size"};
+    for (int i = 0; i < 2; i++) {
+        if (!(groups[i] >= 0 && groups[i] <= 1e9 && groups[i] == floor(groups[i]))) {
+            lr_err_set(err, "", gnames[i], "group size must be 0 (none) or a whole number, got %g",
+                       groups[i]);
+            return -1;
+        }
+    }
     return 0;
-}
-
-/* The compute type is set by the wider of the weight and activation
- * widths: a GEMM with 4-bit weights and 16-bit activations dequantizes to
- * 16 bits and runs on the 16-bit tensor cores; both at 8 bits runs INT8. */
-enum lr_dtype
-lr_compute_dtype(const lr_settings *s)
-{
-    int bits = s->w_bit > s->a_bit ? s->w_bit : s->a_bit;
-    if (bits > 16)
-        return LR_FP32;
-    if (bits > 8)
-        return LR_FP16;
-    if (bits > 4)
-        return LR_INT8;
-    return LR_INT4;
 }
 
 /* A device without the implied type runs the next wider one it has. */
@@ -93,7 +92,7 @@ lr_result_new(const lr_plan *plan)
 {
     struct result_priv *rp = lr_xcalloc(1, sizeof *rp);
     size_t n = plan->nops;
-    rp->out = lr_xcalloc(n * LR_NFIELDS + 1, sizeof *rp->out);
+    rp->out = lr_xcalloc(n * LR_NSLOTS + 1, sizeof *rp->out);
     rp->stack = lr_xcalloc((size_t)plan->prog.maxdepth + 1, sizeof *rp->stack);
     for (int s = 0; s < 2; s++) {
         rp->pub.stage[s].ops = lr_xcalloc(n + 1, sizeof(lr_op));
@@ -124,7 +123,7 @@ lr_result_free(lr_result *r)
 }
 
 static void
-set_vars(double *v, const lr_settings *s, int prefill)
+set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
 {
     v[LR_V_B] = s->batch;
     v[LR_V_S] = prefill ? s->seq_len : 1;
@@ -134,16 +133,25 @@ set_vars(double *v, const lr_settings *s, int prefill)
     v[LR_V_KV_BYTES] = s->kv_bit / 8.0;
     v[LR_V_LOGIT_TOKENS] = (prefill && s->all_logits) ? s->seq_len : 1;
     v[LR_V_PREFILL] = prefill;
+    v[LR_V_W_BIT] = s->w_bit;
+    v[LR_V_A_BIT] = s->a_bit;
+    v[LR_V_KV_BIT] = s->kv_bit;
+    v[LR_V_FLASH] = s->flash;
+    v[LR_V_CAUSAL] = s->causal;
+    v[LR_V_A_FP8] = s->a_fp8;
+    /* a group stores a 16-bit scale, and a 16-bit zero point if asymmetric */
+    v[LR_V_W_SCALE_BYTES] = s->w_group > 0 ? (s->w_asym ? 4.0 : 2.0) / s->w_group : 0;
+    v[LR_V_KV_SCALE_BYTES] = s->kv_group > 0 ? 4.0 / s->kv_group : 0;
+    v[LR_V_ONCHIP_BYTES] = hw ? hw->onchip_bytes : 0;
+    v[LR_V_SM_SRAM_BYTES] = hw && hw->compute_units > 0 ? hw->onchip_bytes / hw->compute_units : 0;
 }
 
 static int
-eval_stage(const lr_plan *plan, struct result_priv *rp, const lr_settings *s, int prefill,
+eval_stage(const lr_plan *plan, struct result_priv *rp, const double *vars, int prefill,
            lr_error *err)
 {
-    double vars[LR_NVARS];
-    set_vars(vars, s, prefill);
     size_t n = plan->nops;
-    memcpy(rp->out, plan->base, n * LR_NFIELDS * sizeof *rp->out);
+    memcpy(rp->out, plan->base, n * LR_NSLOTS * sizeof *rp->out);
     int bad;
     const char *why;
     if (lr_prog_run(&plan->prog, vars, rp->out, rp->stack, &bad, &why) < 0) {
@@ -151,9 +159,10 @@ eval_stage(const lr_plan *plan, struct result_priv *rp, const lr_settings *s, in
         if (bad < 0) {
             lr_err_set(err, "", "", "%s: %s", stage, why);
         } else {
-            const plan_op *o = &plan->ops[bad / LR_NFIELDS];
+            const plan_op *o = &plan->ops[bad / LR_NSLOTS];
+            int f = bad % LR_NSLOTS;
             lr_err_set(err, "", o->path, "%s: op %s (class %s), %s formula: %s", stage, o->name,
-                       o->cls, lr_field_names[bad % LR_NFIELDS], why);
+                       o->cls, f == LR_SLOT_IF ? "if" : lr_field_names[f], why);
         }
         return -1;
     }
@@ -164,16 +173,19 @@ static void
 roofline(lr_stage_result *st, const double *out, double peak, double bw)
 {
     memset(&st->total, 0, sizeof st->total);
-    st->peak_act_bytes = 0;
     for (size_t i = 0; i < st->nops; i++) {
         lr_op *o = &st->ops[i];
-        const double *v = &out[i * LR_NFIELDS];
+        const double *v = &out[i * LR_NSLOTS];
         memcpy(o->v, v, sizeof o->v);
+        o->present = v[LR_SLOT_IF] != 0;
         o->bytes = v[1] + v[2] + v[3] + v[4] + v[5];
         o->intensity = o->bytes > 0 ? v[0] / o->bytes : 0;
         double tc = v[0] / peak, tm = o->bytes / bw;
-        o->bound = tc > tm ? LR_COMPUTE : LR_MEMORY;
+        /* ties go to compute, as in LLM-Viewer (intensity >= turning point) */
+        o->bound = (tc >= tm && v[0] > 0) ? LR_COMPUTE : LR_MEMORY;
         o->time_s = tc > tm ? tc : tm;
+        if (!o->present)
+            continue;
         for (int f = 0; f < LR_NFIELDS; f++)
             st->total.v[f] += o->count * v[f];
         st->total.bytes += o->count * o->bytes;
@@ -182,21 +194,65 @@ roofline(lr_stage_result *st, const double *out, double peak, double bw)
             st->total.compute_time_s += o->count * o->time_s;
         else
             st->total.memory_time_s += o->count * o->time_s;
-        double act = v[LR_F_LOAD_ACT] + v[LR_F_STORE_ACT];
-        if (act > st->peak_act_bytes)
-            st->peak_act_bytes = act;
     }
     st->total.intensity = st->total.bytes > 0 ? st->total.v[0] / st->total.bytes : 0;
 }
 
 static int
+skipped(const lr_mem_rule *m, const char *name)
+{
+    for (size_t i = 0; i < m->nskip; i++)
+        if (strcmp(m->skip[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* One memory figure by a profile rule over a stage's records. */
+static double
+mem_figure(const lr_mem_rule *m, const lr_stage_result *st, double params, double w_bytes)
+{
+    if (m->field == LR_MF_PARAMS)
+        return params * w_bytes;
+    double acc = 0;
+    for (size_t i = 0; i < st->nops; i++) {
+        const lr_op *o = &st->ops[i];
+        if (!o->present || (m->nskip && skipped(m, o->name)))
+            continue;
+        double v =
+            m->field == LR_MF_ACT_IO ? o->v[LR_F_LOAD_ACT] + o->v[LR_F_STORE_ACT] : o->v[m->field];
+        if (m->reduce == LR_MR_MAX)
+            acc = v > acc ? v : acc;
+        else if (m->reduce == LR_MR_SUM)
+            acc += o->count * v;
+        else if (o->count > 1)
+            acc += v; /* one instance of each repeated op: one layer */
+    }
+    return acc;
+}
+
+static void
+stage_memory(const lr_profile *prof, lr_result *r, int st, double params)
+{
+    lr_memory *m = &r->stage[st].memory;
+    double *fig[LR_NMEM] = {&m->weights, &m->kv_cache, &m->activations};
+    for (int k = 0; k < LR_NMEM; k++) {
+        const lr_mem_rule *rule = &prof->mem[k];
+        int from = rule->stage < 0 ? st : rule->stage;
+        *fig[k] = mem_figure(rule, &r->stage[from], params, r->settings.w_bit / 8.0);
+    }
+    m->total = m->weights + m->kv_cache + m->activations;
+    m->device = r->hw->memory_bytes;
+    m->fits = m->device > 0 ? (m->total <= m->device) : -1;
+}
+
+static int
 check_negative(const lr_plan *plan, const double *out, int prefill, lr_error *err)
 {
-    for (size_t i = 0; i < plan->nops * LR_NFIELDS; i++) {
-        if (out[i] < 0) {
-            const plan_op *o = &plan->ops[i / LR_NFIELDS];
+    for (size_t i = 0; i < plan->nops * LR_NSLOTS; i++) {
+        if (out[i] < 0 && i % LR_NSLOTS != LR_SLOT_IF) {
+            const plan_op *o = &plan->ops[i / LR_NSLOTS];
             lr_err_set(err, "", o->path, "%s: %s of op %s (class %s) is negative (%g)",
-                       prefill ? "prefill" : "decode", lr_field_names[i % LR_NFIELDS], o->name,
+                       prefill ? "prefill" : "decode", lr_field_names[i % LR_NSLOTS], o->name,
                        o->cls, out[i]);
             return -1;
         }
@@ -205,46 +261,46 @@ check_negative(const lr_plan *plan, const double *out, int prefill, lr_error *er
 }
 
 int
-lr_analyze(const lr_plan *plan, const lr_hw *hw, const lr_settings *s, int do_prefill,
-           int do_decode, lr_result *r, lr_error *err)
+lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
+           int do_prefill, int do_decode, lr_result *r, lr_error *err)
 {
     struct result_priv *rp = (struct result_priv *)r;
     if (lr_settings_check(s, err) < 0)
         return -1;
-    enum lr_dtype used;
     r->settings = *s;
+    r->profile = prof;
     r->hw = hw;
-    r->compute = lr_compute_dtype(s);
-    r->peak_flops = peak_for(hw, r->compute, &used);
+    double vars[2][LR_NVARS];
+    set_vars(vars[0], s, hw, 1);
+    set_vars(vars[1], s, hw, 0);
+    enum lr_dtype want = lr_profile_compute_dtype(prof, vars[0]), used;
+    r->peak_flops = peak_for(hw, want, &used);
     if (r->peak_flops <= 0) {
         lr_err_set(err, "", hw->id, "hardware %s lists no peak for %s or any wider type", hw->id,
-                   lr_dtype_names[r->compute]);
+                   lr_dtype_names[want]);
         return -1;
     }
     r->compute = used;
-    r->has[0] = r->has[1] = 0;
-    /* The KV cache footprint is what a prefill of seq_len tokens stores,
-     * so the prefill is evaluated even for a decode-only analysis. */
+    /* Both stages are always evaluated: memory rules may read the prefill
+     * (the KV cache it stores) while the decode is reported, and the cost
+     * is a few hundred bytecode instructions. */
     for (int st = 0; st < 2; st++) {
-        int prefill = st == LR_PREFILL;
-        if (!prefill && !do_decode)
-            continue;
-        if (eval_stage(plan, rp, s, prefill, err) < 0 ||
-            check_negative(plan, rp->out, prefill, err) < 0)
+        if (eval_stage(plan, rp, vars[st], st == LR_PREFILL, err) < 0 ||
+            check_negative(plan, rp->out, st == LR_PREFILL, err) < 0)
             return -1;
         r->stage[st].stage = (enum lr_stage)st;
         roofline(&r->stage[st], rp->out, r->peak_flops, hw->bandwidth);
-        r->has[st] = prefill ? do_prefill : 1;
     }
-    lr_memory *m = &r->memory;
-    m->weights = plan->params * (s->w_bit / 8.0);
-    m->kv_cache = r->stage[LR_PREFILL].total.v[LR_F_STORE_KV];
-    m->activations = 0;
-    for (int st = 0; st < 2; st++)
-        if (r->has[st] && r->stage[st].peak_act_bytes > m->activations)
-            m->activations = r->stage[st].peak_act_bytes;
-    m->total = m->weights + m->kv_cache + m->activations;
-    m->device = hw->memory_bytes;
-    m->fits = m->device > 0 ? (m->total <= m->device) : -1;
+    r->has[LR_PREFILL] = do_prefill;
+    r->has[LR_DECODE] = do_decode;
+    memset(&r->memory, 0, sizeof r->memory);
+    int first = 1;
+    for (int st = 0; st < 2; st++) {
+        stage_memory(prof, r, st, plan->params);
+        if (r->has[st] && (first || r->stage[st].memory.total > r->memory.total)) {
+            r->memory = r->stage[st].memory;
+            first = 0;
+        }
+    }
     return 0;
 }

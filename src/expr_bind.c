@@ -13,9 +13,27 @@
 #include "internal.h"
 
 /* ORDER: follows enum lr_var. */
-static const char *const var_names[LR_NVARS] = {
-    "B", "S", "ctx", "w_bytes", "a_bytes", "kv_bytes", "logit_tokens", "prefill",
+static const char *const var_names[] = {
+    "B",
+    "S",
+    "ctx",
+    "w_bytes",
+    "a_bytes",
+    "kv_bytes",
+    "logit_tokens",
+    "prefill",
+    "w_bit",
+    "a_bit",
+    "kv_bit",
+    "flash",
+    "causal",
+    "a_fp8",
+    "w_scale_bytes",
+    "kv_scale_bytes",
+    "onchip_bytes",
+    "sm_sram_bytes",
 };
+_Static_assert(sizeof var_names / sizeof var_names[0] == LR_NVARS, "a name for every lr_var");
 
 static const struct {
     const char *alias;

@@ -147,6 +147,8 @@ typedef struct lr_mparam {
 typedef struct lr_mop {
     char *name;
     char *kind;
+    char *if_text; /* the op exists only where this is non-zero; NULL = always */
+    ast *if_tree;
     char *text[LR_NFIELDS];
     ast *tree[LR_NFIELDS];
 } lr_mop;
@@ -170,7 +172,42 @@ struct lr_module {
 int lr_module_param_index(const lr_module *m, const char *name);
 size_t lr_module_required_params(const lr_module *m);
 
+/* ---- profile.c ---- */
+
+enum { LR_MEM_WEIGHTS, LR_MEM_KV, LR_MEM_ACT, LR_NMEM };
+enum { LR_MF_PARAMS = LR_NFIELDS, LR_MF_ACT_IO }; /* pseudo-fields beyond enum lr_field */
+enum lr_mem_reduce { LR_MR_SUM, LR_MR_MAX, LR_MR_SUM_REPEATED };
+
+/* How one memory figure is aggregated from the op records. */
+typedef struct lr_mem_rule {
+    int field; /* enum lr_field, LR_MF_PARAMS (params x bytes per weight) or LR_MF_ACT_IO */
+    int stage; /* -1: the stage being reported; 0 prefill; 1 decode */
+    enum lr_mem_reduce reduce; /* sum x count; max per instance; sum of one instance of
+                                  each repeated op (one layer) */
+    char **skip;               /* op names left out */
+    size_t nskip;
+} lr_mem_rule;
+
+struct lr_profile {
+    char *name;
+    char *dir;
+    char *hw_dir; /* dir/hardware when the profile has its own table */
+    lr_db *db;
+    struct {
+        lr_formula *when;
+        enum lr_dtype dtype;
+    } * rules;
+    size_t nrules;
+    lr_mem_rule mem[LR_NMEM];
+};
+
+enum lr_dtype lr_profile_compute_dtype(const lr_profile *p, const double *vars);
+
 /* ---- plan.c ---- */
+
+/* Each op has its LR_NFIELDS counts plus a presence flag (its "if"). */
+#define LR_SLOT_IF LR_NFIELDS
+#define LR_NSLOTS (LR_NFIELDS + 1)
 
 typedef struct plan_op {
     char *name, *path, *kind, *cls;
@@ -180,7 +217,7 @@ typedef struct plan_op {
 struct lr_plan {
     plan_op *ops;
     size_t nops;
-    double *base; /* nops * LR_NFIELDS: constant fields, 0 where computed */
+    double *base; /* nops * LR_NSLOTS: constant fields, 0 where computed */
     lr_prog prog; /* computes the non-constant fields */
     double params;
 };

@@ -55,6 +55,7 @@ module_free(lr_module *m)
     for (size_t i = 0; i < m->nops; i++) {
         free(m->ops[i].name);
         free(m->ops[i].kind);
+        free(m->ops[i].if_text);
         for (int f = 0; f < LR_NFIELDS; f++)
             free(m->ops[i].text[f]);
     }
@@ -148,7 +149,8 @@ lr_db_unknown_class(const lr_db *db, const char *name, lr_error *err)
                               k ? ", " : "", best[k].name);
     lr_err_set(err, "", "",
                "unknown module class '%s'%s%s%s. Add an entry (full_class_name or an alias "
-               "naming this class) to a JSON file under data/modules/; see docs/module-database.md",
+               "naming this class) to a JSON file in the profile's modules/ directory "
+               "(data/profiles/default/modules/); see docs/module-database.md",
                name, list[0] ? " (closest known: " : "", list, list[0] ? ")" : "");
 }
 
@@ -403,6 +405,13 @@ load_op(loader *ld, lr_mop *op, json_t *o, const char *path)
         char fpath[640];
         snprintf(fpath, sizeof fpath, "%s.%s", path, lr_field_names[f]);
         if (load_formula(ld, v, fpath, &op->text[f], &op->tree[f]) < 0)
+            return -1;
+    }
+    json_t *cond = json_object_get(o, "if");
+    if (cond) {
+        char fpath[640];
+        snprintf(fpath, sizeof fpath, "%s.if", path);
+        if (load_formula(ld, cond, fpath, &op->if_text, &op->if_tree) < 0)
             return -1;
     }
     return 0;
@@ -757,6 +766,11 @@ each_formula(checker *ck, lr_module *m, formula_fn fn)
                 continue;
             snprintf(path, sizeof path, "modules.%s.ops[%zu].%s", m->key, i, lr_field_names[f]);
             if (fn(ck, path, m->ops[i].text[f], m->ops[i].tree[f]) < 0)
+                return -1;
+        }
+        if (m->ops[i].if_tree) {
+            snprintf(path, sizeof path, "modules.%s.ops[%zu].if", m->key, i);
+            if (fn(ck, path, m->ops[i].if_text, m->ops[i].if_tree) < 0)
                 return -1;
         }
     }

@@ -89,11 +89,9 @@ lr_model_id_from_file(const char *path)
 }
 
 lr_arch *
-lr_model_load(const char *data_dir, const char *name, lr_error *err)
+lr_model_load(const char *models_dir, const char *template_dir, const char *name, lr_error *err)
 {
-    char *models = lr_xasprintf("%s/models", data_dir);
-    char *path = lr_model_find(models, name);
-    free(models);
+    char *path = lr_model_find(models_dir, name);
     if (!path) {
         lr_err_set(err, "", "",
                    "unknown model '%s': not a bundled model id (see `llmroof models`), nor a "
@@ -118,9 +116,7 @@ lr_model_load(const char *data_dir, const char *name, lr_error *err)
     if (is_arch) {
         a = lr_arch_from_json_file(path, err);
     } else {
-        char *tdir = lr_xasprintf("%s/architectures", data_dir);
-        a = lr_arch_from_hf_config(path, tdir, err);
-        free(tdir);
+        a = lr_arch_from_hf_config(path, template_dir, err);
         if (a && strstr(path, "/models/") && !lr_is_file(name)) {
             free(a->name);
             a->name = lr_model_id_from_file(path);

@@ -111,11 +111,12 @@ add_op(pbuild *b)
     if (p->nops == b->cap) {
         b->cap = b->cap ? b->cap * 2 : 64;
         p->ops = lr_xrealloc(p->ops, b->cap, sizeof *p->ops);
-        p->base = lr_xrealloc(p->base, b->cap * LR_NFIELDS, sizeof *p->base);
+        p->base = lr_xrealloc(p->base, b->cap * LR_NSLOTS, sizeof *p->base);
     }
     plan_op *o = &p->ops[p->nops];
     memset(o, 0, sizeof *o);
-    memset(&p->base[p->nops * LR_NFIELDS], 0, LR_NFIELDS * sizeof *p->base);
+    memset(&p->base[p->nops * LR_NSLOTS], 0, LR_NSLOTS * sizeof *p->base);
+    p->base[p->nops * LR_NSLOTS + LR_SLOT_IF] = 1; /* present unless an "if" says */
     p->nops++;
     return o;
 }
@@ -158,9 +159,22 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
         /* The output of a node marked "kv" goes to the KV cache: its
          * store_act is a store_kv (the width is already {out_bytes}). */
         int field = (n->output_kv && f == LR_F_STORE_ACT) ? LR_F_STORE_KV : f;
-        int slot = (int)(idx * LR_NFIELDS) + field;
+        int slot = (int)(idx * LR_NSLOTS) + field;
         if (e->kind == A_NUM)
             b->p->base[slot] = e->num;
+        else
+            lr_prog_emit_store(&b->p->prog, e, slot);
+    }
+    if (mo->if_tree) {
+        ast *e = lr_bind(&cx, mo->if_tree, env, m->nparams);
+        if (!e) {
+            blame(b, path, m, "op if", mo->if_text);
+            return -1;
+        }
+        e = lr_ast_fold(&b->arena, e);
+        int slot = (int)(idx * LR_NSLOTS) + LR_SLOT_IF;
+        if (e->kind == A_NUM)
+            b->p->base[slot] = e->num != 0;
         else
             lr_prog_emit_store(&b->p->prog, e, slot);
     }

@@ -130,26 +130,29 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
             md ? "- " : "  ", a, s->batch, s->seq_len, s->w_bit, s->a_bit, s->kv_bit,
             lr_dtype_names[r->compute], (human(b, sizeof b, r->peak_flops, 0, "FLOP/s"), b));
     human(a, sizeof a, r->hw->bandwidth, 0, "B/s");
-    fprintf(f, "%smemory bandwidth %s\n\n", md ? "- " : "  ", a);
+    fprintf(f, "%smemory bandwidth %s; %s attention%s; profile %s\n\n", md ? "- " : "  ", a,
+            s->flash ? "flash" : "eager", s->causal ? ", causal" : "", lr_profile_name(r->profile));
     for (int st = 0; st < 2; st++) {
         if (!r->has[st])
             continue;
         const lr_stage_result *sr = &r->stage[st];
         row *rows = lr_xcalloc(sr->nops + 1, sizeof *rows);
+        size_t nr = 0;
         for (size_t i = 0; i < sr->nops; i++) {
             const lr_op *o = &sr->ops[i];
-            op_row(&rows[i], o->path, o->count, o->v, o->bytes, o->intensity,
-                   o->bound == LR_COMPUTE ? "compute" : "memory", o->time_s);
+            if (o->present)
+                op_row(&rows[nr++], o->path, o->count, o->v, o->bytes, o->intensity,
+                       o->bound == LR_COMPUTE ? "compute" : "memory", o->time_s);
         }
         const lr_total *t = &sr->total;
-        op_row(&rows[sr->nops], "total", 0, t->v, t->bytes, t->intensity, "", t->time_s);
+        op_row(&rows[nr++], "total", 0, t->v, t->bytes, t->intensity, "", t->time_s);
         if (md)
             fprintf(f, "### %s\n\n", st == LR_PREFILL ? "Prefill" : "Decode");
         else
             fprintf(f, "%s (%s):\n", st == LR_PREFILL ? "Prefill" : "Decode",
                     st == LR_PREFILL ? "the whole prompt, per op instance"
                                      : "one new token per sequence, per op instance");
-        print_rows(f, rows, sr->nops + 1, md);
+        print_rows(f, rows, nr, md);
         free(rows);
         human_time(a, sizeof a, t->time_s);
         human_time(b, sizeof b, t->compute_time_s);
@@ -184,6 +187,24 @@ json_fields(lr_jw *w, const double *v, double bytes, double intensity, double ti
 }
 
 static void
+json_memory(lr_jw *w, const lr_memory *m)
+{
+    lr_jw_key(w, "memory");
+    lr_jw_obj(w);
+    lr_jw_knum(w, "weights", m->weights);
+    lr_jw_knum(w, "kv_cache", m->kv_cache);
+    lr_jw_knum(w, "activations", m->activations);
+    lr_jw_knum(w, "total", m->total);
+    lr_jw_knum(w, "device", m->device);
+    lr_jw_key(w, "fits");
+    if (m->fits < 0)
+        lr_jw_null(w);
+    else
+        lr_jw_bool(w, m->fits);
+    lr_jw_end_obj(w);
+}
+
+static void
 write_json(FILE *f, const lr_result *r, const lr_plan *plan, const char *model)
 {
     lr_jw w;
@@ -213,6 +234,13 @@ write_json(FILE *f, const lr_result *r, const lr_plan *plan, const char *model)
     lr_jw_knum(&w, "kv_bit", s->kv_bit);
     lr_jw_kstr(&w, "compute_dtype", lr_dtype_names[r->compute]);
     lr_jw_kbool(&w, "all_logits", s->all_logits);
+    lr_jw_kstr(&w, "attention", s->flash ? "flash" : "eager");
+    lr_jw_kbool(&w, "causal", s->causal);
+    lr_jw_knum(&w, "w_group_size", s->w_group);
+    lr_jw_kbool(&w, "w_asym", s->w_asym);
+    lr_jw_knum(&w, "kv_group_size", s->kv_group);
+    lr_jw_kstr(&w, "a_dtype", s->a_fp8 ? "fp8" : "int");
+    lr_jw_kstr(&w, "profile", lr_profile_name(r->profile));
     lr_jw_end_obj(&w);
     for (int st = 0; st < 2; st++) {
         if (!r->has[st])
@@ -224,6 +252,8 @@ write_json(FILE *f, const lr_result *r, const lr_plan *plan, const char *model)
         lr_jw_arr(&w);
         for (size_t i = 0; i < sr->nops; i++) {
             const lr_op *o = &sr->ops[i];
+            if (!o->present)
+                continue;
             lr_jw_obj(&w);
             lr_jw_kstr(&w, "name", o->name);
             lr_jw_kstr(&w, "path", o->path);
@@ -240,24 +270,11 @@ write_json(FILE *f, const lr_result *r, const lr_plan *plan, const char *model)
         json_fields(&w, sr->total.v, sr->total.bytes, sr->total.intensity, sr->total.time_s);
         lr_jw_knum(&w, "compute_time_s", sr->total.compute_time_s);
         lr_jw_knum(&w, "memory_time_s", sr->total.memory_time_s);
-        lr_jw_knum(&w, "peak_activation_bytes", sr->peak_act_bytes);
         lr_jw_end_obj(&w);
+        json_memory(&w, &sr->memory);
         lr_jw_end_obj(&w);
     }
-    const lr_memory *m = &r->memory;
-    lr_jw_key(&w, "memory");
-    lr_jw_obj(&w);
-    lr_jw_knum(&w, "weights", m->weights);
-    lr_jw_knum(&w, "kv_cache", m->kv_cache);
-    lr_jw_knum(&w, "activations", m->activations);
-    lr_jw_knum(&w, "total", m->total);
-    lr_jw_knum(&w, "device", m->device);
-    lr_jw_key(&w, "fits");
-    if (m->fits < 0)
-        lr_jw_null(&w);
-    else
-        lr_jw_bool(&w, m->fits);
-    lr_jw_end_obj(&w);
+    json_memory(&w, &r->memory);
     lr_jw_end_obj(&w);
 }
 
@@ -284,6 +301,8 @@ write_csv(FILE *f, const lr_result *r)
         for (size_t i = 0; i <= sr->nops; i++) {
             int total = i == sr->nops;
             const lr_op *o = total ? NULL : &sr->ops[i];
+            if (o && !o->present)
+                continue;
             const double *v = total ? sr->total.v : o->v;
             /* names are identifiers and dotted paths: no quoting needed */
             fprintf(f, "%s,%s,%s,%s,%s", stage_names[st], total ? "total" : o->name,

@@ -1,10 +1,9 @@
 /*
  * template.c: builds an architecture tree from a HuggingFace config.json
- * through a family template (JSON files under data/architectures/). The template names
- * the config fields it reads, with defaults as formulas over earlier fields,
- * and a node tree whose parameters, repeat counts and conditions are
- * formulas over those fields. Node parameters may also use runtime
- * variables ({B}, {S}, ...): those stay formulas in the tree and are bound
+ * through a family template (JSON files in a profile's architectures/ directory). The template
+ * names the config fields it reads, with defaults as formulas over earlier fields, and a node tree
+ * whose parameters, repeat counts and conditions are formulas over those fields. Node parameters
+ * may also use runtime variables ({B}, {S}, ...): those stay formulas in the tree and are bound
  * when a plan is compiled.
  */
 #include <jansson.h>
@@ -276,7 +275,8 @@ find_template(const char *dir, json_t *cfg, char **tfile, lr_error *err, const c
     if (!found)
         lr_err_set(err, cfile, "architectures",
                    "no family template for architecture '%s' (model_type '%s'); known families: "
-                   "%s. Add a template under data/architectures/ (docs/architecture-templates.md)",
+                   "%s. Add a template to the profile's architectures/ directory "
+                   "(docs/architecture-templates.md)",
                    arch ? arch : "?", mtype ? mtype : "?", known);
     return found;
 }

@@ -285,23 +285,27 @@ run "unknown model (arch)" arch No-Such-Model-7b
 expect_rc 2
 expect_err "unknown model 'No-Such-Model-7b'"
 
-# A whole alternative data dir whose llama template has a bad formula:
-# `{hidden_size} * * 2`: `{hidden_size}` is columns 1-13, space, '*' (15),
-# space, '*' (17): the second '*' is column 17.
-mkdir -p "$T/data/architectures"
-for d in modules hardware models; do
-    ln -s "$(cd "$DATA" && pwd)/$d" "$T/data/$d"
+# A profile directory (given to --profile) whose llama template has a bad
+# formula: `{hidden_size} * * 2`: `{hidden_size}` is columns 1-13, space,
+# '*' (15), space, '*' (17): the second '*' is column 17.
+mkdir -p "$T/prof/architectures"
+for f in modules profile.json; do
+    ln -s "$(cd "$DATA" && pwd)/profiles/default/$f" "$T/prof/$f"
 done
-cp "$FIX/bad_template/llama.json" "$T/data/architectures/llama.json"
-run_raw "bad template formula" --data-dir "$T/data" analyze meta-llama/Llama-2-7b-hf
+cp "$FIX/bad_template/llama.json" "$T/prof/architectures/llama.json"
+run "bad template formula" --profile "$T/prof" analyze meta-llama/Llama-2-7b-hf
 expect_rc 2
 expect_err "architectures/llama.json"
 expect_err "tree.parameters.in_features"
 expect_err "column 17"
 
+run "unknown profile" --profile no-such-profile modules list
+expect_rc 2
+expect_err "unknown profile 'no-such-profile'"
+
 run_raw "missing data dir" --data-dir "$T/no-such-dir" modules list
 expect_rc 2
-expect_err "no-such-dir/modules"
+expect_err "no-such-dir/profiles/default"
 
 # ---------------------------------------------------------------------------
 # 3. Evaluation errors: exit 3, the op is named.

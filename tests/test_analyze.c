@@ -15,7 +15,7 @@
 #include "testutil.h"
 
 typedef struct fixture {
-    lr_db *db;
+    lr_profile *prof;
     lr_hwdb *hw;
     lr_arch *arch;
     lr_plan *plan;
@@ -27,12 +27,12 @@ setup_llama2(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
     lr_error err;
-    f->db = tu_db(NULL);
+    f->prof = tu_profile(TU_DEFAULT, NULL);
     f->hw = tu_hw();
     f->arch = tu_model("meta-llama/Llama-2-7b-hf");
-    if (!f->db || !f->hw || !f->arch)
+    if (!f->prof || !f->hw || !f->arch)
         return -1;
-    f->plan = lr_plan_new(f->arch, f->db, &err);
+    f->plan = lr_plan_new(f->arch, lr_profile_db(f->prof), &err);
     if (!f->plan) {
         fprintf(stderr, "plan: %s: %s\n", err.path, err.msg);
         return -1;
@@ -50,7 +50,7 @@ teardown(void **state)
     lr_plan_free(f->plan);
     lr_arch_free(f->arch);
     lr_hwdb_free(f->hw);
-    lr_db_free(f->db);
+    lr_profile_free(f->prof);
     free(f);
     return 0;
 }
@@ -68,7 +68,7 @@ analyze(fixture *f, const char *hw, double batch, double seq, int w, int a, int 
     lr_error err;
     const lr_hw *h = lr_hwdb_find(f->hw, hw);
     assert_non_null(h);
-    if (lr_analyze(f->plan, h, &s, 1, 1, f->r, &err) < 0)
+    if (lr_analyze(f->plan, f->prof, h, &s, 1, 1, f->r, &err) < 0)
         fail_msg("analyze: %s", err.msg);
 }
 
@@ -237,18 +237,18 @@ test_bad_settings(void **state)
     const lr_hw *h = lr_hwdb_find(f->hw, "a100-80gb");
     lr_settings_default(&s);
     s.batch = 0;
-    assert_int_equal(lr_analyze(f->plan, h, &s, 1, 1, f->r, &err), -1);
+    assert_int_equal(lr_analyze(f->plan, f->prof, h, &s, 1, 1, f->r, &err), -1);
     assert_non_null(strstr(err.msg, "batch"));
     lr_settings_default(&s);
     s.w_bit = -4;
-    assert_int_equal(lr_analyze(f->plan, h, &s, 1, 1, f->r, &err), -1);
+    assert_int_equal(lr_analyze(f->plan, f->prof, h, &s, 1, 1, f->r, &err), -1);
     assert_non_null(strstr(err.path, "w_bit"));
     lr_settings_default(&s);
     s.kv_bit = 99;
-    assert_int_equal(lr_analyze(f->plan, h, &s, 1, 1, f->r, &err), -1);
+    assert_int_equal(lr_analyze(f->plan, f->prof, h, &s, 1, 1, f->r, &err), -1);
     lr_settings_default(&s);
     s.seq_len = 1.5;
-    assert_int_equal(lr_analyze(f->plan, h, &s, 1, 1, f->r, &err), -1);
+    assert_int_equal(lr_analyze(f->plan, f->prof, h, &s, 1, 1, f->r, &err), -1);
 }
 
 /* Llama-3-8B: GQA with 8 KV heads of 128; V = 128256; I = 14336. */
@@ -256,7 +256,8 @@ static void
 test_llama3_gqa(void **state)
 {
     (void)state;
-    lr_db *db = tu_db(NULL);
+    lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
+    const lr_db *db = lr_profile_db(prof);
     lr_arch *a = tu_model("meta-llama/Meta-Llama-3-8B");
     lr_hwdb *hw = tu_hw();
     lr_error err;
@@ -270,7 +271,7 @@ test_llama3_gqa(void **state)
     lr_result *r = lr_result_new(p);
     lr_settings s;
     lr_settings_default(&s);
-    assert_int_equal(lr_analyze(p, lr_hwdb_find(hw, "h100-sxm"), &s, 1, 1, r, &err), 0);
+    assert_int_equal(lr_analyze(p, prof, lr_hwdb_find(hw, "h100-sxm"), &s, 1, 1, r, &err), 0);
     const lr_op *k = tu_op(&r->stage[LR_PREFILL], "model.layers.self_attn.k_proj");
     const lr_op *qk = tu_op(&r->stage[LR_DECODE], "model.layers.self_attn.qk_matmul");
     /* k_proj writes 2048 tokens * 1024 * 2 B to the cache */
@@ -282,7 +283,7 @@ test_llama3_gqa(void **state)
     lr_plan_free(p);
     lr_arch_free(a);
     lr_hwdb_free(hw);
-    lr_db_free(db);
+    lr_profile_free(prof);
 }
 
 /* Llama-3.2-1B ties lm_head to the embedding: counted once. h=2048,
@@ -291,7 +292,8 @@ static void
 test_tied_embeddings(void **state)
 {
     (void)state;
-    lr_db *db = tu_db(NULL);
+    lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
+    const lr_db *db = lr_profile_db(prof);
     lr_arch *a = tu_model("meta-llama/Llama-3.2-1B");
     lr_error err;
     lr_plan *p = lr_plan_new(a, db, &err);
@@ -303,7 +305,7 @@ test_tied_embeddings(void **state)
     assert_true(lr_plan_params(p) == 1235814400.0);
     lr_plan_free(p);
     lr_arch_free(a);
-    lr_db_free(db);
+    lr_profile_free(prof);
 }
 
 int

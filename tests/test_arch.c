@@ -69,7 +69,7 @@ test_config_errors(void **state)
                    " \"vocab_size\": 100, \"intermediate_size\": 64, \"num_hidden_layers\": 2,"
                    " \"num_attention_heads\": 4}",
                    ".json");
-    lr_arch *a = lr_arch_from_hf_config(p, LR_DATA_DIR "/architectures", &err);
+    lr_arch *a = lr_arch_from_hf_config(p, TU_DEFAULT "/architectures", &err);
     assert_null(a);
     assert_non_null(strstr(err.msg, "missing config field 'hidden_size'"));
     assert_string_equal(err.file, p);
@@ -79,7 +79,7 @@ test_config_errors(void **state)
     p = tu_tmpfile("{\"architectures\": [\"LlamaForCausalLM\"], \"vocab_size\": 100,"
                    " \"hidden_size\": \"big\"}",
                    ".json");
-    a = lr_arch_from_hf_config(p, LR_DATA_DIR "/architectures", &err);
+    a = lr_arch_from_hf_config(p, TU_DEFAULT "/architectures", &err);
     assert_null(a);
     assert_string_equal(err.path, "hidden_size");
     assert_non_null(strstr(err.msg, "expected a number"));
@@ -88,7 +88,7 @@ test_config_errors(void **state)
     /* an architecture no template covers */
     p = tu_tmpfile("{\"architectures\": [\"NoSuchForCausalLM\"], \"model_type\": \"nosuch\"}",
                    ".json");
-    a = lr_arch_from_hf_config(p, LR_DATA_DIR "/architectures", &err);
+    a = lr_arch_from_hf_config(p, TU_DEFAULT "/architectures", &err);
     assert_null(a);
     assert_non_null(strstr(err.msg, "no family template for architecture 'NoSuchForCausalLM'"));
     assert_non_null(strstr(err.msg, "llama"));
@@ -99,7 +99,7 @@ test_config_errors(void **state)
         "{\"architectures\": [\"LlamaForCausalLM\"], \"vocab_size\": 100, \"hidden_size\": 64,"
         " \"intermediate_size\": 64, \"num_hidden_layers\": 2, \"num_attention_heads\": 0}",
         ".json");
-    a = lr_arch_from_hf_config(p, LR_DATA_DIR "/architectures", &err);
+    a = lr_arch_from_hf_config(p, TU_DEFAULT "/architectures", &err);
     assert_null(a);
     assert_non_null(strstr(err.msg, "below the minimum"));
     unlink(p);
@@ -124,7 +124,8 @@ test_prototype_arch(void **state)
     lr_error err;
     lr_arch *a = lr_arch_from_json_file(p, &err);
     assert_non_null(a);
-    lr_db *db = tu_db(NULL);
+    lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
+    const lr_db *db = lr_profile_db(prof);
     lr_plan *plan = lr_plan_new(a, db, &err);
     assert_non_null(plan);
     /* (64*128 + 128) * 3 + 64 = 8,320 * 3 + 64 = 25,024 */
@@ -134,7 +135,7 @@ test_prototype_arch(void **state)
     lr_settings s;
     lr_settings_default(&s);
     s.seq_len = 10;
-    assert_int_equal(lr_analyze(plan, lr_hwdb_find(hw, "v100"), &s, 1, 1, r, &err), 0);
+    assert_int_equal(lr_analyze(plan, prof, lr_hwdb_find(hw, "v100"), &s, 1, 1, r, &err), 0);
     const lr_op *proj = tu_op(&r->stage[LR_PREFILL], "blocks.proj");
     assert_non_null(proj);
     /* 2*10*64*128 + 10*128 (bias) = 163,840 + 1,280 */
@@ -143,7 +144,7 @@ test_prototype_arch(void **state)
     lr_result_free(r);
     lr_hwdb_free(hw);
     lr_plan_free(plan);
-    lr_db_free(db);
+    lr_profile_free(prof);
     lr_arch_free(a);
     unlink(p);
     free(p);
@@ -160,21 +161,23 @@ test_arch_missing_param(void **state)
     lr_error err;
     lr_arch *a = lr_arch_from_json_file(p, &err);
     assert_non_null(a);
-    lr_db *db = tu_db(NULL);
+    lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
+    const lr_db *db = lr_profile_db(prof);
     assert_null(lr_plan_new(a, db, &err));
     assert_non_null(strstr(err.msg, "missing parameter 'out_features'"));
-    lr_db_free(db);
+    lr_profile_free(prof);
     lr_arch_free(a);
     unlink(p);
     free(p);
     /* an unknown class in the tree */
     p = tu_tmpfile("{\"name\": \"m\", \"class\": \"LlamaRMSNrom\"}", ".json");
     a = lr_arch_from_json_file(p, &err);
-    db = tu_db(NULL);
+    prof = tu_profile(TU_DEFAULT, NULL);
+    db = lr_profile_db(prof);
     assert_null(lr_plan_new(a, db, &err));
     assert_non_null(
         strstr(err.msg, "closest known: transformers.models.llama.modeling_llama.LlamaRMSNorm"));
-    lr_db_free(db);
+    lr_profile_free(prof);
     lr_arch_free(a);
     unlink(p);
     free(p);

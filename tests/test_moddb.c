@@ -20,7 +20,7 @@ load_extra(const char *text, lr_error *err)
     char *path = tu_tmpfile(text, ".json");
     lr_db *db = lr_db_new();
     memset(err, 0, sizeof *err);
-    int rc = lr_db_load_dir(db, LR_DATA_DIR "/modules", err);
+    int rc = lr_db_load_dir(db, TU_DEFAULT "/modules", err);
     if (rc == 0)
         rc = lr_db_load_file(db, path, err);
     if (rc == 0)
@@ -56,7 +56,8 @@ static void
 test_bundled_lookup(void **state)
 {
     (void)state;
-    lr_db *db = tu_db(NULL);
+    lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
+    const lr_db *db = lr_profile_db(prof);
     assert_non_null(db);
     const lr_module *lin = lr_db_find(db, "torch.nn.modules.linear.Linear");
     assert_non_null(lin);
@@ -72,20 +73,21 @@ test_bundled_lookup(void **state)
     assert_true(lr_module_is_composite(att));
     assert_int_equal(lr_module_op_count(att), 4);
     assert_string_equal(lr_module_op_name(att, 1), "qk_matmul");
-    lr_db_free(db);
+    lr_profile_free(prof);
 }
 
 static void
 test_unknown_class_suggests(void **state)
 {
     (void)state;
-    lr_db *db = tu_db(NULL);
+    lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
+    const lr_db *db = lr_profile_db(prof);
     lr_error err;
     lr_db_unknown_class(db, "LlamaRMSNrom", &err);
     assert_non_null(strstr(err.msg, "unknown module class 'LlamaRMSNrom'"));
     assert_non_null(strstr(err.msg, "LlamaRMSNorm"));
-    assert_non_null(strstr(err.msg, "data/modules"));
-    lr_db_free(db);
+    assert_non_null(strstr(err.msg, "modules/"));
+    lr_profile_free(prof);
 }
 
 /* The prototype's format: one formula calling Linear, memory reads/writes,

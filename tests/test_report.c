@@ -32,7 +32,8 @@ static void
 test_json_contract(void **state)
 {
     (void)state;
-    lr_db *db = tu_db(NULL);
+    lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
+    const lr_db *db = lr_profile_db(prof);
     lr_arch *a = tu_model("meta-llama/Llama-2-7b-hf");
     lr_hwdb *hw = tu_hw();
     lr_error err;
@@ -42,7 +43,8 @@ test_json_contract(void **state)
     lr_settings_default(&s);
     s.batch = 3;
     s.seq_len = 100;
-    assert_int_equal(lr_analyze(p, lr_hwdb_find(hw, "nvidia_A100_80G"), &s, 1, 1, r, &err), 0);
+    assert_int_equal(lr_analyze(p, prof, lr_hwdb_find(hw, "nvidia_A100_80G"), &s, 1, 1, r, &err),
+                     0);
     char *text = render(LR_FMT_JSON, r, p);
     json_error_t je;
     json_t *root = json_loads(text, 0, &je);
@@ -101,7 +103,7 @@ test_json_contract(void **state)
     lr_plan_free(p);
     lr_arch_free(a);
     lr_hwdb_free(hw);
-    lr_db_free(db);
+    lr_profile_free(prof);
 }
 
 int

@@ -9,32 +9,41 @@
 
 #include "llmroof.h"
 
-static inline lr_db *
-tu_db(const char *extra_file)
+#define TU_DEFAULT LR_DATA_DIR "/profiles/default"
+#define TU_LLMV LR_DATA_DIR "/profiles/llm-viewer"
+
+/* A bundled profile (by directory), plus an optional extra module file. */
+static inline lr_profile *
+tu_profile(const char *dir, const char *extra_file)
 {
     lr_error err;
     memset(&err, 0, sizeof err);
-    lr_db *db = lr_db_new();
-    if (lr_db_load_dir(db, LR_DATA_DIR "/modules", &err) < 0 ||
-        (extra_file && lr_db_load_file(db, extra_file, &err) < 0) || lr_db_finish(db, &err) < 0) {
+    lr_profile *p = lr_profile_load(dir, extra_file, &err);
+    if (!p) {
         char buf[4096];
         lr_error_format(&err, buf, sizeof buf);
-        fprintf(stderr, "tu_db: %s\n", buf);
-        lr_db_free(db);
-        return NULL;
+        fprintf(stderr, "tu_profile: %s\n", buf);
     }
-    return db;
+    return p;
+}
+
+static inline lr_arch *
+tu_model_in(const char *profile_dir, const char *name)
+{
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    char templates[1024];
+    snprintf(templates, sizeof templates, "%s/architectures", profile_dir);
+    lr_arch *a = lr_model_load(LR_DATA_DIR "/models", templates, name, &err);
+    if (!a)
+        fprintf(stderr, "tu_model %s: %s: %s\n", name, err.path, err.msg);
+    return a;
 }
 
 static inline lr_arch *
 tu_model(const char *name)
 {
-    lr_error err;
-    memset(&err, 0, sizeof err);
-    lr_arch *a = lr_model_load(LR_DATA_DIR, name, &err);
-    if (!a)
-        fprintf(stderr, "tu_model %s: %s: %s\n", name, err.path, err.msg);
-    return a;
+    return tu_model_in(TU_DEFAULT, name);
 }
 
 static inline lr_hwdb *

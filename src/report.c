@@ -167,11 +167,14 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
     human(ac, sizeof ac, m->activations, 1, "B");
     human(tot, sizeof tot, m->total, 1, "B");
     human(dev, sizeof dev, m->device, 1, "B");
-    fprintf(f, "%smemory: weights %s + KV cache %s + peak activations %s = %s of %s: %s\n",
-            md ? "- " : "", w, k, ac, tot, dev,
-            m->fits < 0 ? "capacity unknown"
-            : m->fits   ? "fits"
-                        : "DOES NOT FIT");
+    if (m->fits < 0)
+        fprintf(
+            f,
+            "%smemory: weights %s + KV cache %s + activations %s = %s (device capacity unknown)\n",
+            md ? "- " : "", w, k, ac, tot);
+    else
+        fprintf(f, "%smemory: weights %s + KV cache %s + activations %s = %s of %s: %s\n",
+                md ? "- " : "", w, k, ac, tot, dev, m->fits ? "fits" : "DOES NOT FIT");
 }
 
 /* ---- JSON ---- */

@@ -185,8 +185,20 @@ lr_bind(lr_bind_ctx *cx, const ast *e, const lr_binding *env, size_t nenv)
         int v = lr_var_lookup(e->name);
         if (v >= 0)
             return slot(cx->arena, v, e->col);
-        if (strcmp(e->name, "out_bytes") == 0)
-            return slot(cx->arena, cx->out_bytes_slot, e->col);
+        if (strcmp(e->name, "out_bytes") == 0) {
+            if (cx->out_bytes_slot != LR_V_KV_BYTES)
+                return slot(cx->arena, cx->out_bytes_slot, e->col);
+            /* a KV-cache element carries its share of the group scales */
+            ast *b = lr_arena_alloc(cx->arena, sizeof *b);
+            b->kind = A_BIN;
+            b->op = B_ADD;
+            b->col = e->col;
+            b->args = lr_arena_alloc(cx->arena, 2 * sizeof *b->args);
+            b->args[0] = slot(cx->arena, LR_V_KV_BYTES, e->col);
+            b->args[1] = slot(cx->arena, LR_V_KV_SCALE_BYTES, e->col);
+            b->nargs = 2;
+            return b;
+        }
         lr_err_set(cx->err, "", "", "unknown variable {%s}", e->name);
         cx->err->col = e->col;
         return NULL;

@@ -198,6 +198,8 @@ test_totals_multiply_repeats(void **state)
     const lr_stage_result *st = &f->r->stage[LR_PREFILL];
     double flops = 0, time = 0;
     for (size_t i = 0; i < st->nops; i++) {
+        if (!st->ops[i].present) /* flash_attention, in eager mode */
+            continue;
         flops += st->ops[i].count * st->ops[i].v[LR_F_FLOPS];
         time += st->ops[i].count * st->ops[i].time_s;
     }
@@ -249,6 +251,107 @@ test_bad_settings(void **state)
     lr_settings_default(&s);
     s.seq_len = 1.5;
     assert_int_equal(lr_analyze(f->plan, f->prof, h, &s, 1, 1, f->r, &err), -1);
+}
+
+static void
+analyze_s(fixture *f, const char *hw, const lr_settings *s)
+{
+    lr_error err;
+    if (lr_analyze(f->plan, f->prof, lr_hwdb_find(f->hw, hw), s, 1, 1, f->r, &err) < 0)
+        fail_msg("analyze: %s", err.msg);
+}
+
+/* Flash attention, default profile, Llama-2-7b B=1 S=2048 on an A100 80GB
+ * (108 SMs, 21,233,664 B of L1/shared: 196,608 B per SM). Tile = min(128,
+ * floor(196,608 / (4*128*2))) = min(128, 192) = 128 query rows. */
+static void
+test_flash(void **state)
+{
+    fixture *f = *state;
+    lr_settings s;
+    lr_settings_default(&s);
+    s.flash = 1;
+    analyze_s(f, "a100-80gb", &s);
+    const lr_stage_result *p = &f->r->stage[LR_PREFILL];
+    /* the eager ops are gone, and nothing moves the 268,435,456-byte scores */
+    for (size_t i = 0; i < p->nops; i++) {
+        const lr_op *o = &p->ops[i];
+        if (!o->present)
+            continue;
+        assert_true(strcmp(o->name, "qk_matmul") && strcmp(o->name, "softmax") &&
+                    strcmp(o->name, "sv_matmul"));
+        for (int k = LR_F_LOAD_WEIGHT; k < LR_NFIELDS; k++)
+            if (o->v[k] == 268435456.0)
+                fail_msg("%s moves the score matrix", o->path);
+    }
+    const lr_op *fa = OP(LR_PREFILL, "model.layers.self_attn.flash_attention");
+    assert_true(fa->present);
+    /* causal: computed score elements E = 2048*2048 - 2048*(2048-128)/2 =
+     * 4,194,304 - 1,966,080 = 2,228,224 (= 16*17/2 tiles of 128x128).
+     * FLOPs = heads * ((4*128 + 5) * E + 128 * E / 128) = 32 * 518 * E =
+     * 36,935,041,024 (eager: 2 * 34,359,738,368 + 671,088,640 =
+     * 69,390,565,376; about half). */
+    assert_true(fa->v[LR_F_FLOPS] == 36935041024.0);
+    /* K and V re-read per query tile: 2 * heads * E / 128 * 128 * 2 B =
+     * 2 * 32 * 2,228,224 * 2 = 285,212,672; Q read and O written once:
+     * 32 * 2048 * 128 * 2 = 16,777,216 each */
+    assert_true(fa->v[LR_F_LOAD_KV] == 285212672.0);
+    assert_true(fa->v[LR_F_LOAD_ACT] == 16777216.0);
+    assert_true(fa->v[LR_F_STORE_ACT] == 16777216.0);
+    /* decode: one query row over ctx = 2048 keys: E = 2048; FLOPs = 32 *
+     * (517 * 2048 + 128 * 2048 / 128) = 33,947,648; K and V read once per
+     * KV head: 2 * 32 * 2048 * 128 * 2 = 33,554,432 */
+    const lr_op *fd = OP(LR_DECODE, "model.layers.self_attn.flash_attention");
+    assert_true(fd->v[LR_F_FLOPS] == 33947648.0);
+    assert_true(fd->v[LR_F_LOAD_KV] == 33554432.0);
+    /* without causal masking no tile is skipped: E = 4,194,304, FLOPs =
+     * 32 * 518 * E = 32 * 2,172,649,472 = 69,524,783,104; K/V reads
+     * 2 * 32 * 4,194,304 * 2 = 536,870,912 */
+    s.causal = 0;
+    analyze_s(f, "a100-80gb", &s);
+    fa = OP(LR_PREFILL, "model.layers.self_attn.flash_attention");
+    assert_true(fa->v[LR_F_FLOPS] == 69524783104.0);
+    assert_true(fa->v[LR_F_LOAD_KV] == 536870912.0);
+}
+
+/* Weight groups, weight-only dequantization and KV-cache widths. */
+static void
+test_quantization(void **state)
+{
+    fixture *f = *state;
+    lr_settings s;
+    lr_settings_default(&s);
+    s.w_bit = 4;
+    s.w_group = 128;
+    analyze_s(f, "a100-80gb", &s);
+    const lr_op *q = OP(LR_DECODE, "model.layers.self_attn.q_proj");
+    /* 4096*4096 weights * (0.5 B + 2 B scale / 128) = 16,777,216 * 0.515625 */
+    assert_true(q->v[LR_F_LOAD_WEIGHT] == 8650752.0);
+    /* one token: 2*4096*4096 for the GEMM + 2 per weight to dequantize */
+    assert_true(q->v[LR_F_FLOPS] == 67108864.0);
+    s.w_asym = 1; /* + 2 B zero point per group: 0.5 + 4/128 = 0.53125 */
+    analyze_s(f, "a100-80gb", &s);
+    assert_true(OP(LR_DECODE, "model.layers.self_attn.q_proj")->v[LR_F_LOAD_WEIGHT] == 8912896.0);
+    /* KV cache at 8 bits halves what k_proj stores and qk_matmul reads */
+    lr_settings_default(&s);
+    s.kv_bit = 8;
+    analyze_s(f, "a100-80gb", &s);
+    assert_true(OP(LR_PREFILL, "model.layers.self_attn.k_proj")->v[LR_F_STORE_KV] == 8388608.0);
+    assert_true(OP(LR_DECODE, "model.layers.self_attn.qk_matmul")->v[LR_F_LOAD_KV] == 8388608.0);
+    assert_true(f->r->memory.kv_cache == 2.0 * 32 * 2048 * 4096);
+    /* 16-bit weights: no dequantization FLOPs */
+    assert_true(OP(LR_DECODE, "model.layers.self_attn.q_proj")->v[LR_F_FLOPS] == 33554432.0);
+    /* KV groups of 64 add 4 B / 64 per element: 2048*4096*(1 + 0.0625) */
+    s.kv_group = 64;
+    analyze_s(f, "a100-80gb", &s);
+    assert_true(OP(LR_PREFILL, "model.layers.self_attn.k_proj")->v[LR_F_STORE_KV] == 8912896.0);
+    /* FP8 activations with 8-bit weights select the FP8 peak (H100: 1979e12) */
+    lr_settings_default(&s);
+    s.w_bit = s.a_bit = s.kv_bit = 8;
+    s.a_fp8 = 1;
+    analyze_s(f, "h100-sxm", &s);
+    assert_int_equal(f->r->compute, LR_FP8);
+    assert_true(f->r->peak_flops == 1979e12);
 }
 
 /* Llama-3-8B: GQA with 8 KV heads of 128; V = 128256; I = 14336. */
@@ -320,6 +423,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_totals_multiply_repeats, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_compute_dtype, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_bad_settings, setup_llama2, teardown),
+        cmocka_unit_test_setup_teardown(test_flash, setup_llama2, teardown),
+        cmocka_unit_test_setup_teardown(test_quantization, setup_llama2, teardown),
         cmocka_unit_test(test_llama3_gqa),
         cmocka_unit_test(test_tied_embeddings),
     };

@@ -189,6 +189,9 @@ const char *lr_profile_dir(const lr_profile *p);
 /* The profile's own hardware directory, or NULL to use the shared one. */
 const char *lr_profile_hardware_dir(const lr_profile *p);
 const lr_db *lr_profile_db(const lr_profile *p);
+/* The name under which an op is compared with other profiles' ops
+ * (profile.json "compare_as"; e.g. LLM-Viewer's out_proj is our o_proj). */
+const char *lr_profile_compare_name(const lr_profile *p, const char *op_name);
 
 /* ---- Settings and analysis ---------------------------------------------- */
 

@@ -199,6 +199,8 @@ struct lr_profile {
     } * rules;
     size_t nrules;
     lr_mem_rule mem[LR_NMEM];
+    char **cmp_from, **cmp_to; /* "compare_as": op names mapped for diffs */
+    size_t ncmp;
 };
 
 enum lr_dtype lr_profile_compute_dtype(const lr_profile *p, const double *vars);

@@ -31,6 +31,12 @@ lr_profile_free(lr_profile *p)
             free(p->mem[m].skip[i]);
         free(p->mem[m].skip);
     }
+    for (size_t i = 0; i < p->ncmp; i++) {
+        free(p->cmp_from[i]);
+        free(p->cmp_to[i]);
+    }
+    free(p->cmp_from);
+    free(p->cmp_to);
     lr_db_free(p->db);
     free(p);
 }
@@ -172,6 +178,22 @@ load_profile_json(lr_profile *p, const char *file, lr_error *err)
             rc = load_mem_rule(&p->mem[m], o, file, path, err);
         }
     }
+    json_t *cmp = json_object_get(root, "compare_as");
+    const char *k;
+    json_t *v;
+    p->cmp_from = lr_xcalloc(json_object_size(cmp) + 1, sizeof *p->cmp_from);
+    p->cmp_to = lr_xcalloc(json_object_size(cmp) + 1, sizeof *p->cmp_to);
+    json_object_foreach(cmp, k, v)
+    {
+        if (rc == 0 && !json_is_string(v)) {
+            lr_err_set(err, file, "compare_as", "%s: expected an op name", k);
+            rc = -1;
+        }
+        if (rc == 0) {
+            p->cmp_from[p->ncmp] = lr_xstrdup(k);
+            p->cmp_to[p->ncmp++] = lr_xstrdup(json_string_value(v));
+        }
+    }
     json_decref(root);
     return rc;
 }
@@ -209,6 +231,15 @@ lr_profile_load(const char *dir, const char *extra_modules, lr_error *err)
         return NULL;
     }
     return p;
+}
+
+const char *
+lr_profile_compare_name(const lr_profile *p, const char *name)
+{
+    for (size_t i = 0; i < p->ncmp; i++)
+        if (strcmp(p->cmp_from[i], name) == 0)
+            return p->cmp_to[i];
+    return name;
 }
 
 enum lr_dtype

@@ -110,12 +110,12 @@ LLAMA3_8B_PARAMS=8030261248
 run "llmroof --help" --help
 expect_rc 0
 expect_out "usage: llmroof"
-for c in analyze arch models modules hardware bench; do
+for c in analyze diff arch models modules hardware bench; do
     expect_out "$c"
 done
 expect_out "exit codes"
 
-for c in analyze arch models modules hardware bench; do
+for c in analyze diff arch models modules hardware bench; do
     for h in --help -h; do
         run "$c $h" "$c" "$h"
         expect_rc 0
@@ -319,6 +319,48 @@ run "analyze batch and seq-len" analyze --format csv --stage prefill --batch 4 -
 expect_rc 0
 v=$(csv_field "$T/out" prefill qk_matmul flops)
 expect_eq "qk_matmul flops at B=4 S=512" "$v" 8589934592
+
+
+# ---------------------------------------------------------------------------
+# Profiles, flash attention, diff.
+# ---------------------------------------------------------------------------
+# llm-viewer profile, decode at seq-len 2048: qk_matmul OPs = 2*S*d*nh*B =
+# 2*2048*128*32*1 = 16777216; lm_head OPs = B*h*V = 4096*32000 = 131072000.
+run "llm-viewer profile" --profile llm-viewer analyze --format csv --stage decode
+expect_rc 0
+v=$(csv_field "$T/out" decode qk_matmul flops)
+expect_eq "llm-viewer decode qk_matmul OPs" "$v" 16777216
+v=$(csv_field "$T/out" decode lm_head flops)
+expect_eq "llm-viewer lm_head OPs" "$v" 131072000
+run "llm-viewer profile as an analyze option" analyze --profile llm-viewer --format json
+expect_rc 0
+expect_out '"profile": "llm-viewer"'
+
+# Flash attention replaces the three eager ops by one.
+run "analyze flash" analyze --attention flash --format csv --stage prefill
+expect_rc 0
+expect_out "flash_attention"
+expect_no_out_text "softmax"
+run "flash hint under eager tables" analyze --stage prefill
+expect_rc 0
+expect_out "with --attention flash this prefill takes"
+
+# diff: both profiles count q_proj the same, 2*2048*4096*4096 per layer x 32
+# = 68719476736 * 32 = 2199023255552; lm_head 2*4096*32000 = 262144000 (A,
+# default) vs 4096*32000 = 131072000 (B, llm-viewer); out_proj is matched to
+# o_proj; gate_up_mul exists only in A.
+run "diff default llm-viewer" diff --stage prefill --format csv
+expect_rc 0
+expect_eq "diff q_proj flops_a" "$(csv_field "$T/out" prefill q_proj flops_a)" 2199023255552
+expect_eq "diff q_proj flops_b" "$(csv_field "$T/out" prefill q_proj flops_b)" 2199023255552
+expect_eq "diff o_proj flops_b" "$(csv_field "$T/out" prefill o_proj flops_b)" 2199023255552
+expect_eq "diff lm_head flops_a" "$(csv_field "$T/out" prefill lm_head flops_a)" 262144000
+expect_eq "diff lm_head flops_b" "$(csv_field "$T/out" prefill lm_head flops_b)" 131072000
+expect_eq "diff gate_up_mul flops_b" "$(csv_field "$T/out" prefill gate_up_mul flops_b)" 0
+run "diff table" diff --profile default --profile llm-viewer
+expect_rc 0
+expect_out "profile A = default, profile B = llm-viewer"
+expect_out "only A"
 
 if [ "$fails" -gt 0 ]; then
     echo "cli_commands: $fails of $checks checks failed"

@@ -109,6 +109,24 @@ usage_case "kv-bit 33" --kv-bit 33
 usage_case "seq-len letters" --seq-len abc
 usage_case "seq-len empty" --seq-len ""
 usage_case "seq-len trailing junk" --seq-len 12x
+usage_case "w-group-size zero" --w-group-size 0
+usage_case "kv-group-size negative" --kv-group-size -64
+
+run "usage unknown attention" analyze --attention sparse
+expect_rc 1
+expect_err "--attention: expected eager or flash, got 'sparse'"
+
+run "usage unknown a-dtype" analyze --a-dtype bf8
+expect_rc 1
+expect_err "--a-dtype: expected int or fp8, got 'bf8'"
+
+run "usage two profiles in analyze" analyze --profile default --profile llm-viewer
+expect_rc 1
+expect_err "llmroof diff"
+
+run "hardware not in the profile" --profile llm-viewer analyze --hardware mi300x
+expect_rc 1
+expect_err "unknown hardware 'mi300x' in profile llm-viewer"
 
 run "usage unknown stage" analyze --stage warmup
 expect_rc 1

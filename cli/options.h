@@ -1,0 +1,46 @@
+/*
+ * options.h: the analysis options shared by analyze, diff (and later
+ * generate and sweep): settings, hardware, stage, format, profiles, output.
+ */
+#ifndef LR_OPTIONS_H
+#define LR_OPTIONS_H
+
+#include "llmroof.h"
+
+#define MAX_PROFILES 2
+
+typedef struct analysis_opts {
+    lr_settings s;
+    const char *hardware;
+    const char *model;
+    const char *out;
+    const char *profiles[MAX_PROFILES];
+    int nprofiles;
+    int do_prefill, do_decode;
+    enum lr_format fmt;
+} analysis_opts;
+
+/* The option lines of the usage text, shared by the commands. */
+extern const char analysis_opts_usage[];
+
+/* Parses argv (getopt_long from argv[0] = the command name). Returns -1
+ * after printing help (*exit_code = 0) or an error (*exit_code = 1). */
+int analysis_opts_parse(const char *cmd, const char *usage, int argc, char **argv, analysis_opts *o,
+                        int *exit_code);
+
+/* A loaded profile, hardware table, model, plan and result. */
+typedef struct analysis {
+    lr_profile *prof;
+    lr_hwdb *hwdb;
+    const lr_hw *hw;
+    lr_arch *arch;
+    lr_plan *plan;
+    lr_result *r;
+} analysis;
+
+/* Loads and runs one analysis with profile `profile` (NULL = the global
+ * one); prints errors. Returns an exit code (0 = ok). */
+int analysis_run(analysis *a, const analysis_opts *o, const char *profile);
+void analysis_free(analysis *a);
+
+#endif

@@ -150,7 +150,7 @@ char *lr_model_id_from_file(const char *path);
 
 /* ---- Hardware ------------------------------------------------------------ */
 
-enum lr_dtype { LR_FP32, LR_FP16, LR_BF16, LR_FP8, LR_INT8, LR_INT4, LR_NDTYPES };
+enum lr_dtype { LR_FP32, LR_TF32, LR_FP16, LR_BF16, LR_FP8, LR_INT8, LR_INT4, LR_NDTYPES };
 extern const char *const lr_dtype_names[LR_NDTYPES];
 
 typedef struct lr_hw {

@@ -76,6 +76,7 @@ peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used)
         [LR_FP16] = {LR_FP16, LR_BF16, LR_FP32, LR_FP32, LR_FP32},
         [LR_BF16] = {LR_BF16, LR_FP16, LR_FP32, LR_FP32, LR_FP32},
         [LR_FP32] = {LR_FP32, LR_FP32, LR_FP32, LR_FP32, LR_FP32},
+        [LR_TF32] = {LR_TF32, LR_FP32, LR_FP32, LR_FP32, LR_FP32},
     };
     for (int i = 0; i < 5; i++) {
         if (hw->peak[chain[d][i]] > 0) {

@@ -12,7 +12,8 @@
 
 #include "internal.h"
 
-const char *const lr_dtype_names[LR_NDTYPES] = {"fp32", "fp16", "bf16", "fp8", "int8", "int4"};
+const char *const lr_dtype_names[LR_NDTYPES] = {"fp32", "tf32", "fp16", "bf16",
+                                                "fp8",  "int8", "int4"};
 
 struct lr_hwdb {
     lr_hw *hw;

@@ -44,6 +44,7 @@ enum {
     OP_JZ,    /* imm pc: pop; jump when zero */
     OP_JMP,   /* imm pc: jump */
     OP_STORE, /* imm slot: pop into out[slot], checking it is finite */
+    OP_OUT,   /* imm slot: push out[slot] (an op's presence, to guard its fields) */
     OP_END
 };
 
@@ -160,6 +161,22 @@ lr_prog_emit_store(lr_prog *p, const ast *e, int slot)
     p->nstore++;
 }
 
+size_t
+lr_prog_emit_guard(lr_prog *p, int slot)
+{
+    emit(p, OP_OUT);
+    emit(p, slot);
+    emit(p, OP_JZ);
+    emit(p, 0);
+    return p->ncode - 1;
+}
+
+void
+lr_prog_patch_guard(lr_prog *p, size_t at)
+{
+    p->code[at] = (int32_t)p->ncode;
+}
+
 /* Which output was being computed at pc: the next STORE after it. */
 static int
 slot_at(const lr_prog *p, size_t pc)
@@ -168,7 +185,7 @@ slot_at(const lr_prog *p, size_t pc)
     while (i < p->ncode) {
         int32_t op = p->code[i];
         int has_imm = op == OP_MIN || op == OP_MAX || op == OP_CONST || op == OP_VAR ||
-                      op == OP_JZ || op == OP_JMP || op == OP_STORE;
+                      op == OP_JZ || op == OP_JMP || op == OP_STORE || op == OP_OUT;
         if (op == OP_STORE && i >= pc)
             return p->code[i + 1];
         i += has_imm ? 2 : 1;
@@ -294,6 +311,10 @@ lr_prog_run(const lr_prog *p, const double *vars, double *out, double *stack, in
             break;
         case OP_VAR:
             *sp++ = vars[code[pc + 1]];
+            pc += 2;
+            break;
+        case OP_OUT:
+            *sp++ = out[code[pc + 1]];
             pc += 2;
             break;
         case OP_NEG:

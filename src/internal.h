@@ -128,6 +128,11 @@ void lr_prog_free(lr_prog *p);
 /* Appends code that evaluates `e` (bound: no A_VAR/A_CALL) and stores the
  * value in out[slot]. */
 void lr_prog_emit_store(lr_prog *p, const ast *e, int slot);
+/* Emits "skip to the matching patch unless out[slot] is non-zero", so the
+ * fields of an op that is absent (its "if" is 0) are not evaluated. Returns
+ * the position lr_prog_patch_guard fills with the jump target. */
+size_t lr_prog_emit_guard(lr_prog *p, int slot);
+void lr_prog_patch_guard(lr_prog *p, size_t at);
 /* Runs the program. On failure returns -1 and sets *bad_slot to the output
  * being computed and *why to a static message. */
 int lr_prog_run(const lr_prog *p, const double *vars, double *out, double *stack, int *bad_slot,

@@ -145,6 +145,28 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
         return -1;
     }
     lr_bind_ctx cx = {&b->arena, b->db, n->output_kv ? LR_V_KV_BYTES : LR_V_A_BYTES, 0, b->err};
+    /* The op's condition first: an absent op's fields are skipped at run
+     * time (and not compiled at all when the condition is constant 0). */
+    size_t guard = 0;
+    int has_guard = 0;
+    if (mo->if_tree) {
+        ast *e = lr_bind(&cx, mo->if_tree, env, m->nparams);
+        if (!e) {
+            blame(b, path, m, "op if", mo->if_text);
+            return -1;
+        }
+        e = lr_ast_fold(&b->arena, e);
+        int slot = (int)(idx * LR_NSLOTS) + LR_SLOT_IF;
+        if (e->kind == A_NUM) {
+            b->p->base[slot] = e->num != 0;
+            if (e->num == 0)
+                return 0;
+        } else {
+            lr_prog_emit_store(&b->p->prog, e, slot);
+            guard = lr_prog_emit_guard(&b->p->prog, slot);
+            has_guard = 1;
+        }
+    }
     for (int f = 0; f < LR_NFIELDS; f++) {
         if (!mo->tree[f])
             continue;
@@ -165,19 +187,8 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
         else
             lr_prog_emit_store(&b->p->prog, e, slot);
     }
-    if (mo->if_tree) {
-        ast *e = lr_bind(&cx, mo->if_tree, env, m->nparams);
-        if (!e) {
-            blame(b, path, m, "op if", mo->if_text);
-            return -1;
-        }
-        e = lr_ast_fold(&b->arena, e);
-        int slot = (int)(idx * LR_NSLOTS) + LR_SLOT_IF;
-        if (e->kind == A_NUM)
-            b->p->base[slot] = e->num != 0;
-        else
-            lr_prog_emit_store(&b->p->prog, e, slot);
-    }
+    if (has_guard)
+        lr_prog_patch_guard(&b->p->prog, guard);
     return 0;
 }
 

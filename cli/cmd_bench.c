@@ -52,8 +52,11 @@ cmd_bench(int argc, char **argv)
     memset(&err, 0, sizeof err);
     lr_plan *p = hw ? lr_plan_new(a, lr_profile_db(prof), &err) : NULL;
     int rc = EXIT_INPUT;
-    if (a && !hw)
-        fprintf(stderr, "llmroof: error: unknown hardware '%s'\n", hwname);
+    if (a && !hw) {
+        fprintf(stderr, "llmroof: error: unknown hardware '%s' (see `llmroof hardware list`)\n",
+                hwname);
+        rc = EXIT_USAGE;
+    }
     if (hw && !p)
         cli_print_error(&err);
     if (p) {

@@ -90,18 +90,67 @@ ratio(char *buf, size_t cap, double a, double b)
         snprintf(buf, cap, "%.4f", b / a);
 }
 
-static int
-write_diff(FILE *f, void *ud)
+/* v[what][side]: flops, bytes and time of row i (or the stage total). */
+static void
+values(const diff *d, int st, const row *rows, size_t i, size_t n, double v[3][2])
 {
-    const diff *d = ud;
-    int csv = d->fmt == LR_FMT_CSV, json = d->fmt == LR_FMT_JSON, md = d->fmt == LR_FMT_MD;
+    for (int w = 0; w < 3; w++)
+        for (int side = 0; side < 2; side++) {
+            const lr_total *t = &d->a[side]->r->stage[st].total;
+            v[w][side] = i == n ? (w == 0   ? t->v[LR_F_FLOPS]
+                                   : w == 1 ? t->bytes
+                                            : t->time_s)
+                                : contrib(rows[i].op[side], w);
+        }
+}
+
+static void
+write_json(FILE *f, const diff *d)
+{
     static const char *const what[3] = {"flops", "bytes", "time_s"};
+    lr_jw w;
+    lr_jw_init(&w, f, 1);
+    lr_jw_obj(&w);
+    lr_jw_kstr(&w, "model", d->model);
+    lr_jw_key(&w, "profiles");
+    lr_jw_arr(&w);
+    lr_jw_str(&w, d->pname[0]);
+    lr_jw_str(&w, d->pname[1]);
+    lr_jw_end_arr(&w);
+    for (int st = 0; st < 2; st++) {
+        if (!d->a[0]->r->has[st])
+            continue;
+        size_t n;
+        row *rows = match(d, st, &n);
+        lr_jw_key(&w, st == LR_PREFILL ? "prefill" : "decode");
+        lr_jw_arr(&w);
+        for (size_t i = 0; i <= n; i++) {
+            double v[3][2];
+            values(d, st, rows, i, n, v);
+            lr_jw_obj(&w);
+            lr_jw_kstr(&w, "op", i == n ? "total" : rows[i].name);
+            for (int k = 0; k < 3; k++) {
+                lr_jw_key(&w, what[k]);
+                lr_jw_arr(&w);
+                lr_jw_num(&w, v[k][0]);
+                lr_jw_num(&w, v[k][1]);
+                lr_jw_end_arr(&w);
+            }
+            lr_jw_end_obj(&w);
+        }
+        lr_jw_end_arr(&w);
+        free(rows);
+    }
+    lr_jw_end_obj(&w);
+}
+
+static void
+write_text(FILE *f, const diff *d)
+{
+    int csv = d->fmt == LR_FMT_CSV, md = d->fmt == LR_FMT_MD;
     if (csv)
         fprintf(f, "stage,op,flops_a,flops_b,bytes_a,bytes_b,time_s_a,time_s_b\n");
-    if (json)
-        fprintf(f, "{\n  \"model\": \"%s\",\n  \"profiles\": [\"%s\", \"%s\"]", d->model,
-                d->pname[0], d->pname[1]);
-    if (!csv && !json)
+    else
         fprintf(f, "%s%s: profile A = %s, profile B = %s (values are per stage: op x count)\n",
                 md ? "## " : "", d->model, d->pname[0], d->pname[1]);
     for (int st = 0; st < 2; st++) {
@@ -110,53 +159,47 @@ write_diff(FILE *f, void *ud)
         const char *sname = st == LR_PREFILL ? "prefill" : "decode";
         size_t n;
         row *rows = match(d, st, &n);
-        if (json)
-            fprintf(f, ",\n  \"%s\": [", sname);
-        if (!csv && !json) {
+        if (!csv) {
             fprintf(f, "\n%s%s\n", md ? "### " : "", sname);
             fprintf(f,
-                    md ? "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s "
-                         "|\n|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+                    md ? "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n"
+                         "|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
                        : "%-26s %14s %14s %8s %12s %12s %8s %12s %12s %8s\n",
                     "op", "FLOP A", "FLOP B", "B/A", "bytes A", "bytes B", "B/A", "time A (s)",
                     "time B (s)", "B/A");
         }
         for (size_t i = 0; i <= n; i++) {
-            int total = i == n;
             double v[3][2];
-            for (int w = 0; w < 3; w++)
-                for (int side = 0; side < 2; side++) {
-                    const lr_total *t = &d->a[side]->r->stage[st].total;
-                    v[w][side] = total ? (w == 0   ? t->v[LR_F_FLOPS]
-                                          : w == 1 ? t->bytes
-                                                   : t->time_s)
-                                       : contrib(rows[i].op[side], w);
-                }
-            const char *nm = total ? "total" : rows[i].name;
+            values(d, st, rows, i, n, v);
+            const char *nm = i == n ? "total" : rows[i].name;
             if (csv) {
-                fprintf(f, "%s,%s,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", sname, nm, v[0][0],
-                        v[0][1], v[1][0], v[1][1], v[2][0], v[2][1]);
-            } else if (json) {
-                fprintf(f, "%s\n    {\"op\": \"%s\"", i ? "," : "", nm);
-                for (int w = 0; w < 3; w++)
-                    fprintf(f, ", \"%s\": [%.17g, %.17g]", what[w], v[w][0], v[w][1]);
-                fprintf(f, "}");
-            } else {
-                char r[3][32];
-                for (int w = 0; w < 3; w++)
-                    ratio(r[w], sizeof r[w], v[w][0], v[w][1]);
-                fprintf(f,
-                        md ? "| %s | %.4g | %.4g | %s | %.4g | %.4g | %s | %.4g | %.4g | %s |\n"
-                           : "%-26s %14.4g %14.4g %8s %12.4g %12.4g %8s %12.4g %12.4g %8s\n",
-                        nm, v[0][0], v[0][1], r[0], v[1][0], v[1][1], r[1], v[2][0], v[2][1], r[2]);
+                char num[6][40];
+                for (int k = 0; k < 6; k++)
+                    lr_fmt_double(num[k], sizeof num[k], v[k / 2][k % 2]);
+                fprintf(f, "%s,%s,%s,%s,%s,%s,%s,%s\n", sname, nm, num[0], num[1], num[2], num[3],
+                        num[4], num[5]);
+                continue;
             }
+            char r[3][32];
+            for (int w = 0; w < 3; w++)
+                ratio(r[w], sizeof r[w], v[w][0], v[w][1]);
+            fprintf(f,
+                    md ? "| %s | %.4g | %.4g | %s | %.4g | %.4g | %s | %.4g | %.4g | %s |\n"
+                       : "%-26s %14.4g %14.4g %8s %12.4g %12.4g %8s %12.4g %12.4g %8s\n",
+                    nm, v[0][0], v[0][1], r[0], v[1][0], v[1][1], r[1], v[2][0], v[2][1], r[2]);
         }
-        if (json)
-            fprintf(f, "\n  ]");
         free(rows);
     }
-    if (json)
-        fprintf(f, "\n}\n");
+}
+
+static int
+write_diff(FILE *f, void *ud)
+{
+    const diff *d = ud;
+    if (d->fmt == LR_FMT_JSON)
+        write_json(f, d);
+    else
+        write_text(f, d);
     return ferror(f) ? -1 : 0;
 }
 

@@ -239,7 +239,11 @@ stage_memory(const lr_profile *prof, lr_result *r, int st, double params)
     for (int k = 0; k < LR_NMEM; k++) {
         const lr_mem_rule *rule = &prof->mem[k];
         int from = rule->stage < 0 ? st : rule->stage;
-        *fig[k] = mem_figure(rule, &r->stage[from], params, r->settings.w_bit / 8.0);
+        /* a weight carries its share of its group's scales (0 without groups) */
+        double wb =
+            r->settings.w_bit / 8.0 +
+            (r->settings.w_group > 0 ? (r->settings.w_asym ? 4.0 : 2.0) / r->settings.w_group : 0);
+        *fig[k] = mem_figure(rule, &r->stage[from], params, wb);
     }
     m->total = m->weights + m->kv_cache + m->activations;
     m->device = r->hw->memory_bytes;

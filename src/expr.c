@@ -121,7 +121,8 @@ static ast *parse_cond(parser *ps);
 static ast *parse_unary(parser *ps);
 static ast *parse_unary_inner(parser *ps, const char *at);
 
-/* Reads "name}" after an opening brace; names are [A-Za-z0-9_.:-]. */
+/* Reads "name}" after an opening brace: a name is any run of characters
+ * other than whitespace and braces (class names carry dots). */
 static const char *
 read_braced(parser *ps, const char *what)
 {
@@ -176,15 +177,40 @@ parse_args(parser *ps, ast *call)
 static ast *
 parse_number(parser *ps)
 {
-    const char *at = ps->p;
-    char *end;
-    double v = strtod(ps->p, &end);
-    /* strtod also takes "inf", "nan" and hex: only decimal digits start here */
-    if (end == ps->p || !isfinite(v)) {
-        fail(ps, at, "bad number%s", NULL);
+    const char *at = ps->p, *q = ps->p;
+    /* decimal only: digits, an optional fraction, an optional exponent
+     * (strtod alone would also take hex such as 0x10) */
+    while (isdigit((unsigned char)*q))
+        q++;
+    if (*q == '.')
+        for (q++; isdigit((unsigned char)*q); q++)
+            ;
+    if ((*q == 'e' || *q == 'E') &&
+        (isdigit((unsigned char)q[1]) ||
+         ((q[1] == '+' || q[1] == '-') && isdigit((unsigned char)q[2])))) {
+        q += 2;
+        while (isdigit((unsigned char)*q))
+            q++;
+    }
+    if (isalpha((unsigned char)*q) || *q == '_' || *q == '.') {
+        fail(ps, q, "bad number: unexpected '%s' (numbers are decimal: 12, 1.5, 2e9)",
+             (char[]){*q, 0});
         return NULL;
     }
-    ps->p = end;
+    char buf[64];
+    size_t n = (size_t)(q - at);
+    if (n >= sizeof buf) {
+        fail(ps, at, "number too long%s", NULL);
+        return NULL;
+    }
+    memcpy(buf, at, n);
+    buf[n] = '\0';
+    double v = strtod(buf, NULL);
+    if (!isfinite(v)) {
+        fail(ps, at, "number out of range%s", NULL);
+        return NULL;
+    }
+    ps->p = q;
     ast *e = node(ps, A_NUM, at);
     e->num = v;
     return e;

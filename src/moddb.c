@@ -607,6 +607,13 @@ load_entry(loader *ld, const char *key, json_t *e)
                 snprintf(opath, sizeof opath, "%s[%zu]", p, i);
                 m->nops++;
                 rc = load_op(ld, &m->ops[i], json_array_get(ops, i), opath);
+                for (size_t j = 0; rc == 0 && j < i; j++) {
+                    if (strcmp(m->ops[j].name, m->ops[i].name) == 0) {
+                        lr_err_set(ld->err, ld->file, opath,
+                                   "op name '%s' is used twice in this entry", m->ops[i].name);
+                        rc = -1;
+                    }
+                }
             }
         }
     }
@@ -693,6 +700,7 @@ typedef struct checker {
     lr_error *err;
     const lr_module **stack; /* call chain, for cycle messages */
     size_t depth;
+    int param_limit; /* a default sees only the parameters before it; -1: all */
 } checker;
 
 static void
@@ -710,8 +718,16 @@ check_node(const ast *e, void *ud)
 {
     checker *ck = ud;
     if (e->kind == A_VAR) {
-        if (runtime_or_out(e->name) || lr_module_param_index(ck->m, e->name) >= 0)
+        int k = lr_module_param_index(ck->m, e->name);
+        if (runtime_or_out(e->name) || (k >= 0 && (ck->param_limit < 0 || k < ck->param_limit)))
             return 0;
+        if (k >= 0) {
+            formula_error(ck, e,
+                          "parameter {%s} is declared after the one whose default uses it: a "
+                          "default may use the runtime variables and earlier parameters%s",
+                          e->name, "");
+            return -1;
+        }
         formula_error(ck, e,
                       "unknown variable {%s}: not a parameter of %s nor a runtime variable "
                       "(see docs/formula-language.md)",
@@ -752,7 +768,10 @@ each_formula(checker *ck, lr_module *m, formula_fn fn)
         if (!m->params[i].def)
             continue;
         snprintf(path, sizeof path, "modules.%s.parameters[%zu].default", m->key, i);
-        if (fn(ck, path, m->params[i].def_text, m->params[i].def) < 0)
+        ck->param_limit = (int)i;
+        int rc = fn(ck, path, m->params[i].def_text, m->params[i].def);
+        ck->param_limit = -1;
+        if (rc < 0)
             return -1;
     }
     if (m->weights) {
@@ -840,7 +859,7 @@ visit(checker *ck, lr_module *m)
 int
 lr_db_finish(lr_db *db, lr_error *err)
 {
-    checker ck = {db, NULL, NULL, NULL, err, NULL, 0};
+    checker ck = {db, NULL, NULL, NULL, err, NULL, 0, -1};
     for (size_t i = 0; i < db->n; i++) {
         ck.m = db->mods[i];
         if (each_formula(&ck, db->mods[i], check_formula) < 0)

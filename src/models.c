@@ -61,8 +61,9 @@ lr_model_find(const char *models_dir, const char *name)
         const char *sep = strstr(base, "--");
         const char *tail = sep ? sep + 2 : base;
         size_t tl = strlen(tail) - 5; /* without .json */
+        size_t bl = strlen(base) - 5;
         if (!found && ((strlen(fname) == tl && strncasecmp(tail, fname, tl) == 0) ||
-                       (strlen(fname) == strlen(base) - 5 && strncasecmp(base, fname, tl) == 0)))
+                       (strlen(fname) == bl && strncasecmp(base, fname, bl) == 0)))
             found = lr_xstrdup(files[i]);
         free(files[i]);
     }

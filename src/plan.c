@@ -247,6 +247,19 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
         blame_node(b, path, n, "parameter formula");
         goto out;
     }
+    for (size_t i = 0; i < n->nparams; i++) {
+        if (lr_module_param_index(m, n->params[i].name) < 0) {
+            char list[512] = "";
+            size_t l = 0;
+            for (size_t k = 0; k < m->nparams && l < sizeof list; k++)
+                l += (size_t)snprintf(list + l, sizeof list - l, "%s%s", k ? ", " : "",
+                                      m->params[k].name);
+            lr_err_set(b->err, b->arch->file ? b->arch->file : "", path[0] ? path : "(root)",
+                       "node of class %s: unknown parameter '%s' (the class declares: %s)", m->cls,
+                       n->params[i].name, l ? list : "none");
+            goto out;
+        }
+    }
     lr_bind_ctx cx = {&b->arena, b->db, LR_V_A_BYTES, 0, b->err};
     if (lr_bind_module_params(&cx, m, given, n->nparams, env) < 0) {
         blame_node(b, path, n, NULL);
@@ -262,9 +275,12 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
         const lr_node *sub = &n->subs[i];
         if (sub->op) {
             int k = op_index(m, sub->op);
-            if (k < 0) {
-                lr_err_set(b->err, m->file, path,
-                           "class %s has no op '%s' for the placeholder here", m->cls, sub->op);
+            if (k < 0 || placed[k]) {
+                lr_err_set(b->err, b->arch->file ? b->arch->file : "", path[0] ? path : "(root)",
+                           k < 0 ? "node of class %s: the placeholder {\"op\": \"%s\"} names no op "
+                                   "of this class (%s)"
+                                 : "node of class %s: op '%s' is placed twice (%s)",
+                           m->cls, sub->op, m->file);
                 goto out;
             }
             placed[k] = 1;

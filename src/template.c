@@ -86,6 +86,29 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         lr_err_set(tb->err, tb->tfile, path, "expected a node with a \"class\"");
         return -1;
     }
+    static const char *const keys[] = {"name",   "class", "parameters", "sub_layers", "repeat",
+                                       "output", "tied",  "if",         "description"};
+    const char *key;
+    json_t *val;
+    json_object_foreach(o, key, val)
+    {
+        size_t i;
+        for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            if (strcmp(key, keys[i]) == 0)
+                break;
+        if (i == sizeof keys / sizeof keys[0]) {
+            lr_err_set(tb->err, tb->tfile, path,
+                       "unknown key '%s' (expected name, class, parameters, sub_layers, repeat, "
+                       "output, tied, if, description; or {\"op\": NAME})",
+                       key);
+            return -1;
+        }
+    }
+    const char *outk = json_string_value(json_object_get(o, "output"));
+    if (json_object_get(o, "output") && (!outk || (strcmp(outk, "kv") && strcmp(outk, "act")))) {
+        lr_err_set(tb->err, tb->tfile, path, "\"output\" must be \"act\" or \"kv\"");
+        return -1;
+    }
     n->name = lr_xstrdup(name ? name : "");
     n->cls = lr_xstrdup(cls);
     char p[800];
@@ -110,7 +133,6 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
     }
     const char *out = json_string_value(json_object_get(o, "output"));
     n->output_kv = out && strcmp(out, "kv") == 0;
-    const char *key;
     json_t *v;
     json_object_foreach(json_object_get(o, "parameters"), key, v)
     {

@@ -306,6 +306,13 @@ run "analyze hardware alias" analyze --format json --hardware nvidia_A100_80G
 expect_rc 0
 expect_out "a100-80gb"
 
+# A near miss of a bundled name is not silently another model.
+run "near-miss model name" analyze meta-llama/Llama-2-7b-zz
+expect_rc 2
+expect_err_text="unknown model 'meta-llama/Llama-2-7b-zz'"
+checks=$((checks + 1))
+grep -qF -- "$expect_err_text" "$T/err" || fail "$name: stderr lacks '$expect_err_text'"
+
 # Options after MODEL, as `usage: llmroof analyze [MODEL] [options]` shows.
 run "analyze options after model" analyze meta-llama/Llama-2-7b-hf --format csv --stage prefill
 expect_rc 0

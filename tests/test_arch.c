@@ -118,8 +118,8 @@ test_prototype_arch(void **state)
         "  \"parameters\": {\"hidden_size\": 64}, \"sub_layers\": ["
         "   {\"name\": \"proj\", \"class\": \"torch.nn.modules.linear.Linear\","
         "    \"parameters\": {\"in_features\": 64, \"out_features\": 128, \"bias\": true}}]},"
-        " {\"name\": \"norm\", \"class\": \"LlamaRMSNorm\", \"parameters\": {\"hidden_size\": 64, "
-        "\"eps\": 1e-5}}]}",
+        " {\"name\": \"norm\", \"class\": \"LlamaRMSNorm\", \"parameters\": {\"hidden_size\": "
+        "64}}]}",
         ".json");
     lr_error err;
     lr_arch *a = lr_arch_from_json_file(p, &err);
@@ -165,6 +165,37 @@ test_arch_missing_param(void **state)
     const lr_db *db = lr_profile_db(prof);
     assert_null(lr_plan_new(a, db, &err));
     assert_non_null(strstr(err.msg, "missing parameter 'out_features'"));
+    lr_profile_free(prof);
+    lr_arch_free(a);
+    unlink(p);
+    free(p);
+    /* an op placed twice would be counted twice */
+    p = tu_tmpfile("{\"name\": \"m\", \"class\": \"LlamaDecoderLayer\","
+                   " \"parameters\": {\"hidden_size\": 8},"
+                   " \"sub_layers\": [{\"op\": \"attn_add\"}, {\"op\": \"attn_add\"}]}",
+                   ".json");
+    a = lr_arch_from_json_file(p, &err);
+    assert_non_null(a);
+    prof = tu_profile(TU_DEFAULT, NULL);
+    db = lr_profile_db(prof);
+    assert_null(lr_plan_new(a, db, &err));
+    assert_non_null(strstr(err.msg, "op 'attn_add' is placed twice"));
+    lr_profile_free(prof);
+    lr_arch_free(a);
+    unlink(p);
+    free(p);
+    /* a misspelt parameter is an error, not a silent default */
+    p = tu_tmpfile("{\"name\": \"m\", \"class\": \"torch.nn.Linear\","
+                   " \"parameters\": {\"in_features\": 8, \"out_features\": 8, \"bais\": 1}}",
+                   ".json");
+    a = lr_arch_from_json_file(p, &err);
+    assert_non_null(a);
+    prof = tu_profile(TU_DEFAULT, NULL);
+    db = lr_profile_db(prof);
+    assert_null(lr_plan_new(a, db, &err));
+    assert_non_null(strstr(err.msg, "unknown parameter 'bais'"));
+    assert_non_null(strstr(err.msg, "in_features"));
+    assert_string_equal(err.file, p);
     lr_profile_free(prof);
     lr_arch_free(a);
     unlink(p);

@@ -148,6 +148,8 @@ test_syntax_errors(void **state)
     compile_fails("3 @ 4", "after the end", 3);
     compile_fails("{B} ? 1", "expected ':'", 8);
     compile_fails("min()", "at least one argument", 1);
+    compile_fails("0x10", "bad number", 2); /* decimal only */
+    compile_fails("2 * 1.5.3", "bad number", 8);
     compile_fails("sqrt(1, 2)", "exactly one argument", 1);
     compile_fails("${torch.nn.Linear}(1, 2, 3)", "needs a module database", 1);
 }

@@ -172,6 +172,13 @@ test_errors(void **state)
     expect_error("{\"modules\": {\"x\": {\"ops\": []}}}", "modules.x.full_class_name", "missing",
                  -1);
     expect_error("{\"modules\": []}", "modules", "top-level", -1);
+    /* a default may use earlier parameters only */
+    expect_error("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"parameters\": "
+                 "[{\"name\": \"a\", \"default\": \"{b} * 2\"}, \"b\"], \"ops\": []}}}",
+                 "modules.x.parameters[0].default", "declared after", 1);
+    expect_error("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"ops\": "
+                 "[{\"name\": \"a\", \"flops\": \"1\"}, {\"name\": \"a\", \"flops\": \"2\"}]}}}",
+                 "modules.x.ops[1]", "used twice", -1);
 }
 
 static void

@@ -148,6 +148,36 @@ char **lr_models_list(const char *models_dir, size_t *n);
 /* "dir/org--name.json" -> "org/name". Caller frees. */
 char *lr_model_id_from_file(const char *path);
 
+/* ---- Weight files: GGUF and safetensors headers -----------------------------
+ * Only headers and metadata are read, never tensor data: the reader seeks
+ * past it, and memory stays bounded by the header's real size. */
+
+typedef struct lr_tensor_info {
+    char *name;
+    char *dtype;     /* as the file names it: "F16", "BF16", "Q4_K", ... */
+    double elements; /* product of the shape */
+    double bytes;    /* as stored (quantized blocks included) */
+} lr_tensor_info;
+
+typedef struct lr_weights_info {
+    lr_tensor_info *tensors;
+    size_t ntensors;
+    double params;     /* sum of the tensors' elements */
+    double bytes;      /* sum of the tensors' bytes */
+    double eff_bits;   /* bytes * 8 / params: the effective bits per weight */
+    char *arch;        /* GGUF general.architecture; NULL for safetensors */
+    char *config_json; /* GGUF: an HF-style config.json text built from the
+                          metadata through the key map; NULL otherwise */
+} lr_weights_info;
+
+/* Reads a GGUF file. `key_map` (data/gguf-keys.json, may be NULL: then no
+ * config_json) maps GGUF architectures and keys to config.json names. */
+int lr_gguf_read(const char *path, const char *key_map, lr_weights_info *info, lr_error *err);
+/* Reads one .safetensors file, or a directory: every shard named by its
+ * model.safetensors.index.json (or its single model.safetensors). */
+int lr_safetensors_read(const char *path, lr_weights_info *info, lr_error *err);
+void lr_weights_info_free(lr_weights_info *info);
+
 /* ---- Hardware ------------------------------------------------------------ */
 
 enum lr_dtype { LR_FP32, LR_TF32, LR_FP16, LR_BF16, LR_FP8, LR_INT8, LR_INT4, LR_NDTYPES };

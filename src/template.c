@@ -169,6 +169,52 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
     return 0;
 }
 
+/* Looks up a possibly dotted key: "rope_scaling.factor" reads the factor
+ * of the rope_scaling object. */
+static json_t *
+config_lookup(json_t *cfg, const char *key)
+{
+    if (!key)
+        return NULL;
+    json_t *v = json_object_get(cfg, key);
+    const char *dot = strchr(key, '.');
+    if (v || !dot)
+        return v;
+    char head[256];
+    snprintf(head, sizeof head, "%.*s", (int)(dot - key), key);
+    json_t *sub = json_object_get(cfg, head);
+    return json_is_object(sub) ? config_lookup(sub, dot + 1) : NULL;
+}
+
+/* The number a config value stands for: numbers and booleans as they are;
+ * a list's length when the field says "length": true; a string compared
+ * with the field's "equals" (1 or 0). */
+static int
+config_value(tbuild *tb, json_t *f, json_t *v, const char *key, double *d)
+{
+    const char *eq = json_string_value(json_object_get(f, "equals"));
+    if (json_is_number(v)) {
+        *d = json_number_value(v);
+    } else if (json_is_boolean(v)) {
+        *d = json_is_true(v);
+    } else if (json_is_array(v) && json_is_true(json_object_get(f, "length"))) {
+        *d = (double)json_array_size(v);
+    } else if (json_is_string(v) && eq) {
+        *d = strcmp(json_string_value(v), eq) == 0;
+    } else {
+        lr_err_set(tb->err, tb->cfile, key, "expected a number, found a %s",
+                   json_is_string(v)  ? "string"
+                   : json_is_array(v) ? "list"
+                                      : "object");
+        return -1;
+    }
+    if (!isfinite(*d) || *d < 0) {
+        lr_err_set(tb->err, tb->cfile, key, "value %g is not a finite non-negative number", *d);
+        return -1;
+    }
+    return 0;
+}
+
 /* Reads the template's "config" list: each field from config.json, else
  * its default formula, else an error naming the missing field. */
 static int
@@ -185,31 +231,23 @@ resolve_config(tbuild *tb, json_t *fields, json_t *cfg)
             lr_err_set(tb->err, tb->tfile, p, "config field needs a \"name\"");
             return -1;
         }
-        /* the config key may differ from our name (e.g. n_embd for hidden_size) */
+        /* the config key may differ from our name (n_embd for hidden_size),
+         * and may be nested ("rope_scaling.factor") */
         json_t *keys = json_object_get(f, "keys");
         json_t *v = NULL;
-        for (size_t k = 0; k < json_array_size(keys) && (!v || json_is_null(v)); k++)
-            v = json_object_get(cfg, json_string_value(json_array_get(keys, k)));
-        if (!v || json_is_null(v))
-            v = json_object_get(cfg, name);
+        const char *vkey = name;
+        for (size_t k = 0; k < json_array_size(keys) && (!v || json_is_null(v)); k++) {
+            vkey = json_string_value(json_array_get(keys, k));
+            v = config_lookup(cfg, vkey);
+        }
+        if (!v || json_is_null(v)) {
+            vkey = name;
+            v = config_lookup(cfg, name);
+        }
         double d;
         if (v && !json_is_null(v)) {
-            if (json_is_number(v)) {
-                d = json_number_value(v);
-            } else if (json_is_boolean(v)) {
-                d = json_is_true(v);
-            } else {
-                lr_err_set(tb->err, tb->cfile, name, "expected a number, found a %s",
-                           json_is_string(v)  ? "string"
-                           : json_is_array(v) ? "list"
-                                              : "object");
+            if (config_value(tb, f, v, vkey, &d) < 0)
                 return -1;
-            }
-            if (!isfinite(d) || d < 0) {
-                lr_err_set(tb->err, tb->cfile, name, "value %g is not a finite non-negative number",
-                           d);
-                return -1;
-            }
         } else if (json_object_get(f, "default")) {
             snprintf(p, sizeof p, "config[%zu].default", i);
             if (eval_const(tb, json_object_get(f, "default"), p, &d) < 0)

@@ -133,6 +133,9 @@ void lr_arch_free(lr_arch *a);
 lr_arch *lr_arch_from_json_file(const char *path, lr_error *err);
 /* A HuggingFace config.json through the family templates of `template_dir`. */
 lr_arch *lr_arch_from_hf_config(const char *config_path, const char *template_dir, lr_error *err);
+/* The same from the text of a config.json; `source` names it in errors. */
+lr_arch *lr_arch_from_hf_config_text(const char *text, const char *source, const char *template_dir,
+                                     lr_error *err);
 const lr_param *lr_node_param(const lr_node *n, const char *name);
 
 /* Loads a model by bundled id ("meta-llama/Llama-2-7b-hf", or the bare

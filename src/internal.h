@@ -138,6 +138,13 @@ void lr_prog_patch_guard(lr_prog *p, size_t at);
 int lr_prog_run(const lr_prog *p, const double *vars, double *out, double *stack, int *bad_slot,
                 const char **why);
 
+/* ---- template.c ---- */
+typedef struct json_t json_t;
+/* Builds a tree from a parsed config object (not consumed); `source` names
+ * it in errors. */
+lr_arch *lr_arch_from_config_obj(json_t *cfg, const char *source, const char *template_dir,
+                                 lr_error *err);
+
 /* ---- arch.c ---- */
 void lr_node_add_param(lr_node *n, const char *name, double value, const char *formula);
 

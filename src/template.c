@@ -342,32 +342,21 @@ find_template(const char *dir, json_t *cfg, char **tfile, lr_error *err, const c
 }
 
 lr_arch *
-lr_arch_from_hf_config(const char *config_path, const char *template_dir, lr_error *err)
+lr_arch_from_config_obj(json_t *cfg, const char *source, const char *template_dir, lr_error *err)
 {
-    json_error_t je;
-    json_t *cfg = json_load_file(config_path, JSON_REJECT_DUPLICATES, &je);
-    if (!cfg) {
-        lr_err_set(err, config_path, "", "malformed JSON: %s", je.text);
-        err->line = je.line;
-        err->col = je.column;
-        return NULL;
-    }
     if (!json_is_object(cfg)) {
-        lr_err_set(err, config_path, "$", "expected a config.json object");
-        json_decref(cfg);
+        lr_err_set(err, source, "$", "expected a config.json object");
         return NULL;
     }
     char *tfile = NULL;
-    json_t *tpl = find_template(template_dir, cfg, &tfile, err, config_path);
-    if (!tpl) {
-        json_decref(cfg);
+    json_t *tpl = find_template(template_dir, cfg, &tfile, err, source);
+    if (!tpl)
         return NULL;
-    }
-    tbuild tb = {{0}, NULL, 0, tfile, config_path, err};
+    tbuild tb = {{0}, NULL, 0, tfile, source, err};
     lr_arch *a = lr_xcalloc(1, sizeof *a);
     const char *nm = json_string_value(json_object_get(cfg, "_name_or_path"));
-    a->name = lr_xstrdup(nm && *nm ? nm : config_path);
-    a->file = lr_xstrdup(config_path);
+    a->name = lr_xstrdup(nm && *nm ? nm : source);
+    a->file = lr_xstrdup(source);
     a->family = lr_xstrdup(str_or(json_string_value(json_object_get(tpl, "family")), ""));
     int rc = resolve_config(&tb, json_object_get(tpl, "config"), cfg);
     if (rc == 0)
@@ -379,11 +368,43 @@ lr_arch_from_hf_config(const char *config_path, const char *template_dir, lr_err
     }
     lr_arena_free(&tb.arena);
     json_decref(tpl);
-    json_decref(cfg);
     free(tfile);
     if (rc < 0) {
         lr_arch_free(a);
         return NULL;
     }
+    return a;
+}
+
+lr_arch *
+lr_arch_from_hf_config(const char *config_path, const char *template_dir, lr_error *err)
+{
+    json_error_t je;
+    json_t *cfg = json_load_file(config_path, JSON_REJECT_DUPLICATES, &je);
+    if (!cfg) {
+        lr_err_set(err, config_path, "", "malformed JSON: %s", je.text);
+        err->line = je.line;
+        err->col = je.column;
+        return NULL;
+    }
+    lr_arch *a = lr_arch_from_config_obj(cfg, config_path, template_dir, err);
+    json_decref(cfg);
+    return a;
+}
+
+lr_arch *
+lr_arch_from_hf_config_text(const char *text, const char *source, const char *template_dir,
+                            lr_error *err)
+{
+    json_error_t je;
+    json_t *cfg = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    if (!cfg) {
+        lr_err_set(err, source, "", "malformed JSON: %s", je.text);
+        err->line = je.line;
+        err->col = je.column;
+        return NULL;
+    }
+    lr_arch *a = lr_arch_from_config_obj(cfg, source, template_dir, err);
+    json_decref(cfg);
     return a;
 }

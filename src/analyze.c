@@ -94,7 +94,9 @@ lr_result_new(const lr_plan *plan)
     struct result_priv *rp = lr_xcalloc(1, sizeof *rp);
     size_t n = plan->nops;
     rp->out = lr_xcalloc(n * LR_NSLOTS + 1, sizeof *rp->out);
-    rp->stack = lr_xcalloc((size_t)plan->prog.maxdepth + 1, sizeof *rp->stack);
+    int depth = plan->prog[0].maxdepth > plan->prog[1].maxdepth ? plan->prog[0].maxdepth
+                                                                : plan->prog[1].maxdepth;
+    rp->stack = lr_xcalloc((size_t)depth + 1, sizeof *rp->stack);
     for (int s = 0; s < 2; s++) {
         rp->pub.stage[s].ops = lr_xcalloc(n + 1, sizeof(lr_op));
         rp->pub.stage[s].nops = n;
@@ -155,7 +157,8 @@ eval_stage(const lr_plan *plan, struct result_priv *rp, const double *vars, int 
     memcpy(rp->out, plan->base, n * LR_NSLOTS * sizeof *rp->out);
     int bad;
     const char *why;
-    if (lr_prog_run(&plan->prog, vars, rp->out, rp->stack, &bad, &why) < 0) {
+    if (lr_prog_run(&plan->prog[0], vars, rp->out, rp->stack, &bad, &why) < 0 ||
+        lr_prog_run(&plan->prog[1], vars, rp->out, rp->stack, &bad, &why) < 0) {
         const char *stage = prefill ? "prefill" : "decode";
         if (bad < 0) {
             lr_err_set(err, "", "", "%s: %s", stage, why);

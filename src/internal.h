@@ -226,13 +226,14 @@ enum lr_dtype lr_profile_compute_dtype(const lr_profile *p, const double *vars);
 typedef struct plan_op {
     char *name, *path, *kind, *cls;
     double count;
+    int ctx_dep; /* some field depends on the context length */
 } plan_op;
 
 struct lr_plan {
     plan_op *ops;
     size_t nops;
-    double *base; /* nops * LR_NSLOTS: constant fields, 0 where computed */
-    lr_prog prog; /* computes the non-constant fields */
+    double *base;    /* nops * LR_NSLOTS: constant fields, 0 where computed */
+    lr_prog prog[2]; /* the non-constant fields: [0] independent of {ctx}, [1] the rest */
     double params;
 };
 

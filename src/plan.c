@@ -36,7 +36,8 @@ lr_plan_free(lr_plan *p)
     }
     free(p->ops);
     free(p->base);
-    lr_prog_free(&p->prog);
+    lr_prog_free(&p->prog[0]);
+    lr_prog_free(&p->prog[1]);
     free(p);
 }
 
@@ -121,6 +122,57 @@ add_op(pbuild *b)
     return o;
 }
 
+static int
+uses_slot(const ast *e, int slot)
+{
+    if (e->kind == A_SLOT && e->op == slot)
+        return 1;
+    for (int i = 0; i < e->nargs; i++)
+        if (uses_slot(e->args[i], slot))
+            return 1;
+    return 0;
+}
+
+/* Emits an op's bound fields. Fields that depend on the context length
+ * go to the second program, so a generation (one decode per context
+ * length) re-runs only those. The op's condition is stored first and each
+ * program skips the op's fields when it is 0. */
+static void
+emit_op(lr_plan *p, size_t idx, int output_kv, ast *cond, ast **e)
+{
+    int slot_if = (int)(idx * LR_NSLOTS) + LR_SLOT_IF;
+    int all_ctx = cond && uses_slot(cond, LR_V_CTX);
+    int where[LR_NFIELDS], any[2] = {0, 0};
+    for (int f = 0; f < LR_NFIELDS; f++) {
+        /* a "kv" node's store_act is a store_kv (its width is already {out_bytes}) */
+        int field = (output_kv && f == LR_F_STORE_ACT) ? LR_F_STORE_KV : f;
+        where[f] = -1;
+        if (!e[f])
+            continue;
+        if (e[f]->kind == A_NUM) {
+            p->base[idx * LR_NSLOTS + (size_t)field] = e[f]->num;
+            continue;
+        }
+        where[f] = all_ctx || uses_slot(e[f], LR_V_CTX);
+        any[where[f]] = 1;
+    }
+    p->ops[idx].ctx_dep = any[1] || all_ctx;
+    if (cond)
+        lr_prog_emit_store(&p->prog[all_ctx], cond, slot_if);
+    for (int g = 0; g < 2; g++) {
+        if (!any[g])
+            continue;
+        size_t guard = cond ? lr_prog_emit_guard(&p->prog[g], slot_if) : 0;
+        for (int f = 0; f < LR_NFIELDS; f++) {
+            int field = (output_kv && f == LR_F_STORE_ACT) ? LR_F_STORE_KV : f;
+            if (where[f] == g)
+                lr_prog_emit_store(&p->prog[g], e[f], (int)(idx * LR_NSLOTS) + field);
+        }
+        if (cond)
+            lr_prog_patch_guard(&p->prog[g], guard);
+    }
+}
+
 /* Compiles op i of module m at node n into the next plan slot. */
 static int
 compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_binding *env,
@@ -145,50 +197,35 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
         return -1;
     }
     lr_bind_ctx cx = {&b->arena, b->db, n->output_kv ? LR_V_KV_BYTES : LR_V_A_BYTES, 0, b->err};
-    /* The op's condition first: an absent op's fields are skipped at run
-     * time (and not compiled at all when the condition is constant 0). */
-    size_t guard = 0;
-    int has_guard = 0;
+    ast *cond = NULL, *e[LR_NFIELDS] = {NULL};
     if (mo->if_tree) {
-        ast *e = lr_bind(&cx, mo->if_tree, env, m->nparams);
-        if (!e) {
+        cond = lr_bind(&cx, mo->if_tree, env, m->nparams);
+        if (!cond) {
             blame(b, path, m, "op if", mo->if_text);
             return -1;
         }
-        e = lr_ast_fold(&b->arena, e);
+        cond = lr_ast_fold(&b->arena, cond);
         int slot = (int)(idx * LR_NSLOTS) + LR_SLOT_IF;
-        if (e->kind == A_NUM) {
-            b->p->base[slot] = e->num != 0;
-            if (e->num == 0)
-                return 0;
-        } else {
-            lr_prog_emit_store(&b->p->prog, e, slot);
-            guard = lr_prog_emit_guard(&b->p->prog, slot);
-            has_guard = 1;
+        if (cond->kind == A_NUM) {
+            b->p->base[slot] = cond->num != 0;
+            if (cond->num == 0)
+                return 0; /* never present: nothing to compile */
+            cond = NULL;
         }
     }
     for (int f = 0; f < LR_NFIELDS; f++) {
         if (!mo->tree[f])
             continue;
-        ast *e = lr_bind(&cx, mo->tree[f], env, m->nparams);
-        if (!e) {
+        e[f] = lr_bind(&cx, mo->tree[f], env, m->nparams);
+        if (!e[f]) {
             char what[300];
             snprintf(what, sizeof what, "op %s %s", mo->name, lr_field_names[f]);
             blame(b, path, m, what, mo->text[f]);
             return -1;
         }
-        e = lr_ast_fold(&b->arena, e);
-        /* The output of a node marked "kv" goes to the KV cache: its
-         * store_act is a store_kv (the width is already {out_bytes}). */
-        int field = (n->output_kv && f == LR_F_STORE_ACT) ? LR_F_STORE_KV : f;
-        int slot = (int)(idx * LR_NSLOTS) + field;
-        if (e->kind == A_NUM)
-            b->p->base[slot] = e->num;
-        else
-            lr_prog_emit_store(&b->p->prog, e, slot);
+        e[f] = lr_ast_fold(&b->arena, e[f]);
     }
-    if (has_guard)
-        lr_prog_patch_guard(&b->p->prog, guard);
+    emit_op(b->p, idx, n->output_kv, cond, e);
     return 0;
 }
 
@@ -304,7 +341,8 @@ lr_plan *
 lr_plan_new(const lr_arch *arch, const lr_db *db, lr_error *err)
 {
     pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), arch, db, {0}, err, 0};
-    lr_prog_init(&b.p->prog);
+    lr_prog_init(&b.p->prog[0]);
+    lr_prog_init(&b.p->prog[1]);
     lr_err_clear(err);
     /* the root's own name is the model's, not part of op paths */
     lr_node root = arch->root;

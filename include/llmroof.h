@@ -345,6 +345,30 @@ void lr_result_free(lr_result *r);
 int lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
                int do_prefill, int do_decode, lr_result *r, lr_error *err);
 
+/* ---- Generation ----------------------------------------------------------- */
+
+/* A whole generation: the prefill of P prompt tokens, then G decode steps,
+ * step i with P + i tokens in the KV cache (attending P + i + the profile's
+ * decode_ctx_offset). Every step is counted exactly: ops that do not depend
+ * on the context length are evaluated once, the others per step. */
+typedef struct lr_gen {
+    double prompt, gen; /* P and G */
+    double ttft_s;      /* time to first token: the prefill */
+    double tpot_mean_s; /* time per output token: mean over the decode steps */
+    double tpot_first_s, tpot_last_s;
+    double latency_s;           /* prefill + all decode steps */
+    double output_tokens_per_s; /* batch * G / latency */
+    double total_tokens_per_s;  /* batch * (P + G) / latency */
+    double flops[2], bytes[2];  /* per stage: prefill, and the sum over decode steps */
+    lr_memory memory;           /* at the last step */
+} lr_gen;
+
+/* Runs a generation with the settings of `s` (its seq_len is ignored),
+ * using `r` (from lr_result_new(plan)) as scratch: on return r holds the
+ * analysis of the prefill and of the last decode step. */
+int lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
+                double prompt, double gen, lr_result *r, lr_gen *g, lr_error *err);
+
 /* ---- Formulas (exposed for tests and tools) ------------------------------ */
 
 typedef struct lr_formula lr_formula;

@@ -11,12 +11,6 @@
 
 #include "internal.h"
 
-struct result_priv {
-    lr_result pub;
-    double *out;   /* nops * LR_NSLOTS */
-    double *stack; /* program stack */
-};
-
 void
 lr_settings_default(lr_settings *s)
 {
@@ -66,8 +60,8 @@ lr_settings_check(const lr_settings *s, lr_error *err)
 }
 
 /* A device without the implied type runs the next wider one it has. */
-static double
-peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used)
+double
+lr_peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used)
 {
     static const enum lr_dtype chain[LR_NDTYPES][5] = {
         [LR_INT4] = {LR_INT4, LR_INT8, LR_FP8, LR_FP16, LR_BF16},
@@ -91,7 +85,7 @@ peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used)
 lr_result *
 lr_result_new(const lr_plan *plan)
 {
-    struct result_priv *rp = lr_xcalloc(1, sizeof *rp);
+    lr_result_priv *rp = lr_xcalloc(1, sizeof *rp);
     size_t n = plan->nops;
     rp->out = lr_xcalloc(n * LR_NSLOTS + 1, sizeof *rp->out);
     int depth = plan->prog[0].maxdepth > plan->prog[1].maxdepth ? plan->prog[0].maxdepth
@@ -117,7 +111,7 @@ lr_result_free(lr_result *r)
 {
     if (!r)
         return;
-    struct result_priv *rp = (struct result_priv *)r;
+    lr_result_priv *rp = (lr_result_priv *)r;
     free(rp->out);
     free(rp->stack);
     free(r->stage[0].ops);
@@ -125,8 +119,8 @@ lr_result_free(lr_result *r)
     free(rp);
 }
 
-static void
-set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
+void
+lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
 {
     v[LR_V_B] = s->batch;
     v[LR_V_S] = prefill ? s->seq_len : 1;
@@ -150,8 +144,7 @@ set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
 }
 
 static int
-eval_stage(const lr_plan *plan, struct result_priv *rp, const double *vars, int prefill,
-           lr_error *err)
+eval_stage(const lr_plan *plan, lr_result_priv *rp, const double *vars, int prefill, lr_error *err)
 {
     size_t n = plan->nops;
     memcpy(rp->out, plan->base, n * LR_NSLOTS * sizeof *rp->out);
@@ -173,6 +166,19 @@ eval_stage(const lr_plan *plan, struct result_priv *rp, const double *vars, int 
     return 0;
 }
 
+void
+lr_op_roofline(lr_op *o, const double *v, double peak, double bw)
+{
+    memcpy(o->v, v, sizeof o->v);
+    o->present = v[LR_SLOT_IF] != 0;
+    o->bytes = v[1] + v[2] + v[3] + v[4] + v[5];
+    o->intensity = o->bytes > 0 ? v[0] / o->bytes : 0;
+    double tc = v[0] / peak, tm = o->bytes / bw;
+    /* ties go to compute, as in LLM-Viewer (intensity >= turning point) */
+    o->bound = (tc >= tm && v[0] > 0) ? LR_COMPUTE : LR_MEMORY;
+    o->time_s = tc > tm ? tc : tm;
+}
+
 static void
 roofline(lr_stage_result *st, const double *out, double peak, double bw)
 {
@@ -180,14 +186,7 @@ roofline(lr_stage_result *st, const double *out, double peak, double bw)
     for (size_t i = 0; i < st->nops; i++) {
         lr_op *o = &st->ops[i];
         const double *v = &out[i * LR_NSLOTS];
-        memcpy(o->v, v, sizeof o->v);
-        o->present = v[LR_SLOT_IF] != 0;
-        o->bytes = v[1] + v[2] + v[3] + v[4] + v[5];
-        o->intensity = o->bytes > 0 ? v[0] / o->bytes : 0;
-        double tc = v[0] / peak, tm = o->bytes / bw;
-        /* ties go to compute, as in LLM-Viewer (intensity >= turning point) */
-        o->bound = (tc >= tm && v[0] > 0) ? LR_COMPUTE : LR_MEMORY;
-        o->time_s = tc > tm ? tc : tm;
+        lr_op_roofline(o, v, peak, bw);
         if (!o->present)
             continue;
         for (int f = 0; f < LR_NFIELDS; f++)
@@ -253,8 +252,8 @@ stage_memory(const lr_profile *prof, lr_result *r, int st, double params)
     m->fits = m->device > 0 ? (m->total <= m->device) : -1;
 }
 
-static int
-check_negative(const lr_plan *plan, const double *out, int prefill, lr_error *err)
+int
+lr_check_negative(const lr_plan *plan, const double *out, int prefill, lr_error *err)
 {
     for (size_t i = 0; i < plan->nops * LR_NSLOTS; i++) {
         if (out[i] < 0 && i % LR_NSLOTS != LR_SLOT_IF) {
@@ -272,17 +271,17 @@ int
 lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
            int do_prefill, int do_decode, lr_result *r, lr_error *err)
 {
-    struct result_priv *rp = (struct result_priv *)r;
+    lr_result_priv *rp = (lr_result_priv *)r;
     if (lr_settings_check(s, err) < 0)
         return -1;
     r->settings = *s;
     r->profile = prof;
     r->hw = hw;
     double vars[2][LR_NVARS];
-    set_vars(vars[0], s, hw, 1);
-    set_vars(vars[1], s, hw, 0);
+    lr_set_vars(vars[0], s, hw, 1);
+    lr_set_vars(vars[1], s, hw, 0);
     enum lr_dtype want = lr_profile_compute_dtype(prof, vars[0]), used;
-    r->peak_flops = peak_for(hw, want, &used);
+    r->peak_flops = lr_peak_for(hw, want, &used);
     if (r->peak_flops <= 0) {
         lr_err_set(err, "", hw->id, "hardware %s lists no peak for %s or any wider type", hw->id,
                    lr_dtype_names[want]);
@@ -294,7 +293,7 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
      * is a few hundred bytecode instructions. */
     for (int st = 0; st < 2; st++) {
         if (eval_stage(plan, rp, vars[st], st == LR_PREFILL, err) < 0 ||
-            check_negative(plan, rp->out, st == LR_PREFILL, err) < 0)
+            lr_check_negative(plan, rp->out, st == LR_PREFILL, err) < 0)
             return -1;
         r->stage[st].stage = (enum lr_stage)st;
         roofline(&r->stage[st], rp->out, r->peak_flops, hw->bandwidth);

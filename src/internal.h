@@ -212,6 +212,7 @@ struct lr_profile {
     size_t nrules;
     lr_mem_rule mem[LR_NMEM];
     char **cmp_from, **cmp_to; /* "compare_as": op names mapped for diffs */
+    double decode_ctx_offset;  /* a decode step with N cached tokens attends N + this */
     size_t ncmp;
 };
 
@@ -236,5 +237,19 @@ struct lr_plan {
     lr_prog prog[2]; /* the non-constant fields: [0] independent of {ctx}, [1] the rest */
     double params;
 };
+
+/* ---- analyze.c: shared with generate.c ---- */
+
+/* lr_result's private part: scratch sized by the plan. */
+typedef struct lr_result_priv {
+    lr_result pub;
+    double *out;   /* nops * LR_NSLOTS */
+    double *stack; /* program stack */
+} lr_result_priv;
+
+void lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill);
+void lr_op_roofline(lr_op *o, const double *v, double peak, double bw);
+int lr_check_negative(const lr_plan *plan, const double *out, int prefill, lr_error *err);
+double lr_peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used);
 
 #endif

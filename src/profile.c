@@ -178,6 +178,15 @@ load_profile_json(lr_profile *p, const char *file, lr_error *err)
             rc = load_mem_rule(&p->mem[m], o, file, path, err);
         }
     }
+    json_t *off = json_object_get(root, "decode_ctx_offset");
+    p->decode_ctx_offset = 1;
+    if (off &&
+        (!json_is_integer(off) || json_integer_value(off) < 0 || json_integer_value(off) > 1)) {
+        lr_err_set(err, file, "decode_ctx_offset", "expected 0 or 1");
+        rc = rc ? rc : -1;
+    } else if (off) {
+        p->decode_ctx_offset = (double)json_integer_value(off);
+    }
     json_t *cmp = json_object_get(root, "compare_as");
     const char *k;
     json_t *v;

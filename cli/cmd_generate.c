@@ -1,0 +1,236 @@
+/*
+ * cmd_generate.c: `llmroof generate`: a whole generation: time to first
+ * token, time per output token, latency, throughput, per-stage FLOPs and
+ * bytes, and the memory footprint at the end.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "options.h"
+
+static char usage[4096];
+
+static void
+build_usage(void)
+{
+    snprintf(usage, sizeof usage,
+             "usage: llmroof generate [MODEL] --prompt-len P --gen-len G [options]\n"
+             "\n"
+             "The prefill of P prompt tokens, then G decode steps, step i with P + i\n"
+             "tokens in the KV cache, every step counted (no sampling of lengths).\n"
+             "Reports time to first token, time per output token (mean, first, last),\n"
+             "end-to-end latency, output and total tokens per second, per-stage FLOPs\n"
+             "and bytes, and the memory at the end (weights, KV cache, activations).\n"
+             "--format table, json (docs/json-output.md), csv or md.\n"
+             "\n"
+             "  --prompt-len P    prompt tokens per sequence (default 1024)\n"
+             "  --gen-len G       generated tokens per sequence (default 256)\n"
+             "%s",
+             analysis_opts_usage);
+}
+
+typedef struct out {
+    const lr_gen *g;
+    const analysis *a;
+    const analysis_opts *o;
+} out;
+
+static void
+json(FILE *f, const out *x)
+{
+    const lr_gen *g = x->g;
+    lr_jw w;
+    lr_jw_init(&w, f, 1);
+    lr_jw_obj(&w);
+    lr_jw_key(&w, "model");
+    lr_jw_obj(&w);
+    lr_jw_kstr(&w, "name", x->a->arch->name);
+    lr_jw_knum(&w, "params", lr_plan_params(x->a->plan));
+    lr_jw_end_obj(&w);
+    lr_jw_key(&w, "hardware");
+    lr_jw_obj(&w);
+    lr_jw_kstr(&w, "name", x->a->hw->id);
+    lr_jw_end_obj(&w);
+    lr_jw_key(&w, "settings");
+    lr_jw_obj(&w);
+    lr_jw_knum(&w, "batch", x->o->s.batch);
+    lr_jw_knum(&w, "prompt_len", g->prompt);
+    lr_jw_knum(&w, "gen_len", g->gen);
+    lr_jw_knum(&w, "w_bit", x->o->s.w_bit);
+    lr_jw_knum(&w, "a_bit", x->o->s.a_bit);
+    lr_jw_knum(&w, "kv_bit", x->o->s.kv_bit);
+    lr_jw_kstr(&w, "attention", x->o->s.flash ? "flash" : "eager");
+    lr_jw_kstr(&w, "profile", lr_profile_name(x->a->prof));
+    lr_jw_end_obj(&w);
+    lr_jw_knum(&w, "ttft_s", g->ttft_s);
+    lr_jw_knum(&w, "tpot_mean_s", g->tpot_mean_s);
+    lr_jw_knum(&w, "tpot_first_s", g->tpot_first_s);
+    lr_jw_knum(&w, "tpot_last_s", g->tpot_last_s);
+    lr_jw_knum(&w, "latency_s", g->latency_s);
+    lr_jw_knum(&w, "output_tokens_per_s", g->output_tokens_per_s);
+    lr_jw_knum(&w, "total_tokens_per_s", g->total_tokens_per_s);
+    for (int st = 0; st < 2; st++) {
+        lr_jw_key(&w, st ? "decode" : "prefill");
+        lr_jw_obj(&w);
+        lr_jw_knum(&w, "flops", g->flops[st]);
+        lr_jw_knum(&w, "bytes", g->bytes[st]);
+        lr_jw_end_obj(&w);
+    }
+    const lr_memory *m = &g->memory;
+    lr_jw_key(&w, "memory");
+    lr_jw_obj(&w);
+    lr_jw_knum(&w, "weights", m->weights);
+    lr_jw_knum(&w, "kv_cache", m->kv_cache);
+    lr_jw_knum(&w, "activations", m->activations);
+    lr_jw_knum(&w, "total", m->total);
+    lr_jw_knum(&w, "device", m->device);
+    lr_jw_key(&w, "fits");
+    if (m->fits < 0)
+        lr_jw_null(&w);
+    else
+        lr_jw_bool(&w, m->fits);
+    lr_jw_end_obj(&w);
+    lr_jw_end_obj(&w);
+}
+
+static void
+csv(FILE *f, const out *x)
+{
+    const lr_gen *g = x->g;
+    const double v[] = {x->o->s.batch,
+                        g->prompt,
+                        g->gen,
+                        g->ttft_s,
+                        g->tpot_mean_s,
+                        g->tpot_first_s,
+                        g->tpot_last_s,
+                        g->latency_s,
+                        g->output_tokens_per_s,
+                        g->total_tokens_per_s,
+                        g->flops[0],
+                        g->bytes[0],
+                        g->flops[1],
+                        g->bytes[1],
+                        g->memory.total};
+    fputs("batch,prompt_len,gen_len,ttft_s,tpot_mean_s,tpot_first_s,tpot_last_s,latency_s,"
+          "output_tokens_per_s,total_tokens_per_s,prefill_flops,prefill_bytes,decode_flops,"
+          "decode_bytes,memory_total\n",
+          f);
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        char buf[40];
+        lr_fmt_double(buf, sizeof buf, v[i]);
+        fprintf(f, "%s%s", i ? "," : "", buf);
+    }
+    fputc('\n', f);
+}
+
+static void
+table(FILE *f, const out *x, int md)
+{
+    const lr_gen *g = x->g;
+    const char *li = md ? "- " : "  ";
+    fprintf(
+        f, "%s%s on %s: batch %.0f, prompt %.0f, generate %.0f tokens (%s attention, profile %s)\n",
+        md ? "## " : "", x->a->arch->name, x->a->hw->name, x->o->s.batch, g->prompt, g->gen,
+        x->o->s.flash ? "flash" : "eager", lr_profile_name(x->a->prof));
+    fprintf(f, "%stime to first token   %10.3f ms\n", li, g->ttft_s * 1e3);
+    fprintf(f, "%stime per output token %10.3f ms (first %.3f ms, last %.3f ms)\n", li,
+            g->tpot_mean_s * 1e3, g->tpot_first_s * 1e3, g->tpot_last_s * 1e3);
+    fprintf(f, "%send-to-end latency    %10.3f ms\n", li, g->latency_s * 1e3);
+    fprintf(f, "%sthroughput            %10.1f output tokens/s, %.1f total tokens/s\n", li,
+            g->output_tokens_per_s, g->total_tokens_per_s);
+    fprintf(f, "%sprefill               %10.3f TFLOP, %.3f GiB moved\n", li, g->flops[0] / 1e12,
+            g->bytes[0] / 1073741824.0);
+    fprintf(f, "%sdecode (all steps)    %10.3f TFLOP, %.3f GiB moved\n", li, g->flops[1] / 1e12,
+            g->bytes[1] / 1073741824.0);
+    const lr_memory *m = &g->memory;
+    fprintf(
+        f,
+        "%smemory at the end     %10.3f GiB = weights %.3f + KV cache %.3f + activations %.3f GiB",
+        li, m->total / 1073741824.0, m->weights / 1073741824.0, m->kv_cache / 1073741824.0,
+        m->activations / 1073741824.0);
+    if (m->fits < 0)
+        fprintf(f, " (device capacity unknown)\n");
+    else
+        fprintf(f, " of %.1f GiB: %s\n", m->device / 1073741824.0,
+                m->fits ? "fits" : "DOES NOT FIT");
+}
+
+static int
+write_gen(FILE *f, void *ud)
+{
+    const out *x = ud;
+    switch (x->o->fmt) {
+    case LR_FMT_JSON: json(f, x); break;
+    case LR_FMT_CSV: csv(f, x); break;
+    case LR_FMT_MD: table(f, x, 1); break;
+    default: table(f, x, 0); break;
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+/* Takes --prompt-len and --gen-len out of argv (the rest are the shared
+ * analysis options). Returns -1 on a bad value. */
+static int
+take_lengths(int *argc, char **argv, double *prompt, double *gen)
+{
+    int k = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        double *dst = !strcmp(a, "--prompt-len") ? prompt : !strcmp(a, "--gen-len") ? gen : NULL;
+        const char *val = NULL;
+        if (!dst && !strncmp(a, "--prompt-len=", 13))
+            dst = prompt, val = a + 13;
+        else if (!dst && !strncmp(a, "--gen-len=", 10))
+            dst = gen, val = a + 10;
+        if (!dst) {
+            argv[k++] = argv[i];
+            continue;
+        }
+        if (!val) {
+            if (i + 1 >= *argc) {
+                fprintf(stderr, "llmroof generate: %s needs a value\n", a);
+                return -1;
+            }
+            val = argv[++i];
+        }
+        if (cli_parse_whole(dst == prompt ? "--prompt-len" : "--gen-len", val, 1, 1e9, dst) < 0)
+            return -1;
+    }
+    *argc = k;
+    argv[k] = NULL;
+    return 0;
+}
+
+int
+cmd_generate(int argc, char **argv)
+{
+    analysis_opts o;
+    int rc;
+    double prompt = 1024, gen = 256;
+    build_usage();
+    if (take_lengths(&argc, argv, &prompt, &gen) < 0)
+        return EXIT_USAGE;
+    if (analysis_opts_parse("generate", usage, argc, argv, &o, &rc) < 0)
+        return rc;
+    if (o.nprofiles > 1)
+        return cli_usage_error("generate", "one --profile only");
+    analysis a;
+    rc = analysis_run(&a, &o, o.nprofiles ? o.profiles[0] : NULL);
+    if (rc == EXIT_OK) {
+        lr_gen g;
+        lr_error err;
+        memset(&err, 0, sizeof err);
+        if (lr_generate(a.plan, a.prof, a.hw, &o.s, prompt, gen, a.r, &g, &err) < 0) {
+            cli_print_error(&err);
+            rc = EXIT_EVAL;
+        } else {
+            out x = {&g, &a, &o};
+            rc = cli_write_output(o.out, write_gen, &x);
+        }
+    }
+    analysis_free(&a);
+    return rc;
+}

@@ -1,0 +1,120 @@
+/*
+ * generate.c: a whole generation (prefill, then one decode step per output
+ * token, each with its own context length), summed exactly and fast: the
+ * decode is evaluated in full once, then only the context-dependent program
+ * (attention over the cache) is re-run per step and only the ops it touches
+ * get a new roofline time. Llama-2-7b with 4096 steps takes well under a
+ * millisecond.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int
+check_gen_args(double prompt, double gen, lr_error *err)
+{
+    if (!(prompt >= 1 && prompt <= 1e9 && prompt == floor(prompt))) {
+        lr_err_set(err, "", "prompt_len", "prompt length must be a whole number >= 1, got %g",
+                   prompt);
+        return -1;
+    }
+    if (!(gen >= 1 && gen <= 1e9 && gen == floor(gen))) {
+        lr_err_set(err, "", "gen_len", "generation length must be a whole number >= 1, got %g",
+                   gen);
+        return -1;
+    }
+    return 0;
+}
+
+/* Time, FLOPs and bytes of the present ops of one decode step, split into
+ * what does not depend on the context (fixed) and what does. */
+typedef struct step_sums {
+    double time, flops, bytes;
+} step_sums;
+
+static void
+add_op(step_sums *s, const lr_op *o)
+{
+    if (!o->present)
+        return;
+    s->time += o->count * o->time_s;
+    s->flops += o->count * o->v[LR_F_FLOPS];
+    s->bytes += o->count * o->bytes;
+}
+
+int
+lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
+            double prompt, double gen, lr_result *r, lr_gen *g, lr_error *err)
+{
+    lr_result_priv *rp = (lr_result_priv *)r;
+    if (check_gen_args(prompt, gen, err) < 0)
+        return -1;
+    memset(g, 0, sizeof *g);
+    g->prompt = prompt;
+    g->gen = gen;
+    double off = prof->decode_ctx_offset;
+    lr_settings st = *s;
+    st.seq_len = prompt;
+    /* the prefill, and the first decode step in full (context P + off) */
+    if (lr_analyze(plan, prof, hw, &st, 1, 0, r, err) < 0)
+        return -1;
+    g->ttft_s = r->stage[LR_PREFILL].total.time_s;
+    double prefill_act = r->stage[LR_PREFILL].memory.activations;
+    g->flops[0] = r->stage[LR_PREFILL].total.v[LR_F_FLOPS];
+    g->bytes[0] = r->stage[LR_PREFILL].total.bytes;
+    st.seq_len = prompt + off;
+    if (lr_analyze(plan, prof, hw, &st, 0, 1, r, err) < 0)
+        return -1;
+    lr_stage_result *dec = &r->stage[LR_DECODE];
+    step_sums fixed = {0, 0, 0};
+    for (size_t i = 0; i < dec->nops; i++)
+        if (!plan->ops[i].ctx_dep)
+            add_op(&fixed, &dec->ops[i]);
+    double vars[LR_NVARS];
+    lr_set_vars(vars, &st, hw, 0);
+    double total = 0;
+    for (double k = 0; k < gen; k++) {
+        vars[LR_V_CTX] = prompt + k + off;
+        int bad;
+        const char *why;
+        if (lr_prog_run(&plan->prog[1], vars, rp->out, rp->stack, &bad, &why) < 0) {
+            lr_err_set(err, "", bad >= 0 ? plan->ops[bad / LR_NSLOTS].path : "",
+                       "decode at context %g: %s", vars[LR_V_CTX], why);
+            return -1;
+        }
+        step_sums step = fixed;
+        for (size_t i = 0; i < dec->nops; i++) {
+            if (!plan->ops[i].ctx_dep)
+                continue;
+            const double *v = &rp->out[i * LR_NSLOTS];
+            for (int f = 0; f < LR_NFIELDS; f++)
+                if (v[f] < 0)
+                    return lr_check_negative(plan, rp->out, 0, err);
+            lr_op_roofline(&dec->ops[i], v, r->peak_flops, hw->bandwidth);
+            add_op(&step, &dec->ops[i]);
+        }
+        if (k == 0)
+            g->tpot_first_s = step.time;
+        g->tpot_last_s = step.time;
+        total += step.time;
+        g->flops[1] += step.flops;
+        g->bytes[1] += step.bytes;
+    }
+    g->tpot_mean_s = total / gen;
+    g->latency_s = g->ttft_s + total;
+    g->output_tokens_per_s = s->batch * gen / g->latency_s;
+    g->total_tokens_per_s = s->batch * (prompt + gen) / g->latency_s;
+    /* the footprint as the last step sees it (its whole context cached),
+     * with the larger of the prefill's and the decode's activations */
+    st.seq_len = prompt + gen - 1 + off;
+    if (lr_analyze(plan, prof, hw, &st, 0, 1, r, err) < 0)
+        return -1;
+    g->memory = r->stage[LR_DECODE].memory;
+    if (prefill_act > g->memory.activations) {
+        g->memory.total += prefill_act - g->memory.activations;
+        g->memory.activations = prefill_act;
+        g->memory.fits = g->memory.device > 0 ? g->memory.total <= g->memory.device : -1;
+    }
+    return 0;
+}

@@ -18,10 +18,13 @@ int cmd_models(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 static const cmd commands[] = {
     {"analyze", "per-op FLOPs, bytes and roofline time of prefill and decode", cmd_analyze},
     {"generate", "a whole generation: TTFT, TPOT, latency, throughput, memory", cmd_generate},
+    {"sweep", "every combination of lists of settings, on all cores, as CSV or JSON lines",
+     cmd_sweep},
     {"diff", "compare two profiles (default vs llm-viewer) op by op", cmd_diff},
     {"arch", "print a model's architecture tree; mark classes without an entry", cmd_arch},
     {"models", "list the bundled models, or show one's config", cmd_models},

@@ -220,7 +220,6 @@ lr_bind(lr_bind_ctx *cx, const ast *e, const lr_binding *env, size_t nenv)
 
 struct lr_formula {
     lr_prog prog;
-    double *stack;
 };
 
 lr_formula *
@@ -244,7 +243,6 @@ lr_formula_compile(const char *text, const lr_db *db, const char *const *extra_n
             f = lr_xcalloc(1, sizeof *f);
             lr_prog_init(&f->prog);
             lr_prog_emit_store(&f->prog, b, 0);
-            f->stack = lr_xcalloc((size_t)f->prog.maxdepth + 1, sizeof *f->stack);
         } else {
             snprintf(err->source, sizeof err->source, "%s", text);
         }
@@ -258,7 +256,14 @@ lr_formula_eval(const lr_formula *f, const double *vars, double *out, lr_error *
 {
     int bad;
     const char *why;
-    if (lr_prog_run(&f->prog, vars, out, f->stack, &bad, &why) < 0) {
+    /* a stack of our own, so that threads can share a compiled formula */
+    double local[256];
+    double *stack =
+        f->prog.maxdepth < 256 ? local : lr_xcalloc((size_t)f->prog.maxdepth + 1, sizeof *stack);
+    int rc = lr_prog_run(&f->prog, vars, out, stack, &bad, &why);
+    if (stack != local)
+        free(stack);
+    if (rc < 0) {
         lr_err_set(err, "", "", "%s", why);
         return -1;
     }
@@ -271,6 +276,5 @@ lr_formula_free(lr_formula *f)
     if (!f)
         return;
     lr_prog_free(&f->prog);
-    free(f->stack);
     free(f);
 }

@@ -76,6 +76,47 @@ checks=$((checks + 1))
 tail -n 2 "$T/out" | head -n 1 | grep -qE '^generate_us: [0-9.]+$' ||
     fail "bench: generate_us: N is not just before the last line"
 
+
+# ---- sweep ----
+# 2 batches x 3 lengths (128, 256, 512) = 6 rows + the header
+run "sweep lists and ranges" sweep --batch 1,2 --seq-len 128:512:x2
+expect_rc 0
+checks=$((checks + 1))
+[ "$(wc -l <"$T/out")" -eq 7 ] || fail "sweep: expected 7 lines, got $(wc -l <"$T/out")"
+cp "$T/out" "$T/sweep2"
+# the same rows in the same order on one thread
+run "sweep one thread" sweep --batch 1,2 --seq-len 128:512:x2 --threads 1
+checks=$((checks + 1))
+cmp -s "$T/out" "$T/sweep2" || fail "sweep: output depends on the thread count"
+# a row equals the analysis of the same settings: prefill total FLOPs of
+# batch 2, seq 256 (column 11 of the sweep; the total row of analyze's CSV)
+want=$("$BIN" --data-dir "$DATA" analyze --batch 2 --seq-len 256 --format csv --stage prefill |
+    awk -F, '$2 == "total" { print $7 }')
+got=$(awk -F, '$3 == 2 && $4 == 256 { print $11 }' "$T/sweep2")
+checks=$((checks + 1))
+[ -n "$want" ] && [ "$got" = "$want" ] || fail "sweep row: prefill flops '$got', analyze says '$want'"
+# +K ranges: kv groups 0, 50, 100 -> 3 rows
+run "sweep additive range" sweep --kv-group-size 0:100:+50
+expect_rc 0
+checks=$((checks + 1))
+[ "$(wc -l <"$T/out")" -eq 4 ] || fail "sweep +K range: expected 4 lines"
+# --ops: one row per present op and stage: 21 in each stage for Llama (eager)
+run "sweep ops" sweep --ops
+expect_rc 0
+checks=$((checks + 1))
+[ "$(wc -l <"$T/out")" -eq 43 ] || fail "sweep --ops: expected 1 + 2 * 21 lines, got $(wc -l <"$T/out")"
+run "sweep jsonl" sweep --batch 1:3 --format jsonl --hardware a100-80gb,h100-sxm --profile default,llm-viewer
+expect_rc 0
+checks=$((checks + 1))
+[ "$(wc -l <"$T/out")" -eq 12 ] || fail "sweep jsonl: expected 3 x 2 x 2 = 12 lines"
+expect_out '"profile":"llm-viewer"'
+run "sweep empty range" sweep --batch 5:1
+expect_rc 1
+expect_err "empty"
+run "sweep bad step" sweep --seq-len 1:8:x1
+expect_rc 1
+expect_err "range step"
+
 if [ "$fails" -gt 0 ]; then
     echo "cli_generate: $fails of $checks checks failed"
     exit 1

@@ -19,10 +19,12 @@ int cmd_bench(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
+int cmd_serve_plan(int argc, char **argv);
 
 static const cmd commands[] = {
     {"analyze", "per-op FLOPs, bytes and roofline time of prefill and decode", cmd_analyze},
     {"generate", "a whole generation: TTFT, TPOT, latency, throughput, memory", cmd_generate},
+    {"serve-plan", "the largest batch that fits, and throughput vs TPOT per batch", cmd_serve_plan},
     {"sweep", "every combination of lists of settings, on all cores, as CSV or JSON lines",
      cmd_sweep},
     {"diff", "compare two profiles (default vs llm-viewer) op by op", cmd_diff},

@@ -369,6 +369,17 @@ typedef struct lr_gen {
 int lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
                 double prompt, double gen, lr_result *r, lr_gen *g, lr_error *err);
 
+/* The memory footprint of a generation at its last step (the larger of the
+ * prefill's and the decode's activations). */
+int lr_generation_memory(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                         const lr_settings *s, double prompt, double gen, lr_result *r,
+                         lr_memory *m, lr_error *err);
+/* The largest batch whose generation footprint fits in mem_util x the
+ * device's memory (0 if not even one sequence fits; -1 on error). */
+double lr_max_batch(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                    const lr_settings *s, double prompt, double gen, double mem_util, lr_result *r,
+                    lr_error *err);
+
 /* ---- Formulas (exposed for tests and tools) ------------------------------ */
 
 typedef struct lr_formula lr_formula;

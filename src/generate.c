@@ -44,6 +44,74 @@ add_op(step_sums *s, const lr_op *o)
 }
 
 int
+lr_generation_memory(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                     const lr_settings *s, double prompt, double gen, lr_result *r, lr_memory *m,
+                     lr_error *err)
+{
+    if (check_gen_args(prompt, gen, err) < 0)
+        return -1;
+    lr_settings st = *s;
+    st.seq_len = prompt;
+    if (lr_analyze(plan, prof, hw, &st, 1, 0, r, err) < 0)
+        return -1;
+    double prefill_act = r->stage[LR_PREFILL].memory.activations;
+    /* the footprint as the last step sees it (its whole context cached),
+     * with the larger of the prefill's and the decode's activations */
+    st.seq_len = prompt + gen - 1 + prof->decode_ctx_offset;
+    if (lr_analyze(plan, prof, hw, &st, 0, 1, r, err) < 0)
+        return -1;
+    *m = r->stage[LR_DECODE].memory;
+    if (prefill_act > m->activations) {
+        m->total += prefill_act - m->activations;
+        m->activations = prefill_act;
+        m->fits = m->device > 0 ? m->total <= m->device : -1;
+    }
+    return 0;
+}
+
+double
+lr_max_batch(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
+             double prompt, double gen, double mem_util, lr_result *r, lr_error *err)
+{
+    if (!(mem_util > 0 && mem_util <= 1)) {
+        lr_err_set(err, "", "mem_util", "memory utilization must be in (0, 1], got %g", mem_util);
+        return -1;
+    }
+    if (hw->memory_bytes <= 0) {
+        lr_err_set(err, "", hw->id, "hardware %s has no memory capacity", hw->id);
+        return -1;
+    }
+    double budget = mem_util * hw->memory_bytes;
+    lr_settings st = *s;
+    lr_memory m;
+    /* the footprint grows with the batch: find the last batch that fits by
+     * doubling, then bisection */
+    double lo = 0, hi = 1;
+    for (;;) {
+        st.batch = hi;
+        if (lr_generation_memory(plan, prof, hw, &st, prompt, gen, r, &m, err) < 0)
+            return -1;
+        if (m.total > budget)
+            break;
+        lo = hi;
+        if (hi >= 1e9)
+            return hi;
+        hi *= 2;
+    }
+    while (hi - lo > 1) {
+        double mid = floor((lo + hi) / 2);
+        st.batch = mid;
+        if (lr_generation_memory(plan, prof, hw, &st, prompt, gen, r, &m, err) < 0)
+            return -1;
+        if (m.total > budget)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return lo;
+}
+
+int
 lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
             double prompt, double gen, lr_result *r, lr_gen *g, lr_error *err)
 {
@@ -60,7 +128,6 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
     if (lr_analyze(plan, prof, hw, &st, 1, 0, r, err) < 0)
         return -1;
     g->ttft_s = r->stage[LR_PREFILL].total.time_s;
-    double prefill_act = r->stage[LR_PREFILL].memory.activations;
     g->flops[0] = r->stage[LR_PREFILL].total.v[LR_F_FLOPS];
     g->bytes[0] = r->stage[LR_PREFILL].total.bytes;
     st.seq_len = prompt + off;
@@ -105,16 +172,5 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
     g->latency_s = g->ttft_s + total;
     g->output_tokens_per_s = s->batch * gen / g->latency_s;
     g->total_tokens_per_s = s->batch * (prompt + gen) / g->latency_s;
-    /* the footprint as the last step sees it (its whole context cached),
-     * with the larger of the prefill's and the decode's activations */
-    st.seq_len = prompt + gen - 1 + off;
-    if (lr_analyze(plan, prof, hw, &st, 0, 1, r, err) < 0)
-        return -1;
-    g->memory = r->stage[LR_DECODE].memory;
-    if (prefill_act > g->memory.activations) {
-        g->memory.total += prefill_act - g->memory.activations;
-        g->memory.activations = prefill_act;
-        g->memory.fits = g->memory.device > 0 ? g->memory.total <= g->memory.device : -1;
-    }
-    return 0;
+    return lr_generation_memory(plan, prof, hw, s, prompt, gen, r, &g->memory, err);
 }

@@ -117,6 +117,29 @@ run "sweep bad step" sweep --seq-len 1:8:x1
 expect_rc 1
 expect_err "range step"
 
+
+# ---- serve-plan ----
+# Llama-2-7b, A100 80GB (85,899,345,920 B) at 90%: 77,309,411,328 B. At the
+# end of prompt 1024 + 256 generated tokens the cache holds 1280 tokens per
+# sequence: 1280 * 2 * 32 * 4096 * 2 B = 671,088,640 B; eager prefill
+# activations peak at softmax, which reads and writes the scores:
+# 2 * (32 * 1024 * 1024 * 2) = 134,217,728 B per sequence. Weights
+# 13,476,831,232 B. So b <= (77,309,411,328 - 13,476,831,232) /
+# (671,088,640 + 134,217,728) = 63,832,580,096 / 805,306,368 = 79.27: 79.
+run "serve-plan max batch" serve-plan --format json
+expect_rc 0
+expect_out '"max_batch": 79'
+# a target nobody meets
+run "serve-plan impossible target" serve-plan --max-tpot 1us
+expect_rc 0
+expect_out "no batch meets the targets"
+run "serve-plan bad mem-util" serve-plan --mem-util 1.5
+expect_rc 1
+expect_err "--mem-util"
+run "serve-plan bad time" serve-plan --max-ttft soon
+expect_rc 1
+expect_err "--max-ttft"
+
 if [ "$fails" -gt 0 ]; then
     echo "cli_generate: $fails of $checks checks failed"
     exit 1

@@ -1,0 +1,264 @@
+/*
+ * cmd_serve_plan.c: `llmroof serve-plan`: how many sequences fit on the
+ * device for a given prompt and generation length, and for batch sizes up
+ * to that maximum, the throughput and the time per output token; the best
+ * batch under latency targets.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "options.h"
+
+static char usage[4096];
+
+static void
+build_usage(void)
+{
+    snprintf(usage, sizeof usage,
+             "usage: llmroof serve-plan [MODEL] [options]\n"
+             "\n"
+             "The largest batch whose footprint at the end of a generation (weights,\n"
+             "KV cache of every sequence, activations) fits in --mem-util of the\n"
+             "device memory; then, for batch sizes up to it (every size up to 64,\n"
+             "powers of two beyond, and the maximum), TTFT, TPOT, latency and\n"
+             "throughput, and the best batch (highest output tokens/s) within the\n"
+             "targets. --format table, md, csv or json.\n"
+             "\n"
+             "  --prompt-len P    prompt tokens per sequence (default 1024)\n"
+             "  --gen-len G       generated tokens per sequence (default 256)\n"
+             "  --mem-util F      usable fraction of the device memory (default 0.9)\n"
+             "  --max-tpot T      target time per output token: 50ms, 0.05s, 50000us\n"
+             "  --max-ttft T      target time to first token\n"
+             "  --max-batch N     largest batch to consider\n"
+             "%s",
+             analysis_opts_usage);
+}
+
+typedef struct extra {
+    double prompt, gen, mem_util, max_tpot, max_ttft, max_batch;
+} extra;
+
+/* "50ms", "0.05s", "50000us", "0.05" (seconds). */
+static int
+parse_time(const char *opt, const char *arg, double *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+    double scale = !strcmp(end, "ms") ? 1e-3 : !strcmp(end, "us") ? 1e-6 : 1;
+    if (end == arg || (*end && strcmp(end, "ms") && strcmp(end, "us") && strcmp(end, "s")) ||
+        !isfinite(v) || v <= 0) {
+        fprintf(stderr, "llmroof: error: %s: expected a positive time such as 50ms, got '%s'\n",
+                opt, arg);
+        return -1;
+    }
+    *out = v * scale;
+    return 0;
+}
+
+static int
+parse_fraction(const char *opt, const char *arg, double *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+    if (end == arg || *end || !(v > 0 && v <= 1)) {
+        fprintf(stderr, "llmroof: error: %s: expected a fraction in (0, 1], got '%s'\n", opt, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Takes this command's options out of argv; the rest are the shared ones. */
+static int
+take_extra(int *argc, char **argv, extra *x)
+{
+    static const char *const names[] = {"--prompt-len", "--gen-len",  "--mem-util",
+                                        "--max-tpot",   "--max-ttft", "--max-batch"};
+    int k = 1;
+    for (int i = 1; i < *argc; i++) {
+        int which = -1;
+        for (int n = 0; n < 6; n++)
+            if (!strcmp(argv[i], names[n]))
+                which = n;
+        if (which < 0) {
+            argv[k++] = argv[i];
+            continue;
+        }
+        if (i + 1 >= *argc) {
+            fprintf(stderr, "llmroof serve-plan: %s needs a value\n", argv[i]);
+            return -1;
+        }
+        const char *v = argv[++i];
+        int rc = which == 0   ? cli_parse_whole(names[0], v, 1, 1e9, &x->prompt)
+                 : which == 1 ? cli_parse_whole(names[1], v, 1, 1e9, &x->gen)
+                 : which == 2 ? parse_fraction(names[2], v, &x->mem_util)
+                 : which == 3 ? parse_time(names[3], v, &x->max_tpot)
+                 : which == 4 ? parse_time(names[4], v, &x->max_ttft)
+                              : cli_parse_whole(names[5], v, 1, 1e9, &x->max_batch);
+        if (rc < 0)
+            return -1;
+    }
+    *argc = k;
+    argv[k] = NULL;
+    return 0;
+}
+
+typedef struct plan_row {
+    double batch;
+    lr_gen g;
+    int ok; /* within the targets */
+} plan_row;
+
+typedef struct report {
+    const analysis *a;
+    const analysis_opts *o;
+    const extra *x;
+    double max_batch;
+    plan_row *rows;
+    int n, best;
+} report;
+
+static void
+write_json(FILE *f, const report *rp)
+{
+    lr_jw w;
+    lr_jw_init(&w, f, 1);
+    lr_jw_obj(&w);
+    lr_jw_kstr(&w, "model", rp->a->arch->name);
+    lr_jw_kstr(&w, "hardware", rp->a->hw->id);
+    lr_jw_knum(&w, "prompt_len", rp->x->prompt);
+    lr_jw_knum(&w, "gen_len", rp->x->gen);
+    lr_jw_knum(&w, "mem_util", rp->x->mem_util);
+    lr_jw_knum(&w, "max_batch", rp->max_batch);
+    lr_jw_key(&w, "best_batch");
+    if (rp->best < 0)
+        lr_jw_null(&w);
+    else
+        lr_jw_num(&w, rp->rows[rp->best].batch);
+    lr_jw_key(&w, "rows");
+    lr_jw_arr(&w);
+    for (int i = 0; i < rp->n; i++) {
+        const plan_row *r = &rp->rows[i];
+        lr_jw_obj(&w);
+        lr_jw_knum(&w, "batch", r->batch);
+        lr_jw_knum(&w, "ttft_s", r->g.ttft_s);
+        lr_jw_knum(&w, "tpot_mean_s", r->g.tpot_mean_s);
+        lr_jw_knum(&w, "latency_s", r->g.latency_s);
+        lr_jw_knum(&w, "output_tokens_per_s", r->g.output_tokens_per_s);
+        lr_jw_knum(&w, "memory_total", r->g.memory.total);
+        lr_jw_kbool(&w, "within_targets", r->ok);
+        lr_jw_end_obj(&w);
+    }
+    lr_jw_end_arr(&w);
+    lr_jw_end_obj(&w);
+}
+
+static int
+write_report(FILE *f, void *ud)
+{
+    const report *rp = ud;
+    if (rp->o->fmt == LR_FMT_JSON) {
+        write_json(f, rp);
+        return ferror(f) ? -1 : 0;
+    }
+    int csv = rp->o->fmt == LR_FMT_CSV, md = rp->o->fmt == LR_FMT_MD;
+    if (csv) {
+        fputs(
+            "batch,ttft_s,tpot_mean_s,latency_s,output_tokens_per_s,memory_total,within_targets\n",
+            f);
+    } else {
+        fprintf(f,
+                "%s%s on %s: prompt %.0f, generate %.0f; at most %.0f sequences fit in %.0f%% "
+                "of %.1f GiB\n",
+                md ? "## " : "", rp->a->arch->name, rp->a->hw->name, rp->x->prompt, rp->x->gen,
+                rp->max_batch, rp->x->mem_util * 100, rp->a->hw->memory_bytes / 1073741824.0);
+        fprintf(f,
+                md ? "\n| batch | TTFT ms | TPOT ms | latency s | output tok/s | memory GiB | "
+                     "targets |\n|---:|---:|---:|---:|---:|---:|:---|\n"
+                   : "%7s %10s %10s %10s %14s %11s %8s\n",
+                "batch", "TTFT ms", "TPOT ms", "latency s", "output tok/s", "memory GiB",
+                "targets");
+    }
+    for (int i = 0; i < rp->n; i++) {
+        const plan_row *r = &rp->rows[i];
+        if (csv)
+            fprintf(f, "%.0f,%.17g,%.17g,%.17g,%.17g,%.17g,%s\n", r->batch, r->g.ttft_s,
+                    r->g.tpot_mean_s, r->g.latency_s, r->g.output_tokens_per_s, r->g.memory.total,
+                    r->ok ? "true" : "false");
+        else
+            fprintf(f,
+                    md ? "| %.0f | %.3f | %.3f | %.3f | %.1f | %.2f | %s |\n"
+                       : "%7.0f %10.3f %10.3f %10.3f %14.1f %11.2f %8s\n",
+                    r->batch, r->g.ttft_s * 1e3, r->g.tpot_mean_s * 1e3, r->g.latency_s,
+                    r->g.output_tokens_per_s, r->g.memory.total / 1073741824.0,
+                    r->ok ? (i == rp->best ? "best" : "ok") : "missed");
+    }
+    if (!csv) {
+        if (rp->best >= 0)
+            fprintf(f, "%sbest batch: %.0f (%.1f output tokens/s)\n", md ? "\n" : "",
+                    rp->rows[rp->best].batch, rp->rows[rp->best].g.output_tokens_per_s);
+        else
+            fprintf(f, "%sno batch meets the targets\n", md ? "\n" : "");
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+int
+cmd_serve_plan(int argc, char **argv)
+{
+    extra x = {1024, 256, 0.9, 0, 0, 0};
+    analysis_opts o;
+    int rc;
+    build_usage();
+    if (take_extra(&argc, argv, &x) < 0)
+        return EXIT_USAGE;
+    if (analysis_opts_parse("serve-plan", usage, argc, argv, &o, &rc) < 0)
+        return rc;
+    analysis a;
+    rc = analysis_run(&a, &o, o.nprofiles ? o.profiles[0] : NULL);
+    report rp = {&a, &o, &x, 0, NULL, 0, -1};
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    if (rc == EXIT_OK) {
+        rp.max_batch =
+            lr_max_batch(a.plan, a.prof, a.hw, &o.s, x.prompt, x.gen, x.mem_util, a.r, &err);
+        if (rp.max_batch < 0) {
+            cli_print_error(&err);
+            rc = EXIT_INPUT;
+        }
+    }
+    if (rc == EXIT_OK) {
+        double top = x.max_batch > 0 && x.max_batch < rp.max_batch ? x.max_batch : rp.max_batch;
+        rp.rows = calloc(128, sizeof *rp.rows);
+        if (!rp.rows)
+            abort();
+        for (double b = 1; b <= top && rp.n < 127; b = b < 64 ? b + 1 : b * 2)
+            rp.rows[rp.n++].batch = b;
+        if (top >= 1 && rp.rows[rp.n - 1].batch != top)
+            rp.rows[rp.n++].batch = top;
+        for (int i = 0; i < rp.n && rc == EXIT_OK; i++) {
+            lr_settings s = o.s;
+            s.batch = rp.rows[i].batch;
+            if (lr_generate(a.plan, a.prof, a.hw, &s, x.prompt, x.gen, a.r, &rp.rows[i].g, &err) <
+                0) {
+                cli_print_error(&err);
+                rc = EXIT_EVAL;
+                break;
+            }
+            const lr_gen *g = &rp.rows[i].g;
+            rp.rows[i].ok = (x.max_tpot <= 0 || g->tpot_mean_s <= x.max_tpot) &&
+                            (x.max_ttft <= 0 || g->ttft_s <= x.max_ttft);
+            if (rp.rows[i].ok &&
+                (rp.best < 0 || g->output_tokens_per_s > rp.rows[rp.best].g.output_tokens_per_s))
+                rp.best = i;
+        }
+        if (rc == EXIT_OK)
+            rc = cli_write_output(o.out, write_report, &rp);
+    }
+    free(rp.rows);
+    analysis_free(&a);
+    return rc;
+}

@@ -222,8 +222,8 @@ static const char csv_head[] =
     "prefill_flops,prefill_bytes,prefill_time_s,decode_flops,decode_bytes,decode_time_s,"
     "memory_total,fits";
 static const char csv_ops_head[] =
-    ",stage,op,path,count,flops,load_weight,load_act,store_act,load_kv,store_kv,bytes,"
-    "intensity,bound,time_s";
+    ",stage,op,path,count,flops,load_weight,load_act,store_act,load_kv,store_kv,net_bytes,"
+    "net_hops,bytes,intensity,bound,time_s";
 
 static void
 row_csv(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_result *r,
@@ -302,7 +302,7 @@ rows_for(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr
                 bnum(&tail, o->v[f]);
             bnum(&tail, o->bytes);
             bnum(&tail, o->intensity);
-            bprintf(&tail, ",%s", o->bound == LR_COMPUTE ? "compute" : "memory");
+            bprintf(&tail, ",%s", lr_bound_names[o->bound]);
             bnum(&tail, o->time_s);
             row_csv(b, sw, pi, hi, s, r, tail.s);
             free(tail.s);

@@ -77,6 +77,8 @@ enum lr_field {
     LR_F_STORE_ACT,
     LR_F_LOAD_KV,
     LR_F_STORE_KV,
+    LR_F_NET_BYTES, /* bytes over the interconnect (communication ops) */
+    LR_F_NET_HOPS,  /* sequential link latencies paid (a ring all-reduce: 2 (N - 1)) */
     LR_NFIELDS
 };
 extern const char *const lr_field_names[LR_NFIELDS];
@@ -198,6 +200,7 @@ typedef struct lr_hw {
     double l2_bytes;
     double compute_units;  /* SMs / CUs; 0 when unknown */
     double link_bandwidth; /* interconnect bytes/s per direction, 0 if none */
+    double link_latency;   /* seconds per hop (one step of a ring collective) */
     char *source;
 } lr_hw;
 
@@ -229,7 +232,8 @@ const char *lr_profile_compare_name(const lr_profile *p, const char *op_name);
 /* ---- Settings and analysis ---------------------------------------------- */
 
 enum lr_stage { LR_PREFILL, LR_DECODE };
-enum lr_bound { LR_COMPUTE, LR_MEMORY };
+enum lr_bound { LR_COMPUTE, LR_MEMORY, LR_COMM };
+extern const char *const lr_bound_names[3]; /* "compute", "memory", "comm" */
 
 typedef struct lr_settings {
     double batch;   /* sequences, >= 1 */
@@ -304,6 +308,7 @@ typedef struct lr_total {
     double time_s;
     double compute_time_s; /* sum of the times of compute-bound ops */
     double memory_time_s;  /* sum of the times of memory-bound ops */
+    double comm_time_s;    /* sum of the times of ops waiting on the interconnect */
 } lr_total;
 
 /* The memory footprint, aggregated from the op records by the profile's

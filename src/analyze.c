@@ -166,27 +166,40 @@ eval_stage(const lr_plan *plan, lr_result_priv *rp, const double *vars, int pref
     return 0;
 }
 
+const char *const lr_bound_names[3] = {"compute", "memory", "comm"};
+
 void
-lr_op_roofline(lr_op *o, const double *v, double peak, double bw)
+lr_op_roofline(lr_op *o, const double *v, double peak, const lr_hw *hw)
 {
     memcpy(o->v, v, sizeof o->v);
     o->present = v[LR_SLOT_IF] != 0;
-    o->bytes = v[1] + v[2] + v[3] + v[4] + v[5];
+    o->bytes = v[LR_F_LOAD_WEIGHT] + v[LR_F_LOAD_ACT] + v[LR_F_STORE_ACT] + v[LR_F_LOAD_KV] +
+               v[LR_F_STORE_KV];
     o->intensity = o->bytes > 0 ? v[0] / o->bytes : 0;
-    double tc = v[0] / peak, tm = o->bytes / bw;
+    double tc = v[0] / peak, tm = o->bytes / hw->bandwidth;
     /* ties go to compute, as in LLM-Viewer (intensity >= turning point) */
     o->bound = (tc >= tm && v[0] > 0) ? LR_COMPUTE : LR_MEMORY;
     o->time_s = tc > tm ? tc : tm;
+    /* a communication op waits for the link: bytes over its bandwidth plus
+     * one latency per sequential hop; the HBM side overlaps with it */
+    if (v[LR_F_NET_BYTES] > 0 || v[LR_F_NET_HOPS] > 0) {
+        double tn = (hw->link_bandwidth > 0 ? v[LR_F_NET_BYTES] / hw->link_bandwidth : 0) +
+                    v[LR_F_NET_HOPS] * hw->link_latency;
+        if (tn > o->time_s) {
+            o->time_s = tn;
+            o->bound = LR_COMM;
+        }
+    }
 }
 
 static void
-roofline(lr_stage_result *st, const double *out, double peak, double bw)
+roofline(lr_stage_result *st, const double *out, double peak, const lr_hw *hw)
 {
     memset(&st->total, 0, sizeof st->total);
     for (size_t i = 0; i < st->nops; i++) {
         lr_op *o = &st->ops[i];
         const double *v = &out[i * LR_NSLOTS];
-        lr_op_roofline(o, v, peak, bw);
+        lr_op_roofline(o, v, peak, hw);
         if (!o->present)
             continue;
         for (int f = 0; f < LR_NFIELDS; f++)
@@ -195,8 +208,10 @@ roofline(lr_stage_result *st, const double *out, double peak, double bw)
         st->total.time_s += o->count * o->time_s;
         if (o->bound == LR_COMPUTE)
             st->total.compute_time_s += o->count * o->time_s;
-        else
+        else if (o->bound == LR_MEMORY)
             st->total.memory_time_s += o->count * o->time_s;
+        else
+            st->total.comm_time_s += o->count * o->time_s;
     }
     st->total.intensity = st->total.bytes > 0 ? st->total.v[0] / st->total.bytes : 0;
 }
@@ -296,7 +311,7 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
             lr_check_negative(plan, rp->out, st == LR_PREFILL, err) < 0)
             return -1;
         r->stage[st].stage = (enum lr_stage)st;
-        roofline(&r->stage[st], rp->out, r->peak_flops, hw->bandwidth);
+        roofline(&r->stage[st], rp->out, r->peak_flops, hw);
     }
     r->has[LR_PREFILL] = do_prefill;
     r->has[LR_DECODE] = do_decode;

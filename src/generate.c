@@ -158,7 +158,7 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
             for (int f = 0; f < LR_NFIELDS; f++)
                 if (v[f] < 0)
                     return lr_check_negative(plan, rp->out, 0, err);
-            lr_op_roofline(&dec->ops[i], v, r->peak_flops, hw->bandwidth);
+            lr_op_roofline(&dec->ops[i], v, r->peak_flops, hw);
             add_op(&step, &dec->ops[i]);
         }
         if (k == 0)

@@ -97,7 +97,8 @@ load_one(json_t *o, lr_hw *h, const char *file, const char *path, lr_error *err)
         num(o, "onchip_bytes", &h->onchip_bytes, file, path, err) < 0 ||
         num(o, "l2_bytes", &h->l2_bytes, file, path, err) < 0 ||
         num(o, "compute_units", &h->compute_units, file, path, err) < 0 ||
-        num(o, "interconnect_bandwidth", &h->link_bandwidth, file, path, err) < 0)
+        num(o, "interconnect_bandwidth", &h->link_bandwidth, file, path, err) < 0 ||
+        num(o, "interconnect_latency_s", &h->link_latency, file, path, err) < 0)
         return -1;
     if (h->bandwidth <= 0) {
         lr_err_set(err, file, path, "memory_bandwidth must be positive");

@@ -248,7 +248,7 @@ typedef struct lr_result_priv {
 } lr_result_priv;
 
 void lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill);
-void lr_op_roofline(lr_op *o, const double *v, double peak, double bw);
+void lr_op_roofline(lr_op *o, const double *v, double peak, const lr_hw *hw);
 int lr_check_negative(const lr_plan *plan, const double *out, int prefill, lr_error *err);
 double lr_peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used);
 

@@ -15,7 +15,7 @@
 #include "internal.h"
 
 const char *const lr_field_names[LR_NFIELDS] = {
-    "flops", "load_weight", "load_act", "store_act", "load_kv", "store_kv",
+    "flops", "load_weight", "load_act", "store_act", "load_kv", "store_kv", "net_bytes", "net_hops",
 };
 
 /* Op kinds we know; a typo in a kind would silently mis-bucket an op. */
@@ -368,9 +368,9 @@ load_params(loader *ld, lr_module *m, json_t *arr, const char *path)
 static int
 load_op(loader *ld, lr_mop *op, json_t *o, const char *path)
 {
-    static const char *const keys[] = {"name",        "kind",     "description", "flops",
-                                       "load_weight", "load_act", "store_act",   "load_kv",
-                                       "store_kv",    "if"};
+    static const char *const keys[] = {"name",        "kind",      "description", "flops",
+                                       "load_weight", "load_act",  "store_act",   "load_kv",
+                                       "store_kv",    "net_bytes", "net_hops",    "if"};
     if (!json_is_object(o)) {
         lr_err_set(ld->err, ld->file, path, "expected an op object");
         return -1;

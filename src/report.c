@@ -142,7 +142,7 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
             const lr_op *o = &sr->ops[i];
             if (o->present)
                 op_row(&rows[nr++], o->path, o->count, o->v, o->bytes, o->intensity,
-                       o->bound == LR_COMPUTE ? "compute" : "memory", o->time_s);
+                       lr_bound_names[o->bound], o->time_s);
         }
         const lr_total *t = &sr->total;
         op_row(&rows[nr++], "total", 0, t->v, t->bytes, t->intensity, "", t->time_s);
@@ -157,8 +157,13 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
         human_time(a, sizeof a, t->time_s);
         human_time(b, sizeof b, t->compute_time_s);
         human_time(c, sizeof c, t->memory_time_s);
-        fprintf(f, "%s%s time %s (compute-bound ops %s, memory-bound ops %s)\n\n", md ? "\n" : "",
+        fprintf(f, "%s%s time %s (compute-bound ops %s, memory-bound ops %s", md ? "\n" : "",
                 stage_names[st], a, b, c);
+        if (t->comm_time_s > 0) {
+            human_time(a, sizeof a, t->comm_time_s);
+            fprintf(f, ", communication %s", a);
+        }
+        fprintf(f, ")\n\n");
     }
     const lr_memory *m = &r->memory;
     char w[32], k[32], ac[32], tot[32], dev[32];
@@ -264,7 +269,7 @@ write_json(FILE *f, const lr_result *r, const lr_plan *plan, const char *model)
             lr_jw_kstr(&w, "class", o->cls);
             lr_jw_knum(&w, "count", o->count);
             json_fields(&w, o->v, o->bytes, o->intensity, o->time_s);
-            lr_jw_kstr(&w, "bound", o->bound == LR_COMPUTE ? "compute" : "memory");
+            lr_jw_kstr(&w, "bound", lr_bound_names[o->bound]);
             lr_jw_end_obj(&w);
         }
         lr_jw_end_arr(&w);
@@ -273,6 +278,7 @@ write_json(FILE *f, const lr_result *r, const lr_plan *plan, const char *model)
         json_fields(&w, sr->total.v, sr->total.bytes, sr->total.intensity, sr->total.time_s);
         lr_jw_knum(&w, "compute_time_s", sr->total.compute_time_s);
         lr_jw_knum(&w, "memory_time_s", sr->total.memory_time_s);
+        lr_jw_knum(&w, "comm_time_s", sr->total.comm_time_s);
         lr_jw_end_obj(&w);
         json_memory(&w, &sr->memory);
         lr_jw_end_obj(&w);
@@ -294,9 +300,10 @@ csv_num(FILE *f, double v)
 static void
 write_csv(FILE *f, const lr_result *r)
 {
-    fputs("stage,name,path,kind,class,count,flops,load_weight,load_act,store_act,load_kv,store_kv,"
-          "bytes,intensity,bound,time_s\n",
-          f);
+    fputs("stage,name,path,kind,class,count", f);
+    for (int k = 0; k < LR_NFIELDS; k++)
+        fprintf(f, ",%s", lr_field_names[k]);
+    fputs(",bytes,intensity,bound,time_s\n", f);
     for (int st = 0; st < 2; st++) {
         if (!r->has[st])
             continue;
@@ -315,7 +322,7 @@ write_csv(FILE *f, const lr_result *r)
                 csv_num(f, v[k]);
             csv_num(f, total ? sr->total.bytes : o->bytes);
             csv_num(f, total ? sr->total.intensity : o->intensity);
-            fprintf(f, ",%s", total ? "" : o->bound == LR_COMPUTE ? "compute" : "memory");
+            fprintf(f, ",%s", total ? "" : lr_bound_names[o->bound]);
             csv_num(f, total ? sr->total.time_s : o->time_s);
             fputc('\n', f);
         }

@@ -25,6 +25,11 @@ const char analysis_opts_usage[] =
     "  --attention A     eager (default: scores go through memory) or flash (fused)\n"
     "  --no-causal       attention without causal masking (flash skips no tiles)\n"
     "  --all-logits      prefill computes logits for every token, not only the last\n"
+    "  --tp N            tensor parallel: heads and MLP columns split over N devices,\n"
+    "                    two all-reduces per layer (per-device figures)\n"
+    "  --pp N            pipeline parallel: layers split over N stages\n"
+    "  --ep N            expert parallel: MoE experts split over N devices\n"
+    "  --microbatches M  pipeline micro-batches (the batch is split in M)\n"
     "  --stage S         prefill, decode or both (default both)\n"
     "  --profile NAME    counting conventions: default, llm-viewer, or a directory\n"
     "  --format F        table, json, csv or md (default table)\n"
@@ -77,6 +82,10 @@ analysis_opts_parse(const char *cmd, const char *usage, int argc, char **argv, a
         {"kv-group-size", required_argument, NULL, 'G'},
         {"a-dtype", required_argument, NULL, 'T'},
         {"profile", required_argument, NULL, 'P'},
+        {"tp", required_argument, NULL, 1001},
+        {"pp", required_argument, NULL, 1002},
+        {"ep", required_argument, NULL, 1003},
+        {"microbatches", required_argument, NULL, 1004},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -161,6 +170,16 @@ analysis_opts_parse(const char *cmd, const char *usage, int argc, char **argv, a
                     cli_usage_error(cmd, "--profile given more than %d times", MAX_PROFILES));
             o->profiles[o->nprofiles++] = optarg;
             break;
+        case 1001:
+        case 1002:
+        case 1003:
+        case 1004: {
+            static const char *const names[] = {"--tp", "--pp", "--ep", "--microbatches"};
+            double *dst[] = {&s->tp, &s->pp, &s->ep, &s->microbatches};
+            if (cli_parse_whole(names[c - 1001], optarg, 1, 65536, dst[c - 1001]) < 0)
+                return fail_usage(exit_code, EXIT_USAGE);
+            break;
+        }
         case 'o': o->out = optarg; break;
         case 'h': fputs(usage, stdout); return fail_usage(exit_code, EXIT_OK);
         default: fputs(usage, stderr); return fail_usage(exit_code, EXIT_USAGE);

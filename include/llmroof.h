@@ -117,15 +117,19 @@ typedef struct lr_node {
     size_t nsubs;
     double repeat; /* 1 unless the node stands for a repeated block */
     int output_kv; /* the node's output goes to the KV cache */
+    int pipeline;  /* a repeated block split across pipeline stages (--pp) */
     int tied;      /* weights shared with another node: not counted twice */
     char *op;      /* when set, not a module: places the parent's op of this
                       name here in execution order (cls is then "") */
 } lr_node;
 
+enum { LR_PAR_TP = 1, LR_PAR_PP = 2, LR_PAR_EP = 4 };
+
 typedef struct lr_arch {
     char *name;         /* model name (bundled id, or the file it came from) */
     char *file;         /* the file the tree was built from */
     char *family;       /* template family, or "" */
+    int parallel;       /* LR_PAR_* bits: which of --tp --pp --ep the tree models */
     double max_context; /* from the config, 0 when unknown */
     lr_node root;
 } lr_arch;
@@ -152,6 +156,52 @@ char *lr_model_find(const char *models_dir, const char *name);
 char **lr_models_list(const char *models_dir, size_t *n);
 /* "dir/org--name.json" -> "org/name". Caller frees. */
 char *lr_model_id_from_file(const char *path);
+
+/* ---- print(model) text ----------------------------------------------------
+ * The text PyTorch prints for a module, `print(model)` of a transformers
+ * model: grammar, maps and checks in docs/repr.md. */
+
+/* 1 when the first non-blank text is `Identifier(`: a repr, not JSON. */
+int lr_repr_detect(const char *text);
+/* The printed tree: node names are attribute names, classes the printed
+ * class names, parameters the numeric arguments (keywords by name,
+ * positional ones arg0, arg1, ..., tuple elements arg0_0, ...; True/False
+ * are 1/0; strings and None are dropped). A ModuleList that is one run of
+ * identical modules ((0-31): 32 x Layer, or every index printed) becomes
+ * that module with the run's length as repeat. Errors carry the line and
+ * column. Not a tree to analyse: its classes have no parameters the
+ * module database knows. */
+lr_arch *lr_repr_parse(const char *text, const char *source, lr_error *err);
+
+/* What completes a repr: values it does not show, and the database that
+ * checks its classes. Every member may be 0/NULL. */
+typedef struct lr_repr_opts {
+    const char *config_text; /* a config.json text, or NULL to read config_path */
+    const char *config_path; /* a config.json file (--config); also names config_text */
+    const char *const *sets; /* "NAME=VALUE" fields (--set), taking precedence over the config */
+    size_t nsets;
+    const lr_db *db; /* finished; NULL: the profile's modules/ are loaded */
+} lr_repr_opts;
+
+/* The analysis tree of a repr: an HF-style config derived from the printed
+ * dimensions through the map of profile_dir/repr/ for the root class,
+ * merged with `opts` (a printed value they contradict is an error), with
+ * the rest inferred (KV heads from k_proj and the head count, ...) or
+ * required; built through the template of profile_dir/architectures/;
+ * then checked: every printed class known to the database, every printed
+ * weight layer's dimensions equal to the built node's. `notes` (may be
+ * NULL) receives what was inferred or left unchecked, one line each, or
+ * NULL; caller frees. */
+lr_arch *lr_arch_from_repr(const char *text, const char *source, const char *profile_dir,
+                           const lr_repr_opts *opts, char **notes, lr_error *err);
+
+/* lr_model_load, plus a file holding a repr (lr_repr_detect on its text),
+ * built by lr_arch_from_repr with `opts` and the profile directory that
+ * holds template_dir. `opts` with a config or sets is an error for any
+ * other model: edit the config.json instead. `notes` as for
+ * lr_arch_from_repr (NULL for other models). */
+lr_arch *lr_model_load_ex(const char *models_dir, const char *template_dir, const char *name,
+                          const lr_repr_opts *opts, char **notes, lr_error *err);
 
 /* ---- Weight files: GGUF and safetensors headers -----------------------------
  * Only headers and metadata are read, never tensor data: the reader seeks
@@ -239,13 +289,17 @@ typedef struct lr_settings {
     double batch;   /* sequences, >= 1 */
     double seq_len; /* prompt length (prefill) or attended context (decode) */
     int w_bit, a_bit, kv_bit;
-    int all_logits;  /* prefill computes logits for every token, not the last */
-    int flash;       /* fused (flash) attention instead of eager */
-    int causal;      /* causal masking (decoder models): flash skips masked tiles */
-    double w_group;  /* weights quantized in groups of this many elements, 0 = none */
-    int w_asym;      /* each weight group also stores a zero point */
-    double kv_group; /* KV cache quantized in groups (scale + zero point), 0 = none */
-    int a_fp8;       /* 8-bit activations are FP8 (else INT8) */
+    int all_logits;      /* prefill computes logits for every token, not the last */
+    int flash;           /* fused (flash) attention instead of eager */
+    int causal;          /* causal masking (decoder models): flash skips masked tiles */
+    double w_group;      /* weights quantized in groups of this many elements, 0 = none */
+    int w_asym;          /* each weight group also stores a zero point */
+    double kv_group;     /* KV cache quantized in groups (scale + zero point), 0 = none */
+    int a_fp8;           /* 8-bit activations are FP8 (else INT8) */
+    double tp;           /* tensor-parallel degree: heads and MLP columns split */
+    double pp;           /* pipeline stages: layers split */
+    double ep;           /* expert-parallel degree: MoE experts split */
+    double microbatches; /* pipeline micro-batches (for the bubble) */
 } lr_settings;
 
 /* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits,
@@ -275,6 +329,9 @@ enum lr_var {
     LR_V_KV_SCALE_BYTES, /* the same per KV-cache element */
     LR_V_ONCHIP_BYTES,   /* the device's on-chip buffer (all SMs) */
     LR_V_SM_SRAM_BYTES,  /* on-chip buffer of one SM / CU */
+    LR_V_TP,             /* tensor-parallel degree */
+    LR_V_PP,             /* pipeline stages */
+    LR_V_EP,             /* expert-parallel degree */
     LR_NVARS
 };
 
@@ -294,6 +351,7 @@ typedef struct lr_op {
     const char *cls;  /* module class of the node */
     double count;     /* instances (product of repeats) */
     int present;      /* 0 when the op's "if" is false for these settings */
+    double weights;   /* parameters of the node held per device (on its first op), else 0 */
     double v[LR_NFIELDS];
     double bytes;
     double intensity; /* flops / bytes (0 when bytes is 0) */
@@ -309,6 +367,8 @@ typedef struct lr_total {
     double compute_time_s; /* sum of the times of compute-bound ops */
     double memory_time_s;  /* sum of the times of memory-bound ops */
     double comm_time_s;    /* sum of the times of ops waiting on the interconnect */
+    double latency_s;      /* with pipeline stages: (micro-batches + stages - 1) x the
+                              time of one micro-batch on one stage; else time_s */
 } lr_total;
 
 /* The memory footprint, aggregated from the op records by the profile's

@@ -24,6 +24,8 @@ lr_settings_default(lr_settings *s)
     s->w_asym = 0;
     s->kv_group = 0;
     s->a_fp8 = 0;
+    s->tp = s->pp = s->ep = 1;
+    s->microbatches = 1;
 }
 
 int
@@ -44,6 +46,15 @@ lr_settings_check(const lr_settings *s, lr_error *err)
     for (int i = 0; i < 3; i++) {
         if (bits[i] < 1 || bits[i] > 32) {
             lr_err_set(err, "", names[i], "bit width must be from 1 to 32, got %d", bits[i]);
+            return -1;
+        }
+    }
+    const double par[4] = {s->tp, s->pp, s->ep, s->microbatches};
+    const char *pnames[4] = {"tp", "pp", "ep", "microbatches"};
+    for (int i = 0; i < 4; i++) {
+        if (!(par[i] >= 1 && par[i] <= 65536 && par[i] == floor(par[i]))) {
+            lr_err_set(err, "", pnames[i], "%s must be a whole number from 1 to 65536, got %g",
+                       pnames[i], par[i]);
             return -1;
         }
     }
@@ -140,6 +151,9 @@ lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
     v[LR_V_W_SCALE_BYTES] = s->w_group > 0 ? (s->w_asym ? 4.0 : 2.0) / s->w_group : 0;
     v[LR_V_KV_SCALE_BYTES] = s->kv_group > 0 ? 4.0 / s->kv_group : 0;
     v[LR_V_ONCHIP_BYTES] = hw ? hw->onchip_bytes : 0;
+    v[LR_V_TP] = s->tp;
+    v[LR_V_PP] = s->pp;
+    v[LR_V_EP] = s->ep;
     v[LR_V_SM_SRAM_BYTES] = hw && hw->compute_units > 0 ? hw->onchip_bytes / hw->compute_units : 0;
 }
 
@@ -192,13 +206,26 @@ lr_op_roofline(lr_op *o, const double *v, double peak, const lr_hw *hw)
     }
 }
 
+/* Ops per device: with pipeline stages, a stage holds ceil(layers / pp)
+ * of the layers (the busiest stage; embedding and head counted too). */
+static double
+device_count(const plan_op *po, double pp)
+{
+    if (pp <= 1 || po->pp_repeat <= 0)
+        return po->count;
+    return po->count / po->pp_repeat * ceil(po->pp_repeat / pp);
+}
+
 static void
-roofline(lr_stage_result *st, const double *out, double peak, const lr_hw *hw)
+roofline(lr_stage_result *st, const lr_plan *plan, const double *out, double peak, const lr_hw *hw,
+         const lr_settings *s)
 {
     memset(&st->total, 0, sizeof st->total);
     for (size_t i = 0; i < st->nops; i++) {
         lr_op *o = &st->ops[i];
         const double *v = &out[i * LR_NSLOTS];
+        o->count = device_count(&plan->ops[i], s->pp);
+        o->weights = v[LR_SLOT_W];
         lr_op_roofline(o, v, peak, hw);
         if (!o->present)
             continue;
@@ -214,6 +241,17 @@ roofline(lr_stage_result *st, const double *out, double peak, const lr_hw *hw)
             st->total.comm_time_s += o->count * o->time_s;
     }
     st->total.intensity = st->total.bytes > 0 ? st->total.v[0] / st->total.bytes : 0;
+    /* the ops ran on one micro-batch: the batch takes m of them on a stage,
+     * and through pp stages the last one finishes (m + pp - 1) later */
+    double m = s->microbatches;
+    for (int f = 0; f < LR_NFIELDS; f++)
+        st->total.v[f] *= m;
+    st->total.bytes *= m;
+    st->total.latency_s = st->total.time_s * (m + s->pp - 1);
+    st->total.time_s *= m;
+    st->total.compute_time_s *= m;
+    st->total.memory_time_s *= m;
+    st->total.comm_time_s *= m;
 }
 
 static int
@@ -227,10 +265,15 @@ skipped(const lr_mem_rule *m, const char *name)
 
 /* One memory figure by a profile rule over a stage's records. */
 static double
-mem_figure(const lr_mem_rule *m, const lr_stage_result *st, double params, double w_bytes)
+mem_figure(const lr_mem_rule *m, const lr_stage_result *st, double w_bytes, double micro)
 {
-    if (m->field == LR_MF_PARAMS)
+    if (m->field == LR_MF_PARAMS) {
+        /* the parameters this device holds */
+        double params = 0;
+        for (size_t i = 0; i < st->nops; i++)
+            params += st->ops[i].count * st->ops[i].weights;
         return params * w_bytes;
+    }
     double acc = 0;
     for (size_t i = 0; i < st->nops; i++) {
         const lr_op *o = &st->ops[i];
@@ -241,7 +284,7 @@ mem_figure(const lr_mem_rule *m, const lr_stage_result *st, double params, doubl
         if (m->reduce == LR_MR_MAX)
             acc = v > acc ? v : acc;
         else if (m->reduce == LR_MR_SUM)
-            acc += o->count * v;
+            acc += o->count * v * micro; /* every micro-batch's share (its KV cache) */
         else if (o->count > 1)
             acc += v; /* one instance of each repeated op: one layer */
     }
@@ -249,7 +292,7 @@ mem_figure(const lr_mem_rule *m, const lr_stage_result *st, double params, doubl
 }
 
 static void
-stage_memory(const lr_profile *prof, lr_result *r, int st, double params)
+stage_memory(const lr_profile *prof, lr_result *r, int st)
 {
     lr_memory *m = &r->stage[st].memory;
     double *fig[LR_NMEM] = {&m->weights, &m->kv_cache, &m->activations};
@@ -260,7 +303,7 @@ stage_memory(const lr_profile *prof, lr_result *r, int st, double params)
         double wb =
             r->settings.w_bit / 8.0 +
             (r->settings.w_group > 0 ? (r->settings.w_asym ? 4.0 : 2.0) / r->settings.w_group : 0);
-        *fig[k] = mem_figure(rule, &r->stage[from], params, wb);
+        *fig[k] = mem_figure(rule, &r->stage[from], wb, r->settings.microbatches);
     }
     m->total = m->weights + m->kv_cache + m->activations;
     m->device = r->hw->memory_bytes;
@@ -292,9 +335,12 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
     r->settings = *s;
     r->profile = prof;
     r->hw = hw;
+    /* the ops see one micro-batch */
+    lr_settings mb = *s;
+    mb.batch = s->batch / s->microbatches;
     double vars[2][LR_NVARS];
-    lr_set_vars(vars[0], s, hw, 1);
-    lr_set_vars(vars[1], s, hw, 0);
+    lr_set_vars(vars[0], &mb, hw, 1);
+    lr_set_vars(vars[1], &mb, hw, 0);
     enum lr_dtype want = lr_profile_compute_dtype(prof, vars[0]), used;
     r->peak_flops = lr_peak_for(hw, want, &used);
     if (r->peak_flops <= 0) {
@@ -303,6 +349,25 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
         return -1;
     }
     r->compute = used;
+    static const struct {
+        int bit;
+        const char *opt;
+    } par[3] = {
+        {LR_PAR_TP, "tensor (--tp)"}, {LR_PAR_PP, "pipeline (--pp)"}, {LR_PAR_EP, "expert (--ep)"}};
+    const double deg[3] = {s->tp, s->pp, s->ep};
+    for (int i = 0; i < 3; i++) {
+        if (deg[i] > 1 && !(plan->parallel & par[i].bit)) {
+            lr_err_set(err, "", "", "the %s template does not model %s parallelism",
+                       plan->family[0] ? plan->family : "model's", par[i].opt);
+            return -1;
+        }
+        if (deg[i] > 1 && hw->link_bandwidth <= 0) {
+            lr_err_set(err, "", hw->id,
+                       "hardware %s lists no interconnect bandwidth: no %s parallelism", hw->id,
+                       par[i].opt);
+            return -1;
+        }
+    }
     /* Both stages are always evaluated: memory rules may read the prefill
      * (the KV cache it stores) while the decode is reported, and the cost
      * is a few hundred bytecode instructions. */
@@ -311,14 +376,14 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
             lr_check_negative(plan, rp->out, st == LR_PREFILL, err) < 0)
             return -1;
         r->stage[st].stage = (enum lr_stage)st;
-        roofline(&r->stage[st], rp->out, r->peak_flops, hw);
+        roofline(&r->stage[st], plan, rp->out, r->peak_flops, hw, &mb);
     }
     r->has[LR_PREFILL] = do_prefill;
     r->has[LR_DECODE] = do_decode;
     memset(&r->memory, 0, sizeof r->memory);
     int first = 1;
     for (int st = 0; st < 2; st++) {
-        stage_memory(prof, r, st, plan->params);
+        stage_memory(prof, r, st);
         if (r->has[st] && (first || r->stage[st].memory.total > r->memory.total)) {
             r->memory = r->stage[st].memory;
             first = 0;

@@ -68,7 +68,7 @@ load_node(json_t *o, lr_node *n, const char *file, const char *path, lr_error *e
         return -1;
     }
     static const char *const keys[] = {"name",   "class", "parameters",  "sub_layers", "repeat",
-                                       "output", "tied",  "description", "op"};
+                                       "output", "tied",  "description", "op",         "pipeline"};
     const char *key;
     json_t *v;
     json_object_foreach(o, key, v)
@@ -120,6 +120,7 @@ load_node(json_t *o, lr_node *n, const char *file, const char *path, lr_error *e
         n->output_kv = strcmp(s, "kv") == 0;
     }
     n->tied = json_is_true(json_object_get(o, "tied"));
+    n->pipeline = json_is_true(json_object_get(o, "pipeline"));
     json_t *params = json_object_get(o, "parameters");
     if (params && !json_is_object(params)) {
         lr_err_set(err, file, path, "\"parameters\" must be an object of numbers or formulas");

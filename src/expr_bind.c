@@ -32,6 +32,9 @@ static const char *const var_names[] = {
     "kv_scale_bytes",
     "onchip_bytes",
     "sm_sram_bytes",
+    "tp",
+    "pp",
+    "ep",
 };
 _Static_assert(sizeof var_names / sizeof var_names[0] == LR_NVARS, "a name for every lr_var");
 

@@ -127,7 +127,7 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
     /* the prefill, and the first decode step in full (context P + off) */
     if (lr_analyze(plan, prof, hw, &st, 1, 0, r, err) < 0)
         return -1;
-    g->ttft_s = r->stage[LR_PREFILL].total.time_s;
+    g->ttft_s = r->stage[LR_PREFILL].total.latency_s;
     g->flops[0] = r->stage[LR_PREFILL].total.v[LR_F_FLOPS];
     g->bytes[0] = r->stage[LR_PREFILL].total.bytes;
     st.seq_len = prompt + off;
@@ -139,7 +139,9 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
         if (!plan->ops[i].ctx_dep)
             add_op(&fixed, &dec->ops[i]);
     double vars[LR_NVARS];
-    lr_set_vars(vars, &st, hw, 0);
+    lr_settings micro = st; /* the ops see one micro-batch */
+    micro.batch = st.batch / st.microbatches;
+    lr_set_vars(vars, &micro, hw, 0);
     double total = 0;
     for (double k = 0; k < gen; k++) {
         vars[LR_V_CTX] = prompt + k + off;
@@ -161,12 +163,14 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
             lr_op_roofline(&dec->ops[i], v, r->peak_flops, hw);
             add_op(&step, &dec->ops[i]);
         }
+        /* the ops ran on one micro-batch and one pipeline stage */
+        double t = step.time * (s->microbatches + s->pp - 1);
         if (k == 0)
-            g->tpot_first_s = step.time;
-        g->tpot_last_s = step.time;
-        total += step.time;
-        g->flops[1] += step.flops;
-        g->bytes[1] += step.bytes;
+            g->tpot_first_s = t;
+        g->tpot_last_s = t;
+        total += t;
+        g->flops[1] += step.flops * s->microbatches;
+        g->bytes[1] += step.bytes * s->microbatches;
     }
     g->tpot_mean_s = total / gen;
     g->latency_s = g->ttft_s + total;

@@ -222,12 +222,14 @@ enum lr_dtype lr_profile_compute_dtype(const lr_profile *p, const double *vars);
 
 /* Each op has its LR_NFIELDS counts plus a presence flag (its "if"). */
 #define LR_SLOT_IF LR_NFIELDS
-#define LR_NSLOTS (LR_NFIELDS + 1)
+#define LR_SLOT_W (LR_NFIELDS + 1) /* the node's weights (elements), on its first op */
+#define LR_NSLOTS (LR_NFIELDS + 2)
 
 typedef struct plan_op {
     char *name, *path, *kind, *cls;
     double count;
-    int ctx_dep; /* some field depends on the context length */
+    int ctx_dep;      /* some field depends on the context length */
+    double pp_repeat; /* repeat of the enclosing pipeline-split node (layers), 0 if none */
 } plan_op;
 
 struct lr_plan {
@@ -236,6 +238,8 @@ struct lr_plan {
     double *base;    /* nops * LR_NSLOTS: constant fields, 0 where computed */
     lr_prog prog[2]; /* the non-constant fields: [0] independent of {ctx}, [1] the rest */
     double params;
+    int parallel; /* LR_PAR_* of the tree */
+    char *family;
 };
 
 /* ---- analyze.c: shared with generate.c ---- */

@@ -16,6 +16,8 @@
 
 typedef struct pbuild {
     lr_plan *p;
+    ast *pending_weights; /* the current node's weights, for its first op */
+    double pp_repeat;     /* repeat of the enclosing pipeline-split node, 0 if none */
     const lr_arch *arch;
     const lr_db *db;
     lr_arena arena;
@@ -36,6 +38,7 @@ lr_plan_free(lr_plan *p)
     }
     free(p->ops);
     free(p->base);
+    free(p->family);
     lr_prog_free(&p->prog[0]);
     lr_prog_free(&p->prog[1]);
     free(p);
@@ -189,6 +192,15 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
     o->kind = lr_xstrdup(mo->kind);
     o->cls = lr_xstrdup(m->cls);
     o->count = count;
+    o->pp_repeat = b->pp_repeat;
+    /* the node's weights ride on its first op */
+    ast *weights = b->pending_weights;
+    b->pending_weights = NULL;
+    int wslot = (int)(idx * LR_NSLOTS) + LR_SLOT_W;
+    if (weights && weights->kind == A_NUM)
+        b->p->base[wslot] = weights->num;
+    else if (weights)
+        lr_prog_emit_store(&b->p->prog[0], weights, wslot);
     if (n->output_kv && mo->tree[LR_F_STORE_ACT] && mo->tree[LR_F_STORE_KV]) {
         lr_err_set(b->err, m->file, path,
                    "class %s op %s: a node with output \"kv\" cannot have both store_act "
@@ -238,10 +250,14 @@ op_index(const lr_module *m, const char *name)
     return -1;
 }
 
+/* The node's weights (elements per instance): the model's parameter count
+ * takes them with the parallel degrees at 1 (the whole model); the analysis
+ * evaluates them per device (tp, pp, ep) into the first op of the node. */
 static int
 count_weights(pbuild *b, const lr_node *n, const lr_module *m, const lr_binding *env,
-              const char *path, double count)
+              const char *path, double count, ast **out)
 {
+    *out = NULL;
     if (!m->weights || n->tied)
         return 0;
     lr_bind_ctx cx = {&b->arena, b->db, LR_V_A_BYTES, 0, b->err};
@@ -251,15 +267,37 @@ count_weights(pbuild *b, const lr_node *n, const lr_module *m, const lr_binding 
         return -1;
     }
     e = lr_ast_fold(&b->arena, e);
-    if (e->kind != A_NUM || e->num < 0) {
+    double whole = -1;
+    if (e->kind == A_NUM) {
+        whole = e->num;
+    } else {
+        lr_prog prog;
+        lr_prog_init(&prog);
+        lr_prog_emit_store(&prog, e, 0);
+        double vars[LR_NVARS], stack[512];
+        lr_settings s;
+        lr_settings_default(&s);
+        lr_set_vars(vars, &s, NULL, 1);
+        int bad;
+        const char *why;
+        if (prog.maxdepth >= 512 || lr_prog_run(&prog, vars, &whole, stack, &bad, &why) < 0)
+            whole = -1;
+        lr_prog_free(&prog);
+    }
+    if (!(whole >= 0)) {
         lr_err_set(b->err, b->arch->file ? b->arch->file : "", path,
-                   "node of class %s: its weights formula (%s) must give a non-negative number "
-                   "that does not depend on runtime variables",
+                   "node of class %s: its weights formula (%s) must give a non-negative number",
                    m->cls, m->file);
         snprintf(b->err->source, sizeof b->err->source, "%s", m->weights_text);
         return -1;
     }
-    b->p->params += e->num * count;
+    if (m->nops == 0) {
+        lr_err_set(b->err, m->file, path,
+                   "class %s has weights but no op to carry them: give it an op", m->cls);
+        return -1;
+    }
+    b->p->params += whole * count;
+    *out = e;
     return 0;
 }
 
@@ -271,6 +309,9 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
     char *placed = NULL;
     int rc = -1;
     count *= n->repeat;
+    double saved_pp = b->pp_repeat;
+    if (n->pipeline)
+        b->pp_repeat = n->repeat;
     if (!m) {
         lr_error e;
         lr_db_unknown_class(b->db, n->cls, &e);
@@ -302,8 +343,10 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
         blame_node(b, path, n, NULL);
         goto out;
     }
-    if (count_weights(b, n, m, env, path, count) < 0)
+    ast *weights;
+    if (count_weights(b, n, m, env, path, count, &weights) < 0)
         goto out;
+    b->pending_weights = weights;
     /* Sub-layers in order; a placeholder sub puts one of this module's own
      * ops at its place (the residual add after the attention), and the
      * ops no placeholder names follow the sub-layers. */
@@ -332,6 +375,7 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
             goto out;
     rc = 0;
 out:
+    b->pp_repeat = saved_pp;
     free(placed);
     free(path);
     return rc;
@@ -340,11 +384,13 @@ out:
 lr_plan *
 lr_plan_new(const lr_arch *arch, const lr_db *db, lr_error *err)
 {
-    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), arch, db, {0}, err, 0};
+    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), NULL, 0, arch, db, {0}, err, 0};
     lr_prog_init(&b.p->prog[0]);
     lr_prog_init(&b.p->prog[1]);
     lr_err_clear(err);
     /* the root's own name is the model's, not part of op paths */
+    b.p->parallel = arch->parallel;
+    b.p->family = lr_xstrdup(arch->family ? arch->family : "");
     lr_node root = arch->root;
     root.name = "";
     int rc = walk(&b, &root, "", 1);

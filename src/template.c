@@ -86,8 +86,8 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         lr_err_set(tb->err, tb->tfile, path, "expected a node with a \"class\"");
         return -1;
     }
-    static const char *const keys[] = {"name",   "class", "parameters", "sub_layers", "repeat",
-                                       "output", "tied",  "if",         "description"};
+    static const char *const keys[] = {"name",   "class", "parameters", "sub_layers",  "repeat",
+                                       "output", "tied",  "if",         "description", "pipeline"};
     const char *key;
     json_t *val;
     json_object_foreach(o, key, val)
@@ -99,7 +99,7 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         if (i == sizeof keys / sizeof keys[0]) {
             lr_err_set(tb->err, tb->tfile, path,
                        "unknown key '%s' (expected name, class, parameters, sub_layers, repeat, "
-                       "output, tied, if, description; or {\"op\": NAME})",
+                       "output, tied, if, description, pipeline; or {\"op\": NAME})",
                        key);
             return -1;
         }
@@ -133,6 +133,7 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
     }
     const char *out = json_string_value(json_object_get(o, "output"));
     n->output_kv = out && strcmp(out, "kv") == 0;
+    n->pipeline = json_is_true(json_object_get(o, "pipeline"));
     json_t *v;
     json_object_foreach(json_object_get(o, "parameters"), key, v)
     {
@@ -358,6 +359,16 @@ lr_arch_from_config_obj(json_t *cfg, const char *source, const char *template_di
     a->name = lr_xstrdup(nm && *nm ? nm : source);
     a->file = lr_xstrdup(source);
     a->family = lr_xstrdup(str_or(json_string_value(json_object_get(tpl, "family")), ""));
+    /* which parallel splits the template's formulas model */
+    json_t *par = json_object_get(tpl, "parallelism");
+    for (size_t i = 0; i < json_array_size(par); i++) {
+        const char *k = json_string_value(json_array_get(par, i));
+        a->parallel |= !k                 ? 0
+                       : !strcmp(k, "tp") ? LR_PAR_TP
+                       : !strcmp(k, "pp") ? LR_PAR_PP
+                       : !strcmp(k, "ep") ? LR_PAR_EP
+                                          : 0;
+    }
     int rc = resolve_config(&tb, json_object_get(tpl, "config"), cfg);
     if (rc == 0)
         rc = build_node(&tb, json_object_get(tpl, "tree"), &a->root, "tree");

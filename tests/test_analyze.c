@@ -354,6 +354,41 @@ test_quantization(void **state)
     assert_true(f->r->peak_flops == 1979e12);
 }
 
+/* Pipeline: the batch in micro-batches flows through the stages; the
+ * batch's latency is (micro-batches + stages - 1) micro-batch stage times,
+ * the device is busy micro-batches of them. */
+static void
+test_pipeline_and_checks(void **state)
+{
+    fixture *f = *state;
+    lr_settings s;
+    lr_settings_default(&s);
+    s.batch = 8;
+    s.pp = 2;
+    s.microbatches = 4;
+    analyze_s(f, "a100-80gb", &s);
+    const lr_total *t = &f->r->stage[LR_PREFILL].total;
+    double stage = 0; /* one micro-batch on one stage, from the ops */
+    for (size_t i = 0; i < f->r->stage[LR_PREFILL].nops; i++) {
+        const lr_op *o = &f->r->stage[LR_PREFILL].ops[i];
+        if (o->present)
+            stage += o->count * o->time_s;
+    }
+    assert_true(fabs(t->time_s - 4 * stage) <= 1e-12 * t->time_s);
+    assert_true(fabs(t->latency_s - (4 + 2 - 1) * stage) <= 1e-12 * t->latency_s);
+    /* a device without an interconnect cannot split the model */
+    lr_error err;
+    s.pp = 1;
+    s.tp = 2;
+    assert_int_equal(
+        lr_analyze(f->plan, f->prof, lr_hwdb_find(f->hw, "l40s"), &s, 1, 1, f->r, &err), -1);
+    assert_non_null(strstr(err.msg, "no interconnect"));
+    s.tp = 0;
+    assert_int_equal(
+        lr_analyze(f->plan, f->prof, lr_hwdb_find(f->hw, "a100-80gb"), &s, 1, 1, f->r, &err), -1);
+    assert_non_null(strstr(err.msg, "tp must be"));
+}
+
 /* Llama-3-8B: GQA with 8 KV heads of 128; V = 128256; I = 14336. */
 static void
 test_llama3_gqa(void **state)
@@ -425,6 +460,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bad_settings, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_flash, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_quantization, setup_llama2, teardown),
+        cmocka_unit_test_setup_teardown(test_pipeline_and_checks, setup_llama2, teardown),
         cmocka_unit_test(test_llama3_gqa),
         cmocka_unit_test(test_tied_embeddings),
     };

@@ -20,13 +20,25 @@ child(const lr_node *n, const char *name)
     return NULL;
 }
 
+/* A node parameter's value; one that is a formula of runtime variables
+ * (the tensor-parallel split: 32 / {tp}) is evaluated on one device. */
 static double
 param(const lr_node *n, const char *name)
 {
     const lr_param *p = lr_node_param(n, name);
     assert_non_null(p);
-    assert_null(p->formula);
-    return p->value;
+    if (!p->formula)
+        return p->value;
+    lr_error err;
+    lr_formula *f = lr_formula_compile(p->formula, NULL, NULL, NULL, 0, &err);
+    assert_non_null(f);
+    lr_settings s;
+    lr_settings_default(&s);
+    double vars[LR_NVARS] = {0}, v = -1;
+    vars[LR_V_TP] = vars[LR_V_PP] = vars[LR_V_EP] = 1;
+    assert_int_equal(lr_formula_eval(f, vars, &v, &err), 0);
+    lr_formula_free(f);
+    return v;
 }
 
 static void

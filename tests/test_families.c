@@ -12,7 +12,8 @@
  * STAGE is prefill or decode; FIELD an op field (flops, load_weight,
  * load_act, store_act, load_kv, store_kv, bytes, count) or a memory field
  * (weights, kv_cache, activations). Settings: batch= seq= w= a= kv=
- * flash= causal= wg= (weight group) kvg= hw= (default a100-80gb), and
+ * flash= causal= wg= (weight group) kvg= tp= pp= ep= mb= (micro-batches)
+ * hw= (default a100-80gb), and
  * tol= (relative tolerance; default exact). Every family's models are also
  * analysed in both stages by the `params` line's load.
  */
@@ -120,6 +121,14 @@ settings(runner *rn, char **tok, int n, lr_settings *s, const char **hw, double 
             s->w_group = d;
         else if (!strcmp(k, "kvg"))
             s->kv_group = d;
+        else if (!strcmp(k, "tp"))
+            s->tp = d;
+        else if (!strcmp(k, "pp"))
+            s->pp = d;
+        else if (!strcmp(k, "ep"))
+            s->ep = d;
+        else if (!strcmp(k, "mb"))
+            s->microbatches = d;
         else if (!strcmp(k, "hw"))
             *hw = v;
         else if (!strcmp(k, "tol"))
@@ -155,6 +164,8 @@ field_of(const char *name, const lr_op *o, double *out)
         *out = o->bytes;
     else if (!strcmp(name, "count"))
         *out = o->count;
+    else if (!strcmp(name, "time_s"))
+        *out = o->time_s;
     else
         return -1;
     return 0;

@@ -25,7 +25,7 @@ close_to(double got, double want, const char *what)
  * each context P + k + offset, k = 0 .. G-1 (offset 1 in the default
  * profile, where a step attends its own token; 0 in LLM-Viewer's). */
 static void
-check(const char *profile_dir, const char *hwid, double offset, int flash)
+check(const char *profile_dir, const char *hwid, double offset, int flash, double pp, double mb)
 {
     lr_profile *prof = tu_profile(profile_dir, NULL);
     lr_arch *a = tu_model_in(profile_dir, "meta-llama/Llama-2-7b-hf");
@@ -40,6 +40,8 @@ check(const char *profile_dir, const char *hwid, double offset, int flash)
     lr_settings_default(&s);
     s.batch = 4;
     s.flash = flash;
+    s.pp = pp;
+    s.microbatches = mb;
     const double P = 300, G = 77;
     lr_gen g;
     if (lr_generate(p, prof, h, &s, P, G, r, &g, &err) < 0)
@@ -47,13 +49,13 @@ check(const char *profile_dir, const char *hwid, double offset, int flash)
     /* brute force */
     s.seq_len = P;
     assert_int_equal(lr_analyze(p, prof, h, &s, 1, 0, r, &err), 0);
-    double ttft = r->stage[LR_PREFILL].total.time_s;
+    double ttft = r->stage[LR_PREFILL].total.latency_s;
     double pf = r->stage[LR_PREFILL].total.v[LR_F_FLOPS];
     double sum = 0, flops = 0, bytes = 0, first = 0, last = 0;
     for (double k = 0; k < G; k++) {
         s.seq_len = P + k + offset;
         assert_int_equal(lr_analyze(p, prof, h, &s, 0, 1, r, &err), 0);
-        double t = r->stage[LR_DECODE].total.time_s;
+        double t = r->stage[LR_DECODE].total.latency_s;
         if (k == 0)
             first = t;
         last = t;
@@ -83,21 +85,29 @@ static void
 test_default_eager(void **state)
 {
     (void)state;
-    check(TU_DEFAULT, "a100-80gb", 1, 0);
+    check(TU_DEFAULT, "a100-80gb", 1, 0, 1, 1);
 }
 
 static void
 test_default_flash(void **state)
 {
     (void)state;
-    check(TU_DEFAULT, "h100-sxm", 1, 1);
+    check(TU_DEFAULT, "h100-sxm", 1, 1, 1, 1);
 }
 
 static void
 test_llm_viewer(void **state)
 {
     (void)state;
-    check(TU_LLMV, "nvidia_A100_80G", 0, 0);
+    check(TU_LLMV, "nvidia_A100_80G", 0, 0, 1, 1);
+}
+
+/* Two pipeline stages, two micro-batches of 2 sequences */
+static void
+test_pipeline(void **state)
+{
+    (void)state;
+    check(TU_DEFAULT, "a100-80gb", 1, 0, 2, 2);
 }
 
 /* Hand check: the KV cache at the end of a generation of P = 1024, G = 1024
@@ -138,9 +148,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_default_eager),
-        cmocka_unit_test(test_default_flash),
-        cmocka_unit_test(test_llm_viewer),
+        cmocka_unit_test(test_default_eager), cmocka_unit_test(test_default_flash),
+        cmocka_unit_test(test_llm_viewer),    cmocka_unit_test(test_pipeline),
         cmocka_unit_test(test_memory_at_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

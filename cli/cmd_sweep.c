@@ -29,6 +29,7 @@ static const char usage[] =
     "\n"
     "  --batch LIST --seq-len LIST --w-bit LIST --a-bit LIST --kv-bit LIST\n"
     "  --w-group-size LIST --kv-group-size LIST  (0 = no groups)\n"
+    "  --tp LIST --pp LIST --ep LIST --microbatches LIST\n"
     "  --hardware LIST   device ids (default " DEFAULT_HARDWARE ")\n"
     "  --profile LIST    profiles (default: default)\n"
     "  --attention LIST  eager, flash\n"
@@ -52,9 +53,10 @@ typedef struct strs {
     int n;
 } strs;
 
-enum { L_BATCH, L_SEQ, L_WBIT, L_ABIT, L_KVBIT, L_WG, L_KVG, NLISTS };
+enum { L_BATCH, L_SEQ, L_WBIT, L_ABIT, L_KVBIT, L_WG, L_KVG, L_TP, L_PP, L_EP, L_MB, NLISTS };
 static const char *const list_opt[NLISTS] = {
-    "--batch", "--seq-len", "--w-bit", "--a-bit", "--kv-bit", "--w-group-size", "--kv-group-size"};
+    "--batch",         "--seq-len", "--w-bit", "--a-bit", "--kv-bit",      "--w-group-size",
+    "--kv-group-size", "--tp",      "--pp",    "--ep",    "--microbatches"};
 
 /* Parses "1,2,4", "1:64", "128:32768:x2", "0:100:+10". */
 static int
@@ -177,6 +179,10 @@ combo(const sweep *sw, double k, lr_settings *s, int *pi, int *hi)
     s->kv_bit = sw->kv_follows_a ? s->a_bit : (int)sw->l[L_KVBIT].v[(int)idx[L_KVBIT]];
     s->w_group = sw->l[L_WG].v[(int)idx[L_WG]];
     s->kv_group = sw->l[L_KVG].v[(int)idx[L_KVG]];
+    s->tp = sw->l[L_TP].v[(int)idx[L_TP]];
+    s->pp = sw->l[L_PP].v[(int)idx[L_PP]];
+    s->ep = sw->l[L_EP].v[(int)idx[L_EP]];
+    s->microbatches = sw->l[L_MB].v[(int)idx[L_MB]];
     s->flash = sw->flash[(int)idx[NLISTS]];
     *hi = (int)idx[NLISTS + 1];
     *pi = (int)idx[NLISTS + 2];
@@ -218,8 +224,9 @@ bnum(buf *b, double v)
 }
 
 static const char csv_head[] =
-    "profile,hardware,batch,seq_len,w_bit,a_bit,kv_bit,w_group_size,kv_group_size,attention,"
-    "prefill_flops,prefill_bytes,prefill_time_s,decode_flops,decode_bytes,decode_time_s,"
+    "profile,hardware,batch,seq_len,w_bit,a_bit,kv_bit,w_group_size,kv_group_size,tp,pp,ep,"
+    "microbatches,attention,"
+    "prefill_flops,prefill_bytes,prefill_latency_s,decode_flops,decode_bytes,decode_latency_s,"
     "memory_total,fits";
 static const char csv_ops_head[] =
     ",stage,op,path,count,flops,load_weight,load_act,store_act,load_kv,store_kv,net_bytes,"
@@ -230,15 +237,15 @@ row_csv(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_
         const char *op_tail)
 {
     bprintf(b, "%s,%s", lr_profile_name(sw->pc[pi].prof), sw->pc[pi].hw[hi]->id);
-    const double set[] = {s->batch,  s->seq_len, s->w_bit,   s->a_bit,
-                          s->kv_bit, s->w_group, s->kv_group};
+    const double set[] = {s->batch,    s->seq_len, s->w_bit, s->a_bit, s->kv_bit,      s->w_group,
+                          s->kv_group, s->tp,      s->pp,    s->ep,    s->microbatches};
     for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
         bnum(b, set[i]);
     bprintf(b, ",%s", s->flash ? "flash" : "eager");
     for (int st = 0; st < 2; st++) {
         bnum(b, r->stage[st].total.v[LR_F_FLOPS]);
         bnum(b, r->stage[st].total.bytes);
-        bnum(b, r->stage[st].total.time_s);
+        bnum(b, r->stage[st].total.latency_s);
     }
     bnum(b, r->memory.total);
     bprintf(b, ",%s%s\n",
@@ -256,10 +263,10 @@ row_jsonl(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const l
                         s->seq_len,
                         r->stage[0].total.v[LR_F_FLOPS],
                         r->stage[0].total.bytes,
-                        r->stage[0].total.time_s,
+                        r->stage[0].total.latency_s,
                         r->stage[1].total.v[LR_F_FLOPS],
                         r->stage[1].total.bytes,
-                        r->stage[1].total.time_s,
+                        r->stage[1].total.latency_s,
                         r->memory.total,
                         s->w_group,
                         s->kv_group};
@@ -268,12 +275,13 @@ row_jsonl(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const l
     bprintf(b,
             "{\"profile\":\"%s\",\"hardware\":\"%s\",\"batch\":%s,\"seq_len\":%s,\"w_bit\":%d,"
             "\"a_bit\":%d,\"kv_bit\":%d,\"w_group_size\":%s,\"kv_group_size\":%s,"
-            "\"attention\":\"%s\",\"prefill\":{\"flops\":%s,\"bytes\":%s,\"time_s\":%s},"
-            "\"decode\":{\"flops\":%s,\"bytes\":%s,\"time_s\":%s},\"memory_total\":%s,"
+            "\"tp\":%g,\"pp\":%g,\"ep\":%g,\"microbatches\":%g,"
+            "\"attention\":\"%s\",\"prefill\":{\"flops\":%s,\"bytes\":%s,\"latency_s\":%s},"
+            "\"decode\":{\"flops\":%s,\"bytes\":%s,\"latency_s\":%s},\"memory_total\":%s,"
             "\"fits\":%s}\n",
             lr_profile_name(sw->pc[pi].prof), sw->pc[pi].hw[hi]->id, t[0], t[1], s->w_bit, s->a_bit,
-            s->kv_bit, t[9], t[10], s->flash ? "flash" : "eager", t[2], t[3], t[4], t[5], t[6],
-            t[7], t[8],
+            s->kv_bit, t[9], t[10], s->tp, s->pp, s->ep, s->microbatches,
+            s->flash ? "flash" : "eager", t[2], t[3], t[4], t[5], t[6], t[7], t[8],
             r->memory.fits < 0 ? "null"
             : r->memory.fits   ? "true"
                                : "false");
@@ -459,6 +467,10 @@ parse(int argc, char **argv, sweep *sw, const char **out, int *threads)
         {"kv-bit", required_argument, NULL, L_KVBIT},
         {"w-group-size", required_argument, NULL, L_WG},
         {"kv-group-size", required_argument, NULL, L_KVG},
+        {"tp", required_argument, NULL, L_TP},
+        {"pp", required_argument, NULL, L_PP},
+        {"ep", required_argument, NULL, L_EP},
+        {"microbatches", required_argument, NULL, L_MB},
         {"hardware", required_argument, NULL, 'H'},
         {"profile", required_argument, NULL, 'P'},
         {"attention", required_argument, NULL, 'A'},
@@ -469,11 +481,11 @@ parse(int argc, char **argv, sweep *sw, const char **out, int *threads)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    static const double lo[NLISTS] = {1, 1, 1, 1, 1, 0, 0};
-    static const double hi[NLISTS] = {1e9, 1e9, 32, 32, 32, 1e9, 1e9};
+    static const double lo[NLISTS] = {1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1};
+    static const double hi[NLISTS] = {1e9, 1e9, 32, 32, 32, 1e9, 1e9, 65536, 65536, 65536, 65536};
     static char hw_default[] = DEFAULT_HARDWARE, prof_default[] = "default",
                 att_default[] = "eager";
-    const double defaults[NLISTS] = {1, 2048, 16, 16, 0, 0, 0};
+    const double defaults[NLISTS] = {1, 2048, 16, 16, 0, 0, 0, 1, 1, 1, 1};
     for (int i = 0; i < NLISTS; i++) {
         sw->l[i].v[0] = defaults[i];
         sw->l[i].n = i == L_KVBIT ? 0 : 1; /* kv bits default to a bits */

@@ -248,6 +248,10 @@ write_json(FILE *f, const lr_result *r, const lr_plan *plan, const char *model)
     lr_jw_kbool(&w, "w_asym", s->w_asym);
     lr_jw_knum(&w, "kv_group_size", s->kv_group);
     lr_jw_kstr(&w, "a_dtype", s->a_fp8 ? "fp8" : "int");
+    lr_jw_knum(&w, "tp", s->tp);
+    lr_jw_knum(&w, "pp", s->pp);
+    lr_jw_knum(&w, "ep", s->ep);
+    lr_jw_knum(&w, "microbatches", s->microbatches);
     lr_jw_kstr(&w, "profile", lr_profile_name(r->profile));
     lr_jw_end_obj(&w);
     for (int st = 0; st < 2; st++) {

@@ -4,7 +4,10 @@
 #   make bench  set up, build, measure analyses per second
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all setup build build-asan run test bench clean
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = fuzz_expr fuzz_moddb fuzz_config fuzz_arch fuzz_weights
+
+.PHONY: all setup build build-asan run test bench fuzz clean
 
 all: build
 
@@ -32,5 +35,17 @@ test: build build-asan
 bench: setup
 	./bench/run.sh
 
+# Runs every libFuzzer target for FUZZ_SECONDS, from the committed seeds
+# (fuzz/corpus/TARGET) into a working corpus under build-fuzz/.
+fuzz:
+	./scripts/setup.sh fuzz
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLR_FUZZ=ON >/dev/null
+	cmake --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
+	for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/corpus-$$t; \
+	  ./build-fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    build-fuzz/corpus-$$t fuzz/corpus/$${t#fuzz_} || exit 1; \
+	done
+
 clean:
-	rm -rf build build-asan build-bench
+	rm -rf build build-asan build-bench build-fuzz

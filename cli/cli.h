@@ -42,6 +42,10 @@ lr_profile *cli_load_profile(const char *name_or_dir);
 /* The profile's own hardware table if it has one, else data/hardware. */
 lr_hwdb *cli_load_hw(const lr_profile *prof);
 lr_arch *cli_load_model(const lr_profile *prof, const char *name);
+/* The same with --config FILE and --set NAME=VALUE for a print(model)
+ * text (config may be NULL, nsets 0); prints the notes of a repr. */
+lr_arch *cli_load_model_ex(const lr_profile *prof, const char *name, const char *config,
+                           const char *const *sets, size_t nsets);
 
 /* Writes through `write` into `path` atomically (temp file + rename), or to
  * stdout when path is NULL or "-". */

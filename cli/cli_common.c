@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "userdb.h"
 
 const char *cli_data_dir;
 const char *cli_module_db;
@@ -80,7 +81,7 @@ cli_load_profile(const char *name)
         snprintf(dir, sizeof dir, "%s/profiles/%s", cli_data_dir, name);
     lr_error err;
     memset(&err, 0, sizeof err);
-    lr_profile *p = lr_profile_load(dir, cli_module_db, &err);
+    lr_profile *p = lr_profile_load(dir, cli_user_module_db_to_load(), &err);
     if (!p) {
         struct stat st;
         if (stat(dir, &st) != 0)
@@ -111,14 +112,37 @@ cli_load_hw(const lr_profile *prof)
 lr_arch *
 cli_load_model(const lr_profile *prof, const char *name)
 {
+    return cli_load_model_ex(prof, name, NULL, NULL, 0);
+}
+
+/* One "llmroof: note: " line per line of the library's notes. */
+static void
+print_notes(const char *notes)
+{
+    for (const char *p = notes; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        int len = nl ? (int)(nl - p) : (int)strlen(p);
+        fprintf(stderr, "llmroof: note: %.*s\n", len, p);
+        p += len + (nl != NULL);
+    }
+}
+
+lr_arch *
+cli_load_model_ex(const lr_profile *prof, const char *name, const char *config,
+                  const char *const *sets, size_t nsets)
+{
     lr_error err;
     memset(&err, 0, sizeof err);
     char models[4096], templates[4096];
     snprintf(models, sizeof models, "%s/models", cli_data_dir);
     snprintf(templates, sizeof templates, "%s/architectures", lr_profile_dir(prof));
-    lr_arch *a = lr_model_load(models, templates, name, &err);
+    lr_repr_opts ro = {NULL, config, sets, nsets, lr_profile_db(prof)};
+    char *notes = NULL;
+    lr_arch *a = lr_model_load_ex(models, templates, name, &ro, &notes, &err);
     if (!a)
         cli_print_error(&err);
+    print_notes(notes);
+    free(notes);
     return a;
 }
 

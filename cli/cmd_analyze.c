@@ -66,6 +66,16 @@ flash_prefill_time(const analysis *a, const analysis_opts *o)
     return t;
 }
 
+/* --svg: the roofline, the time by op kind and per op in one file. */
+static int
+write_svg(FILE *f, void *ud)
+{
+    const analysis *a = ud;
+    char title[1024];
+    snprintf(title, sizeof title, "%s on %s", a->arch->name, a->hw->name);
+    return lr_svg_analysis(f, a->r, title, 0);
+}
+
 int
 cmd_analyze(int argc, char **argv)
 {
@@ -83,6 +93,8 @@ cmd_analyze(int argc, char **argv)
         if (!o.s.flash && (o.fmt == LR_FMT_TABLE || o.fmt == LR_FMT_MD))
             j.flash_prefill_s = flash_prefill_time(&a, &o);
         rc = cli_write_output(o.out, write_report, &j);
+        if (rc == EXIT_OK && o.svg)
+            rc = cli_write_output(o.svg, write_svg, &a);
     }
     analysis_free(&a);
     return rc;

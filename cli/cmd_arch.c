@@ -3,17 +3,26 @@
  * and repeat counts, marking classes the module database lacks (the
  * prototype's ensure-modules check).
  */
+#define _XOPEN_SOURCE 700
+#include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "cli.h"
+#include "userdb.h"
 
 static const char usage[] =
-    "usage: llmroof arch [MODEL]\n"
+    "usage: llmroof arch [MODEL] [--ensure-modules [--analyze --source-dir DIR]]\n"
     "\n"
     "Prints the architecture tree of MODEL (default " DEFAULT_MODEL "): each node's\n"
     "name, class, parameters and repeat count. Classes without a module-database\n"
-    "entry are marked MISSING and listed at the end; the exit code is then 2.\n";
+    "entry are marked MISSING and listed at the end; the exit code is then 2.\n"
+    "--ensure-modules lists the missing classes, sub-layers first; with --analyze\n"
+    "each is sent, with its source found under DIR (`class NAME(` in *.py), to the\n"
+    "module analyzer (`llmroof modules analyze`; endpoint from LLMROOF_LLM_URL) and\n"
+    "stored in the user database.\n";
 
 static void
 print_node(const lr_node *n, const lr_db *db, int depth, size_t *missing)
@@ -51,6 +60,120 @@ print_node(const lr_node *n, const lr_db *db, int depth, size_t *missing)
         print_node(&n->subs[i], db, depth + 1, missing);
 }
 
+/* ---- --ensure-modules --analyze: the notes' ensure-modules step ---- */
+
+typedef struct missing_list {
+    const lr_node *node[256];
+    size_t n;
+} missing_list;
+
+static int
+listed(const missing_list *ml, const char *cls)
+{
+    for (size_t i = 0; i < ml->n; i++)
+        if (!strcmp(ml->node[i]->cls, cls))
+            return 1;
+    return 0;
+}
+
+/* Missing classes in dependency order: a node's sub-layers before it, so a
+ * composite's analysis sees its sub-layers in the database. */
+static void
+collect_missing(const lr_node *n, const lr_db *db, missing_list *ml)
+{
+    for (size_t i = 0; i < n->nsubs; i++)
+        collect_missing(&n->subs[i], db, ml);
+    if (!n->op && !lr_db_find(db, n->cls) && !listed(ml, n->cls) && ml->n < 256)
+        ml->node[ml->n++] = n;
+}
+
+static const char *find_cls;
+static char *found_src;
+
+static const char *
+short_cls(const char *cls)
+{
+    const char *d = strrchr(cls, '.');
+    return d ? d + 1 : cls;
+}
+
+/* The text of `class NAME(` up to the next line at column 0 that is code. */
+static char *
+class_block(const char *text, const char *name)
+{
+    char pat[512];
+    snprintf(pat, sizeof pat, "class %s(", name);
+    const char *p = text;
+    while ((p = strstr(p, pat)) && p != text && p[-1] != '\n')
+        p++;
+    if (!p)
+        return NULL;
+    const char *end = strchr(p, '\n');
+    while (end && end[1]) {
+        const char *line = end + 1;
+        if (*line != ' ' && *line != '\t' && *line != '\n' && *line != '#' && *line != '\r')
+            break;
+        end = strchr(line, '\n');
+    }
+    size_t n = end ? (size_t)(end - p) : strlen(p);
+    char *out = malloc(n + 1);
+    if (!out)
+        abort();
+    memcpy(out, p, n);
+    out[n] = '\0';
+    return out;
+}
+
+static int
+visit_py(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+    (void)ftw;
+    size_t l = strlen(path);
+    if (type != FTW_F || l < 4 || strcmp(path + l - 3, ".py") || st->st_size > (32 << 20))
+        return 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    char *text = malloc((size_t)st->st_size + 1);
+    size_t n = text ? fread(text, 1, (size_t)st->st_size, f) : 0;
+    fclose(f);
+    if (!text)
+        abort();
+    text[n] = '\0';
+    found_src = class_block(text, find_cls);
+    free(text);
+    return found_src != NULL; /* stop the walk at the first definition */
+}
+
+static int
+analyze_missing(const lr_arch *a, const lr_db *db, const char *source_dir)
+{
+    missing_list ml = {{0}, 0};
+    collect_missing(&a->root, db, &ml);
+    for (size_t i = 0; i < ml.n; i++) {
+        const lr_node *n = ml.node[i];
+        find_cls = short_cls(n->cls);
+        found_src = NULL;
+        nftw(source_dir, visit_py, 16, FTW_PHYS);
+        if (!found_src) {
+            fprintf(stderr, "llmroof: error: no `class %s(` in the .py files under %s\n", find_cls,
+                    source_dir);
+            return EXIT_INPUT;
+        }
+        const char *subs[64];
+        size_t nsub = 0;
+        for (size_t k = 0; k < n->nsubs && nsub < 64; k++)
+            if (!n->subs[k].op)
+                subs[nsub++] = n->subs[k].cls;
+        printf("analyzing %s (%zu sub-layers)\n", n->cls, nsub);
+        int rc = cli_analyze_class(n->cls, found_src, subs, nsub, 0);
+        free(found_src);
+        if (rc != EXIT_OK)
+            return rc;
+    }
+    return EXIT_OK;
+}
+
 int
 cmd_arch(int argc, char **argv)
 {
@@ -58,9 +181,24 @@ cmd_arch(int argc, char **argv)
         fputs(usage, stdout);
         return EXIT_OK;
     }
-    if (argc > 2)
-        return cli_usage_error("arch", "expected at most one MODEL");
-    const char *model = argc > 1 ? argv[1] : DEFAULT_MODEL;
+    const char *model = DEFAULT_MODEL, *source_dir = NULL;
+    int ensure = 0, analyze = 0, nmodel = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--ensure-modules"))
+            ensure = 1;
+        else if (!strcmp(argv[i], "--analyze"))
+            analyze = 1;
+        else if (!strcmp(argv[i], "--source-dir") && i + 1 < argc)
+            source_dir = argv[++i];
+        else if (argv[i][0] != '-' && nmodel++ == 0)
+            model = argv[i];
+        else
+            return cli_usage_error("arch", "unexpected '%s'", argv[i]);
+    }
+    if (analyze && (!ensure || !source_dir))
+        return cli_usage_error("arch", "--analyze goes with --ensure-modules and --source-dir DIR");
+    if (ensure)
+        cli_user_db_may_be_missing = 1; /* the analyzer creates it */
     lr_profile *prof = cli_load_profile(NULL);
     if (!prof)
         return EXIT_INPUT;
@@ -69,6 +207,19 @@ cmd_arch(int argc, char **argv)
     if (!a) {
         lr_profile_free(prof);
         return EXIT_INPUT;
+    }
+    if (analyze) {
+        int rc = analyze_missing(a, db, source_dir);
+        lr_arch_free(a);
+        lr_profile_free(prof);
+        if (rc != EXIT_OK)
+            return rc;
+        /* show the tree again, now with the new entries */
+        if (!(prof = cli_load_profile(NULL)) || !(a = cli_load_model(prof, model))) {
+            lr_profile_free(prof);
+            return EXIT_INPUT;
+        }
+        db = lr_profile_db(prof);
     }
     size_t missing = 0;
     printf("%s%s%s%s\n", a->name, a->family[0] ? " (family " : "", a->family,
@@ -81,10 +232,19 @@ cmd_arch(int argc, char **argv)
         printf("parameters: %.0f\n", lr_plan_params(p));
     else if (!missing)
         cli_print_error(&err);
-    if (missing)
+    if (missing) {
         printf("%zu node(s) have a class without a module entry: add entries under "
-               "the profile's modules/ directory (docs/module-database.md)\n",
+               "the profile's modules/ directory (docs/module-database.md), or run "
+               "`llmroof arch MODEL --ensure-modules --analyze --source-dir DIR`\n",
                missing);
+        if (ensure) {
+            missing_list ml = {{0}, 0};
+            collect_missing(&a->root, db, &ml);
+            printf("missing classes, sub-layers first:\n");
+            for (size_t i = 0; i < ml.n; i++)
+                printf("  %s\n", ml.node[i]->cls);
+        }
+    }
     int rc = (missing || !p) ? EXIT_INPUT : EXIT_OK;
     lr_plan_free(p);
     lr_arch_free(a);

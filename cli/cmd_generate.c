@@ -171,6 +171,86 @@ write_gen(FILE *f, void *ud)
     return ferror(f) ? -1 : 0;
 }
 
+#define TPOT_POINTS 400
+
+/* The series first: freeing the chart's series frees the whole block. */
+typedef struct tpot_data {
+    lr_series s;
+    double step[TPOT_POINTS], tpot[TPOT_POINTS];
+    char name[64], ref[64];
+} tpot_data;
+
+/* A line chart of the time per output token over the decode steps (at most
+ * TPOT_POINTS, spread evenly), for generate --svg and report; `scratch`
+ * (from lr_result_new) is overwritten. Free with tpot_chart_free(). Returns
+ * an exit code. */
+int
+tpot_chart(const analysis *a, const lr_settings *s, double prompt, double gen, const lr_gen *g,
+           lr_result *scratch, lr_chart *c)
+{
+    tpot_data *d = calloc(1, sizeof *d);
+    if (!d)
+        abort();
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    int n = lr_gen_steps(a->plan, a->prof, a->hw, s, prompt, gen, TPOT_POINTS, d->step, d->tpot,
+                         scratch, &err);
+    if (n < 0) {
+        cli_print_error(&err);
+        free(d);
+        return EXIT_EVAL;
+    }
+    char q[32];
+    lr_fmt_quantity(q, sizeof q, g->tpot_mean_s, "s");
+    snprintf(d->ref, sizeof d->ref, "mean %s", q);
+    snprintf(d->name, sizeof d->name, "batch %.0f", s->batch);
+    lr_series se = {d->name, d->step, d->tpot, (size_t)n, NULL, 0, 0};
+    d->s = se;
+    lr_chart ch = {"Time per output token over the generation",
+                   {"decode step (tokens generated before it)", "", 0, 0, NULL},
+                   {"time per output token", "s", 0, g->tpot_mean_s, d->ref},
+                   &d->s,
+                   1};
+    *c = ch;
+    return EXIT_OK;
+}
+
+void
+tpot_chart_free(lr_chart *c)
+{
+    free((void *)c->series);
+    c->series = NULL;
+}
+
+typedef struct svg_out {
+    const lr_chart *c;
+    char title[1024];
+} svg_out;
+
+static int
+write_svg(FILE *f, void *ud)
+{
+    const svg_out *x = ud;
+    return lr_svg_lines(f, x->c, 1, x->title, 0);
+}
+
+/* --svg: the per-step curve. */
+static int
+gen_svg(analysis *a, const analysis_opts *o, double prompt, double gen, const lr_gen *g)
+{
+    lr_chart c;
+    int rc = tpot_chart(a, &o->s, prompt, gen, g, a->r, &c);
+    if (rc != EXIT_OK)
+        return rc;
+    svg_out x;
+    x.c = &c;
+    snprintf(x.title, sizeof x.title, "%s on %s: prompt %.0f, generate %.0f", a->arch->name,
+             a->hw->name, prompt, gen);
+    rc = cli_write_output(o->svg, write_svg, &x);
+    tpot_chart_free(&c);
+    return rc;
+}
+
 /* Takes --prompt-len and --gen-len out of argv (the rest are the shared
  * analysis options). Returns -1 on a bad value. */
 static int
@@ -229,6 +309,8 @@ cmd_generate(int argc, char **argv)
         } else {
             out x = {&g, &a, &o};
             rc = cli_write_output(o.out, write_gen, &x);
+            if (rc == EXIT_OK && o.svg)
+                rc = gen_svg(&a, &o, prompt, gen, &g);
         }
     }
     analysis_free(&a);

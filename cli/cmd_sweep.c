@@ -37,6 +37,9 @@ static const char usage[] =
     "  --format F        csv (default) or jsonl\n"
     "  --threads N       worker threads (default: all cores)\n"
     "  -o, --output FILE write there (atomically)\n"
+    "  --svg FILE        also charts: latency, throughput and memory against the\n"
+    "                    first numeric setting with several values, one line per\n"
+    "                    combination of the others (docs/plots.md)\n"
     "\n"
     "A progress bar goes to stderr when it is a terminal and the sweep runs\n"
     "longer than a second.\n";
@@ -153,7 +156,13 @@ typedef struct sweep {
     int nthreads;
     int progress;
     double t0;
+    const char *svg; /* --svg FILE */
+    int plot_only;   /* `llmroof plot sweep`: the charts, no rows */
+    double *val;     /* NV figures per combination, for the charts */
 } sweep;
+
+/* What the charts plot, per combination. */
+enum { V_PRE, V_DEC, V_PRE_TPS, V_DEC_TPS, V_MEM, NV };
 
 /* Decodes combination k into settings and the profile/hardware indexes. */
 static void
@@ -318,6 +327,19 @@ rows_for(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr
     }
 }
 
+/* The figures the charts need; each combination has its own slot, so the
+ * threads write without locks. */
+static void
+keep_values(sweep *sw, double k, const lr_settings *s, const lr_result *r)
+{
+    double *v = &sw->val[(size_t)k * NV];
+    v[V_PRE] = r->stage[LR_PREFILL].total.latency_s;
+    v[V_DEC] = r->stage[LR_DECODE].total.latency_s;
+    v[V_PRE_TPS] = s->batch * s->seq_len / v[V_PRE];
+    v[V_DEC_TPS] = s->batch / v[V_DEC];
+    v[V_MEM] = r->memory.total;
+}
+
 typedef struct worker {
     sweep *sw;
     int id;
@@ -341,6 +363,10 @@ work(void *arg)
             w->failed = 1;
             break;
         }
+        if (sw->val)
+            keep_values(sw, sw->chunk0 + i, &s, w->r[pi]);
+        if (sw->plot_only)
+            continue;
         rows_for(&b, sw, pi, hi, &s, w->r[pi]);
         sw->rows[i] = b.s;
     }
@@ -372,7 +398,7 @@ static int
 run_sweep(FILE *f, void *ud)
 {
     sweep *sw = ud;
-    if (!sw->jsonl)
+    if (f && !sw->jsonl)
         fprintf(f, "%s%s\n", csv_head, sw->ops ? csv_ops_head : "");
     worker ws[64];
     memset(ws, 0, sizeof ws);
@@ -402,7 +428,7 @@ run_sweep(FILE *f, void *ud)
                 rc = -1;
             }
         for (int i = 0; i < sw->chunk_n; i++) {
-            if (rc == 0 && sw->rows[i])
+            if (rc == 0 && sw->rows[i] && f)
                 fputs(sw->rows[i], f);
             free(sw->rows[i]);
             sw->rows[i] = NULL;
@@ -415,7 +441,7 @@ run_sweep(FILE *f, void *ud)
     for (int t = 0; t < sw->nthreads; t++)
         for (int p = 0; p < sw->profiles.n; p++)
             lr_result_free(ws[t].r[p]);
-    return rc < 0 || ferror(f) ? -1 : 0;
+    return rc < 0 || (f && ferror(f)) ? -1 : 0;
 }
 
 static int
@@ -478,6 +504,7 @@ parse(int argc, char **argv, sweep *sw, const char **out, int *threads)
         {"format", required_argument, NULL, 'f'},
         {"threads", required_argument, NULL, 't'},
         {"output", required_argument, NULL, 'o'},
+        {"svg", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -520,6 +547,7 @@ parse(int argc, char **argv, sweep *sw, const char **out, int *threads)
             break;
         }
         case 'o': *out = optarg; break;
+        case 's': sw->svg = optarg; break;
         case 'h': fputs(usage, stdout); return 1;
         default: fputs(usage, stderr); return -1;
         }
@@ -547,8 +575,205 @@ parse(int argc, char **argv, sweep *sw, const char **out, int *threads)
     return 0;
 }
 
-int
-cmd_sweep(int argc, char **argv)
+/* ---- charts (--svg, `llmroof plot sweep`) ---- */
+
+#define MAX_LINES 12 /* combinations of the other settings: one colour each */
+
+static const char *const list_title[NLISTS] = {
+    "batch (sequences)", "sequence length (tokens)", "weight bits",   "activation bits",
+    "KV-cache bits",     "weight group size",        "KV group size", "tensor-parallel degree",
+    "pipeline stages",   "expert-parallel degree",   "micro-batches"};
+
+/* Sizes of the mixed-radix digits of a combination index (the order of
+ * combo()) and the place value of each. */
+static void
+radix(const sweep *sw, double *size, double *place)
+{
+    for (int i = 0; i < NLISTS; i++)
+        size[i] = sw->l[i].n;
+    size[NLISTS] = sw->nflash;
+    size[NLISTS + 1] = sw->hardware.n;
+    size[NLISTS + 2] = sw->profiles.n;
+    double pv = 1;
+    for (int i = NLISTS + 2; i >= 0; i--) {
+        place[i] = pv;
+        pv *= size[i];
+    }
+}
+
+/* The first numeric setting with several values: the x axis; -1 if none. */
+static int
+x_setting(const sweep *sw)
+{
+    for (int i = 0; i < NLISTS; i++)
+        if (sw->l[i].n > 1)
+            return i;
+    return -1;
+}
+
+/* "seq-len 2048, h100-sxm, flash": the settings other than x that vary. */
+static void
+group_name(const sweep *sw, int xi, double k, char *buf, size_t cap)
+{
+    double size[NLISTS + 3], place[NLISTS + 3];
+    radix(sw, size, place);
+    size_t len = 0;
+    buf[0] = '\0';
+    for (int d = 0; d < NLISTS + 3 && len < cap; d++) {
+        if (d == xi || size[d] < 2)
+            continue;
+        int i = (int)fmod(floor(k / place[d]), size[d]);
+        const char *sep = len ? ", " : "";
+        if (d < NLISTS)
+            len += (size_t)snprintf(buf + len, cap - len, "%s%s %g", sep, list_opt[d] + 2,
+                                    sw->l[d].v[i]);
+        else if (d == NLISTS)
+            len += (size_t)snprintf(buf + len, cap - len, "%s%s attention", sep,
+                                    sw->flash[i] ? "flash" : "eager");
+        else
+            len += (size_t)snprintf(buf + len, cap - len, "%s%s", sep,
+                                    d == NLISTS + 1 ? sw->hardware.v[i] : sw->profiles.v[i]);
+    }
+}
+
+/* Checks that the sweep can be drawn; prints why not. */
+static int
+plot_check(const sweep *sw)
+{
+    int xi = x_setting(sw);
+    if (xi < 0)
+        return cli_usage_error("sweep", "charts need a numeric setting with several values (e.g. "
+                                        "--batch 1:64)");
+    double lines = sw->total / sw->l[xi].n;
+    if (lines > MAX_LINES)
+        return cli_usage_error("sweep",
+                               "charts: %.0f combinations of the settings other than %s, at "
+                               "most %d lines can be told apart; give fewer values",
+                               lines, list_opt[xi], MAX_LINES);
+    return EXIT_OK;
+}
+
+typedef struct sweep_plot {
+    const sweep *sw;
+    int xi, nx, ng;
+    double *x;         /* nx values of the x setting, ascending */
+    double *y;         /* [group][NV][nx] */
+    char (*name)[160]; /* [group][3]: legend entries: prefill, decode, memory */
+    lr_series *ser;    /* [panel series] */
+} sweep_plot;
+
+/* The x order (ascending values) and, per line, its figures in that order. */
+static void
+gather(sweep_plot *p)
+{
+    const sweep *sw = p->sw;
+    double size[NLISTS + 3], place[NLISTS + 3];
+    radix(sw, size, place);
+    int *ord = calloc((size_t)p->nx, sizeof *ord);
+    if (!ord)
+        abort();
+    for (int i = 0; i < p->nx; i++) {
+        int j = i;
+        for (; j > 0 && sw->l[p->xi].v[ord[j - 1]] > sw->l[p->xi].v[i]; j--)
+            ord[j] = ord[j - 1];
+        ord[j] = i;
+    }
+    double pv = place[p->xi];
+    for (int g = 0; g < p->ng; g++) {
+        for (int i = 0; i < p->nx; i++) {
+            double k = floor(g / pv) * pv * p->nx + ord[i] * pv + fmod(g, pv);
+            p->x[i] = sw->l[p->xi].v[ord[i]];
+            for (int v = 0; v < NV; v++)
+                p->y[((size_t)g * NV + v) * p->nx + i] = sw->val[(size_t)k * NV + v];
+        }
+        char gn[120];
+        group_name(sw, p->xi, floor(g / pv) * pv * p->nx + fmod(g, pv), gn, sizeof gn);
+        static const char *const what[2] = {"prefill", "decode"};
+        for (int w = 0; w < 2; w++)
+            snprintf(p->name[g * 3 + w], sizeof p->name[0], "%s%s%s", gn, *gn ? ", " : "", what[w]);
+        snprintf(p->name[g * 3 + 2], sizeof p->name[0], "%s", *gn ? gn : "memory");
+    }
+    free(ord);
+}
+
+static lr_series
+line_of(const sweep_plot *p, int g, int v, const char *name, int dashed)
+{
+    lr_series s = {name,  p->x,  &p->y[((size_t)g * NV + v) * p->nx], (size_t)p->nx, NULL,
+                   g + 1, dashed};
+    return s;
+}
+
+static int
+write_plot(FILE *f, void *ud)
+{
+    sweep_plot *p = ud;
+    const sweep *sw = p->sw;
+    int ng = p->ng;
+    lr_series *s = p->ser;
+    for (int g = 0; g < ng; g++) {
+        s[2 * g] = line_of(p, g, V_PRE, p->name[g * 3], 0);
+        s[2 * g + 1] = line_of(p, g, V_DEC, p->name[g * 3 + 1], 1);
+        s[2 * ng + 2 * g] = line_of(p, g, V_PRE_TPS, p->name[g * 3], 0);
+        s[2 * ng + 2 * g + 1] = line_of(p, g, V_DEC_TPS, p->name[g * 3 + 1], 1);
+        s[4 * ng + g] = line_of(p, g, V_MEM, p->name[g * 3 + 2], 0);
+    }
+    double lo = p->x[0], hi = p->x[p->nx - 1];
+    int logx = lo > 0 && hi / lo >= 16;
+    const lr_hw *hw = sw->pc[0].hw[0];
+    char ref[96], q[32];
+    lr_fmt_quantity(q, sizeof q, hw->memory_bytes, "B");
+    snprintf(ref, sizeof ref, "%s memory %s", hw->id, q);
+    int one_hw = sw->hardware.n == 1 && hw->memory_bytes > 0;
+    const char *xt = list_title[p->xi];
+    lr_chart c[3] = {{"Latency (one prefill of the prompt; one decode step)",
+                      {xt, "", logx, 0, NULL},
+                      {"latency", "s", 1, 0, NULL},
+                      s,
+                      (size_t)(2 * ng)},
+                     {"Throughput (prefill: prompt tokens/s; decode: generated tokens/s)",
+                      {xt, "", logx, 0, NULL},
+                      {"tokens/s", "", 1, 0, NULL},
+                      s + 2 * ng,
+                      (size_t)(2 * ng)},
+                     {"Memory footprint",
+                      {xt, "", logx, 0, NULL},
+                      {"memory", "B", 0, one_hw ? hw->memory_bytes : 0, one_hw ? ref : NULL},
+                      s + 4 * ng,
+                      (size_t)ng}};
+    char title[512];
+    snprintf(title, sizeof title, "%s: sweep over %s", sw->pc[0].arch->name, list_opt[p->xi] + 2);
+    return lr_svg_lines(f, c, 3, title, 0);
+}
+
+static int
+write_charts(sweep *sw, const char *path)
+{
+    sweep_plot p;
+    memset(&p, 0, sizeof p);
+    p.sw = sw;
+    p.xi = x_setting(sw);
+    p.nx = sw->l[p.xi].n;
+    p.ng = (int)(sw->total / p.nx);
+    p.x = calloc((size_t)p.nx, sizeof *p.x);
+    p.y = calloc((size_t)p.ng * NV * (size_t)p.nx, sizeof *p.y);
+    p.name = calloc((size_t)p.ng * 3, sizeof *p.name);
+    p.ser = calloc((size_t)p.ng * 5, sizeof *p.ser);
+    if (!p.x || !p.y || !p.name || !p.ser)
+        abort();
+    gather(&p);
+    int rc = cli_write_output(path, write_plot, &p);
+    free(p.x);
+    free(p.y);
+    free(p.name);
+    free(p.ser);
+    return rc;
+}
+
+/* The sweep, then its rows (unless plot_only) and charts (--svg, or -o when
+ * plot_only). */
+static int
+sweep_main(int argc, char **argv, int plot_only)
 {
     sweep *sw = calloc(1, sizeof *sw);
     if (!sw)
@@ -562,6 +787,9 @@ cmd_sweep(int argc, char **argv)
         return rc > 0 ? EXIT_OK : EXIT_USAGE;
     }
     sw->nthreads = threads;
+    sw->plot_only = plot_only;
+    if (plot_only && !sw->svg)
+        sw->svg = out ? out : "-";
     if (sw->l[L_KVBIT].n == 0) {
         sw->l[L_KVBIT].n = 1; /* one slot: "the a bits" */
         sw->kv_follows_a = 1;
@@ -570,10 +798,36 @@ cmd_sweep(int argc, char **argv)
     for (int i = 0; i < NLISTS; i++)
         sw->total *= sw->l[i].n;
     sw->progress = isatty(2);
+    if (sw->svg && (rc = plot_check(sw)) != EXIT_OK) {
+        free(sw);
+        return rc;
+    }
+    if (sw->svg) {
+        sw->val = calloc((size_t)sw->total * NV, sizeof *sw->val);
+        if (!sw->val)
+            abort();
+    }
     rc = load_profiles(sw);
     if (rc == EXIT_OK)
-        rc = cli_write_output(out, run_sweep, sw);
+        rc = plot_only ? (run_sweep(NULL, sw) < 0 ? EXIT_EVAL : EXIT_OK)
+                       : cli_write_output(out, run_sweep, sw);
+    if (rc == EXIT_OK && sw->svg)
+        rc = write_charts(sw, sw->svg);
     free_profiles(sw);
+    free(sw->val);
     free(sw);
     return rc;
+}
+
+int
+cmd_sweep(int argc, char **argv)
+{
+    return sweep_main(argc, argv, 0);
+}
+
+/* `llmroof plot sweep`: the sweep's options, the charts to -o. */
+int
+cmd_sweep_plot(int argc, char **argv)
+{
+    return sweep_main(argc, argv, 1);
 }

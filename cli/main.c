@@ -20,6 +20,9 @@ int cmd_diff(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_serve_plan(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 static const cmd commands[] = {
     {"analyze", "per-op FLOPs, bytes and roofline time of prefill and decode", cmd_analyze},
@@ -27,12 +30,15 @@ static const cmd commands[] = {
     {"serve-plan", "the largest batch that fits, and throughput vs TPOT per batch", cmd_serve_plan},
     {"sweep", "every combination of lists of settings, on all cores, as CSV or JSON lines",
      cmd_sweep},
+    {"plot", "one chart as SVG: roofline, breakdown, ops, sweep or serve", cmd_plot},
+    {"report", "one self-contained HTML page: settings, totals, charts, op tables", cmd_report},
     {"diff", "compare two profiles (default vs llm-viewer) op by op", cmd_diff},
     {"arch", "print a model's architecture tree; mark classes without an entry", cmd_arch},
     {"models", "list the bundled models, or show one's config", cmd_models},
     {"modules", "list the module database, or show an entry's formulas", cmd_modules},
     {"hardware", "list the hardware database, or show a device", cmd_hardware},
     {"bench", "measure analyses per second", cmd_bench},
+    {"serve", "the web page and its JSON API over HTTP (127.0.0.1)", cmd_serve},
 };
 
 static void

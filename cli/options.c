@@ -32,8 +32,13 @@ const char analysis_opts_usage[] =
     "  --microbatches M  pipeline micro-batches (the batch is split in M)\n"
     "  --stage S         prefill, decode or both (default both)\n"
     "  --profile NAME    counting conventions: default, llm-viewer, or a directory\n"
+    "  --config FILE     MODEL is a print(model) text: the model's config.json, for\n"
+    "                    what the text does not show (head counts)\n"
+    "  --set NAME=VALUE  the same for one config field, repeatable\n"
+    "                    (e.g. --set num_attention_heads=32)\n"
     "  --format F        table, json, csv or md (default table)\n"
     "  -o, --output FILE write there (atomically) instead of standard output\n"
+    "  --svg FILE        analyze, generate: also write charts there (docs/plots.md)\n"
     "  -h, --help        this text\n";
 
 static int
@@ -60,6 +65,23 @@ fail_usage(int *exit_code, int code)
     return -1;
 }
 
+/* --set NAME=VALUE: the library reads the value; here only the form. */
+static int
+add_set(const char *cmd, analysis_opts *o, const char *arg, int *exit_code)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg)
+        return fail_usage(exit_code, cli_usage_error(cmd,
+                                                     "--set: expected NAME=VALUE (e.g. "
+                                                     "num_attention_heads=32), got '%s'",
+                                                     arg));
+    if (o->nsets == MAX_SETS)
+        return fail_usage(exit_code,
+                          cli_usage_error(cmd, "--set given more than %d times", MAX_SETS));
+    o->sets[o->nsets++] = arg;
+    return 0;
+}
+
 int
 analysis_opts_parse(const char *cmd, const char *usage, int argc, char **argv, analysis_opts *o,
                     int *exit_code)
@@ -82,6 +104,9 @@ analysis_opts_parse(const char *cmd, const char *usage, int argc, char **argv, a
         {"kv-group-size", required_argument, NULL, 'G'},
         {"a-dtype", required_argument, NULL, 'T'},
         {"profile", required_argument, NULL, 'P'},
+        {"config", required_argument, NULL, 2001},
+        {"set", required_argument, NULL, 2002},
+        {"svg", required_argument, NULL, 2003},
         {"tp", required_argument, NULL, 1001},
         {"pp", required_argument, NULL, 1002},
         {"ep", required_argument, NULL, 1003},
@@ -180,6 +205,12 @@ analysis_opts_parse(const char *cmd, const char *usage, int argc, char **argv, a
                 return fail_usage(exit_code, EXIT_USAGE);
             break;
         }
+        case 2001: o->config = optarg; break;
+        case 2002:
+            if (add_set(cmd, o, optarg, exit_code) < 0)
+                return -1;
+            break;
+        case 2003: o->svg = optarg; break;
         case 'o': o->out = optarg; break;
         case 'h': fputs(usage, stdout); return fail_usage(exit_code, EXIT_OK);
         default: fputs(usage, stderr); return fail_usage(exit_code, EXIT_USAGE);
@@ -215,7 +246,7 @@ analysis_run(analysis *a, const analysis_opts *o, const char *profile)
     memset(&err, 0, sizeof err);
     memset(a, 0, sizeof *a);
     if (!(a->prof = cli_load_profile(profile)) || !(a->hwdb = cli_load_hw(a->prof)) ||
-        !(a->arch = cli_load_model(a->prof, o->model)))
+        !(a->arch = cli_load_model_ex(a->prof, o->model, o->config, o->sets, o->nsets)))
         return EXIT_INPUT;
     a->hw = lr_hwdb_find(a->hwdb, o->hardware);
     if (!a->hw) {

@@ -8,6 +8,7 @@
 #include "llmroof.h"
 
 #define MAX_PROFILES 2
+#define MAX_SETS 64
 
 typedef struct analysis_opts {
     lr_settings s;
@@ -18,6 +19,10 @@ typedef struct analysis_opts {
     int nprofiles;
     int do_prefill, do_decode;
     enum lr_format fmt;
+    const char *config;         /* --config FILE, for a print(model) text */
+    const char *sets[MAX_SETS]; /* --set NAME=VALUE, for a print(model) text */
+    size_t nsets;
+    const char *svg; /* --svg FILE: charts too (analyze, generate) */
 } analysis_opts;
 
 /* The option lines of the usage text, shared by the commands. */

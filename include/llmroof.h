@@ -55,6 +55,33 @@ void lr_db_free(lr_db *db);
 /* Loads one JSON file ({"modules": {KEY: ENTRY, ...}}), in our format or in
  * the prototype's; entries are checked by lr_db_finish(). */
 int lr_db_load_file(lr_db *db, const char *path, lr_error *err);
+/* Loads a user database over what is loaded: its entries replace those
+ * claiming the same class names (the user's own definitions win). */
+int lr_db_load_layer(lr_db *db, const char *path, lr_error *err);
+/* Evaluates every op formula of every entry with each required parameter
+ * at 64, in prefill and decode with the default settings: all values must
+ * be finite and non-negative. */
+int lr_db_check_samples(const lr_db *db, lr_error *err);
+/* Adds the entries of entry_path ({"modules": {...}}) to the user database
+ * db_path (created if missing) after validating them over the bundled
+ * entries of base_dir; class names already taken need `force`. Written
+ * under an exclusive lock (db_path.lock), through a temporary file, fsync
+ * and rename. */
+int lr_db_add_entries(const char *db_path, const char *entry_path, const char *base_dir, int force,
+                      lr_error *err);
+/* The module analyzer: an OpenAI-compatible chat-completions endpoint
+ * (url is the base, e.g. http://127.0.0.1:8000/v1) writes the entry of a
+ * module class from its source; each reply is validated and stored as
+ * lr_db_add_entries does, a failed one is sent back with the error, up to
+ * max_tries replies. Transport errors, timeouts and HTTP errors end it. */
+typedef struct lr_llm {
+    const char *url, *model, *key;
+    double timeout_s;
+    int max_tries;
+} lr_llm;
+int lr_llm_analyze_module(const lr_llm *llm, const char *cls, const char *source,
+                          const char *const *sub_layers, size_t nsub, const char *db_path,
+                          const char *base_dir, int force, lr_error *err);
 /* Loads every *.json file of a directory, in name order. */
 int lr_db_load_dir(lr_db *db, const char *dir, lr_error *err);
 /* Compiles every formula: syntax, variables, calls, argument counts and
@@ -467,6 +494,81 @@ int lr_var_lookup(const char *name);
 enum lr_format { LR_FMT_TABLE, LR_FMT_JSON, LR_FMT_CSV, LR_FMT_MD };
 int lr_report_write(FILE *f, enum lr_format fmt, const lr_result *r, const lr_plan *plan,
                     const char *model_name);
+
+/* ---- Plots and HTML report -------------------------------------------------
+ * Charts written as SVG by hand (docs/plots.md): titles, axes with units,
+ * legends, labels laid out so that they do not overlap. Byte-stable: the
+ * same input gives the same bytes. The functions return 0, or -1 when
+ * writing failed; they never print elsewhere than `f`. */
+
+/* Flag: an SVG to place inside an HTML5 page (no XML declaration, no
+ * namespace attribute: the HTML parser supplies it). */
+#define LR_SVG_INLINE 1
+
+/* v with 3 significant digits and a prefix before `unit`: decimal (p n u m
+ * k M G T P E; "2.04 TB/s", "5 ms", "312 TFLOP/s"), binary for "B"
+ * ("12.6 GiB"); no space when unit is "" ("1.5k"), the prefix on the number
+ * for a lowercase unit other than "s" ("2.25k tokens/s"); no prefix below 1
+ * without a unit ("0.25"). */
+void lr_fmt_quantity(char *buf, size_t cap, double v, const char *unit);
+
+/* Log-log roofline of the analysed stages: the memory roof (bandwidth x
+ * intensity) up to each ridge, the flat peak of the type used (solid) and of
+ * the device's other types (dashed); one marker per present op with FLOPs
+ * (circle: prefill, diamond: decode; area: its share of the stage's time;
+ * colour: its bound); labels for the largest ops. */
+int lr_svg_roofline(FILE *f, const lr_result *r, const char *title, int flags);
+/* One bar per analysed stage, split by op kind (share of the stage's time). */
+int lr_svg_breakdown(FILE *f, const lr_result *r, const char *title, int flags);
+/* Per stage, one horizontal bar per op: count x time, largest first. */
+int lr_svg_ops(FILE *f, const lr_result *r, const char *title, int flags);
+/* The roofline, the breakdown and the per-op bars, one under the other. */
+int lr_svg_analysis(FILE *f, const lr_result *r, const char *title, int flags);
+
+/* A line of a line chart: n points (raw SI units; points that are not finite,
+ * or not positive on a log axis, are left out), drawn in order. */
+typedef struct lr_series {
+    const char *name;    /* legend entry */
+    const double *x, *y; /* n values each */
+    size_t n;
+    const char *const *labels; /* a label per point (e.g. the batch), or NULL */
+    int color;                 /* 1-based palette entry; 0: the series' position */
+    int dashed;
+} lr_series;
+
+typedef struct lr_axis {
+    const char *title;     /* "decode latency" */
+    const char *unit;      /* tick unit, as for lr_fmt_quantity ("s", "B", "") */
+    int log;               /* decades instead of a linear scale */
+    double ref;            /* a reference line at this value (0: none) */
+    const char *ref_label; /* its text, or NULL */
+} lr_axis;
+
+typedef struct lr_chart {
+    const char *title;
+    lr_axis x, y;
+    const lr_series *series;
+    size_t nseries;
+} lr_chart;
+
+/* n line charts one under the other, under `title` (may be NULL). */
+int lr_svg_lines(FILE *f, const lr_chart *charts, size_t n, const char *title, int flags);
+
+/* Decode steps of a generation (as lr_generate runs it): the latency of
+ * step i (i = 0 .. gen-1, with prompt + i tokens cached) at n steps spread
+ * evenly over the generation, the first and the last included. Fills
+ * step[] and tpot_s[] (n entries each) and returns how many were written
+ * (fewer than n when gen < n); -1 with `err` on failure. `r` is scratch. */
+int lr_gen_steps(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
+                 double prompt, double gen, size_t n, double *step, double *tpot_s, lr_result *r,
+                 lr_error *err);
+
+/* One self-contained HTML page (inline CSS and SVG, the data as JSON in a
+ * <script type="application/json">, nothing fetched): the settings, the
+ * totals, the charts of lr_svg_analysis plus `extra` charts, the per-op
+ * table of each stage and, when `g` is not NULL, the generation summary. */
+int lr_html_report(FILE *f, const lr_result *r, const lr_plan *plan, const char *model,
+                   const lr_gen *g, const lr_chart *extra, size_t nextra);
 
 /* ---- JSON writer ----------------------------------------------------------
  * Streaming, for outputs of any size: numbers in the shortest form that

@@ -576,10 +576,14 @@ is_num(const ast *e, double v)
 static int
 collect(ast *e, int op, ast **out, int n, int cap)
 {
-    if (e->kind == A_BIN && e->op == op && n < cap - 2) {
+    if (n < 0)
+        return n;
+    if (e->kind == A_BIN && e->op == op) {
         n = collect(e->args[0], op, out, n, cap);
         return collect(e->args[1], op, out, n, cap);
     }
+    if (n == cap)
+        return -1; /* a longer chain than the buffer: leave it unflattened */
     out[n++] = e;
     return n;
 }
@@ -592,6 +596,8 @@ fold_chain(lr_arena *a, ast *e)
 {
     ast *terms[64];
     int n = collect(e, e->op, terms, 0, 64);
+    if (n < 0)
+        return e;
     double k = e->op == B_MUL ? 1 : 0;
     int nk = 0, m = 0;
     for (int i = 0; i < n; i++) {

@@ -88,6 +88,33 @@ module_has_name(const lr_module *m, const char *name)
     return 0;
 }
 
+/* A replacing entry answers to every name of the entry it replaces
+ * (torch.nn.SiLU as well as torch.nn.modules.activation.SiLU). */
+static void
+inherit_names(lr_module *m, const lr_module *old)
+{
+    for (size_t j = 0; j <= old->naliases; j++) {
+        const char *nm = j == 0 ? old->cls : old->aliases[j - 1];
+        if (module_has_name(m, nm))
+            continue;
+        m->aliases = lr_xrealloc(m->aliases, m->naliases + 1, sizeof *m->aliases);
+        m->aliases[m->naliases++] = lr_xstrdup(nm);
+    }
+}
+
+static void
+remove_module(lr_db *db, const lr_module *m)
+{
+    for (size_t i = 0; i < db->n; i++) {
+        if (db->mods[i] == m) {
+            module_free(db->mods[i]);
+            memmove(&db->mods[i], &db->mods[i + 1], (db->n - i - 1) * sizeof *db->mods);
+            db->n--;
+            return;
+        }
+    }
+}
+
 const lr_module *
 lr_db_find(const lr_db *db, const char *name)
 {
@@ -265,6 +292,7 @@ typedef struct loader {
     lr_db *db;
     const char *file;
     lr_error *err;
+    int layer; /* entries replace earlier ones that claim the same class name */
 } loader;
 
 /* Reads a formula given as a string or a number; parses it. */
@@ -617,15 +645,21 @@ load_entry(loader *ld, const char *key, json_t *e)
             }
         }
     }
-    /* A class name may be claimed by one entry only. */
+    /* A class name may be claimed by one entry only; a layer (a user
+     * database) replaces the entries it collides with. */
     for (size_t j = 0; rc == 0 && j <= m->naliases; j++) {
         const char *nm = j == 0 ? m->cls : m->aliases[j - 1];
-        const lr_module *other = lr_db_find(ld->db, nm);
-        if (other) {
-            lr_err_set(ld->err, ld->file, path,
-                       "class name '%s' is already taken by entry '%s' (%s)", nm, other->key,
-                       other->file);
-            rc = -1;
+        const lr_module *other;
+        while (rc == 0 && (other = lr_db_find(ld->db, nm))) {
+            if (!ld->layer) {
+                lr_err_set(ld->err, ld->file, path,
+                           "class name '%s' is already taken by entry '%s' (%s)", nm, other->key,
+                           other->file);
+                rc = -1;
+                break;
+            }
+            inherit_names(m, other);
+            remove_module(ld->db, other);
         }
     }
     if (rc < 0) {
@@ -640,8 +674,22 @@ load_entry(loader *ld, const char *key, json_t *e)
     return 0;
 }
 
+static int load_file(lr_db *db, const char *path, int layer, lr_error *err);
+
 int
 lr_db_load_file(lr_db *db, const char *path, lr_error *err)
+{
+    return load_file(db, path, 0, err);
+}
+
+int
+lr_db_load_layer(lr_db *db, const char *path, lr_error *err)
+{
+    return load_file(db, path, 1, err);
+}
+
+static int
+load_file(lr_db *db, const char *path, int layer, lr_error *err)
 {
     json_error_t je;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
@@ -651,7 +699,7 @@ lr_db_load_file(lr_db *db, const char *path, lr_error *err)
         err->col = je.column;
         return -1;
     }
-    loader ld = {db, path, err};
+    loader ld = {db, path, err, layer};
     json_t *mods = json_object_get(root, "modules");
     int rc = 0;
     if (!json_is_object(mods)) {

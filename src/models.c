@@ -1,8 +1,9 @@
 /*
  * models.c: resolving a model argument: a bundled model id
  * ("meta-llama/Llama-2-7b-hf", stored as data/models/meta-llama--Llama-2-7b-hf.json),
- * a path to a config.json or to a directory holding one, or a path to an
- * architecture JSON, and loading it into a tree.
+ * a path to a config.json or to a directory holding one, a path to an
+ * architecture JSON, or a path to a print(model) text (src/repr.c), and
+ * loading it into a tree.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -89,15 +90,87 @@ lr_model_id_from_file(const char *path)
     return s;
 }
 
+/* Only the start of the file is read to tell a repr: a model path may
+ * name a large file of another kind. */
+static int
+file_is_repr(const char *path)
+{
+    char head[4097];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = '\0';
+    return lr_repr_detect(head);
+}
+
+/* template_dir's parent: the profile directory, where repr/ maps and
+ * modules/ are. */
+static char *
+profile_dir_of(const char *template_dir)
+{
+    char *d = lr_xstrdup(template_dir);
+    size_t l = strlen(d);
+    while (l > 1 && d[l - 1] == '/')
+        d[--l] = '\0';
+    char *slash = strrchr(d, '/');
+    if (!slash) {
+        free(d);
+        return lr_xstrdup(".");
+    }
+    if (slash == d)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    return d;
+}
+
+static lr_arch *
+load_repr(const char *path, const char *template_dir, const lr_repr_opts *opts, char **notes,
+          lr_error *err)
+{
+    size_t len;
+    char *text = lr_read_file(path, &len, err);
+    if (!text)
+        return NULL;
+    char *pdir = profile_dir_of(template_dir);
+    lr_arch *a = lr_arch_from_repr(text, path, pdir, opts, notes, err);
+    free(pdir);
+    free(text);
+    return a;
+}
+
 lr_arch *
 lr_model_load(const char *models_dir, const char *template_dir, const char *name, lr_error *err)
 {
+    return lr_model_load_ex(models_dir, template_dir, name, NULL, NULL, err);
+}
+
+lr_arch *
+lr_model_load_ex(const char *models_dir, const char *template_dir, const char *name,
+                 const lr_repr_opts *opts, char **notes, lr_error *err)
+{
+    if (notes)
+        *notes = NULL;
     char *path = lr_model_find(models_dir, name);
     if (!path) {
         lr_err_set(err, "", "",
                    "unknown model '%s': not a bundled model id (see `llmroof models`), nor a "
                    "config.json file or a directory holding one",
                    name);
+        return NULL;
+    }
+    if (file_is_repr(path)) {
+        lr_arch *a = load_repr(path, template_dir, opts, notes, err);
+        free(path);
+        return a;
+    }
+    if (opts && (opts->config_text || opts->config_path || opts->nsets)) {
+        lr_err_set(err, path, "",
+                   "--config and --set complete a print(model) text; this model is a JSON "
+                   "file: edit it instead");
+        free(path);
         return NULL;
     }
     json_error_t je;

@@ -207,6 +207,27 @@ load_profile_json(lr_profile *p, const char *file, lr_error *err)
     return rc;
 }
 
+/* A user database (a file, or a directory of files) layers over the
+ * profile's entries: its definitions replace those of the same class. */
+static int
+load_extra(lr_db *db, const char *path, lr_error *err)
+{
+    if (!lr_is_dir(path))
+        return lr_db_load_layer(db, path, err);
+    size_t n = 0;
+    char **files = lr_list_json(path, &n, err);
+    if (!files && err->msg[0])
+        return -1;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0)
+            rc = lr_db_load_layer(db, files[i], err);
+        free(files[i]);
+    }
+    free(files);
+    return rc;
+}
+
 lr_profile *
 lr_profile_load(const char *dir, const char *extra_modules, lr_error *err)
 {
@@ -225,8 +246,7 @@ lr_profile_load(const char *dir, const char *extra_modules, lr_error *err)
     if (rc == 0)
         rc = lr_db_load_dir(p->db, mods, err);
     if (rc == 0 && extra_modules)
-        rc = lr_is_dir(extra_modules) ? lr_db_load_dir(p->db, extra_modules, err)
-                                      : lr_db_load_file(p->db, extra_modules, err);
+        rc = load_extra(p->db, extra_modules, err);
     if (rc == 0)
         rc = lr_db_finish(p->db, err);
     if (lr_is_dir(hw))

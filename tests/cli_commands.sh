@@ -369,6 +369,59 @@ expect_rc 0
 expect_out "profile A = default, profile B = llm-viewer"
 expect_out "only A"
 
+# ---------------------------------------------------------------------------
+# print(model) texts as MODEL (docs/repr.md)
+# ---------------------------------------------------------------------------
+REPR="$3/repr"
+# expect_err TEXT: stderr contains TEXT (fixed string).
+expect_err() {
+    checks=$((checks + 1))
+    grep -qF -- "$1" "$T/err" || fail "$name: stderr lacks '$1'"
+}
+
+# Llama-2-7b at seq-len 2048, 32 heads of 4096 / 32 = 128: qk_matmul
+# 2 * 32 * 2048 * 2048 * 128 = 34359738368 per layer; q_proj
+# 2 * 2048 * 4096 * 4096 = 68719476736.
+run "repr analyze" analyze "$REPR/meta-llama--Llama-2-7b-hf.txt" --set num_attention_heads=32 --format csv
+expect_rc 0
+expect_eq "repr qk_matmul flops" "$(csv_field "$T/out" prefill qk_matmul flops)" 34359738368
+expect_eq "repr q_proj flops" "$(csv_field "$T/out" prefill q_proj flops)" 68719476736
+expect_err "inferred num_key_value_heads = 32"
+expect_err "model.layers.self_attn.rotary_emb (LlamaRotaryEmbedding): not checked"
+run "repr with --config" analyze "$REPR/meta-llama--Llama-2-7b-hf.txt" --config "$DATA/models/meta-llama--Llama-2-7b-hf.json" --format csv
+expect_rc 0
+expect_eq "repr --config qk_matmul flops" "$(csv_field "$T/out" prefill qk_matmul flops)" 34359738368
+# Llama-3.1-8B: k_proj prints 1024 outputs = 8 KV heads of 128. A decode
+# step at seq-len 2048 reads K of 8 heads: 8 * 2048 * 128 * 2 B = 4194304.
+run "repr GQA" analyze "$REPR/meta-llama--Meta-Llama-3.1-8B-Instruct.txt" --set num_attention_heads=32 --stage decode --format csv
+expect_rc 0
+expect_eq "repr GQA qk_matmul load_kv" "$(csv_field "$T/out" decode qk_matmul load_kv)" 4194304
+expect_err "inferred num_key_value_heads = 8"
+run "repr without heads" analyze "$REPR/meta-llama--Llama-2-7b-hf.txt"
+expect_rc 2
+expect_err "does not show num_attention_heads: give it with --set num_attention_heads=N, or with --config"
+run "repr config conflict" analyze "$REPR/meta-llama--Llama-2-7b-hf.txt" --config "$DATA/models/meta-llama--Llama-2-13b-hf.json"
+expect_rc 2
+expect_err "hidden_size: the print(model) text says 4096"
+expect_err "says 5120"
+printf 'LlamaForCausalLM(\n  (model): LlamaModel(\n    (layers): ModuleList(\n      (0-31): 30 x LlamaDecoderLayer()\n' >"$T/bad_repr.txt"
+run "repr malformed" analyze "$T/bad_repr.txt"
+expect_rc 2
+expect_err "bad_repr.txt:4:7: bad range (0-31)"
+sed 's/LlamaSdpaAttention/LlamaAttn/' "$REPR/meta-llama--Llama-2-7b-hf.txt" >"$T/unk_repr.txt"
+run "repr unknown class" analyze "$T/unk_repr.txt" --set num_attention_heads=32
+expect_rc 2
+expect_err "model.layers.self_attn: unknown module class 'LlamaAttn' (closest known"
+run "repr --set syntax" analyze "$REPR/meta-llama--Llama-2-7b-hf.txt" --set heads
+expect_rc 1
+expect_err "--set: expected NAME=VALUE"
+run "--set on a JSON model" analyze --set num_attention_heads=32
+expect_rc 2
+expect_err "--config and --set complete a print(model) text"
+run "repr diff" diff "$REPR/meta-llama--Llama-2-7b-hf.txt" --set num_attention_heads=32 --stage prefill --format csv
+expect_rc 0
+expect_eq "repr diff q_proj flops_a" "$(csv_field "$T/out" prefill q_proj flops_a)" 2199023255552
+
 if [ "$fails" -gt 0 ]; then
     echo "cli_commands: $fails of $checks checks failed"
     exit 1

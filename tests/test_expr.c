@@ -171,6 +171,13 @@ test_limits(void **state)
     lr_error err;
     assert_null(lr_formula_compile(longf, NULL, NULL, NULL, 0, &err));
     assert_non_null(strstr(err.msg, "too long"));
+    /* found by fuzz_expr: a product of more than 64 factors overflowed the
+     * constant folder's buffer; 100 factors of {B} (= 2) and 1 -> 2^100 */
+    n = 0;
+    for (int i = 0; i < 100; i++)
+        n += (size_t)snprintf(longf + n, sizeof longf - n, "{B} * ");
+    snprintf(longf + n, sizeof longf - n, "1");
+    assert_true(eval(longf) == ldexp(1, 100));
     /* 150 levels are fine: (((1))) -> 1 */
     memset(deep, 0, sizeof deep);
     memset(deep, '(', 150);

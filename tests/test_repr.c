@@ -1,0 +1,910 @@
+/*
+ * test_repr.c: print(model) texts (src/repr.c). The real texts are the
+ * copies in tests/fixtures/repr/ (sources in its SOURCES.md): every one
+ * parses; Llama texts build the same analysis as the bundled configs;
+ * head counts are required or inferred; malformed texts, contradicting
+ * configs, unknown classes and dimensions that do not fit are errors that
+ * say where and why. Families whose template exists are built and compared
+ * with their bundled config; the others are reported as skipped.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "testutil.h"
+
+#define REPR_DIR LR_FIXTURES "/repr"
+#define MODELS LR_DATA_DIR "/models"
+
+static char *
+read_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    return s;
+}
+
+static char *
+fixture(const char *name)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.txt", REPR_DIR, name);
+    char *s = read_text(path);
+    if (!s)
+        fail_msg("cannot read %s", path);
+    return s;
+}
+
+/* The node at a dotted path (op placeholders are not path elements). */
+static const lr_node *
+node_at(const lr_node *n, const char *path)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *tok = strtok(buf, "."); tok && n; tok = strtok(NULL, ".")) {
+        const lr_node *next = NULL;
+        for (size_t i = 0; i < n->nsubs && !next; i++)
+            if (!n->subs[i].op && strcmp(n->subs[i].name, tok) == 0)
+                next = &n->subs[i];
+        n = next;
+    }
+    return n;
+}
+
+static double
+param(const lr_arch *a, const char *path, const char *name)
+{
+    const lr_node *n = node_at(&a->root, path);
+    const lr_param *p = n ? lr_node_param(n, name) : NULL;
+    if (!p)
+        fail_msg("no parameter %s at %s", name, path);
+    return p->value;
+}
+
+static lr_arch *
+parse_ok(const char *text, const char *source)
+{
+    lr_error err;
+    lr_arch *a = lr_repr_parse(text, source, &err);
+    if (!a)
+        fail_msg("%s:%d:%d: %s", source, err.line, err.col, err.msg);
+    return a;
+}
+
+/* ---- parsing ---- */
+
+static void
+test_every_fixture_parses(void **state)
+{
+    (void)state;
+    DIR *d = opendir(REPR_DIR);
+    assert_non_null(d);
+    struct dirent *de;
+    int n = 0;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l < 5 || strcmp(de->d_name + l - 4, ".txt") != 0)
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", REPR_DIR, de->d_name);
+        char *text = read_text(path);
+        assert_non_null(text);
+        assert_true(lr_repr_detect(text));
+        lr_arch *a = parse_ok(text, path);
+        const char *cls = a->root.cls;
+        size_t cl = strlen(cls);
+        assert_true((cl > 11 && strcmp(cls + cl - 11, "ForCausalLM") == 0) ||
+                    strcmp(cls, "GPT2LMHeadModel") == 0);
+        assert_non_null(node_at(&a->root, "lm_head"));
+        lr_arch_free(a);
+        free(text);
+        n++;
+    }
+    closedir(d);
+    assert_int_equal(n, 13);
+}
+
+static void
+test_llama2_tree(void **state)
+{
+    (void)state;
+    char *t = fixture("meta-llama--Llama-2-7b-hf");
+    lr_arch *a = parse_ok(t, "llama2");
+    const lr_node *layers = node_at(&a->root, "model.layers");
+    assert_non_null(layers);
+    /* (0-31): 32 x LlamaDecoderLayer inside a ModuleList: one node */
+    assert_string_equal(layers->cls, "LlamaDecoderLayer");
+    assert_true(layers->repeat == 32);
+    assert_true(param(a, "model.embed_tokens", "arg0") == 32000);
+    assert_true(param(a, "model.embed_tokens", "arg1") == 4096);
+    assert_true(param(a, "model.layers.self_attn.q_proj", "in_features") == 4096);
+    assert_true(param(a, "model.layers.mlp.gate_proj", "out_features") == 11008);
+    assert_true(param(a, "model.layers.mlp.gate_proj", "bias") == 0);
+    /* LlamaRMSNorm((4096,), eps=1e-05) */
+    assert_true(param(a, "model.norm", "arg0_0") == 4096);
+    assert_true(param(a, "model.norm", "eps") == 1e-05);
+    assert_string_equal(node_at(&a->root, "model.layers.self_attn")->cls, "LlamaSdpaAttention");
+    assert_non_null(node_at(&a->root, "model.rotary_emb"));
+    lr_arch_free(a);
+    free(t);
+}
+
+static void
+test_other_trees(void **state)
+{
+    (void)state;
+    char *t = fixture("openai-community--gpt2");
+    lr_arch *a = parse_ok(t, "gpt2");
+    assert_true(node_at(&a->root, "transformer.h")->repeat == 12);
+    assert_true(param(a, "transformer.h.attn.c_attn", "nf") == 2304);
+    assert_true(param(a, "transformer.h.attn.c_attn", "nx") == 768);
+    assert_true(param(a, "transformer.drop", "p") == 0.1);
+    assert_true(param(a, "transformer.drop", "inplace") == 0);
+    assert_true(param(a, "transformer.ln_f", "elementwise_affine") == 1);
+    lr_arch_free(a);
+    free(t);
+
+    t = fixture("mistralai--Mixtral-8x7B-v0.1");
+    a = parse_ok(t, "mixtral");
+    const lr_node *ex = node_at(&a->root, "model.layers.block_sparse_moe.experts");
+    assert_string_equal(ex->cls, "MixtralBlockSparseTop2MLP");
+    assert_true(ex->repeat == 8);
+    assert_true(param(a, "model.layers.block_sparse_moe.experts.w2", "in_features") == 14336);
+    lr_arch_free(a);
+    free(t);
+
+    t = fixture("facebook--opt-125m");
+    a = parse_ok(t, "opt");
+    assert_true(param(a, "model.decoder.embed_positions", "arg0") == 2050);
+    assert_true(param(a, "model.decoder.embed_tokens", "padding_idx") == 1);
+    lr_arch_free(a);
+    free(t);
+
+    t = fixture("tiiuae--falcon-7b");
+    a = parse_ok(t, "falcon");
+    assert_true(param(a, "transformer.h.self_attention.query_key_value", "out_features") == 4672);
+    /* GELU(approximate='none'): a string, not a parameter */
+    assert_int_equal(node_at(&a->root, "transformer.h.mlp.act")->nparams, 0);
+    lr_arch_free(a);
+    free(t);
+}
+
+/* Older PyTorch prints every index of a ModuleList: runs of equal modules
+ * fold; a list of different modules stays a list of runs. */
+static void
+test_lists(void **state)
+{
+    (void)state;
+    const char *each =
+        "M(\n  (layers): ModuleList(\n    (0): L(\n      (fc): Linear(in_features=2, "
+        "out_features=3, bias=True)\n    )\n    (1): L(\n      (fc): "
+        "Linear(in_features=2, out_features=3, bias=True)\n    )\n    (2): L(\n     "
+        " (fc): Linear(in_features=2, out_features=3, bias=True)\n    )\n  )\n)\n";
+    lr_arch *a = parse_ok(each, "each");
+    const lr_node *l = node_at(&a->root, "layers");
+    assert_string_equal(l->cls, "L");
+    assert_true(l->repeat == 3);
+    assert_true(param(a, "layers.fc", "out_features") == 3);
+    lr_arch_free(a);
+
+    const char *mixed = "M(\n  (layers): ModuleList(\n    (0): A()\n    (1-4): 4 x B(p=1)\n    "
+                        "(5): B(p=1)\n    (6): A()\n  )\n)";
+    a = parse_ok(mixed, "mixed");
+    l = node_at(&a->root, "layers");
+    assert_string_equal(l->cls, "ModuleList");
+    assert_int_equal(l->nsubs, 3);
+    assert_string_equal(l->subs[1].name, "1-5");
+    assert_true(l->subs[1].repeat == 5);
+    assert_string_equal(l->subs[2].name, "6");
+    lr_arch_free(a);
+
+    a = parse_ok("M(\n  (h): ModuleList(\n    (0): B()\n  )\n  (e): ModuleList()\n)", "one");
+    assert_string_equal(node_at(&a->root, "h")->cls, "B");
+    assert_true(node_at(&a->root, "h")->repeat == 1);
+    assert_string_equal(node_at(&a->root, "e")->cls, "ModuleList");
+    lr_arch_free(a);
+}
+
+static void
+test_arguments(void **state)
+{
+    (void)state;
+    const char *t = "Root(\n  (a): Conv(3, 8, kernel_size=(3, 3), stride=(1,), padding=[1, "
+                    "(2, 4)], dilation=-1.5e1)\n  (b): X(mode='a, (b)', dev=device(type='cuda', "
+                    "index=0), d={'k': 2}, flag=True, none=None, dtype=torch.float16)\n  "
+                    "(c): Multi(hidden=8,\n    heads=2\n    (inner): Linear(in_features=8, "
+                    "out_features=8, bias=False)\n  )\n)\n\n";
+    lr_arch *a = parse_ok(t, "args");
+    assert_true(param(a, "a", "arg0") == 3);
+    assert_true(param(a, "a", "arg1") == 8);
+    assert_true(param(a, "a", "kernel_size_1") == 3);
+    assert_true(param(a, "a", "stride_0") == 1);
+    assert_true(param(a, "a", "padding_1_1") == 4);
+    assert_true(param(a, "a", "dilation") == -15);
+    assert_true(param(a, "b", "flag") == 1);
+    assert_null(lr_node_param(node_at(&a->root, "b"), "mode"));
+    assert_null(lr_node_param(node_at(&a->root, "b"), "none"));
+    /* extra_repr lines before the children of a module */
+    assert_true(param(a, "c", "hidden") == 8);
+    assert_true(param(a, "c", "heads") == 2);
+    assert_true(param(a, "c.inner", "in_features") == 8);
+    lr_arch_free(a);
+}
+
+static void
+test_detect(void **state)
+{
+    (void)state;
+    assert_true(lr_repr_detect("\n\n  LlamaForCausalLM(\n"));
+    assert_true(lr_repr_detect("Linear(in_features=1, out_features=2, bias=True)"));
+    assert_true(lr_repr_detect("lora.Linear("));
+    assert_false(lr_repr_detect("{\"model_type\": \"llama\"}"));
+    assert_false(lr_repr_detect("LlamaForCausalLM ("));
+    assert_false(lr_repr_detect(""));
+    assert_false(lr_repr_detect("# LlamaForCausalLM("));
+}
+
+/* ---- malformed texts: an error with line and column, never a crash ---- */
+
+static void
+expect_parse_error(const char *text, int line, int col, const char *what)
+{
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    lr_arch *a = lr_repr_parse(text, "bad.txt", &err);
+    if (a)
+        fail_msg("parsed, expected an error containing '%s': %s", what, text);
+    if (!strstr(err.msg, what) || err.line != line || err.col != col)
+        fail_msg("got %d:%d: %s; expected %d:%d: ...%s...", err.line, err.col, err.msg, line, col,
+                 what);
+    assert_string_equal(err.file, "bad.txt");
+}
+
+static void
+test_malformed(void **state)
+{
+    (void)state;
+    expect_parse_error("M(\n  (a): L(\n", 3, 1, "unbalanced parentheses");
+    expect_parse_error("M(\n  (a): L(1, 2\n)", 3, 2, "unbalanced parentheses");
+    expect_parse_error("M(\n  (l): ModuleList(\n    (0-31): 30 x L()\n  )\n)", 3, 5, "bad range");
+    expect_parse_error("M(\n  (l): ModuleList(\n    (0-31): L()\n  )\n)", 3, 13, "bad range");
+    expect_parse_error("M(\n  (l): ModuleList(\n    (31-0): 0 x L()\n  )\n)", 3, 5, "bad range");
+    expect_parse_error("M(\n  (l): ModuleList(\n    (0-99999999999999999999): 5 x L()\n  )\n)", 3,
+                       5, "more than 1e9");
+    expect_parse_error("M(\n  (a): L(in=1) @\n)", 2, 16, "expected ',', a new line or ')'");
+    expect_parse_error("M(\n  (a): L(in=$)\n)", 2, 13, "unexpected '$'");
+    expect_parse_error("M(\n  (a): L(in=12ab)\n)", 2, 15, "bad number");
+    expect_parse_error("M(\n  (a): L(s='abc)\n)\n", 2, 12, "unterminated string");
+    expect_parse_error("M(\n  (a): L(k=(1, 2]\n)", 2, 17, "expected ',' or ')'");
+    expect_parse_error("M()\n)", 2, 1, "after the closing ')'");
+    expect_parse_error("M()\nN()", 2, 1, "after the closing ')'");
+    expect_parse_error("M(\n  (a): 42\n)", 2, 8, "expected a module class name");
+    expect_parse_error("M(\n  (a): L\n)", 2, 9, "expected '(' after the class name 'L'");
+    expect_parse_error("", 1, 1, "expected a module class name");
+    expect_parse_error("{\"a\": 1}", 1, 1, "expected a module class name");
+}
+
+static void
+test_depth_bounded(void **state)
+{
+    (void)state;
+    size_t n = 5000;
+    char *t = malloc(n * 12 + 16);
+    size_t len = (size_t)sprintf(t, "M(\n");
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)sprintf(t + len, "(a): M(\n");
+    lr_error err;
+    assert_null(lr_repr_parse(t, "deep", &err));
+    assert_non_null(strstr(err.msg, "nested more than"));
+    /* and arguments */
+    len = (size_t)sprintf(t, "M(x=");
+    for (size_t i = 0; i < n; i++)
+        t[len++] = '(';
+    t[len] = '\0';
+    assert_null(lr_repr_parse(t, "deep", &err));
+    assert_non_null(strstr(err.msg, "nested more than"));
+    free(t);
+}
+
+/* ---- building and checking ---- */
+
+typedef struct totals {
+    double params;
+    lr_total t[2];
+} totals;
+
+static void
+analyse(const lr_arch *a, totals *out)
+{
+    lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
+    lr_hwdb *hw = tu_hw();
+    lr_error err;
+    assert_non_null(prof);
+    lr_plan *plan = lr_plan_new(a, lr_profile_db(prof), &err);
+    if (!plan)
+        fail_msg("plan: %s: %s", err.path, err.msg);
+    lr_result *r = lr_result_new(plan);
+    lr_settings s;
+    lr_settings_default(&s);
+    if (lr_analyze(plan, prof, lr_hwdb_find(hw, "a100-80gb"), &s, 1, 1, r, &err) < 0)
+        fail_msg("analyze: %s", err.msg);
+    out->params = lr_plan_params(plan);
+    out->t[0] = r->stage[LR_PREFILL].total;
+    out->t[1] = r->stage[LR_DECODE].total;
+    lr_result_free(r);
+    lr_plan_free(plan);
+    lr_hwdb_free(hw);
+    lr_profile_free(prof);
+}
+
+static void
+assert_same_totals(const totals *a, const totals *b)
+{
+    assert_true(a->params == b->params);
+    for (int st = 0; st < 2; st++) {
+        for (int f = 0; f < LR_NFIELDS; f++)
+            assert_true(a->t[st].v[f] == b->t[st].v[f]);
+        assert_true(a->t[st].bytes == b->t[st].bytes);
+        assert_true(a->t[st].time_s == b->t[st].time_s);
+    }
+}
+
+static lr_arch *
+from_repr(const char *text, const char *config_path, const char *const *sets, size_t nsets,
+          char **notes, lr_error *err)
+{
+    lr_repr_opts o = {NULL, config_path, sets, nsets, NULL};
+    memset(err, 0, sizeof *err);
+    return lr_arch_from_repr(text, "repr.txt", TU_DEFAULT, &o, notes, err);
+}
+
+static lr_arch *
+from_repr_ok(const char *text, const char *config_path, const char *const *sets, size_t nsets)
+{
+    lr_error err;
+    lr_arch *a = from_repr(text, config_path, sets, nsets, NULL, &err);
+    if (!a) {
+        char buf[4096];
+        lr_error_format(&err, buf, sizeof buf);
+        fail_msg("%s", buf);
+    }
+    return a;
+}
+
+/* Llama-2-7b: the repr with the head count, and the repr with the
+ * config.json, analyse exactly like the bundled config. */
+static void
+test_llama2_same_totals(void **state)
+{
+    (void)state;
+    char *t = fixture("meta-llama--Llama-2-7b-hf");
+    static const char *const sets[] = {"num_attention_heads=32"};
+    lr_arch *r1 = from_repr_ok(t, NULL, sets, 1);
+    lr_arch *r2 = from_repr_ok(t, MODELS "/meta-llama--Llama-2-7b-hf.json", NULL, 0);
+    lr_arch *ref = tu_model("meta-llama/Llama-2-7b-hf");
+    totals a, b, c;
+    analyse(r1, &a);
+    analyse(r2, &b);
+    analyse(ref, &c);
+    assert_true(c.params == 6738415616.0);
+    assert_same_totals(&a, &c);
+    assert_same_totals(&b, &c);
+    assert_string_equal(r1->family, "llama");
+    lr_arch_free(r1);
+    lr_arch_free(r2);
+    lr_arch_free(ref);
+    free(t);
+}
+
+/* Llama-3.1-8B-Instruct: k_proj prints 1024 outputs; with 32 heads of
+ * 4096 / 32 = 128, that is 1024 / 128 = 8 KV heads (GQA). */
+static void
+test_llama31_gqa_inferred(void **state)
+{
+    (void)state;
+    char *t = fixture("meta-llama--Meta-Llama-3.1-8B-Instruct");
+    static const char *const sets[] = {"num_attention_heads=32"};
+    char *notes = NULL;
+    lr_error err;
+    lr_arch *a = from_repr(t, NULL, sets, 1, &notes, &err);
+    assert_non_null(a);
+    assert_non_null(notes);
+    assert_non_null(strstr(notes, "inferred head_dim = 128"));
+    assert_non_null(strstr(notes, "inferred num_key_value_heads = 8"));
+    assert_non_null(strstr(notes, "model.layers.self_attn.rotary_emb (LlamaRotaryEmbedding)"));
+    lr_arch *ref = tu_model("meta-llama/Meta-Llama-3.1-8B");
+    totals x, y;
+    analyse(a, &x);
+    analyse(ref, &y);
+    /* the published count (data/models/SOURCES.md) */
+    assert_true(x.params == 8030261248.0);
+    assert_same_totals(&x, &y);
+    /* a KV head count that contradicts k_proj is an error */
+    static const char *const bad[] = {"num_attention_heads=32", "num_key_value_heads=4"};
+    lr_arch_free(from_repr(t, NULL, bad, 2, NULL, &err));
+    assert_string_equal(err.path, "num_key_value_heads");
+    assert_non_null(strstr(err.msg, "--set num_key_value_heads says 4"));
+    assert_non_null(strstr(err.msg, "implies 8"));
+    free(notes);
+    lr_arch_free(a);
+    lr_arch_free(ref);
+    free(t);
+}
+
+static void
+test_missing_heads(void **state)
+{
+    (void)state;
+    char *t = fixture("meta-llama--Llama-2-7b-hf");
+    lr_error err;
+    char *notes = (char *)"untouched";
+    assert_null(from_repr(t, NULL, NULL, 0, &notes, &err));
+    assert_null(notes);
+    assert_string_equal(err.file, "repr.txt");
+    assert_string_equal(err.path, "num_attention_heads");
+    assert_non_null(strstr(err.msg, "does not show num_attention_heads"));
+    assert_non_null(strstr(err.msg, "--set num_attention_heads=N"));
+    assert_non_null(strstr(err.msg, "--config config.json"));
+    /* a head count that does not divide q_proj's outputs */
+    static const char *const sets[] = {"num_attention_heads=30"};
+    assert_null(from_repr(t, NULL, sets, 1, NULL, &err));
+    assert_non_null(strstr(err.msg, "not a whole number"));
+    free(t);
+}
+
+static void
+test_config_conflict(void **state)
+{
+    (void)state;
+    char *t = fixture("meta-llama--Llama-2-7b-hf");
+    lr_error err;
+    assert_null(from_repr(t, MODELS "/meta-llama--Llama-2-13b-hf.json", NULL, 0, NULL, &err));
+    assert_string_equal(err.path, "hidden_size");
+    assert_non_null(strstr(err.msg, "says 4096 ({model.embed_tokens.arg1})"));
+    assert_non_null(strstr(err.msg, "meta-llama--Llama-2-13b-hf.json says 5120"));
+    /* --set against the text, and against the config: --set wins there */
+    static const char *const s1[] = {"num_attention_heads=32", "intermediate_size=11000"};
+    assert_null(from_repr(t, NULL, s1, 2, NULL, &err));
+    assert_non_null(strstr(err.msg, "says 11008"));
+    assert_non_null(strstr(err.msg, "--set intermediate_size says 11000"));
+    /* 64 heads of 64 fit the printed q_proj as well as 32 of 128: the
+     * text cannot tell, the config says 64, --set says 32 and wins */
+    lr_repr_opts o = {"{\"num_attention_heads\": 64, \"model_type\": \"llama\"}", NULL, NULL, 0,
+                      NULL};
+    static const char *const s2[] = {"num_attention_heads=32"};
+    lr_arch *a = lr_arch_from_repr(t, "r", TU_DEFAULT, &o, NULL, &err);
+    assert_non_null(a);
+    lr_arch_free(a);
+    o.sets = s2;
+    o.nsets = 1;
+    a = lr_arch_from_repr(t, "r", TU_DEFAULT, &o, NULL, &err);
+    assert_non_null(a);
+    lr_arch *ref = tu_model("meta-llama/Llama-2-7b-hf");
+    totals x, y;
+    analyse(a, &x);
+    analyse(ref, &y);
+    assert_same_totals(&x, &y);
+    lr_arch_free(ref);
+    lr_arch_free(a);
+    /* another family's config */
+    lr_repr_opts m = {"{\"model_type\": \"mistral\", \"num_attention_heads\": 32}", "m.json", NULL,
+                      0, NULL};
+    assert_null(lr_arch_from_repr(t, "r", TU_DEFAULT, &m, NULL, &err));
+    assert_string_equal(err.path, "model_type");
+    assert_non_null(strstr(err.msg, "--config m.json says model_type 'mistral'"));
+    /* malformed --config */
+    lr_repr_opts j = {"{\"a\": ", "broken.json", NULL, 0, NULL};
+    assert_null(lr_arch_from_repr(t, "r", TU_DEFAULT, &j, NULL, &err));
+    assert_string_equal(err.file, "broken.json");
+    assert_non_null(strstr(err.msg, "malformed JSON"));
+    static const char *const s3[] = {"=3"};
+    assert_null(from_repr(t, NULL, s3, 1, NULL, &err));
+    assert_non_null(strstr(err.msg, "expected NAME=VALUE"));
+    free(t);
+}
+
+/* Replaces the first `from` in text by `to`. Caller frees. */
+static char *
+replace(const char *text, const char *from, const char *to)
+{
+    const char *at = strstr(text, from);
+    assert_non_null(at);
+    size_t n = strlen(text) - strlen(from) + strlen(to) + 1;
+    char *s = malloc(n);
+    snprintf(s, n, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+    return s;
+}
+
+static void
+test_unknown_class(void **state)
+{
+    (void)state;
+    char *t = fixture("meta-llama--Llama-2-7b-hf");
+    char *u = replace(t, "LlamaSdpaAttention", "LlamaAttn");
+    static const char *const sets[] = {"num_attention_heads=32"};
+    lr_error err;
+    assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
+    assert_string_equal(err.path, "model.layers.self_attn");
+    assert_non_null(strstr(err.msg, "unknown module class 'LlamaAttn'"));
+    assert_non_null(strstr(err.msg, "closest known"));
+    assert_non_null(strstr(err.msg, "LlamaSdpaAttention"));
+    free(u);
+    /* the aliases of other transformers versions are known */
+    static const char *const names[] = {"LlamaAttention", "LlamaFlashAttention2"};
+    for (size_t i = 0; i < 2; i++) {
+        u = replace(t, "LlamaSdpaAttention", names[i]);
+        lr_arch_free(from_repr_ok(u, NULL, sets, 1));
+        free(u);
+    }
+    /* a root class without a map */
+    u = replace(t, "LlamaForCausalLM", "FooForCausalLM");
+    assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
+    assert_non_null(strstr(err.msg, "no repr map for the root class 'FooForCausalLM'"));
+    assert_non_null(strstr(err.msg, "LlamaForCausalLM"));
+    free(u);
+    free(t);
+}
+
+static void
+test_dims_checked(void **state)
+{
+    (void)state;
+    char *t = fixture("meta-llama--Meta-Llama-3-8B-Instruct");
+    static const char *const sets[] = {"num_attention_heads=32"};
+    lr_error err;
+    /* v_proj printed wider than k_proj: the template builds both from the
+     * KV head count, so v_proj does not fit */
+    char *u = replace(t, "(v_proj): Linear(in_features=4096, out_features=1024",
+                      "(v_proj): Linear(in_features=4096, out_features=2048");
+    assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
+    assert_string_equal(err.path, "model.layers.self_attn.v_proj");
+    assert_non_null(strstr(err.msg, "out_features=2048"));
+    assert_non_null(strstr(err.msg, "builds out_features=1024"));
+    free(u);
+    /* a bias the template does not build */
+    u = replace(t, "(o_proj): Linear(in_features=4096, out_features=4096, bias=False",
+                "(o_proj): Linear(in_features=4096, out_features=4096, bias=True");
+    assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
+    assert_string_equal(err.path, "model.layers.self_attn.o_proj");
+    assert_non_null(strstr(err.msg, "bias=1"));
+    free(u);
+    /* a printed weight layer the template lacks */
+    u = replace(t, "          (act_fn): SiLU()",
+                "          (act_fn): SiLU()\n          (extra): Linear(in_features=4096, "
+                "out_features=4096, bias=False)");
+    assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
+    assert_string_equal(err.path, "model.layers.mlp.extra");
+    assert_non_null(strstr(err.msg, "no counterpart"));
+    free(u);
+    /* a template weight layer the text lacks */
+    u = replace(
+        t, "          (up_proj): Linear(in_features=4096, out_features=14336, bias=False)\n", "");
+    assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
+    assert_string_equal(err.path, "model.layers.mlp.up_proj");
+    assert_non_null(strstr(err.msg, "does not show"));
+    free(u);
+    /* a printed module without weights and without counterpart: a note */
+    u = replace(t, "          (act_fn): SiLU()",
+                "          (act_fn): SiLU()\n          (drop): Dropout(p=0.0, inplace=False)");
+    char *notes = NULL;
+    lr_arch *a = from_repr(u, NULL, sets, 1, &notes, &err);
+    assert_non_null(a);
+    assert_non_null(strstr(notes, "model.layers.mlp.drop (Dropout): not checked"));
+    assert_non_null(strstr(notes, "dropout does nothing at inference"));
+    lr_arch_free(a);
+    free(notes);
+    free(u);
+    free(t);
+}
+
+static void
+test_model_load_ex(void **state)
+{
+    (void)state;
+    const char *tdir = TU_DEFAULT "/architectures";
+    const char *path = REPR_DIR "/meta-llama--Llama-2-7b-hf.txt";
+    static const char *const sets[] = {"num_attention_heads=32"};
+    lr_repr_opts o = {NULL, NULL, sets, 1, NULL};
+    lr_error err;
+    char *notes = NULL;
+    lr_arch *a = lr_model_load_ex(MODELS, tdir, path, &o, &notes, &err);
+    assert_non_null(a);
+    assert_string_equal(a->file, path);
+    assert_non_null(notes);
+    free(notes);
+    lr_arch_free(a);
+    /* without the head count (lr_model_load has no options) */
+    assert_null(lr_model_load(MODELS, tdir, path, &err));
+    assert_non_null(strstr(err.msg, "num_attention_heads"));
+    /* options are for repr texts only */
+    assert_null(lr_model_load_ex(MODELS, tdir, "meta-llama/Llama-2-7b-hf", &o, &notes, &err));
+    assert_non_null(strstr(err.msg, "--config and --set"));
+    /* a bundled model is untouched by a NULL opts */
+    a = lr_model_load_ex(MODELS, tdir, "meta-llama/Llama-2-7b-hf", NULL, &notes, &err);
+    assert_non_null(a);
+    assert_null(notes);
+    lr_arch_free(a);
+    /* a malformed text file names its line and column */
+    char *tmp = tu_tmpfile("LlamaForCausalLM(\n  (model): LlamaModel(\n", ".txt");
+    assert_null(lr_model_load_ex(MODELS, tdir, tmp, &o, NULL, &err));
+    assert_string_equal(err.file, tmp);
+    assert_int_equal(err.line, 3);
+    unlink(tmp);
+    free(tmp);
+}
+
+/* ---- the other families: built where their template exists ---- */
+
+typedef struct family_case {
+    const char *repr;   /* fixture name */
+    const char *family; /* template file name */
+    const char *model;  /* bundled model with the same dimensions, or NULL */
+    const char *heads;  /* the --set that the text needs */
+} family_case;
+
+static const family_case families[] = {
+    {"meta-llama--Llama-2-13b-hf", "llama", "meta-llama/Llama-2-13b-hf", "num_attention_heads=40"},
+    {"meta-llama--Meta-Llama-3-8B-Instruct", "llama", "meta-llama/Meta-Llama-3-8B",
+     "num_attention_heads=32"},
+    {"mistralai--Mistral-7B-v0.1", "mistral", "mistralai/Mistral-7B-v0.1",
+     "num_attention_heads=32"},
+    {"mistralai--Mixtral-8x7B-v0.1", "mixtral", "mistralai/Mixtral-8x7B-v0.1",
+     "num_attention_heads=32"},
+    {"google--gemma-7b", "gemma", "google/gemma-7b", "num_attention_heads=16"},
+    {"google--gemma-2-9b", "gemma2", "google/gemma-2-9b", "num_attention_heads=16"},
+    {"microsoft--Phi-3-mini-4k-instruct", "phi3", "microsoft/Phi-3-mini-4k-instruct",
+     "num_attention_heads=32"},
+    {"tiiuae--falcon-7b", "falcon", "tiiuae/falcon-7b", "num_attention_heads=71"},
+    {"openai-community--gpt2", "gpt2", "openai-community/gpt2", "n_head=12"},
+    {"facebook--opt-125m", "opt", NULL, "num_attention_heads=12"},
+    {"facebook--opt-350m", "opt", NULL, "num_attention_heads=16"},
+};
+
+static int
+family_template_exists(const char *family)
+{
+    char p[1024];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/architectures/%s.json", TU_DEFAULT, family);
+    return stat(p, &st) == 0;
+}
+
+static void
+test_families(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof families / sizeof families[0]; i++) {
+        const family_case *fc = &families[i];
+        if (!family_template_exists(fc->family)) {
+            printf("test_repr: skipped %s: no %s template yet\n", fc->repr, fc->family);
+            continue;
+        }
+        char *t = fixture(fc->repr);
+        lr_arch *a = from_repr_ok(t, NULL, &fc->heads, 1);
+        totals x, y;
+        analyse(a, &x);
+        if (fc->model) {
+            char *cfg = lr_model_find(MODELS, fc->model);
+            assert_non_null(cfg);
+            lr_arch *b = from_repr_ok(t, cfg, NULL, 0);
+            free(cfg);
+            lr_arch *ref = tu_model(fc->model);
+            assert_non_null(ref);
+            totals z;
+            analyse(b, &y);
+            analyse(ref, &z);
+            /* the text fixes the weights; with the config, everything */
+            assert_true(x.params == z.params);
+            assert_same_totals(&y, &z);
+            lr_arch_free(b);
+            lr_arch_free(ref);
+        }
+        lr_arch_free(a);
+        free(t);
+    }
+}
+
+/* ---- the maps, whatever the templates: a stand-in template per family
+ * whose tree only holds the config fields as the root's parameters ---- */
+
+typedef struct map_case {
+    const char *repr, *family, *root, *model_type;
+    const char *heads;  /* the --set the text needs */
+    const char *model;  /* bundled config whose values the fields must equal */
+    const char *fields; /* compared with that config */
+    const char *extra;  /* NAME=VALUE derived by hand (keys the config lacks) */
+} map_case;
+
+static const map_case map_cases[] = {
+    {"mistralai--Mistral-7B-v0.1", "mistral", "MistralForCausalLM", "mistral",
+     "num_attention_heads=32", "mistralai/Mistral-7B-v0.1",
+     "vocab_size hidden_size num_hidden_layers intermediate_size num_key_value_heads",
+     "head_dim=128"},
+    {"mistralai--Mixtral-8x7B-v0.1", "mixtral", "MixtralForCausalLM", "mixtral",
+     "num_attention_heads=32", "mistralai/Mixtral-8x7B-v0.1",
+     "vocab_size hidden_size num_hidden_layers intermediate_size num_key_value_heads "
+     "num_local_experts",
+     "head_dim=128"},
+    {"google--gemma-7b", "gemma", "GemmaForCausalLM", "gemma", "num_attention_heads=16",
+     "google/gemma-7b",
+     "vocab_size hidden_size num_hidden_layers intermediate_size num_key_value_heads head_dim "
+     "attention_bias",
+     ""},
+    {"google--gemma-2-9b", "gemma2", "Gemma2ForCausalLM", "gemma2", "num_attention_heads=16",
+     "google/gemma-2-9b",
+     "vocab_size hidden_size num_hidden_layers intermediate_size num_key_value_heads head_dim "
+     "attention_bias",
+     ""},
+    {"microsoft--Phi-3-mini-4k-instruct", "phi3", "Phi3ForCausalLM", "phi3",
+     "num_attention_heads=32", "microsoft/Phi-3-mini-4k-instruct",
+     "vocab_size hidden_size num_hidden_layers intermediate_size num_key_value_heads",
+     /* o_proj takes 3072 = 32 x 96 */
+     "head_dim=96"},
+    /* qkv 4672 = (71 + 2 x 1) x 64: one KV head, multi-query */
+    {"tiiuae--falcon-7b", "falcon", "FalconForCausalLM", "falcon", "num_attention_heads=71",
+     "tiiuae/falcon-7b",
+     "vocab_size hidden_size num_hidden_layers bias new_decoder_architecture parallel_attn "
+     "multi_query",
+     "head_dim=64 num_kv_heads=1 ffn_hidden_size=18176"},
+    /* c_fc prints nf=3072 = 4 x 768 (the config's n_inner is null) */
+    {"openai-community--gpt2", "gpt2", "GPT2LMHeadModel", "gpt2", "n_head=12",
+     "openai-community/gpt2", "vocab_size n_embd n_positions n_layer", "n_inner=3072"},
+    /* facebook/opt-125m's config.json on the HF hub: 2050 positions = 2048 + 2 */
+    {"facebook--opt-125m", "opt", "OPTForCausalLM", "opt", "num_attention_heads=12", NULL, "",
+     "vocab_size=50272 hidden_size=768 word_embed_proj_dim=768 max_position_embeddings=2048 "
+     "num_hidden_layers=12 ffn_dim=3072 enable_bias=1 do_layer_norm_before=1 "
+     "layer_norm_elementwise_affine=1"},
+    /* facebook/opt-350m: 512-wide embeddings projected to 1024, no final
+     * decoder norm (do_layer_norm_before false) */
+    {"facebook--opt-350m", "opt", "OPTForCausalLM", "opt", "num_attention_heads=16", NULL, "",
+     "vocab_size=50272 hidden_size=1024 word_embed_proj_dim=512 max_position_embeddings=2048 "
+     "num_hidden_layers=24 ffn_dim=4096 enable_bias=1 do_layer_norm_before=0"},
+};
+
+/* Every field name of a case (fields, then the names of extra). */
+static size_t
+case_names(const map_case *mc, char names[][64], size_t cap)
+{
+    size_t n = 0;
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s %s", mc->fields, mc->extra);
+    for (char *t = strtok(buf, " "); t && n < cap; t = strtok(NULL, " ")) {
+        char *eq = strchr(t, '=');
+        if (eq)
+            *eq = '\0';
+        snprintf(names[n++], 64, "%s", t);
+    }
+    return n;
+}
+
+static void
+write_stand_in(const char *dir, const map_case *mc)
+{
+    char names[32][64], path[1024];
+    size_t n = case_names(mc, names, 32);
+    snprintf(path, sizeof path, "%s/architectures/%s.json", dir, mc->family);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "{\"family\": \"%s\", \"architectures\": [\"%s\"], \"model_types\": [\"%s\"],\n",
+            mc->family, mc->root, mc->model_type);
+    fprintf(f, " \"config\": [");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s{\"name\": \"%s\", \"default\": \"-1\"}", i ? ", " : "", names[i]);
+    fprintf(f, "],\n \"tree\": {\"name\": \"\", \"class\": \"t.StandIn\", \"parameters\": {");
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s\"%s\": \"{%s}\"", i ? ", " : "", names[i], names[i]);
+    fprintf(f, "}}}\n");
+    fclose(f);
+}
+
+static double
+config_number(json_t *cfg, const char *key)
+{
+    json_t *v = json_object_get(cfg, key);
+    if (json_is_boolean(v))
+        return json_is_true(v);
+    if (!json_is_number(v))
+        fail_msg("bundled config lacks %s", key);
+    return json_number_value(v);
+}
+
+static void
+check_map_case(const char *dir, const map_case *mc, const lr_db *db)
+{
+    char *t = fixture(mc->repr);
+    lr_repr_opts o = {NULL, NULL, &mc->heads, 1, db};
+    lr_error err;
+    lr_arch *a = lr_arch_from_repr(t, mc->repr, dir, &o, NULL, &err);
+    if (!a)
+        fail_msg("%s: %s: %s", mc->repr, err.path, err.msg);
+    json_t *cfg = NULL;
+    if (mc->model) {
+        char *p = lr_model_find(MODELS, mc->model);
+        json_error_t je;
+        cfg = json_load_file(p, 0, &je);
+        free(p);
+        assert_non_null(cfg);
+    }
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s %s", mc->fields, mc->extra);
+    for (char *tok = strtok(buf, " "); tok; tok = strtok(NULL, " ")) {
+        char *eq = strchr(tok, '=');
+        if (eq)
+            *eq = '\0';
+        double want = eq ? strtod(eq + 1, NULL) : config_number(cfg, tok);
+        const lr_param *p = lr_node_param(&a->root, tok);
+        assert_non_null(p);
+        if (p->value != want)
+            fail_msg("%s: %s is %g, expected %g", mc->repr, tok, p->value, want);
+    }
+    json_decref(cfg);
+    lr_arch_free(a);
+    free(t);
+}
+
+static void
+test_maps_derive_configs(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/llmroof-repr-XXXXXX", sub[1100];
+    assert_non_null(mkdtemp(dir));
+    snprintf(sub, sizeof sub, "%s/architectures", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(sub, sizeof sub, "%s/repr", dir);
+    assert_int_equal(symlink(TU_DEFAULT "/repr", sub), 0);
+    lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
+    assert_non_null(prof);
+    for (size_t i = 0; i < sizeof map_cases / sizeof map_cases[0]; i++) {
+        write_stand_in(dir, &map_cases[i]);
+        check_map_case(dir, &map_cases[i], lr_profile_db(prof));
+        snprintf(sub, sizeof sub, "%s/architectures/%s.json", dir, map_cases[i].family);
+        unlink(sub);
+    }
+    lr_profile_free(prof);
+    snprintf(sub, sizeof sub, "%s/repr", dir);
+    unlink(sub);
+    snprintf(sub, sizeof sub, "%s/architectures", dir);
+    rmdir(sub);
+    rmdir(dir);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_fixture_parses),
+        cmocka_unit_test(test_llama2_tree),
+        cmocka_unit_test(test_other_trees),
+        cmocka_unit_test(test_lists),
+        cmocka_unit_test(test_arguments),
+        cmocka_unit_test(test_detect),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_depth_bounded),
+        cmocka_unit_test(test_llama2_same_totals),
+        cmocka_unit_test(test_llama31_gqa_inferred),
+        cmocka_unit_test(test_missing_heads),
+        cmocka_unit_test(test_config_conflict),
+        cmocka_unit_test(test_unknown_class),
+        cmocka_unit_test(test_dims_checked),
+        cmocka_unit_test(test_model_load_ex),
+        cmocka_unit_test(test_families),
+        cmocka_unit_test(test_maps_derive_configs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

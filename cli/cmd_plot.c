@@ -14,12 +14,6 @@
 #include "cli.h"
 #include "options.h"
 
-/* cmd_sweep.c: a sweep, its charts written to -o */
-int cmd_sweep_plot(int argc, char **argv);
-/* cmd_report.c: takes named options with values out of argv */
-int cli_take_opts(const char *cmd, int *argc, char **argv, const char *const *names, size_t n,
-                  const char **values);
-
 static char usage[6144];
 
 static void

@@ -11,10 +11,6 @@
 #include "options.h"
 
 /* cmd_generate.c: the per-step TPOT chart */
-int tpot_chart(const analysis *a, const lr_settings *s, double prompt, double gen, const lr_gen *g,
-               lr_result *scratch, lr_chart *c);
-void tpot_chart_free(lr_chart *c);
-
 static char usage[4096];
 
 static void

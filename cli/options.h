@@ -48,4 +48,17 @@ typedef struct analysis {
 int analysis_run(analysis *a, const analysis_opts *o, const char *profile);
 void analysis_free(analysis *a);
 
+/* Functions one command file offers the others. */
+
+/* cmd_generate.c: the per-step TPOT chart of a generation; `scratch` (from
+ * lr_result_new) is overwritten. Free with tpot_chart_free(). */
+int tpot_chart(const analysis *a, const lr_settings *s, double prompt, double gen, const lr_gen *g,
+               lr_result *scratch, lr_chart *c);
+void tpot_chart_free(lr_chart *c);
+/* cmd_sweep.c: a sweep whose charts are written to -o (`llmroof plot sweep`) */
+int cmd_sweep_plot(int argc, char **argv);
+/* cmd_report.c: takes the named options with values out of argv */
+int cli_take_opts(const char *cmd, int *argc, char **argv, const char *const *names, size_t n,
+                  const char **values);
+
 #endif

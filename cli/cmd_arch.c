@@ -14,7 +14,8 @@
 #include "userdb.h"
 
 static const char usage[] =
-    "usage: llmroof arch [MODEL] [--ensure-modules [--analyze --source-dir DIR]]\n"
+    "usage: llmroof arch [MODEL] [--config FILE] [--set NAME=VALUE]...\n"
+    "                    [--ensure-modules [--analyze --source-dir DIR]]\n"
     "\n"
     "Prints the architecture tree of MODEL (default " DEFAULT_MODEL "): each node's\n"
     "name, class, parameters and repeat count. Classes without a module-database\n"
@@ -22,7 +23,8 @@ static const char usage[] =
     "--ensure-modules lists the missing classes, sub-layers first; with --analyze\n"
     "each is sent, with its source found under DIR (`class NAME(` in *.py), to the\n"
     "module analyzer (`llmroof modules analyze`; endpoint from LLMROOF_LLM_URL) and\n"
-    "stored in the user database.\n";
+    "stored in the user database.\n"
+    "--config and --set complete a print(model) text (head counts; docs/repr.md).\n";
 
 static void
 print_node(const lr_node *n, const lr_db *db, int depth, size_t *missing)
@@ -181,10 +183,16 @@ cmd_arch(int argc, char **argv)
         fputs(usage, stdout);
         return EXIT_OK;
     }
-    const char *model = DEFAULT_MODEL, *source_dir = NULL;
+    const char *model = DEFAULT_MODEL, *source_dir = NULL, *config = NULL;
+    const char *sets[64];
+    size_t nsets = 0;
     int ensure = 0, analyze = 0, nmodel = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--ensure-modules"))
+        if (!strcmp(argv[i], "--config") && i + 1 < argc)
+            config = argv[++i];
+        else if (!strcmp(argv[i], "--set") && i + 1 < argc && nsets < 64)
+            sets[nsets++] = argv[++i];
+        else if (!strcmp(argv[i], "--ensure-modules"))
             ensure = 1;
         else if (!strcmp(argv[i], "--analyze"))
             analyze = 1;
@@ -203,7 +211,7 @@ cmd_arch(int argc, char **argv)
     if (!prof)
         return EXIT_INPUT;
     const lr_db *db = lr_profile_db(prof);
-    lr_arch *a = cli_load_model(prof, model);
+    lr_arch *a = cli_load_model_ex(prof, model, config, sets, nsets);
     if (!a) {
         lr_profile_free(prof);
         return EXIT_INPUT;
@@ -215,7 +223,8 @@ cmd_arch(int argc, char **argv)
         if (rc != EXIT_OK)
             return rc;
         /* show the tree again, now with the new entries */
-        if (!(prof = cli_load_profile(NULL)) || !(a = cli_load_model(prof, model))) {
+        if (!(prof = cli_load_profile(NULL)) ||
+            !(a = cli_load_model_ex(prof, model, config, sets, nsets))) {
             lr_profile_free(prof);
             return EXIT_INPUT;
         }

@@ -418,6 +418,11 @@ expect_err "--set: expected NAME=VALUE"
 run "--set on a JSON model" analyze --set num_attention_heads=32
 expect_rc 2
 expect_err "--config and --set complete a print(model) text"
+# OPT-125m from its text alone (no bundled config): fc1 768 -> 3072 with a
+# bias at 2048 tokens: 2 * 2048 * 768 * 3072 + 2048 * 3072 = 9669967872.
+run "repr OPT" analyze "$REPR/facebook--opt-125m.txt" --set num_attention_heads=12 --stage prefill --format csv
+expect_rc 0
+expect_eq "repr OPT fc1 flops" "$(csv_field "$T/out" prefill fc1 flops)" 9669967872
 run "repr diff" diff "$REPR/meta-llama--Llama-2-7b-hf.txt" --set num_attention_heads=32 --stage prefill --format csv
 expect_rc 0
 expect_eq "repr diff q_proj flops_a" "$(csv_field "$T/out" prefill q_proj flops_a)" 2199023255552

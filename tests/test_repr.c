@@ -656,24 +656,28 @@ typedef struct family_case {
     const char *family; /* template file name */
     const char *model;  /* bundled model with the same dimensions, or NULL */
     const char *heads;  /* the --set that the text needs */
+    double params;      /* published parameter count, 0 when a model is given */
 } family_case;
 
 static const family_case families[] = {
-    {"meta-llama--Llama-2-13b-hf", "llama", "meta-llama/Llama-2-13b-hf", "num_attention_heads=40"},
+    {"meta-llama--Llama-2-13b-hf", "llama", "meta-llama/Llama-2-13b-hf", "num_attention_heads=40",
+     0},
     {"meta-llama--Meta-Llama-3-8B-Instruct", "llama", "meta-llama/Meta-Llama-3-8B",
-     "num_attention_heads=32"},
-    {"mistralai--Mistral-7B-v0.1", "mistral", "mistralai/Mistral-7B-v0.1",
-     "num_attention_heads=32"},
+     "num_attention_heads=32", 0},
+    {"mistralai--Mistral-7B-v0.1", "mistral", "mistralai/Mistral-7B-v0.1", "num_attention_heads=32",
+     0},
     {"mistralai--Mixtral-8x7B-v0.1", "mixtral", "mistralai/Mixtral-8x7B-v0.1",
-     "num_attention_heads=32"},
-    {"google--gemma-7b", "gemma", "google/gemma-7b", "num_attention_heads=16"},
-    {"google--gemma-2-9b", "gemma2", "google/gemma-2-9b", "num_attention_heads=16"},
+     "num_attention_heads=32", 0},
+    {"google--gemma-7b", "gemma", "google/gemma-7b", "num_attention_heads=16", 0},
+    {"google--gemma-2-9b", "gemma2", "google/gemma-2-9b", "num_attention_heads=16", 0},
     {"microsoft--Phi-3-mini-4k-instruct", "phi3", "microsoft/Phi-3-mini-4k-instruct",
-     "num_attention_heads=32"},
-    {"tiiuae--falcon-7b", "falcon", "tiiuae/falcon-7b", "num_attention_heads=71"},
-    {"openai-community--gpt2", "gpt2", "openai-community/gpt2", "n_head=12"},
-    {"facebook--opt-125m", "opt", NULL, "num_attention_heads=12"},
-    {"facebook--opt-350m", "opt", NULL, "num_attention_heads=16"},
+     "num_attention_heads=32", 0},
+    {"tiiuae--falcon-7b", "falcon", "tiiuae/falcon-7b", "num_attention_heads=71", 0},
+    {"openai-community--gpt2", "gpt2", "openai-community/gpt2", "n_head=12", 0},
+    /* no bundled config: the published counts (HF safetensors metadata of
+     * facebook/opt-125m and facebook/opt-350m, tied lm_head counted once) */
+    {"facebook--opt-125m", "opt", NULL, "num_attention_heads=12", 125239296},
+    {"facebook--opt-350m", "opt", NULL, "num_attention_heads=16", 331196416},
 };
 
 static int
@@ -699,6 +703,8 @@ test_families(void **state)
         lr_arch *a = from_repr_ok(t, NULL, &fc->heads, 1);
         totals x, y;
         analyse(a, &x);
+        if (fc->params && x.params != fc->params)
+            fail_msg("%s: %.0f parameters, published %.0f", fc->repr, x.params, fc->params);
         if (fc->model) {
             char *cfg = lr_model_find(MODELS, fc->model);
             assert_non_null(cfg);

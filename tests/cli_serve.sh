@@ -225,7 +225,7 @@ get "bad flag" "/api/analyze?w-asym=maybe"
 expect_error 400 "w-asym: expected true or false"
 get "bad length" "/api/generate?prompt-len=0"
 expect_error 400 "prompt-len"
-get "not analysable" "/api/analyze?model=openai-community/gpt2"
+post "not analysable" /api/analyze '{"config": {"architectures": ["NoSuchForCausalLM"], "model_type": "nosuch"}}'
 expect_error 422 "no family template"
 get "unknown op" "/api/op?path=model.nothing"
 expect_error 400 "no op with path"

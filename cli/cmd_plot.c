@@ -153,7 +153,7 @@ batch_sizes(double top, double *b)
 }
 
 static int
-serve_device(const analysis_opts *o, const serve_opts *x, serve_line *ln)
+serve_device(analysis_opts *o, const serve_opts *x, serve_line *ln)
 {
     analysis a;
     int rc = analysis_run(&a, o, o->nprofiles ? o->profiles[0] : NULL);

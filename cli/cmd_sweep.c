@@ -183,7 +183,7 @@ combo(const sweep *sw, double k, lr_settings *s, int *pi, int *hi)
     lr_settings_default(s);
     s->batch = sw->l[L_BATCH].v[(int)idx[L_BATCH]];
     s->seq_len = sw->l[L_SEQ].v[(int)idx[L_SEQ]];
-    s->w_bit = (int)sw->l[L_WBIT].v[(int)idx[L_WBIT]];
+    s->w_bit = sw->l[L_WBIT].v[(int)idx[L_WBIT]];
     s->a_bit = (int)sw->l[L_ABIT].v[(int)idx[L_ABIT]];
     s->kv_bit = sw->kv_follows_a ? s->a_bit : (int)sw->l[L_KVBIT].v[(int)idx[L_KVBIT]];
     s->w_group = sw->l[L_WG].v[(int)idx[L_WG]];
@@ -282,7 +282,7 @@ row_jsonl(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const l
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
         lr_fmt_double(t[i], sizeof t[i], v[i]);
     bprintf(b,
-            "{\"profile\":\"%s\",\"hardware\":\"%s\",\"batch\":%s,\"seq_len\":%s,\"w_bit\":%d,"
+            "{\"profile\":\"%s\",\"hardware\":\"%s\",\"batch\":%s,\"seq_len\":%s,\"w_bit\":%g,"
             "\"a_bit\":%d,\"kv_bit\":%d,\"w_group_size\":%s,\"kv_group_size\":%s,"
             "\"tp\":%g,\"pp\":%g,\"ep\":%g,\"microbatches\":%g,"
             "\"attention\":\"%s\",\"prefill\":{\"flops\":%s,\"bytes\":%s,\"latency_s\":%s},"

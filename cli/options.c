@@ -134,8 +134,9 @@ analysis_opts_parse(const char *cmd, const char *usage, int argc, char **argv, a
                 return fail_usage(exit_code, EXIT_USAGE);
             break;
         case 'w':
-            if (cli_parse_int("--w-bit", optarg, 1, 32, &s->w_bit) < 0)
+            if (cli_parse_whole("--w-bit", optarg, 1, 32, &s->w_bit) < 0)
                 return fail_usage(exit_code, EXIT_USAGE);
+            o->w_bit_set = 1;
             break;
         case 'a':
             if (cli_parse_int("--a-bit", optarg, 1, 32, &s->a_bit) < 0)
@@ -240,7 +241,7 @@ analysis_free(analysis *a)
 }
 
 int
-analysis_run(analysis *a, const analysis_opts *o, const char *profile)
+analysis_run(analysis *a, analysis_opts *o, const char *profile)
 {
     lr_error err;
     memset(&err, 0, sizeof err);
@@ -248,6 +249,16 @@ analysis_run(analysis *a, const analysis_opts *o, const char *profile)
     if (!(a->prof = cli_load_profile(profile)) || !(a->hwdb = cli_load_hw(a->prof)) ||
         !(a->arch = cli_load_model_ex(a->prof, o->model, o->config, o->sets, o->nsets)))
         return EXIT_INPUT;
+    /* a weight file (GGUF) fixes the bytes per weight: its tensors' types,
+     * mixed in a Q4_K_M file, give the effective bits unless --w-bit says */
+    if (a->arch->weight_bytes > 0 && a->arch->weight_params > 0 && !o->w_bit_set) {
+        o->s.w_bit = a->arch->weight_bytes * 8 / a->arch->weight_params;
+        if (o->s.w_bit < 1)
+            o->s.w_bit = 1;
+        fprintf(stderr,
+                "llmroof: note: weights at %.4g bits (the file's tensors; --w-bit overrides)\n",
+                o->s.w_bit);
+    }
     a->hw = lr_hwdb_find(a->hwdb, o->hardware);
     if (!a->hw) {
         fprintf(stderr,

@@ -22,6 +22,7 @@ typedef struct analysis_opts {
     const char *config;         /* --config FILE, for a print(model) text */
     const char *sets[MAX_SETS]; /* --set NAME=VALUE, for a print(model) text */
     size_t nsets;
+    int w_bit_set;   /* --w-bit given: it overrides a weight file's own bits */
     const char *svg; /* --svg FILE: charts too (analyze, generate) */
 } analysis_opts;
 
@@ -45,7 +46,7 @@ typedef struct analysis {
 
 /* Loads and runs one analysis with profile `profile` (NULL = the global
  * one); prints errors. Returns an exit code (0 = ok). */
-int analysis_run(analysis *a, const analysis_opts *o, const char *profile);
+int analysis_run(analysis *a, analysis_opts *o, const char *profile);
 void analysis_free(analysis *a);
 
 /* Functions one command file offers the others. */

@@ -153,11 +153,13 @@ typedef struct lr_node {
 enum { LR_PAR_TP = 1, LR_PAR_PP = 2, LR_PAR_EP = 4 };
 
 typedef struct lr_arch {
-    char *name;         /* model name (bundled id, or the file it came from) */
-    char *file;         /* the file the tree was built from */
-    char *family;       /* template family, or "" */
-    int parallel;       /* LR_PAR_* bits: which of --tp --pp --ep the tree models */
-    double max_context; /* from the config, 0 when unknown */
+    char *name;           /* model name (bundled id, or the file it came from) */
+    char *file;           /* the file the tree was built from */
+    char *family;         /* template family, or "" */
+    int parallel;         /* LR_PAR_* bits: which of --tp --pp --ep the tree models */
+    double weight_params; /* from a weight file (GGUF): its tensors' elements, else 0 */
+    double weight_bytes;  /* and their bytes as stored: params * bits / 8 */
+    double max_context;   /* from the config, 0 when unknown */
     lr_node root;
 } lr_arch;
 
@@ -315,7 +317,8 @@ extern const char *const lr_bound_names[3]; /* "compute", "memory", "comm" */
 typedef struct lr_settings {
     double batch;   /* sequences, >= 1 */
     double seq_len; /* prompt length (prefill) or attended context (decode) */
-    int w_bit, a_bit, kv_bit;
+    double w_bit;   /* bits per weight; fractional for mixed-type GGUF files */
+    int a_bit, kv_bit;
     int all_logits;      /* prefill computes logits for every token, not the last */
     int flash;           /* fused (flash) attention instead of eager */
     int causal;          /* causal masking (decoder models): flash skips masked tiles */

@@ -41,11 +41,11 @@ lr_settings_check(const lr_settings *s, lr_error *err)
                    "sequence length must be a whole number from 1 to 1e9, got %g", s->seq_len);
         return -1;
     }
-    const int bits[3] = {s->w_bit, s->a_bit, s->kv_bit};
+    const double bits[3] = {s->w_bit, s->a_bit, s->kv_bit};
     const char *names[3] = {"w_bit", "a_bit", "kv_bit"};
     for (int i = 0; i < 3; i++) {
         if (bits[i] < 1 || bits[i] > 32) {
-            lr_err_set(err, "", names[i], "bit width must be from 1 to 32, got %d", bits[i]);
+            lr_err_set(err, "", names[i], "bit width must be from 1 to 32, got %g", bits[i]);
             return -1;
         }
     }

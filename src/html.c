@@ -110,7 +110,7 @@ settings_table(FILE *f, const lr_result *r, const lr_plan *plan)
     kv_count(f, "parameters", lr_plan_params(plan));
     kv_num(f, "batch", s->batch);
     kv_num(f, "sequence length", s->seq_len);
-    snprintf(buf, sizeof buf, "weights %d, activations %d, KV cache %d", s->w_bit, s->a_bit,
+    snprintf(buf, sizeof buf, "weights %.4g, activations %d, KV cache %d", s->w_bit, s->a_bit,
              s->kv_bit);
     kv_text(f, "bits", buf);
     if (s->w_group > 0 || s->kv_group > 0) {

@@ -147,6 +147,50 @@ lr_model_load(const char *models_dir, const char *template_dir, const char *name
     return lr_model_load_ex(models_dir, template_dir, name, NULL, NULL, err);
 }
 
+static int
+file_is_gguf(const char *path)
+{
+    char magic[4];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    int yes = fread(magic, 1, 4, f) == 4 && !memcmp(magic, "GGUF", 4);
+    fclose(f);
+    return yes;
+}
+
+/* A GGUF file: its metadata become a config through data/gguf-keys.json
+ * (beside models_dir), and its tensors give the weight bytes, recorded in
+ * the tree so that the analysis can use their effective bits per weight. */
+static lr_arch *
+load_gguf(const char *path, const char *models_dir, const char *template_dir, char **notes,
+          lr_error *err)
+{
+    char *map = lr_xasprintf("%s/../gguf-keys.json", models_dir);
+    lr_weights_info info;
+    lr_arch *a = NULL;
+    if (lr_gguf_read(path, map, &info, err) == 0) {
+        if (!info.config_json)
+            lr_err_set(err, path, "general.architecture",
+                       "GGUF architecture '%s' is not in %s: add it to the key map",
+                       info.arch ? info.arch : "?", map);
+        else
+            a = lr_arch_from_hf_config_text(info.config_json, path, template_dir, err);
+        if (a) {
+            a->weight_bytes = info.bytes;
+            a->weight_params = info.params;
+            if (notes)
+                *notes =
+                    lr_xasprintf("GGUF %s: %zu tensors, %.0f parameters, %.0f bytes: %.4g "
+                                 "bits per weight",
+                                 info.arch, info.ntensors, info.params, info.bytes, info.eff_bits);
+        }
+        lr_weights_info_free(&info);
+    }
+    free(map);
+    return a;
+}
+
 lr_arch *
 lr_model_load_ex(const char *models_dir, const char *template_dir, const char *name,
                  const lr_repr_opts *opts, char **notes, lr_error *err)
@@ -163,6 +207,11 @@ lr_model_load_ex(const char *models_dir, const char *template_dir, const char *n
     }
     if (file_is_repr(path)) {
         lr_arch *a = load_repr(path, template_dir, opts, notes, err);
+        free(path);
+        return a;
+    }
+    if (file_is_gguf(path)) {
+        lr_arch *a = load_gguf(path, models_dir, template_dir, notes, err);
         free(path);
         return a;
     }

@@ -126,7 +126,7 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
     const lr_settings *s = &r->settings;
     fmt_count(a, sizeof a, plan->params);
     fprintf(f, md ? "## %s on %s\n\n" : "%s on %s\n", model, r->hw->name);
-    fprintf(f, "%sparameters %s; batch %.0f, seq-len %.0f, w%d a%d kv%d bits, compute %s (%s)\n",
+    fprintf(f, "%sparameters %s; batch %.0f, seq-len %.0f, w%.4g a%d kv%d bits, compute %s (%s)\n",
             md ? "- " : "  ", a, s->batch, s->seq_len, s->w_bit, s->a_bit, s->kv_bit,
             lr_dtype_names[r->compute], (human(b, sizeof b, r->peak_flops, 0, "FLOP/s"), b));
     human(a, sizeof a, r->hw->bandwidth, 0, "B/s");

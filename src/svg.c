@@ -806,7 +806,7 @@ settings_line(char *buf, size_t cap, const lr_result *r)
     char pk[32];
     lr_fmt_quantity(pk, sizeof pk, r->peak_flops, "FLOP/s");
     snprintf(buf, cap,
-             "batch %.0f, seq-len %.0f, w%d a%d kv%d, %s attention; %s peak %s; profile %s",
+             "batch %.0f, seq-len %.0f, w%.4g a%d kv%d, %s attention; %s peak %s; profile %s",
              s->batch, s->seq_len, s->w_bit, s->a_bit, s->kv_bit, s->flash ? "flash" : "eager",
              lr_dtype_names[r->compute], pk, r->profile ? lr_profile_name(r->profile) : "?");
     if (s->tp > 1 || s->pp > 1 || s->ep > 1) {

@@ -358,6 +358,31 @@ test_gguf_config(void **state)
     free(path);
 }
 
+/* A GGUF file as a model argument: the tree from its metadata, its tensors'
+ * bytes recorded for the analysis (the CLI takes their effective bits:
+ * 219,648 * 8 / 237,824 = 7.3885 bits per weight). */
+static void
+test_gguf_model_load(void **state)
+{
+    (void)state;
+    char *path = tiny_llama(3);
+    lr_error err;
+    char *notes = NULL;
+    lr_arch *a = lr_model_load_ex(LR_DATA_DIR "/models", TU_DEFAULT "/architectures", path, NULL,
+                                  &notes, &err);
+    if (!a)
+        fail_msg("%s: %s", err.path, err.msg);
+    assert_true(a->weight_bytes == 219648);
+    assert_true(a->weight_params == 237824);
+    assert_string_equal(a->family, "llama");
+    assert_non_null(notes);
+    assert_non_null(strstr(notes, "7.389")); /* 7.38854 at 4 significant digits */
+    free(notes);
+    lr_arch_free(a);
+    unlink(path);
+    free(path);
+}
+
 /* Versions 1 (u32 counts, lengths and dimensions) and 2 read the same. */
 static void
 test_gguf_versions(void **state)
@@ -937,14 +962,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gguf_tiny_llama),  cmocka_unit_test(test_gguf_config),
-        cmocka_unit_test(test_gguf_versions),    cmocka_unit_test(test_gguf_mixtral),
-        cmocka_unit_test(test_gguf_deepseek),    cmocka_unit_test(test_gguf_key_map),
-        cmocka_unit_test(test_gguf_bad_header),  cmocka_unit_test(test_gguf_bad_strings),
-        cmocka_unit_test(test_gguf_bad_arrays),  cmocka_unit_test(test_gguf_bad_tensors),
-        cmocka_unit_test(test_st_single),        cmocka_unit_test(test_st_sharded),
-        cmocka_unit_test(test_st_dir_single),    cmocka_unit_test(test_st_bad),
-        cmocka_unit_test(test_st_json_position),
+        cmocka_unit_test(test_gguf_tiny_llama),  cmocka_unit_test(test_gguf_model_load),
+        cmocka_unit_test(test_gguf_config),      cmocka_unit_test(test_gguf_versions),
+        cmocka_unit_test(test_gguf_mixtral),     cmocka_unit_test(test_gguf_deepseek),
+        cmocka_unit_test(test_gguf_key_map),     cmocka_unit_test(test_gguf_bad_header),
+        cmocka_unit_test(test_gguf_bad_strings), cmocka_unit_test(test_gguf_bad_arrays),
+        cmocka_unit_test(test_gguf_bad_tensors), cmocka_unit_test(test_st_single),
+        cmocka_unit_test(test_st_sharded),       cmocka_unit_test(test_st_dir_single),
+        cmocka_unit_test(test_st_bad),           cmocka_unit_test(test_st_json_position),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

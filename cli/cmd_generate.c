@@ -40,59 +40,7 @@ typedef struct out {
 static void
 json(FILE *f, const out *x)
 {
-    const lr_gen *g = x->g;
-    lr_jw w;
-    lr_jw_init(&w, f, 1);
-    lr_jw_obj(&w);
-    lr_jw_key(&w, "model");
-    lr_jw_obj(&w);
-    lr_jw_kstr(&w, "name", x->a->arch->name);
-    lr_jw_knum(&w, "params", lr_plan_params(x->a->plan));
-    lr_jw_end_obj(&w);
-    lr_jw_key(&w, "hardware");
-    lr_jw_obj(&w);
-    lr_jw_kstr(&w, "name", x->a->hw->id);
-    lr_jw_end_obj(&w);
-    lr_jw_key(&w, "settings");
-    lr_jw_obj(&w);
-    lr_jw_knum(&w, "batch", x->o->s.batch);
-    lr_jw_knum(&w, "prompt_len", g->prompt);
-    lr_jw_knum(&w, "gen_len", g->gen);
-    lr_jw_knum(&w, "w_bit", x->o->s.w_bit);
-    lr_jw_knum(&w, "a_bit", x->o->s.a_bit);
-    lr_jw_knum(&w, "kv_bit", x->o->s.kv_bit);
-    lr_jw_kstr(&w, "attention", x->o->s.flash ? "flash" : "eager");
-    lr_jw_kstr(&w, "profile", lr_profile_name(x->a->prof));
-    lr_jw_end_obj(&w);
-    lr_jw_knum(&w, "ttft_s", g->ttft_s);
-    lr_jw_knum(&w, "tpot_mean_s", g->tpot_mean_s);
-    lr_jw_knum(&w, "tpot_first_s", g->tpot_first_s);
-    lr_jw_knum(&w, "tpot_last_s", g->tpot_last_s);
-    lr_jw_knum(&w, "latency_s", g->latency_s);
-    lr_jw_knum(&w, "output_tokens_per_s", g->output_tokens_per_s);
-    lr_jw_knum(&w, "total_tokens_per_s", g->total_tokens_per_s);
-    for (int st = 0; st < 2; st++) {
-        lr_jw_key(&w, st ? "decode" : "prefill");
-        lr_jw_obj(&w);
-        lr_jw_knum(&w, "flops", g->flops[st]);
-        lr_jw_knum(&w, "bytes", g->bytes[st]);
-        lr_jw_end_obj(&w);
-    }
-    const lr_memory *m = &g->memory;
-    lr_jw_key(&w, "memory");
-    lr_jw_obj(&w);
-    lr_jw_knum(&w, "weights", m->weights);
-    lr_jw_knum(&w, "kv_cache", m->kv_cache);
-    lr_jw_knum(&w, "activations", m->activations);
-    lr_jw_knum(&w, "total", m->total);
-    lr_jw_knum(&w, "device", m->device);
-    lr_jw_key(&w, "fits");
-    if (m->fits < 0)
-        lr_jw_null(&w);
-    else
-        lr_jw_bool(&w, m->fits);
-    lr_jw_end_obj(&w);
-    lr_jw_end_obj(&w);
+    lr_gen_write_json(f, x->g, x->a->plan, x->a->arch->name, x->a->hw, &x->o->s, x->a->prof);
 }
 
 static void

@@ -771,69 +771,11 @@ run_analyze(job *j, reply *rp)
     return st;
 }
 
-static void
-json_memory(lr_jw *w, const lr_memory *m)
-{
-    lr_jw_key(w, "memory");
-    lr_jw_obj(w);
-    lr_jw_knum(w, "weights", m->weights);
-    lr_jw_knum(w, "kv_cache", m->kv_cache);
-    lr_jw_knum(w, "activations", m->activations);
-    lr_jw_knum(w, "total", m->total);
-    lr_jw_knum(w, "device", m->device);
-    lr_jw_key(w, "fits");
-    if (m->fits < 0)
-        lr_jw_null(w);
-    else
-        lr_jw_bool(w, m->fits);
-    lr_jw_end_obj(w);
-}
-
-/* The JSON of `llmroof generate --format json` (json() in cmd_generate.c,
- * kept identical: tests/cli_serve.sh compares the two byte for byte). */
+/* The JSON of `llmroof generate --format json`, from the same function. */
 static void
 write_generation(FILE *f, const job *j, const lr_gen *g)
 {
-    const lr_settings *s = &j->o.s;
-    lr_jw w;
-    lr_jw_init(&w, f, 1);
-    lr_jw_obj(&w);
-    lr_jw_key(&w, "model");
-    lr_jw_obj(&w);
-    lr_jw_kstr(&w, "name", j->arch->name);
-    lr_jw_knum(&w, "params", lr_plan_params(j->plan));
-    lr_jw_end_obj(&w);
-    lr_jw_key(&w, "hardware");
-    lr_jw_obj(&w);
-    lr_jw_kstr(&w, "name", j->hw->id);
-    lr_jw_end_obj(&w);
-    lr_jw_key(&w, "settings");
-    lr_jw_obj(&w);
-    lr_jw_knum(&w, "batch", s->batch);
-    lr_jw_knum(&w, "prompt_len", g->prompt);
-    lr_jw_knum(&w, "gen_len", g->gen);
-    lr_jw_knum(&w, "w_bit", s->w_bit);
-    lr_jw_knum(&w, "a_bit", s->a_bit);
-    lr_jw_knum(&w, "kv_bit", s->kv_bit);
-    lr_jw_kstr(&w, "attention", s->flash ? "flash" : "eager");
-    lr_jw_kstr(&w, "profile", lr_profile_name(j->sp->prof));
-    lr_jw_end_obj(&w);
-    lr_jw_knum(&w, "ttft_s", g->ttft_s);
-    lr_jw_knum(&w, "tpot_mean_s", g->tpot_mean_s);
-    lr_jw_knum(&w, "tpot_first_s", g->tpot_first_s);
-    lr_jw_knum(&w, "tpot_last_s", g->tpot_last_s);
-    lr_jw_knum(&w, "latency_s", g->latency_s);
-    lr_jw_knum(&w, "output_tokens_per_s", g->output_tokens_per_s);
-    lr_jw_knum(&w, "total_tokens_per_s", g->total_tokens_per_s);
-    for (int st = 0; st < 2; st++) {
-        lr_jw_key(&w, st ? "decode" : "prefill");
-        lr_jw_obj(&w);
-        lr_jw_knum(&w, "flops", g->flops[st]);
-        lr_jw_knum(&w, "bytes", g->bytes[st]);
-        lr_jw_end_obj(&w);
-    }
-    json_memory(&w, &g->memory);
-    lr_jw_end_obj(&w);
+    lr_gen_write_json(f, g, j->plan, j->arch->name, j->hw, &j->o.s, j->sp->prof);
 }
 
 static int
@@ -911,29 +853,7 @@ typedef struct scope {
 static void
 stage_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
 {
-    double b = s->batch / s->microbatches;
-    memset(v, 0, LR_NVARS * sizeof *v);
-    v[LR_V_B] = b;
-    v[LR_V_S] = prefill ? s->seq_len : 1;
-    v[LR_V_CTX] = s->seq_len;
-    v[LR_V_W_BYTES] = s->w_bit / 8.0;
-    v[LR_V_A_BYTES] = s->a_bit / 8.0;
-    v[LR_V_KV_BYTES] = s->kv_bit / 8.0;
-    v[LR_V_LOGIT_TOKENS] = (prefill && s->all_logits) ? s->seq_len : 1;
-    v[LR_V_PREFILL] = prefill;
-    v[LR_V_W_BIT] = s->w_bit;
-    v[LR_V_A_BIT] = s->a_bit;
-    v[LR_V_KV_BIT] = s->kv_bit;
-    v[LR_V_FLASH] = s->flash;
-    v[LR_V_CAUSAL] = s->causal;
-    v[LR_V_A_FP8] = s->a_fp8;
-    v[LR_V_W_SCALE_BYTES] = s->w_group > 0 ? (s->w_asym ? 4.0 : 2.0) / s->w_group : 0;
-    v[LR_V_KV_SCALE_BYTES] = s->kv_group > 0 ? 4.0 / s->kv_group : 0;
-    v[LR_V_ONCHIP_BYTES] = hw->onchip_bytes;
-    v[LR_V_SM_SRAM_BYTES] = hw->compute_units > 0 ? hw->onchip_bytes / hw->compute_units : 0;
-    v[LR_V_TP] = s->tp;
-    v[LR_V_PP] = s->pp;
-    v[LR_V_EP] = s->ep;
+    lr_stage_vars(s, hw, prefill, v);
 }
 
 /* Module parameters first, then runtime variables, then {out_bytes}: the

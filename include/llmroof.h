@@ -17,6 +17,7 @@
 #define LLMROOF_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -475,6 +476,10 @@ double lr_max_batch(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw
                     const lr_settings *s, double prompt, double gen, double mem_util, lr_result *r,
                     lr_error *err);
 
+/* Writes `llmroof generate --format json` (docs/generation.md). */
+int lr_gen_write_json(FILE *f, const lr_gen *g, const lr_plan *plan, const char *model,
+                      const lr_hw *hw, const lr_settings *s, const lr_profile *prof);
+
 /* ---- Formulas (exposed for tests and tools) ------------------------------ */
 
 typedef struct lr_formula lr_formula;
@@ -486,13 +491,14 @@ lr_formula *lr_formula_compile(const char *text, const lr_db *db, const char *co
 /* Evaluates with runtime variables `vars` (LR_NVARS entries). */
 int lr_formula_eval(const lr_formula *f, const double *vars, double *out, lr_error *err);
 void lr_formula_free(lr_formula *f);
+/* The runtime variables a stage's formulas see (LR_NVARS values), as
+ * lr_analyze sets them: for one micro-batch of `s` on `hw`. */
+void lr_stage_vars(const lr_settings *s, const lr_hw *hw, int prefill, double *vars);
 /* Name of runtime variable i, and its lookup (aliases included); -1 if none. */
 const char *lr_var_name(enum lr_var v);
 int lr_var_lookup(const char *name);
 
 /* ---- Output -------------------------------------------------------------- */
-
-#include <stdio.h>
 
 enum lr_format { LR_FMT_TABLE, LR_FMT_JSON, LR_FMT_CSV, LR_FMT_MD };
 int lr_report_write(FILE *f, enum lr_format fmt, const lr_result *r, const lr_plan *plan,
@@ -601,6 +607,8 @@ void lr_jw_null(lr_jw *w);
 void lr_jw_kstr(lr_jw *w, const char *k, const char *s);
 void lr_jw_knum(lr_jw *w, const char *k, double v);
 void lr_jw_kbool(lr_jw *w, const char *k, int b);
+/* Writes "memory": {weights, kv_cache, activations, total, device, fits}. */
+void lr_jw_memory(lr_jw *w, const lr_memory *m);
 /* Shortest decimal form of v that reads back exactly; "null" if not finite. */
 void lr_fmt_double(char *buf, size_t cap, double v);
 

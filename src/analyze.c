@@ -70,6 +70,14 @@ lr_settings_check(const lr_settings *s, lr_error *err)
     return 0;
 }
 
+void
+lr_stage_vars(const lr_settings *s, const lr_hw *hw, int prefill, double *vars)
+{
+    lr_settings mb = *s;
+    mb.batch = s->batch / s->microbatches;
+    lr_set_vars(vars, &mb, hw, prefill);
+}
+
 /* A device without the implied type runs the next wider one it has. */
 double
 lr_peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used)

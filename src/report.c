@@ -194,8 +194,8 @@ json_fields(lr_jw *w, const double *v, double bytes, double intensity, double ti
     lr_jw_knum(w, "time_s", time_s);
 }
 
-static void
-json_memory(lr_jw *w, const lr_memory *m)
+void
+lr_jw_memory(lr_jw *w, const lr_memory *m)
 {
     lr_jw_key(w, "memory");
     lr_jw_obj(w);
@@ -284,10 +284,10 @@ write_json(FILE *f, const lr_result *r, const lr_plan *plan, const char *model)
         lr_jw_knum(&w, "memory_time_s", sr->total.memory_time_s);
         lr_jw_knum(&w, "comm_time_s", sr->total.comm_time_s);
         lr_jw_end_obj(&w);
-        json_memory(&w, &sr->memory);
+        lr_jw_memory(&w, &sr->memory);
         lr_jw_end_obj(&w);
     }
-    json_memory(&w, &r->memory);
+    lr_jw_memory(&w, &r->memory);
     lr_jw_end_obj(&w);
 }
 
@@ -343,5 +343,51 @@ lr_report_write(FILE *f, enum lr_format fmt, const lr_result *r, const lr_plan *
     case LR_FMT_JSON: write_json(f, r, plan, model); break;
     case LR_FMT_CSV: write_csv(f, r); break;
     }
+    return ferror(f) ? -1 : 0;
+}
+
+int
+lr_gen_write_json(FILE *f, const lr_gen *g, const lr_plan *plan, const char *model, const lr_hw *hw,
+                  const lr_settings *s, const lr_profile *prof)
+{
+    lr_jw w;
+    lr_jw_init(&w, f, 1);
+    lr_jw_obj(&w);
+    lr_jw_key(&w, "model");
+    lr_jw_obj(&w);
+    lr_jw_kstr(&w, "name", model);
+    lr_jw_knum(&w, "params", plan->params);
+    lr_jw_end_obj(&w);
+    lr_jw_key(&w, "hardware");
+    lr_jw_obj(&w);
+    lr_jw_kstr(&w, "name", hw->id);
+    lr_jw_end_obj(&w);
+    lr_jw_key(&w, "settings");
+    lr_jw_obj(&w);
+    lr_jw_knum(&w, "batch", s->batch);
+    lr_jw_knum(&w, "prompt_len", g->prompt);
+    lr_jw_knum(&w, "gen_len", g->gen);
+    lr_jw_knum(&w, "w_bit", s->w_bit);
+    lr_jw_knum(&w, "a_bit", s->a_bit);
+    lr_jw_knum(&w, "kv_bit", s->kv_bit);
+    lr_jw_kstr(&w, "attention", s->flash ? "flash" : "eager");
+    lr_jw_kstr(&w, "profile", lr_profile_name(prof));
+    lr_jw_end_obj(&w);
+    lr_jw_knum(&w, "ttft_s", g->ttft_s);
+    lr_jw_knum(&w, "tpot_mean_s", g->tpot_mean_s);
+    lr_jw_knum(&w, "tpot_first_s", g->tpot_first_s);
+    lr_jw_knum(&w, "tpot_last_s", g->tpot_last_s);
+    lr_jw_knum(&w, "latency_s", g->latency_s);
+    lr_jw_knum(&w, "output_tokens_per_s", g->output_tokens_per_s);
+    lr_jw_knum(&w, "total_tokens_per_s", g->total_tokens_per_s);
+    for (int st = 0; st < 2; st++) {
+        lr_jw_key(&w, st ? "decode" : "prefill");
+        lr_jw_obj(&w);
+        lr_jw_knum(&w, "flops", g->flops[st]);
+        lr_jw_knum(&w, "bytes", g->bytes[st]);
+        lr_jw_end_obj(&w);
+    }
+    lr_jw_memory(&w, &g->memory);
+    lr_jw_end_obj(&w);
     return ferror(f) ? -1 : 0;
 }

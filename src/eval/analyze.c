@@ -1,0 +1,349 @@
+/*
+ * analyze.c: evaluates a plan for given settings and hardware: per-op
+ * FLOPs and bytes, arithmetic intensity, bound and roofline time, totals
+ * per stage, and the memory footprint. Nothing here allocates: the result
+ * is sized once by lr_result_new, so sweeps can run millions of analyses.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "eval/eval.h"
+
+int
+lr_settings_check(const lr_settings *s, lr_error *err)
+{
+    if (!(s->batch >= 1 && s->batch <= 1e9 && s->batch == floor(s->batch))) {
+        lr_err_set(err, "", "batch", "batch must be a whole number from 1 to 1e9, got %g",
+                   s->batch);
+        return -1;
+    }
+    if (!(s->seq_len >= 1 && s->seq_len <= 1e9 && s->seq_len == floor(s->seq_len))) {
+        lr_err_set(err, "", "seq_len",
+                   "sequence length must be a whole number from 1 to 1e9, got %g", s->seq_len);
+        return -1;
+    }
+    const double bits[3] = {s->w_bit, s->a_bit, s->kv_bit};
+    const char *names[3] = {"w_bit", "a_bit", "kv_bit"};
+    for (int i = 0; i < 3; i++) {
+        if (bits[i] < 1 || bits[i] > 32) {
+            lr_err_set(err, "", names[i], "bit width must be from 1 to 32, got %g", bits[i]);
+            return -1;
+        }
+    }
+    const double par[4] = {s->tp, s->pp, s->ep, s->microbatches};
+    const char *pnames[4] = {"tp", "pp", "ep", "microbatches"};
+    for (int i = 0; i < 4; i++) {
+        if (!(par[i] >= 1 && par[i] <= 65536 && par[i] == floor(par[i]))) {
+            lr_err_set(err, "", pnames[i], "%s must be a whole number from 1 to 65536, got %g",
+                       pnames[i], par[i]);
+            return -1;
+        }
+    }
+    const double groups[2] = {s->w_group, s->kv_group};
+    const char *gnames[2] = {"w_group_size", "kv_group_size"};
+    for (int i = 0; i < 2; i++) {
+        if (!(groups[i] >= 0 && groups[i] <= 1e9 && groups[i] == floor(groups[i]))) {
+            lr_err_set(err, "", gnames[i], "group size must be 0 (none) or a whole number, got %g",
+                       groups[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A device without the implied type runs the next wider one it has. */
+double
+lr_peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used)
+{
+    static const enum lr_dtype chain[LR_NDTYPES][5] = {
+        [LR_INT4] = {LR_INT4, LR_INT8, LR_FP8, LR_FP16, LR_BF16},
+        [LR_INT8] = {LR_INT8, LR_FP8, LR_FP16, LR_BF16, LR_FP32},
+        [LR_FP8] = {LR_FP8, LR_INT8, LR_FP16, LR_BF16, LR_FP32},
+        [LR_FP16] = {LR_FP16, LR_BF16, LR_FP32, LR_FP32, LR_FP32},
+        [LR_BF16] = {LR_BF16, LR_FP16, LR_FP32, LR_FP32, LR_FP32},
+        [LR_FP32] = {LR_FP32, LR_FP32, LR_FP32, LR_FP32, LR_FP32},
+        [LR_TF32] = {LR_TF32, LR_FP32, LR_FP32, LR_FP32, LR_FP32},
+    };
+    for (int i = 0; i < 5; i++) {
+        if (hw->peak[chain[d][i]] > 0) {
+            *used = chain[d][i];
+            return hw->peak[chain[d][i]];
+        }
+    }
+    *used = d;
+    return 0;
+}
+
+lr_result *
+lr_result_new(const lr_plan *plan)
+{
+    lr_result_priv *rp = lr_xcalloc(1, sizeof *rp);
+    size_t n = plan->nops;
+    rp->out = lr_xcalloc(n * LR_NSLOTS + 1, sizeof *rp->out);
+    int depth = plan->prog[0].maxdepth > plan->prog[1].maxdepth ? plan->prog[0].maxdepth
+                                                                : plan->prog[1].maxdepth;
+    rp->stack = lr_xcalloc((size_t)depth + 1, sizeof *rp->stack);
+    for (int s = 0; s < 2; s++) {
+        rp->pub.stage[s].ops = lr_xcalloc(n + 1, sizeof(lr_op));
+        rp->pub.stage[s].nops = n;
+        for (size_t i = 0; i < n; i++) {
+            lr_op *o = &rp->pub.stage[s].ops[i];
+            o->name = plan->ops[i].name;
+            o->path = plan->ops[i].path;
+            o->kind = plan->ops[i].kind;
+            o->cls = plan->ops[i].cls;
+            o->count = plan->ops[i].count;
+        }
+    }
+    return &rp->pub;
+}
+
+void
+lr_result_free(lr_result *r)
+{
+    if (!r)
+        return;
+    lr_result_priv *rp = (lr_result_priv *)r;
+    free(rp->out);
+    free(rp->stack);
+    free(r->stage[0].ops);
+    free(r->stage[1].ops);
+    free(rp);
+}
+
+static int
+eval_stage(const lr_plan *plan, lr_result_priv *rp, const double *vars, int prefill, lr_error *err)
+{
+    size_t n = plan->nops;
+    memcpy(rp->out, plan->base, n * LR_NSLOTS * sizeof *rp->out);
+    int bad;
+    const char *why;
+    if (lr_prog_run(&plan->prog[0], vars, rp->out, rp->stack, &bad, &why) < 0 ||
+        lr_prog_run(&plan->prog[1], vars, rp->out, rp->stack, &bad, &why) < 0) {
+        const char *stage = prefill ? "prefill" : "decode";
+        if (bad < 0) {
+            lr_err_set(err, "", "", "%s: %s", stage, why);
+        } else {
+            const plan_op *o = &plan->ops[bad / LR_NSLOTS];
+            int f = bad % LR_NSLOTS;
+            lr_err_set(err, "", o->path, "%s: op %s (class %s), %s formula: %s", stage, o->name,
+                       o->cls, f == LR_SLOT_IF ? "if" : lr_field_names[f], why);
+        }
+        return -1;
+    }
+    return 0;
+}
+
+const char *const lr_bound_names[3] = {"compute", "memory", "comm"};
+
+void
+lr_op_roofline(lr_op *o, const double *v, double peak, const lr_hw *hw)
+{
+    memcpy(o->v, v, sizeof o->v);
+    o->present = v[LR_SLOT_IF] != 0;
+    o->bytes = v[LR_F_LOAD_WEIGHT] + v[LR_F_LOAD_ACT] + v[LR_F_STORE_ACT] + v[LR_F_LOAD_KV] +
+               v[LR_F_STORE_KV];
+    o->intensity = o->bytes > 0 ? v[0] / o->bytes : 0;
+    double tc = v[0] / peak, tm = o->bytes / hw->bandwidth;
+    /* ties go to compute, as in LLM-Viewer (intensity >= turning point) */
+    o->bound = (tc >= tm && v[0] > 0) ? LR_COMPUTE : LR_MEMORY;
+    o->time_s = tc > tm ? tc : tm;
+    /* a communication op waits for the link: bytes over its bandwidth plus
+     * one latency per sequential hop; the HBM side overlaps with it */
+    if (v[LR_F_NET_BYTES] > 0 || v[LR_F_NET_HOPS] > 0) {
+        double tn = (hw->link_bandwidth > 0 ? v[LR_F_NET_BYTES] / hw->link_bandwidth : 0) +
+                    v[LR_F_NET_HOPS] * hw->link_latency;
+        if (tn > o->time_s) {
+            o->time_s = tn;
+            o->bound = LR_COMM;
+        }
+    }
+}
+
+/* Ops per device: with pipeline stages, a stage holds ceil(layers / pp)
+ * of the layers (the busiest stage; embedding and head counted too). */
+static double
+device_count(const plan_op *po, double pp)
+{
+    if (pp <= 1 || po->pp_repeat <= 0)
+        return po->count;
+    return po->count / po->pp_repeat * ceil(po->pp_repeat / pp);
+}
+
+static void
+roofline(lr_stage_result *st, const lr_plan *plan, const double *out, double peak, const lr_hw *hw,
+         const lr_settings *s)
+{
+    memset(&st->total, 0, sizeof st->total);
+    for (size_t i = 0; i < st->nops; i++) {
+        lr_op *o = &st->ops[i];
+        const double *v = &out[i * LR_NSLOTS];
+        o->count = device_count(&plan->ops[i], s->pp);
+        o->weights = v[LR_SLOT_W];
+        lr_op_roofline(o, v, peak, hw);
+        if (!o->present)
+            continue;
+        for (int f = 0; f < LR_NFIELDS; f++)
+            st->total.v[f] += o->count * v[f];
+        st->total.bytes += o->count * o->bytes;
+        st->total.time_s += o->count * o->time_s;
+        if (o->bound == LR_COMPUTE)
+            st->total.compute_time_s += o->count * o->time_s;
+        else if (o->bound == LR_MEMORY)
+            st->total.memory_time_s += o->count * o->time_s;
+        else
+            st->total.comm_time_s += o->count * o->time_s;
+    }
+    st->total.intensity = st->total.bytes > 0 ? st->total.v[0] / st->total.bytes : 0;
+    /* the ops ran on one micro-batch: the batch takes m of them on a stage,
+     * and through pp stages the last one finishes (m + pp - 1) later */
+    double m = s->microbatches;
+    for (int f = 0; f < LR_NFIELDS; f++)
+        st->total.v[f] *= m;
+    st->total.bytes *= m;
+    st->total.latency_s = st->total.time_s * (m + s->pp - 1);
+    st->total.time_s *= m;
+    st->total.compute_time_s *= m;
+    st->total.memory_time_s *= m;
+    st->total.comm_time_s *= m;
+}
+
+static int
+skipped(const lr_mem_rule *m, const char *name)
+{
+    for (size_t i = 0; i < m->nskip; i++)
+        if (strcmp(m->skip[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* One memory figure by a profile rule over a stage's records. */
+static double
+mem_figure(const lr_mem_rule *m, const lr_stage_result *st, double w_bytes, double micro)
+{
+    if (m->field == LR_MF_PARAMS) {
+        /* the parameters this device holds */
+        double params = 0;
+        for (size_t i = 0; i < st->nops; i++)
+            params += st->ops[i].count * st->ops[i].weights;
+        return params * w_bytes;
+    }
+    double acc = 0;
+    for (size_t i = 0; i < st->nops; i++) {
+        const lr_op *o = &st->ops[i];
+        if (!o->present || (m->nskip && skipped(m, o->name)))
+            continue;
+        double v =
+            m->field == LR_MF_ACT_IO ? o->v[LR_F_LOAD_ACT] + o->v[LR_F_STORE_ACT] : o->v[m->field];
+        if (m->reduce == LR_MR_MAX)
+            acc = v > acc ? v : acc;
+        else if (m->reduce == LR_MR_SUM)
+            acc += o->count * v * micro; /* every micro-batch's share (its KV cache) */
+        else if (o->count > 1)
+            acc += v; /* one instance of each repeated op: one layer */
+    }
+    return acc;
+}
+
+static void
+stage_memory(const lr_profile *prof, lr_result *r, int st)
+{
+    lr_memory *m = &r->stage[st].memory;
+    double *fig[LR_NMEM] = {&m->weights, &m->kv_cache, &m->activations};
+    for (int k = 0; k < LR_NMEM; k++) {
+        const lr_mem_rule *rule = &prof->mem[k];
+        int from = rule->stage < 0 ? st : rule->stage;
+        /* a weight carries its share of its group's scales (0 without groups) */
+        double wb =
+            r->settings.w_bit / 8.0 +
+            (r->settings.w_group > 0 ? (r->settings.w_asym ? 4.0 : 2.0) / r->settings.w_group : 0);
+        *fig[k] = mem_figure(rule, &r->stage[from], wb, r->settings.microbatches);
+    }
+    m->total = m->weights + m->kv_cache + m->activations;
+    m->device = r->hw->memory_bytes;
+    m->fits = m->device > 0 ? (m->total <= m->device) : -1;
+}
+
+int
+lr_check_negative(const lr_plan *plan, const double *out, int prefill, lr_error *err)
+{
+    for (size_t i = 0; i < plan->nops * LR_NSLOTS; i++) {
+        if (out[i] < 0 && i % LR_NSLOTS != LR_SLOT_IF) {
+            const plan_op *o = &plan->ops[i / LR_NSLOTS];
+            lr_err_set(err, "", o->path, "%s: %s of op %s (class %s) is negative (%g)",
+                       prefill ? "prefill" : "decode", lr_field_names[i % LR_NSLOTS], o->name,
+                       o->cls, out[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int
+lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
+           int do_prefill, int do_decode, lr_result *r, lr_error *err)
+{
+    lr_result_priv *rp = (lr_result_priv *)r;
+    if (lr_settings_check(s, err) < 0)
+        return -1;
+    r->settings = *s;
+    r->profile = prof;
+    r->hw = hw;
+    /* the ops see one micro-batch */
+    lr_settings mb = *s;
+    mb.batch = s->batch / s->microbatches;
+    double vars[2][LR_NVARS];
+    lr_set_vars(vars[0], &mb, hw, 1);
+    lr_set_vars(vars[1], &mb, hw, 0);
+    enum lr_dtype want = lr_profile_compute_dtype(prof, vars[0]), used;
+    r->peak_flops = lr_peak_for(hw, want, &used);
+    if (r->peak_flops <= 0) {
+        lr_err_set(err, "", hw->id, "hardware %s lists no peak for %s or any wider type", hw->id,
+                   lr_dtype_names[want]);
+        return -1;
+    }
+    r->compute = used;
+    static const struct {
+        int bit;
+        const char *opt;
+    } par[3] = {
+        {LR_PAR_TP, "tensor (--tp)"}, {LR_PAR_PP, "pipeline (--pp)"}, {LR_PAR_EP, "expert (--ep)"}};
+    const double deg[3] = {s->tp, s->pp, s->ep};
+    for (int i = 0; i < 3; i++) {
+        if (deg[i] > 1 && !(plan->parallel & par[i].bit)) {
+            lr_err_set(err, "", "", "the %s template does not model %s parallelism",
+                       plan->family[0] ? plan->family : "model's", par[i].opt);
+            return -1;
+        }
+        if (deg[i] > 1 && hw->link_bandwidth <= 0) {
+            lr_err_set(err, "", hw->id,
+                       "hardware %s lists no interconnect bandwidth: no %s parallelism", hw->id,
+                       par[i].opt);
+            return -1;
+        }
+    }
+    /* Both stages are always evaluated: memory rules may read the prefill
+     * (the KV cache it stores) while the decode is reported, and the cost
+     * is a few hundred bytecode instructions. */
+    for (int st = 0; st < 2; st++) {
+        if (eval_stage(plan, rp, vars[st], st == LR_PREFILL, err) < 0 ||
+            lr_check_negative(plan, rp->out, st == LR_PREFILL, err) < 0)
+            return -1;
+        r->stage[st].stage = (enum lr_stage)st;
+        roofline(&r->stage[st], plan, rp->out, r->peak_flops, hw, &mb);
+    }
+    r->has[LR_PREFILL] = do_prefill;
+    r->has[LR_DECODE] = do_decode;
+    memset(&r->memory, 0, sizeof r->memory);
+    int first = 1;
+    for (int st = 0; st < 2; st++) {
+        stage_memory(prof, r, st);
+        if (r->has[st] && (first || r->stage[st].memory.total > r->memory.total)) {
+            r->memory = r->stage[st].memory;
+            first = 0;
+        }
+    }
+    return 0;
+}

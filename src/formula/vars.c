@@ -1,0 +1,115 @@
+/*
+ * vars.c: the runtime variables every formula may use ({B}, {S}, {ctx},
+ * {w_bytes}, ...): their names and aliases, and their values for given
+ * settings and hardware. The default settings live here too, since they are
+ * the defaults of these variables; the settings table (eval/settings.c)
+ * describes each setting to users.
+ */
+#include <string.h>
+
+#include "formula/formula.h"
+
+/* ORDER: follows enum lr_var. */
+static const char *const var_names[] = {
+    "B",
+    "S",
+    "ctx",
+    "w_bytes",
+    "a_bytes",
+    "kv_bytes",
+    "logit_tokens",
+    "prefill",
+    "w_bit",
+    "a_bit",
+    "kv_bit",
+    "flash",
+    "causal",
+    "a_fp8",
+    "w_scale_bytes",
+    "kv_scale_bytes",
+    "onchip_bytes",
+    "sm_sram_bytes",
+    "tp",
+    "pp",
+    "ep",
+};
+_Static_assert(sizeof var_names / sizeof var_names[0] == LR_NVARS, "a name for every lr_var");
+
+static const struct {
+    const char *alias;
+    enum lr_var v;
+} var_aliases[] = {
+    {"w_dtype_bytes", LR_V_W_BYTES}, /* the prototype's names */
+    {"a_dtype_bytes", LR_V_A_BYTES},
+    {"kv_dtype_bytes", LR_V_KV_BYTES},
+};
+
+const char *
+lr_var_name(enum lr_var v)
+{
+    return (unsigned)v < LR_NVARS ? var_names[v] : "?";
+}
+
+int
+lr_var_lookup(const char *name)
+{
+    for (int i = 0; i < LR_NVARS; i++)
+        if (strcmp(var_names[i], name) == 0)
+            return i;
+    for (size_t i = 0; i < sizeof var_aliases / sizeof var_aliases[0]; i++)
+        if (strcmp(var_aliases[i].alias, name) == 0)
+            return (int)var_aliases[i].v;
+    return -1;
+}
+
+void
+lr_settings_default(lr_settings *s)
+{
+    s->batch = 1;
+    s->seq_len = 2048;
+    s->w_bit = s->a_bit = s->kv_bit = 16;
+    s->all_logits = 0;
+    s->flash = 0;
+    s->causal = 1;
+    s->w_group = 0;
+    s->w_asym = 0;
+    s->kv_group = 0;
+    s->a_fp8 = 0;
+    s->tp = s->pp = s->ep = 1;
+    s->microbatches = 1;
+}
+
+void
+lr_stage_vars(const lr_settings *s, const lr_hw *hw, int prefill, double *vars)
+{
+    lr_settings mb = *s;
+    mb.batch = s->batch / s->microbatches;
+    lr_set_vars(vars, &mb, hw, prefill);
+}
+
+void
+lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
+{
+    v[LR_V_B] = s->batch;
+    v[LR_V_S] = prefill ? s->seq_len : 1;
+    v[LR_V_CTX] = s->seq_len;
+    v[LR_V_W_BYTES] = s->w_bit / 8.0;
+    v[LR_V_A_BYTES] = s->a_bit / 8.0;
+    v[LR_V_KV_BYTES] = s->kv_bit / 8.0;
+    v[LR_V_LOGIT_TOKENS] = (prefill && s->all_logits) ? s->seq_len : 1;
+    v[LR_V_PREFILL] = prefill;
+    v[LR_V_W_BIT] = s->w_bit;
+    v[LR_V_A_BIT] = s->a_bit;
+    v[LR_V_KV_BIT] = s->kv_bit;
+    v[LR_V_FLASH] = s->flash;
+    v[LR_V_CAUSAL] = s->causal;
+    v[LR_V_A_FP8] = s->a_fp8;
+    /* a group stores a 16-bit scale, and a 16-bit zero point if asymmetric */
+    v[LR_V_W_SCALE_BYTES] = s->w_group > 0 ? (s->w_asym ? 4.0 : 2.0) / s->w_group : 0;
+    v[LR_V_KV_SCALE_BYTES] = s->kv_group > 0 ? 4.0 / s->kv_group : 0;
+    v[LR_V_ONCHIP_BYTES] = hw ? hw->onchip_bytes : 0;
+    v[LR_V_TP] = s->tp;
+    v[LR_V_PP] = s->pp;
+    v[LR_V_EP] = s->ep;
+    v[LR_V_SM_SRAM_BYTES] = hw && hw->compute_units > 0 ? hw->onchip_bytes / hw->compute_units : 0;
+}

@@ -331,14 +331,54 @@ typedef struct lr_settings {
     double pp;           /* pipeline stages: layers split */
     double ep;           /* expert-parallel degree: MoE experts split */
     double microbatches; /* pipeline micro-batches (for the bubble) */
+    unsigned given;      /* bit i: setting i of the table was set by lr_settings_set */
 } lr_settings;
 
 /* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits,
  * eager causal attention, no quantization groups. */
 void lr_settings_default(lr_settings *s);
-/* Rejects nonsense: batch < 1, seq_len < 1, bits outside 1..32, non-integers,
- * negative group sizes. */
+/* Rejects nonsense, row by row of the settings table: numbers outside their
+ * range, fractions where a whole number is needed. */
 int lr_settings_check(const lr_settings *s, lr_error *err);
+
+/* ---- The settings table -------------------------------------------------
+ * Every analysis setting, described once: the command line's options, the
+ * sweep's lists and ranges, the web API's parameters and the JSON output's
+ * "settings" object all come from it. */
+
+enum lr_setting_type {
+    LR_SET_WHOLE,  /* a whole number in [min, max] */
+    LR_SET_NUMBER, /* any number in [min, max] (w_bit: a GGUF file's 4.5 bits) */
+    LR_SET_FLAG,   /* true or false (1/0, yes/no, on/off) */
+    LR_SET_CHOICE  /* one of `choices`; stored as its index */
+};
+
+typedef struct lr_setting_info {
+    const char *name;   /* "seq_len": the key of the JSON output's settings */
+    const char *option; /* "seq-len": the command line's spelling, also accepted as a name */
+    enum lr_setting_type type;
+    double min, max;            /* WHOLE, NUMBER */
+    const char *const *choices; /* CHOICE: the names of values 0, 1, ..., then NULL */
+    const char *unit;           /* "tokens", "bits", "" */
+    const char *help;           /* one line, for --help and the web page */
+} lr_setting_info;
+
+/* The rows of the table, in the order of the JSON output. */
+size_t lr_setting_count(void);
+const lr_setting_info *lr_setting_at(size_t i);
+/* By name or option spelling ("seq_len" or "seq-len"); -1 if unknown. */
+int lr_setting_index(const char *name);
+/* Parses `value` for setting `name` (either spelling) into `s` and marks it
+ * given. Setting a_bit also sets kv_bit unless kv_bit was given. Errors name
+ * the setting, what was expected and what came. `err` must not be NULL. */
+int lr_settings_set(lr_settings *s, const char *name, const char *value, lr_error *err);
+/* The value of setting i in `s`: numbers as numbers, flags 0/1, choices
+ * their index. */
+double lr_settings_value(const lr_settings *s, size_t i);
+/* The value as text: "2048", "true", "flash" (at most `cap` bytes). */
+void lr_settings_format(const lr_settings *s, size_t i, char *buf, size_t cap);
+/* 1 when setting `name` was set through lr_settings_set. */
+int lr_settings_given(const lr_settings *s, const char *name);
 
 /* The runtime variables every formula may use. */
 enum lr_var {

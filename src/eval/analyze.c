@@ -11,48 +11,6 @@
 
 #include "eval/eval.h"
 
-int
-lr_settings_check(const lr_settings *s, lr_error *err)
-{
-    if (!(s->batch >= 1 && s->batch <= 1e9 && s->batch == floor(s->batch))) {
-        lr_err_set(err, "", "batch", "batch must be a whole number from 1 to 1e9, got %g",
-                   s->batch);
-        return -1;
-    }
-    if (!(s->seq_len >= 1 && s->seq_len <= 1e9 && s->seq_len == floor(s->seq_len))) {
-        lr_err_set(err, "", "seq_len",
-                   "sequence length must be a whole number from 1 to 1e9, got %g", s->seq_len);
-        return -1;
-    }
-    const double bits[3] = {s->w_bit, s->a_bit, s->kv_bit};
-    const char *names[3] = {"w_bit", "a_bit", "kv_bit"};
-    for (int i = 0; i < 3; i++) {
-        if (bits[i] < 1 || bits[i] > 32) {
-            lr_err_set(err, "", names[i], "bit width must be from 1 to 32, got %g", bits[i]);
-            return -1;
-        }
-    }
-    const double par[4] = {s->tp, s->pp, s->ep, s->microbatches};
-    const char *pnames[4] = {"tp", "pp", "ep", "microbatches"};
-    for (int i = 0; i < 4; i++) {
-        if (!(par[i] >= 1 && par[i] <= 65536 && par[i] == floor(par[i]))) {
-            lr_err_set(err, "", pnames[i], "%s must be a whole number from 1 to 65536, got %g",
-                       pnames[i], par[i]);
-            return -1;
-        }
-    }
-    const double groups[2] = {s->w_group, s->kv_group};
-    const char *gnames[2] = {"w_group_size", "kv_group_size"};
-    for (int i = 0; i < 2; i++) {
-        if (!(groups[i] >= 0 && groups[i] <= 1e9 && groups[i] == floor(groups[i]))) {
-            lr_err_set(err, "", gnames[i], "group size must be 0 (none) or a whole number, got %g",
-                       groups[i]);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* A device without the implied type runs the next wider one it has. */
 double
 lr_peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used)

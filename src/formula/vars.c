@@ -77,6 +77,7 @@ lr_settings_default(lr_settings *s)
     s->a_fp8 = 0;
     s->tp = s->pp = s->ep = 1;
     s->microbatches = 1;
+    s->given = 0;
 }
 
 void

@@ -1,0 +1,279 @@
+/*
+ * settings.c: the settings table. Each analysis setting is one row: its
+ * JSON name, its command-line spelling, type, range, unit and help, and
+ * where it lives in lr_settings. Everything that reads settings from text
+ * (the CLI's options, sweep lists, the web API, --set style overrides) goes
+ * through lr_settings_set, so a setting is added in one place.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "eval/eval.h"
+
+static const char *const attention_choices[] = {"eager", "flash", NULL};
+static const char *const a_dtype_choices[] = {"int", "fp8", NULL};
+
+/* Where a row's value is stored: a double or an int member. */
+enum store { ST_DOUBLE, ST_INT };
+
+typedef struct row {
+    lr_setting_info info;
+    enum store store;
+    size_t offset;
+} row;
+
+#define D(m) ST_DOUBLE, offsetof(lr_settings, m)
+#define I(m) ST_INT, offsetof(lr_settings, m)
+
+/* ORDER: the JSON output's "settings" object follows this order, and
+ * lr_settings.given has one bit per row (at most 32 rows). */
+static const row table[] = {
+    {{"batch", "batch", LR_SET_WHOLE, 1, 1e9, NULL, "sequences", "sequences per batch"}, D(batch)},
+    {{"seq_len", "seq-len", LR_SET_WHOLE, 1, 1e9, NULL, "tokens",
+      "prompt length in prefill; tokens attended in decode, the new one included"},
+     D(seq_len)},
+    {{"w_bit", "w-bit", LR_SET_NUMBER, 1, 32, NULL, "bits",
+      "bits per weight (fractional for mixed-type files such as GGUF Q4_K_M)"},
+     D(w_bit)},
+    {{"a_bit", "a-bit", LR_SET_WHOLE, 1, 32, NULL, "bits", "bits per activation"}, I(a_bit)},
+    {{"kv_bit", "kv-bit", LR_SET_WHOLE, 1, 32, NULL, "bits",
+      "bits per KV-cache element (default: a_bit)"},
+     I(kv_bit)},
+    {{"all_logits", "all-logits", LR_SET_FLAG, 0, 1, NULL, "",
+      "prefill computes logits for every token, not only the last"},
+     I(all_logits)},
+    {{"attention", "attention", LR_SET_CHOICE, 0, 1, attention_choices, "",
+      "eager (scores go through memory) or flash (fused)"},
+     I(flash)},
+    {{"causal", "causal", LR_SET_FLAG, 0, 1, NULL, "",
+      "causal masking (flash skips masked tiles); --no-causal turns it off"},
+     I(causal)},
+    {{"w_group_size", "w-group-size", LR_SET_WHOLE, 0, 1e9, NULL, "elements",
+      "weights quantized in groups of this many, a 16-bit scale each (0: none)"},
+     D(w_group)},
+    {{"w_asym", "w-asym", LR_SET_FLAG, 0, 1, NULL, "",
+      "weight groups also store a 16-bit zero point"},
+     I(w_asym)},
+    {{"kv_group_size", "kv-group-size", LR_SET_WHOLE, 0, 1e9, NULL, "elements",
+      "KV cache quantized in groups of this many, scale and zero point each (0: none)"},
+     D(kv_group)},
+    {{"a_dtype", "a-dtype", LR_SET_CHOICE, 0, 1, a_dtype_choices, "",
+      "the type of 8-bit activations: int or fp8"},
+     I(a_fp8)},
+    {{"tp", "tp", LR_SET_WHOLE, 1, 65536, NULL, "devices",
+      "tensor parallel: heads and MLP columns split, two all-reduces per layer"},
+     D(tp)},
+    {{"pp", "pp", LR_SET_WHOLE, 1, 65536, NULL, "stages", "pipeline parallel: layers split"},
+     D(pp)},
+    {{"ep", "ep", LR_SET_WHOLE, 1, 65536, NULL, "devices", "expert parallel: MoE experts split"},
+     D(ep)},
+    {{"microbatches", "microbatches", LR_SET_WHOLE, 1, 65536, NULL, "",
+      "pipeline micro-batches (the batch is split in this many)"},
+     D(microbatches)},
+};
+#undef D
+#undef I
+
+enum { NROWS = sizeof table / sizeof table[0] };
+_Static_assert(NROWS <= 32, "lr_settings.given has 32 bits");
+
+size_t
+lr_setting_count(void)
+{
+    return NROWS;
+}
+
+const lr_setting_info *
+lr_setting_at(size_t i)
+{
+    return i < NROWS ? &table[i].info : NULL;
+}
+
+int
+lr_setting_index(const char *name)
+{
+    for (size_t i = 0; i < NROWS; i++)
+        if (strcmp(table[i].info.name, name) == 0 || strcmp(table[i].info.option, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+static double
+get(const lr_settings *s, const row *r)
+{
+    const char *p = (const char *)s + r->offset;
+    return r->store == ST_DOUBLE ? *(const double *)p : *(const int *)p;
+}
+
+static void
+put(lr_settings *s, const row *r, double v)
+{
+    char *p = (char *)s + r->offset;
+    if (r->store == ST_DOUBLE)
+        *(double *)p = v;
+    else
+        *(int *)p = (int)v;
+}
+
+double
+lr_settings_value(const lr_settings *s, size_t i)
+{
+    return i < NROWS ? get(s, &table[i]) : 0;
+}
+
+int
+lr_settings_given(const lr_settings *s, const char *name)
+{
+    int i = lr_setting_index(name);
+    return i >= 0 && (s->given >> i & 1u);
+}
+
+void
+lr_settings_format(const lr_settings *s, size_t i, char *buf, size_t cap)
+{
+    if (i >= NROWS) {
+        snprintf(buf, cap, "?");
+        return;
+    }
+    const row *r = &table[i];
+    double v = get(s, r);
+    switch (r->info.type) {
+    case LR_SET_FLAG: snprintf(buf, cap, "%s", v != 0 ? "true" : "false"); break;
+    case LR_SET_CHOICE: snprintf(buf, cap, "%s", r->info.choices[(int)v]); break;
+    default: lr_fmt_double(buf, cap, v); break;
+    }
+}
+
+/* Decimal numbers only: strtod alone would also take "0x10", "inf", "nan". */
+static int
+parse_number(const char *text, double *out)
+{
+    if (!text[0] || strspn(text, "0123456789.eE+-") != strlen(text))
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end || errno || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int
+parse_flag(const char *text, double *out)
+{
+    static const char *const yes[] = {"1", "true", "yes", "on"};
+    static const char *const no[] = {"0", "false", "no", "off"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(text, yes[i]) == 0 || strcasecmp(text, no[i]) == 0) {
+            *out = strcasecmp(text, yes[i]) == 0;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int
+parse_choice(const char *const *choices, const char *text, double *out)
+{
+    for (int i = 0; choices[i]; i++) {
+        if (strcmp(choices[i], text) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* What a row accepts, for error messages. */
+static void
+expected(const row *r, char *buf, size_t cap)
+{
+    const lr_setting_info *in = &r->info;
+    switch (in->type) {
+    case LR_SET_WHOLE:
+    case LR_SET_NUMBER: {
+        char lo[40], hi[40];
+        lr_fmt_double(lo, sizeof lo, in->min);
+        lr_fmt_double(hi, sizeof hi, in->max);
+        snprintf(buf, cap, "%s from %s to %s",
+                 in->type == LR_SET_WHOLE ? "a whole number" : "a number", lo, hi);
+        break;
+    }
+    case LR_SET_FLAG: snprintf(buf, cap, "true or false"); break;
+    case LR_SET_CHOICE: {
+        size_t n = 0;
+        for (int i = 0; in->choices[i] && n < cap; i++)
+            n += (size_t)snprintf(buf + n, cap - n, "%s%s",
+                                  i ? (in->choices[i + 1] ? ", " : " or ") : "", in->choices[i]);
+        break;
+    }
+    }
+}
+
+static int
+in_range(const row *r, double v)
+{
+    if (r->info.type == LR_SET_WHOLE && v != floor(v))
+        return 0;
+    return v >= r->info.min && v <= r->info.max;
+}
+
+int
+lr_settings_set(lr_settings *s, const char *name, const char *value, lr_error *err)
+{
+    lr_err_clear(err);
+    int i = lr_setting_index(name);
+    if (i < 0) {
+        lr_err_set(err, "", name, "unknown setting '%s'", name);
+        return -1;
+    }
+    const row *r = &table[i];
+    double v = 0;
+    int rc;
+    switch (r->info.type) {
+    case LR_SET_FLAG: rc = parse_flag(value, &v); break;
+    case LR_SET_CHOICE: rc = parse_choice(r->info.choices, value, &v); break;
+    default: rc = parse_number(value, &v) < 0 || !in_range(r, v) ? -1 : 0; break;
+    }
+    if (rc < 0) {
+        char what[256];
+        expected(r, what, sizeof what);
+        lr_err_set(err, "", r->info.name, "%s: expected %s, got '%s'", r->info.name, what, value);
+        return -1;
+    }
+    put(s, r, v);
+    s->given |= 1u << i;
+    /* the KV cache follows the activations unless told otherwise */
+    if (strcmp(r->info.name, "a_bit") == 0 && !lr_settings_given(s, "kv_bit"))
+        s->kv_bit = s->a_bit;
+    return 0;
+}
+
+int
+lr_settings_check(const lr_settings *s, lr_error *err)
+{
+    for (size_t i = 0; i < NROWS; i++) {
+        const row *r = &table[i];
+        double v = get(s, r);
+        if (r->info.type == LR_SET_CHOICE || r->info.type == LR_SET_FLAG) {
+            if (v != 0 && v != 1 && r->info.type == LR_SET_FLAG) {
+                lr_err_set(err, "", r->info.name, "%s must be 0 or 1, got %g", r->info.name, v);
+                return -1;
+            }
+            continue;
+        }
+        if (!in_range(r, v)) {
+            char what[256];
+            expected(r, what, sizeof what);
+            lr_err_set(err, "", r->info.name, "%s must be %s, got %g", r->info.name, what, v);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -8,18 +8,9 @@ BIN=$1
 DATA=$2
 REPLAY=$3
 unset LLMROOF_DATA LLMROOF_MODULE_DB OPENAI_API_KEY OPENAI_BASE_URL LLMROOF_LLM_URL
-T=$(mktemp -d "${TMPDIR:-/tmp}/llmroof-cli-llm.XXXXXX") || exit 1
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
-fails=0
-checks=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-check() {
-    checks=$((checks + 1))
-    "$@" || fail "$name: $*"
-}
+. "$(dirname "$0")/lib.sh"
+make_temp cli-llm
+at_exit() { kill $(jobs -p) 2>/dev/null; }
 # reply FILE STATUS DELAY_MS CONTENT: a chat-completions reply whose
 # message content is CONTENT (a JSON string, already escaped)
 reply() {
@@ -32,11 +23,11 @@ serve() {
     for _ in $(seq 1 100); do [ -s "$T/port" ] && break; sleep 0.05; done
     export LLMROOF_LLM_URL="http://127.0.0.1:$(cat "$T/port")/v1"
 }
-run() {
+# run_analyzer NAME ARGS...: `modules analyze ARGS` into $T/user.json
+run_analyzer() {
     name=$1
     shift
-    "$BIN" --data-dir "$DATA" --module-db "$T/user.json" modules analyze "$@" >"$T/out" 2>"$T/err"
-    rc=$?
+    run "$name" --module-db "$T/user.json" modules analyze "$@"
 }
 cat >"$T/swiglu.py" <<'PY'
 class MyGatedMLP(nn.Module):
@@ -53,7 +44,7 @@ printf '500 0\n{"error": "overloaded"}' >"$T/fail500"
 
 # 1. a valid entry, for a composite with its sub-layers listed
 serve "$T/good"
-run "valid entry" MyGatedMLP --source "$T/swiglu.py" --sub-layers torch.nn.Linear,torch.nn.SiLU
+run_analyzer "valid entry" MyGatedMLP --source "$T/swiglu.py" --sub-layers torch.nn.Linear,torch.nn.SiLU
 wait
 check [ "$rc" -eq 0 ]
 check grep -q '"my.models.MyGatedMLP"' "$T/user.json"
@@ -68,7 +59,7 @@ rm -f "$T/user.json"
 
 # 2. malformed JSON, then a valid entry: the error goes back, then it lands
 serve "$T/notjson" "$T/good"
-run "malformed then valid" MyGatedMLP --source "$T/swiglu.py"
+run_analyzer "malformed then valid" MyGatedMLP --source "$T/swiglu.py"
 wait
 check [ "$rc" -eq 0 ]
 check grep -q 'That reply cannot be used: the reply is not valid JSON' "$T/log"
@@ -77,7 +68,7 @@ rm -f "$T/user.json"
 
 # 3. an invalid formula (in a ```json fence), then the corrected entry
 serve "$T/badformula" "$T/good"
-run "invalid formula then corrected" MyGatedMLP --source "$T/swiglu.py"
+run_analyzer "invalid formula then corrected" MyGatedMLP --source "$T/swiglu.py"
 wait
 check [ "$rc" -eq 0 ]
 check grep -q 'the entry failed validation' "$T/log"
@@ -87,7 +78,7 @@ rm -f "$T/user.json"
 
 # 4. invalid every time: gives up after LLMROOF_LLM_TRIES replies
 serve "$T/badformula" "$T/badformula"
-LLMROOF_LLM_TRIES=2 run "gives up" MyGatedMLP --source "$T/swiglu.py"
+LLMROOF_LLM_TRIES=2 run_analyzer "gives up" MyGatedMLP --source "$T/swiglu.py"
 wait
 check [ "$rc" -eq 2 ]
 check grep -q 'after 2 tries' "$T/err"
@@ -95,14 +86,14 @@ check [ ! -s "$T/user.json" ]
 
 # 5. a timeout
 serve "$T/slow"
-LLMROOF_LLM_TIMEOUT=1 run "timeout" MyGatedMLP --source "$T/swiglu.py"
+LLMROOF_LLM_TIMEOUT=1 run_analyzer "timeout" MyGatedMLP --source "$T/swiglu.py"
 check [ "$rc" -eq 2 ]
 check grep -qi 'timeout\|timed out' "$T/err"
 wait
 
 # 6. HTTP 500
 serve "$T/fail500"
-run "http 500" MyGatedMLP --source "$T/swiglu.py"
+run_analyzer "http 500" MyGatedMLP --source "$T/swiglu.py"
 wait
 check [ "$rc" -eq 2 ]
 check grep -q 'HTTP 500' "$T/err"
@@ -139,12 +130,8 @@ unset LLMROOF_LLM_URL
 
 # 7. no endpoint configured
 unset LLMROOF_LLM_URL
-run "not configured" MyGatedMLP --source "$T/swiglu.py"
+run_analyzer "not configured" MyGatedMLP --source "$T/swiglu.py"
 check [ "$rc" -eq 1 ]
 check grep -q 'LLMROOF_LLM_URL' "$T/err"
 
-if [ "$fails" -gt 0 ]; then
-    echo "cli_analyzer: $fails of $checks checks failed"
-    exit 1
-fi
-echo "cli_analyzer: all $checks checks passed"
+finish cli_analyzer

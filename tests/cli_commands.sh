@@ -16,59 +16,9 @@ BIN=$1
 DATA=$2
 unset LLMROOF_DATA
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/llmroof-cli-commands.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
+. "$(dirname "$0")/lib.sh"
+make_temp cli-commands
 
-fails=0
-checks=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-
-name=
-rc=0
-# run NAME ARGS...: stdout -> $T/out, stderr -> $T/err, status -> $rc.
-run() {
-    name=$1
-    shift
-    "$BIN" --data-dir "$DATA" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-}
-expect_rc() {
-    checks=$((checks + 1))
-    if [ "$rc" -ne "$1" ]; then
-        local what=""
-        [ "$rc" -ge 128 ] && what=" (killed by signal $((rc - 128)): crash)"
-        fail "$name: exit code $rc$what, expected $1; stderr: $(head -c 300 "$T/err" | tr '\n' ' ')"
-    fi
-}
-# expect_out TEXT: stdout contains TEXT (fixed string).
-expect_out() {
-    checks=$((checks + 1))
-    grep -qF -- "$1" "$T/out" || fail "$name: stdout lacks '$1'"
-}
-# expect_out_re REGEX: some line of stdout matches the extended regex.
-expect_out_re() {
-    checks=$((checks + 1))
-    grep -qE -- "$1" "$T/out" || fail "$name: no stdout line matches /$1/"
-}
-expect_no_out_text() {
-    checks=$((checks + 1))
-    ! grep -qF -- "$1" "$T/out" || fail "$name: stdout should not contain '$1'"
-}
-# expect_eq WHAT GOT WANT
-expect_eq() {
-    checks=$((checks + 1))
-    [ "$2" = "$3" ] || fail "$name: $1 is '$2', expected '$3'"
-}
-# csv_field FILE STAGE OP COLUMN: the COLUMN (found by header name) of the
-# row of op OP in stage STAGE.
-csv_field() {
-    awk -F, -v st="$2" -v op="$3" -v col="$4" '
-        NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
-        c && $1 == st && $2 == op { print $c; exit }' "$1"
-}
 # digits_of_row FILE FIRST_FIELD FIELD_NO: the digits of field FIELD_NO of
 # the line whose first field is FIRST_FIELD (thousands separators dropped).
 digits_of_row() {
@@ -373,11 +323,6 @@ expect_out "only A"
 # print(model) texts as MODEL (docs/repr.md)
 # ---------------------------------------------------------------------------
 REPR="$3/repr"
-# expect_err TEXT: stderr contains TEXT (fixed string).
-expect_err() {
-    checks=$((checks + 1))
-    grep -qF -- "$1" "$T/err" || fail "$name: stderr lacks '$1'"
-}
 
 # Llama-2-7b at seq-len 2048, 32 heads of 4096 / 32 = 128: qk_matmul
 # 2 * 32 * 2048 * 2048 * 128 = 34359738368 per layer; q_proj

@@ -21,66 +21,8 @@ DATA=$2
 FIX=$3/cli
 unset LLMROOF_DATA
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/llmroof-cli-errors.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-
-fails=0
-checks=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-
-# run NAME ARGS...: runs the binary with the data dir given to the test;
-# stdout -> $T/out, stderr -> $T/err, exit status -> $rc.
-name=
-rc=0
-run() {
-    name=$1
-    shift
-    "$BIN" --data-dir "$DATA" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-}
-# Like run, without the --data-dir (for runs that pass their own).
-run_raw() {
-    name=$1
-    shift
-    "$BIN" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-}
-expect_rc() {
-    checks=$((checks + 1))
-    if [ "$rc" -ne "$1" ]; then
-        local what=""
-        [ "$rc" -ge 128 ] && what=" (killed by signal $((rc - 128)): crash)"
-        fail "$name: exit code $rc$what, expected $1; stderr: $(head -c 300 "$T/err" | tr '\n' ' ')"
-    fi
-}
-# expect_err TEXT: stderr contains TEXT (fixed string).
-expect_err() {
-    checks=$((checks + 1))
-    grep -qF -- "$1" "$T/err" || fail "$name: stderr lacks '$1'; got: $(head -c 300 "$T/err" | tr '\n' ' ')"
-}
-# expect_err_re REGEX: stderr matches the extended regex.
-expect_err_re() {
-    checks=$((checks + 1))
-    grep -qE -- "$1" "$T/err" || fail "$name: stderr does not match /$1/; got: $(head -c 300 "$T/err" | tr '\n' ' ')"
-}
-expect_no_err_text() {
-    checks=$((checks + 1))
-    ! grep -qF -- "$1" "$T/err" || fail "$name: stderr should not contain '$1'"
-}
-expect_no_stdout() {
-    checks=$((checks + 1))
-    [ ! -s "$T/out" ] || fail "$name: an error run printed on stdout: $(head -c 200 "$T/out" | tr '\n' ' ')"
-}
-# csv_field STAGE OP COLUMN: the COLUMN (by header name) of the row of op
-# OP in stage STAGE of the CSV in $T/out.
-csv_field() {
-    awk -F, -v st="$1" -v op="$2" -v col="$3" '
-        NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
-        c && $1 == st && $2 == op { print $c; exit }' "$T/out"
-}
+. "$(dirname "$0")/lib.sh"
+make_temp cli-errors
 
 if [ ! -x "$BIN" ]; then
     echo "FAIL: binary '$BIN' is not executable"
@@ -359,16 +301,16 @@ expect_rc 0
 # decode: one new token (S=1): 2 * 1 * 64 * 64 = 8192.
 # memory_analysis.reads = B*S*hidden*a_bytes = 8 * 64 * 2 = 1024 (load_act),
 # writes likewise 1024 (store_act).
-v=$(csv_field prefill test_ProtoProj flops)
+v=$(csv_field "$T/out" prefill test_ProtoProj flops)
 checks=$((checks + 1))
 [ "$v" = 65536 ] || fail "$name: prefill flops '$v', expected 65536"
-v=$(csv_field decode test_ProtoProj flops)
+v=$(csv_field "$T/out" decode test_ProtoProj flops)
 checks=$((checks + 1))
 [ "$v" = 8192 ] || fail "$name: decode flops '$v', expected 8192"
-v=$(csv_field prefill test_ProtoProj load_act)
+v=$(csv_field "$T/out" prefill test_ProtoProj load_act)
 checks=$((checks + 1))
 [ "$v" = 1024 ] || fail "$name: prefill load_act '$v', expected 1024"
-v=$(csv_field prefill test_ProtoProj store_act)
+v=$(csv_field "$T/out" prefill test_ProtoProj store_act)
 checks=$((checks + 1))
 [ "$v" = 1024 ] || fail "$name: prefill store_act '$v', expected 1024"
 

@@ -5,32 +5,8 @@ set -u
 BIN=$1
 DATA=$2
 unset LLMROOF_DATA
-T=$(mktemp -d "${TMPDIR:-/tmp}/llmroof-cli-gen.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-run() {
-    name=$1
-    shift
-    "$BIN" --data-dir "$DATA" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-}
-expect_rc() {
-    checks=$((checks + 1))
-    [ "$rc" -eq "$1" ] || fail "$name: exit $rc, expected $1: $(head -c 300 "$T/err")"
-}
-expect_out() {
-    checks=$((checks + 1))
-    grep -qF -- "$1" "$T/out" || fail "$name: stdout lacks '$1'"
-}
-expect_err() {
-    checks=$((checks + 1))
-    grep -qF -- "$1" "$T/err" || fail "$name: stderr lacks '$1'"
-}
+. "$(dirname "$0")/lib.sh"
+make_temp cli-gen
 
 run "generate json" generate --prompt-len 1024 --gen-len 1024 --format json
 expect_rc 0
@@ -140,8 +116,4 @@ run "serve-plan bad time" serve-plan --max-ttft soon
 expect_rc 1
 expect_err "--max-ttft"
 
-if [ "$fails" -gt 0 ]; then
-    echo "cli_generate: $fails of $checks checks failed"
-    exit 1
-fi
-echo "cli_generate: all $checks checks passed"
+finish cli_generate

@@ -6,32 +6,8 @@ set -u
 BIN=$1
 DATA=$2
 unset LLMROOF_DATA LLMROOF_MODULE_DB
-T=$(mktemp -d "${TMPDIR:-/tmp}/llmroof-cli-mod.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-run() {
-    name=$1
-    shift
-    "$BIN" --data-dir "$DATA" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-}
-expect_rc() {
-    checks=$((checks + 1))
-    [ "$rc" -eq "$1" ] || fail "$name: exit $rc, expected $1: $(head -c 400 "$T/err")"
-}
-expect_out() {
-    checks=$((checks + 1))
-    grep -qF -- "$1" "$T/out" || fail "$name: stdout lacks '$1'"
-}
-expect_err() {
-    checks=$((checks + 1))
-    grep -qF -- "$1" "$T/err" || fail "$name: stderr lacks '$1'"
-}
+. "$(dirname "$0")/lib.sh"
+make_temp cli-mod
 # entry NAME CLASS FLOPS_PER_ELEMENT: an activation entry file
 entry() {
     cat >"$T/$1.json" <<JSON
@@ -133,8 +109,4 @@ for i in $(seq 1 25); do
     done
 done
 
-if [ "$fails" -gt 0 ]; then
-    echo "cli_modules: $fails of $checks checks failed"
-    exit 1
-fi
-echo "cli_modules: all $checks checks passed"
+finish cli_modules

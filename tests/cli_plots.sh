@@ -13,28 +13,8 @@ command -v xmllint >/dev/null || {
     echo "FAIL: xmllint missing (apt-get install libxml2-utils; scripts/setup.sh)"
     exit 1
 }
-T=$(mktemp -d "${TMPDIR:-/tmp}/llmroof-cli-plots.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
-run() {
-    name=$1
-    shift
-    "$BIN" --data-dir "$DATA" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-}
-expect_rc() {
-    checks=$((checks + 1))
-    [ "$rc" -eq "$1" ] || fail "$name: exit $rc, expected $1: $(head -c 300 "$T/err")"
-}
-expect_err() {
-    checks=$((checks + 1))
-    grep -qF -- "$1" "$T/err" || fail "$name: stderr lacks '$1'"
-}
+. "$(dirname "$0")/lib.sh"
+make_temp cli-plots
 # svg_ok FILE: well-formed XML whose root is <svg>
 svg_ok() {
     checks=$((checks + 1))
@@ -174,5 +154,4 @@ no_temp
 run "report to an unwritable place" report --html "$T/no/such/dir/r.html"
 expect_rc 4
 
-echo "$((checks - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish cli_plots

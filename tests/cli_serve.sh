@@ -10,18 +10,11 @@ BIN=$1
 DATA=$2
 FIX=$3
 unset LLMROOF_DATA
-T=$(mktemp -d "${TMPDIR:-/tmp}/llmroof-cli-serve.XXXXXX") || exit 1
+. "$(dirname "$0")/lib.sh"
+make_temp cli-serve
 PID=""
-cleanup() {
+at_exit() {
     if [ -n "$PID" ]; then kill -KILL "$PID" 2>/dev/null; fi
-    rm -rf "$T"
-}
-trap cleanup EXIT
-fails=0
-checks=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
 }
 for tool in curl wrk; do
     command -v "$tool" >/dev/null || {

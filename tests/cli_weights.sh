@@ -6,14 +6,8 @@ set -u
 BIN=$1
 DATA=$2
 unset LLMROOF_DATA
-T=$(mktemp -d "${TMPDIR:-/tmp}/llmroof-cli-w.XXXXXX") || exit 1
-trap 'rm -rf "$T"' EXIT
-fails=0
-checks=0
-fail() {
-    echo "FAIL: $*"
-    fails=$((fails + 1))
-}
+. "$(dirname "$0")/lib.sh"
+make_temp cli-w
 # A 1-layer Llama: vocab 16, hidden 8, intermediate 16, 2 heads of 4.
 cat >"$T/config.json" <<'JSON'
 {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 16,

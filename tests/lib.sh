@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/lib.sh: the helpers every CLI shell test uses, written once.
 # Sourced by tests/cli_*.sh as `. "$(dirname "$0")/lib.sh"`; the script
 # sets BIN (the llmroof binary) and DATA (the data directory) before it

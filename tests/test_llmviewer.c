@@ -7,8 +7,11 @@
  * roofline with its turning point; INT8 peak when w, a and kv bits are all
  * <= 8), in plain C, independent of the formula engine and of the profile's
  * data files. Every op of every stage must agree to a relative 1e-9, for
- * models with and without GQA, OPT, flash on and off, and three bit-width
- * settings. A few values are also worked out by hand in comments.
+ * models with and without GQA, OPT, flash on and off, and six bit-width
+ * settings: three with a_bit == kv_bit and three where the KV cache is
+ * narrower or wider than the activations (w4 a16 kv8, w8 a8 kv4, w8 a8
+ * kv16), so that each kv_byte term is checked apart from the a_byte ones.
+ * A few values are also worked out by hand in comments.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -235,24 +238,47 @@ check_case(ctx *c, const model *m, const device *dv, double B, double S, int w, 
     lr_arch_free(arch);
 }
 
-/* 4 models x 2 attention kinds x 3 bit settings = 24 cases, on four
- * devices and three batch/length pairs. */
-static void
-test_grid(void **state)
+/* Every model x both attention kinds x each row of bits {w, a, kv}, on four
+ * devices and three batch/length pairs in turn; returns the case count. */
+static int
+grid(ctx *c, const int (*bits)[3], int nbits)
 {
-    ctx *c = *state;
-    static const int bits[3][3] = {{16, 16, 16}, {4, 16, 16}, {8, 8, 8}};
     static const double shapes[3][2] = {{1, 2048}, {8, 1024}, {3, 333}};
     int n = 0;
     for (size_t mi = 0; mi < sizeof models / sizeof models[0]; mi++)
         for (int flash = 0; flash < 2; flash++)
-            for (int b = 0; b < 3; b++, n++) {
+            for (int b = 0; b < nbits; b++, n++) {
                 const device *dv = &devices[n % 4];
                 const double *sh = shapes[n % 3];
                 check_case(c, &models[mi], dv, sh[0], sh[1], bits[b][0], bits[b][1], bits[b][2],
                            flash);
             }
-    assert_int_equal(n, 24);
+    return n;
+}
+
+/* 4 models x 2 attention kinds x 3 bit settings = 24 cases, a_bit == kv_bit. */
+static void
+test_grid(void **state)
+{
+    static const int bits[3][3] = {{16, 16, 16}, {4, 16, 16}, {8, 8, 8}};
+    assert_int_equal(grid(*state, bits, 3), 24);
+}
+
+/* Another 24 cases where the activation and KV-cache widths differ, so
+ * that every kv_byte term of LLM-Viewer's model_analyzer.py
+ * (hahnyuan/LLM-Viewer main, 472f71f) is told apart from an a_byte one:
+ * k_proj/v_proj store_kv, qk_matmul/sv_matmul load_kv (prefill qk_matmul
+ * reads Q with a_byte but K with kv_byte), fused_attention's load_kv. (Its
+ * block size also divides by kv_byte, but with these devices' buffers it
+ * is head_dim at any width.) W4A16KV8 and W8A8KV4 are the usual
+ * weight-only and KV-quantized settings; W8A8KV16 because
+ * get_hardware_info() takes the INT8 peak only if w, a and kv bits are all
+ * <= 8, so there the KV width alone selects FP16. */
+static void
+test_grid_mixed_bits(void **state)
+{
+    static const int bits[3][3] = {{4, 16, 8}, {8, 8, 4}, {8, 8, 16}};
+    assert_int_equal(grid(*state, bits, 3), 24);
 }
 
 /* Spot values by hand: Llama-2-70b (GQA: 64 heads of 128, 8 KV heads),
@@ -285,12 +311,65 @@ test_llama70b_by_hand(void **state)
     lr_arch_free(arch);
 }
 
+/* Spot values by hand with the KV cache narrower or wider than the
+ * activations: Llama-2-70b (64 heads of 128, 8 KV heads), B=1, S=2048,
+ * A100 80GB (LLM-Viewer's table: 312 TFLOP/s FP16, 624 TOP/s INT8). */
+static void
+test_llama70b_mixed_bits_by_hand(void **state)
+{
+    ctx *c = *state;
+    lr_error err;
+    lr_arch *arch = tu_model_in(TU_LLMV, "meta-llama/Llama-2-70b-hf");
+    lr_plan *plan = lr_plan_new(arch, lr_profile_db(c->prof), &err);
+    lr_result *r = lr_result_new(plan);
+    lr_settings s;
+    lr_settings_default(&s);
+    s.w_bit = 4;
+    s.a_bit = 16;
+    s.kv_bit = 8;
+    const lr_hw *a100 = lr_hwdb_find(c->hw, "a100-80gb");
+    assert_int_equal(lr_analyze(plan, c->prof, a100, &s, 1, 1, r, &err), 0);
+    const lr_stage_result *p = &r->stage[LR_PREFILL];
+    /* W4A16KV8, eager, prefill. k_proj writes 1024 * 2048 values of 1 byte:
+     * 2,097,152; it reads 8192 * 2048 activations of 2 bytes: 33,554,432. */
+    assert_true(find_op(p, "k_proj")->v[LR_F_STORE_KV] == 2097152.0);
+    assert_true(find_op(p, "k_proj")->v[LR_F_LOAD_ACT] == 33554432.0);
+    /* qk_matmul: Q read with a_byte, 2048*128*8*2 = 4,194,304; K with
+     * kv_byte, 2048*128*8*1 = 2,097,152 (model_analyzer.py, prefill). */
+    assert_true(find_op(p, "qk_matmul")->v[LR_F_LOAD_ACT] == 4194304.0);
+    assert_true(find_op(p, "qk_matmul")->v[LR_F_LOAD_KV] == 2097152.0);
+    /* a 16-bit operand: the FP16 peak */
+    assert_true(r->peak_flops == 312e12);
+
+    /* W8A8KV4, flash, decode at context 2048: one block of queries
+     * (ceil(1 / 128)); K and V of all 64 heads at half a byte:
+     * 2048*128*64*0.5*2 = 16,777,216; Q read 128*64*1 = 8,192 bytes. */
+    s.w_bit = 8;
+    s.a_bit = 8;
+    s.kv_bit = 4;
+    s.flash = 1;
+    assert_int_equal(lr_analyze(plan, c->prof, a100, &s, 1, 1, r, &err), 0);
+    const lr_stage_result *d = &r->stage[LR_DECODE];
+    assert_true(find_op(d, "fused_attention")->v[LR_F_LOAD_KV] == 16777216.0);
+    assert_true(find_op(d, "fused_attention")->v[LR_F_LOAD_ACT] == 8192.0);
+    /* the KV cache of 80 layers: 2 (k, v) * 80 * 1024 * 2048 * 0.5 B =
+     * 167,772,160 */
+    assert_true(r->stage[LR_PREFILL].memory.kv_cache == 167772160.0);
+    /* all widths <= 8: the INT8 peak */
+    assert_true(r->peak_flops == 624e12);
+    lr_result_free(r);
+    lr_plan_free(plan);
+    lr_arch_free(arch);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_grid),
+        cmocka_unit_test(test_grid_mixed_bits),
         cmocka_unit_test(test_llama70b_by_hand),
+        cmocka_unit_test(test_llama70b_mixed_bits_by_hand),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,5 +1,5 @@
 /*
- * test_repr.c: print(model) texts (src/repr.c). The real texts are the
+ * test_repr.c: print(model) texts (src/input/repr.c). The real texts are the
  * copies in tests/fixtures/repr/ (sources in its SOURCES.md): every one
  * parses; Llama texts build the same analysis as the bundled configs;
  * head counts are required or inferred; malformed texts, contradicting

@@ -2,7 +2,7 @@
  * models.c: resolving a model argument: a bundled model id
  * ("meta-llama/Llama-2-7b-hf", stored as data/models/meta-llama--Llama-2-7b-hf.json),
  * a path to a config.json or to a directory holding one, a path to an
- * architecture JSON, or a path to a print(model) text (src/repr.c), and
+ * architecture JSON, or a path to a print(model) text (src/input/repr.c), and
  * loading it into a tree.
  */
 #include <jansson.h>

@@ -34,6 +34,11 @@ void cli_print_error(const lr_error *err);
 int cli_usage_error(const char *cmdname, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Takes `--format table|json` (or --format=F) out of argv for the
+ * listing commands; *json is 1 for json. Returns -1 after printing why. */
+int cli_take_format(const char *cmdname, int *argc, char **argv, int *json);
+/* The name of the profile in use, as the web API's listings name it. */
+const char *cli_profile_key(void);
 int cli_parse_whole(const char *opt, const char *arg, double min, double max, double *out);
 int cli_parse_int(const char *opt, const char *arg, int min, int max, int *out);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "options.h"
 #include "userdb.h"
 
 const char *cli_data_dir;
@@ -183,4 +184,25 @@ cli_write_output(const char *path, int (*write)(FILE *f, void *ud), void *ud)
     }
     free(tmp);
     return EXIT_OK;
+}
+
+int
+cli_take_format(const char *cmdname, int *argc, char **argv, int *json)
+{
+    static const char *const names[] = {"--format"};
+    const char *fmt = "table";
+    if (cli_take_opts(cmdname, argc, argv, names, 1, &fmt) < 0)
+        return -1;
+    *json = strcmp(fmt, "json") == 0;
+    if (!*json && strcmp(fmt, "table") != 0) {
+        cli_usage_error(cmdname, "--format: expected table or json, got '%s'", fmt);
+        return -1;
+    }
+    return 0;
+}
+
+const char *
+cli_profile_key(void)
+{
+    return cli_profile ? cli_profile : "default";
 }

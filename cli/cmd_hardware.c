@@ -6,11 +6,13 @@
 
 #include "cli.h"
 
-static const char usage[] = "usage: llmroof hardware list\n"
-                            "       llmroof hardware show ID\n"
+static const char usage[] = "usage: llmroof hardware list [--format table|json]\n"
+                            "       llmroof hardware show ID [--format table|json]\n"
                             "\n"
                             "list: every device with its memory and 16-bit peak.\n"
-                            "show: a device's peaks per data type, memory, buffers and source.\n";
+                            "show: a device's peaks per data type, memory, buffers and source.\n"
+                            "--format json: every field of each device, as the web API's\n"
+                            "/api/hardware (docs/json-output.md).\n";
 
 static void
 show(const lr_hw *h)
@@ -34,9 +36,26 @@ show(const lr_hw *h)
     printf("source:      %s\n", h->source);
 }
 
+static void
+list(const lr_hwdb *db)
+{
+    printf("%-22s %-40s %9s %10s %12s\n", "id", "name", "memory", "bandwidth", "fp16/bf16");
+    for (size_t i = 0; i < lr_hwdb_count(db); i++) {
+        const lr_hw *h = lr_hwdb_at(db, i);
+        double p = h->peak[LR_FP16] > 0 ? h->peak[LR_FP16] : h->peak[LR_BF16];
+        printf("%-22s %-40s %5.0f GiB %5.0f GB/s %6.1f TFLOP/s\n", h->id, h->name,
+               h->memory_bytes / 1073741824.0, h->bandwidth / 1e9, p / 1e12);
+    }
+}
+
 int
 cmd_hardware(int argc, char **argv)
 {
+    int json = 0;
+    if (cli_take_format("hardware", &argc, argv, &json) < 0)
+        return EXIT_USAGE;
+    lr_jw w;
+    lr_jw_init(&w, stdout, 1);
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
@@ -50,17 +69,15 @@ cmd_hardware(int argc, char **argv)
     if (!db)
         return EXIT_INPUT;
     int rc = EXIT_OK;
-    if (is_list) {
-        printf("%-22s %-40s %9s %10s %12s\n", "id", "name", "memory", "bandwidth", "fp16/bf16");
-        for (size_t i = 0; i < lr_hwdb_count(db); i++) {
-            const lr_hw *h = lr_hwdb_at(db, i);
-            double p = h->peak[LR_FP16] > 0 ? h->peak[LR_FP16] : h->peak[LR_BF16];
-            printf("%-22s %-40s %5.0f GiB %5.0f GB/s %6.1f TFLOP/s\n", h->id, h->name,
-                   h->memory_bytes / 1073741824.0, h->bandwidth / 1e9, p / 1e12);
-        }
+    if (is_list && json) {
+        lr_jw_hardware(&w, cli_profile_key(), DEFAULT_HARDWARE, db);
+    } else if (is_list) {
+        list(db);
     } else {
         const lr_hw *h = lr_hwdb_find(db, argv[2]);
-        if (h) {
+        if (h && json) {
+            lr_jw_device(&w, h);
+        } else if (h) {
             show(h);
         } else {
             fprintf(stderr, "llmroof: error: unknown hardware '%s' (see `llmroof hardware list`)\n",

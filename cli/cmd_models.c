@@ -8,15 +8,55 @@
 
 #include "cli.h"
 
-static const char usage[] = "usage: llmroof models\n"
+static const char usage[] = "usage: llmroof models [--format table|json]\n"
                             "       llmroof models show NAME\n"
                             "\n"
                             "Lists the bundled models (data/models/) with family, parameters and\n"
-                            "context length, or prints one model's config.json.\n";
+                            "context length, or prints one model's config.json. --format json:\n"
+                            "the web API's /api/models (docs/json-output.md).\n";
+
+/* One bundled model, loaded and compiled in the profile, or why not. */
+typedef struct loaded {
+    char *id;
+    lr_arch *arch;
+    lr_plan *plan;
+    lr_error err;
+    char why[2048]; /* err as the web API's listing words it */
+} loaded;
+
+static void
+load(loaded *m, const lr_profile *prof, const char *dir, const char *file)
+{
+    char templates[4096];
+    snprintf(templates, sizeof templates, "%s/architectures", lr_profile_dir(prof));
+    memset(m, 0, sizeof *m);
+    m->id = lr_model_id_from_file(file);
+    m->arch = lr_model_load(dir, templates, m->id, &m->err);
+    m->plan = m->arch ? lr_plan_new(m->arch, lr_profile_db(prof), &m->err) : NULL;
+    if (!m->plan)
+        lr_error_format(&m->err, m->why, sizeof m->why);
+}
+
+static void
+table(const lr_model_entry *es, size_t n)
+{
+    printf("%-40s %-8s %16s %8s\n", "model", "family", "parameters", "context");
+    for (size_t i = 0; i < n; i++) {
+        const lr_model_entry *e = &es[i];
+        if (e->arch)
+            printf("%-40s %-8s %16.0f %8.0f\n", e->id, e->arch->family, lr_plan_params(e->plan),
+                   e->arch->max_context);
+        else
+            printf("%-40s (not analysable: %s)\n", e->id, e->error);
+    }
+}
 
 int
 cmd_models(int argc, char **argv)
 {
+    int json = 0;
+    if (cli_take_format("models", &argc, argv, &json) < 0)
+        return EXIT_USAGE;
     if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         fputs(usage, stdout);
         return EXIT_OK;
@@ -43,29 +83,33 @@ cmd_models(int argc, char **argv)
     lr_profile *prof = cli_load_profile(NULL);
     if (!prof)
         return EXIT_INPUT;
-    const lr_db *db = lr_profile_db(prof);
-    char templates[4096];
-    snprintf(templates, sizeof templates, "%s/architectures", lr_profile_dir(prof));
     size_t n = 0;
     char **files = lr_models_list(dir, &n);
-    int rc = files || n == 0 ? 0 : -1;
-    printf("%-40s %-8s %16s %8s\n", "model", "family", "parameters", "context");
+    int rc = files || n == 0 ? EXIT_OK : EXIT_INPUT;
+    loaded *ms = calloc(n ? n : 1, sizeof *ms);
+    lr_model_entry *es = calloc(n ? n : 1, sizeof *es);
+    if (!ms || !es)
+        abort();
     for (size_t i = 0; i < n; i++) {
-        lr_error err;
-        memset(&err, 0, sizeof err);
-        char *id = lr_model_id_from_file(files[i]);
-        lr_arch *a = lr_model_load(dir, templates, files[i], &err);
-        lr_plan *p = a ? lr_plan_new(a, db, &err) : NULL;
-        if (p)
-            printf("%-40s %-8s %16.0f %8.0f\n", id, a->family, lr_plan_params(p), a->max_context);
-        else
-            printf("%-40s (not analysable: %s)\n", id, err.msg);
-        lr_plan_free(p);
-        lr_arch_free(a);
-        free(id);
+        load(&ms[i], prof, dir, files[i]);
+        es[i] = (lr_model_entry){ms[i].id, ms[i].plan ? ms[i].arch : NULL, ms[i].plan, ms[i].why};
         free(files[i]);
     }
     free(files);
+    if (json) {
+        lr_jw w;
+        lr_jw_init(&w, stdout, 1);
+        lr_jw_models(&w, cli_profile_key(), DEFAULT_MODEL, es, n);
+    } else {
+        table(es, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        lr_plan_free(ms[i].plan);
+        lr_arch_free(ms[i].arch);
+        free(ms[i].id);
+    }
+    free(ms);
+    free(es);
     lr_profile_free(prof);
-    return rc < 0 ? EXIT_INPUT : EXIT_OK;
+    return rc;
 }

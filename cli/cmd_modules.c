@@ -12,8 +12,8 @@
 #include "userdb.h"
 
 static const char usage[] =
-    "usage: llmroof modules list\n"
-    "       llmroof modules show KEY|CLASS\n"
+    "usage: llmroof modules list [--format table|json]\n"
+    "       llmroof modules show KEY|CLASS [--format table|json]\n"
     "       llmroof modules add FILE.json [--force]\n"
     "       llmroof modules check [PATH ...]\n"
     "       llmroof modules analyze CLASS --source FILE.py [--sub-layers A,B] [--force]\n"
@@ -21,6 +21,8 @@ static const char usage[] =
     "list:  every entry with its class, op count and the file it comes from (the\n"
     "       profile's modules/, then the user database layered over them).\n"
     "show:  an entry's aliases, parameters (with defaults) and the formulas of each op.\n"
+    "       --format json (list, show): every entry's key, class, aliases, parameters,\n"
+    "       weights, ops with formulas and file (docs/json-output.md).\n"
     "add:   validates the entries of FILE.json ({\"modules\": {KEY: ENTRY}}) and writes\n"
     "       them into the user database (--module-db PATH, else $LLMROOF_MODULE_DB,\n"
     "       else ~/.local/share/llmroof/modules.json): every formula compiles,\n"
@@ -271,14 +273,21 @@ cmd_modules(int argc, char **argv)
     if (strcmp(argv[1], "analyze") == 0)
         return cmd_analyze_class(argc, argv);
     int is_list = strcmp(argv[1], "list") == 0, is_show = strcmp(argv[1], "show") == 0;
+    int json = 0;
+    if ((is_list || is_show) && cli_take_format("modules", &argc, argv, &json) < 0)
+        return EXIT_USAGE;
     if (!(is_list && argc == 2) && !(is_show && argc == 3))
         return cli_usage_error("modules", "expected `list`, `show KEY`, `add FILE` or `check`");
+    lr_jw w;
+    lr_jw_init(&w, stdout, 1);
     lr_profile *prof = cli_load_profile(NULL);
     if (!prof)
         return EXIT_INPUT;
     const lr_db *db = lr_profile_db(prof);
     int rc = EXIT_OK;
-    if (is_list) {
+    if (is_list && json) {
+        lr_jw_modules(&w, cli_profile_key(), db);
+    } else if (is_list) {
         printf("%-32s %-64s %4s  %s\n", "key", "class", "ops", "file");
         for (size_t i = 0; i < lr_db_count(db); i++) {
             const lr_module *m = lr_db_at(db, i);
@@ -290,7 +299,9 @@ cmd_modules(int argc, char **argv)
         for (size_t i = 0; !m && i < lr_db_count(db); i++)
             if (strcmp(lr_module_key(lr_db_at(db, i)), argv[2]) == 0)
                 m = lr_db_at(db, i);
-        if (m) {
+        if (m && json) {
+            lr_jw_module(&w, m, 1);
+        } else if (m) {
             show(m);
         } else {
             lr_error err;

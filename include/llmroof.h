@@ -652,6 +652,94 @@ void lr_jw_memory(lr_jw *w, const lr_memory *m);
 /* Shortest decimal form of v that reads back exactly; "null" if not finite. */
 void lr_fmt_double(char *buf, size_t cap, double v);
 
+/* ---- Op explanations and listings ------------------------------------------
+ * What the web API and `--format json` of the CLI show besides analyses:
+ * one op's formulas with the values put in, and the databases as JSON
+ * (docs/json-output.md). The writers write one value into `w` at any
+ * nesting (after a key, in an array, or at the top). */
+
+/* One parameter of the op's module at its node. */
+typedef struct lr_explain_param {
+    char *name;
+    int given;     /* 1 when the node gives it */
+    char *formula; /* ... as a formula over runtime variables, else NULL */
+    double value;  /* ... as a number (when given and formula is NULL) */
+    char *def;     /* the module's default formula, or NULL (required) */
+} lr_explain_param;
+
+/* One field of the op in one stage. */
+typedef struct lr_explain_field {
+    enum lr_field field; /* as results name it: a KV node's store_act is store_kv */
+    char *formula;       /* the module's text */
+    char *text;          /* with every {name} that has a value replaced by it */
+    double value;        /* the field's value (NaN when it cannot be evaluated) */
+} lr_explain_field;
+
+typedef struct lr_explain_name {
+    char *name; /* a parameter, a runtime variable (its own name) or out_bytes */
+    double value;
+} lr_explain_name;
+
+typedef struct lr_explain_stage {
+    lr_explain_field *fields; /* in field order, the op's formulas only */
+    size_t nfields;
+    lr_explain_name *names; /* names the formulas use, in order of first use */
+    size_t nnames;
+    lr_op op; /* the op's record from lr_analyze (its strings point into the lr_explain) */
+} lr_explain_stage;
+
+typedef struct lr_explain {
+    char *path;   /* the op's path, as in lr_op.path */
+    char *op;     /* the module's op name */
+    char *kind;   /* matmul, attention, ... */
+    char *node;   /* the node's path ("" for the root) */
+    char *cls;    /* the module's class */
+    char *module; /* the module's key */
+    lr_explain_param *params;
+    size_t nparams;
+    lr_explain_stage stage[2]; /* LR_PREFILL, LR_DECODE */
+} lr_explain;
+
+/* The op at `path` of `arch` (as lr_op.path names it) with its formulas per
+ * field, the names they use with their values, and their values, in prefill
+ * and decode for settings `s` on `hw`; names resolve as the plan compiler
+ * binds them (module parameters, then runtime variables, then out_bytes).
+ * NULL with `err` when the tree does not compile, no op has that path, or
+ * the analysis fails. */
+lr_explain *lr_plan_explain_op(const lr_arch *arch, const lr_profile *prof, const lr_hw *hw,
+                               const lr_settings *s, const char *path, lr_error *err);
+void lr_explain_free(lr_explain *x);
+
+/* {path, op, kind, node, class, module, parameters, formulas, prefill,
+ * decode}: the reply of the web API's /api/op. */
+void lr_jw_explain(lr_jw *w, const lr_explain *x);
+/* One device: every field of lr_hw (a peak of 0 is null). */
+void lr_jw_device(lr_jw *w, const lr_hw *h);
+/* {profile, default, hardware: [devices]}: /api/hardware. */
+void lr_jw_hardware(lr_jw *w, const char *profile, const char *default_id, const lr_hwdb *db);
+/* One module entry: key, class, aliases, composite, parameters with
+ * defaults, weights, ops with their formulas; with `with_file` also the
+ * file it came from. Without: /api/formulas. */
+void lr_jw_module(lr_jw *w, const lr_module *m, int with_file);
+/* {profile, modules: [entries with their files]}. */
+void lr_jw_modules(lr_jw *w, const char *profile, const lr_db *db);
+
+/* A bundled model as a listing shows it: loaded (arch and plan) or not
+ * (error says why). */
+typedef struct lr_model_entry {
+    const char *id;
+    const lr_arch *arch; /* NULL when the model does not load in this profile */
+    const lr_plan *plan;
+    const char *error;
+} lr_model_entry;
+/* {profile, default, models: [{name, analysable, family, params, context}
+ * or {name, analysable, error}]}: /api/models. */
+void lr_jw_models(lr_jw *w, const char *profile, const char *default_model,
+                  const lr_model_entry *models, size_t n);
+/* The object lr_gen_write_json writes, into `w` at any nesting. */
+void lr_jw_generation(lr_jw *w, const lr_gen *g, const lr_plan *plan, const char *model,
+                      const lr_hw *hw, const lr_settings *s, const lr_profile *prof);
+
 #ifdef __cplusplus
 }
 #endif

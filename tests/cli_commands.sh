@@ -372,6 +372,61 @@ run "repr diff" diff "$REPR/meta-llama--Llama-2-7b-hf.txt" --set num_attention_h
 expect_rc 0
 expect_eq "repr diff q_proj flops_a" "$(csv_field "$T/out" prefill q_proj flops_a)" 2199023255552
 
+# ---- --format json of the listings, and explain (docs/json-output.md) ----
+# A100 80GB SXM: 2,039 GB/s and 312 dense FP16 TFLOP/s (NVIDIA A100 datasheet,
+# the source data/hardware cites), 80 GiB = 80 * 2^30 = 85899345920 bytes.
+run "hardware show json" hardware show a100-80gb --format json
+expect_rc 0
+expect_out '"bandwidth": 2039000000000,'
+expect_out '"memory_bytes": 85899345920,'
+expect_out '"fp16": 312000000000000,'
+expect_out '"source": "NVIDIA A100 Tensor Core GPU datasheet'
+run "hardware list json" hardware list --format json
+expect_rc 0
+expect_out '"default": "a100-80gb",'
+expect_out '"id": "a100-80gb",'
+run "hardware bad format" hardware list --format xml
+expect_rc 1
+expect_err "--format: expected table or json"
+# Llama-2-7b: embeddings and lm_head 2 * 32000 * 4096 = 262144000; per layer
+# 4 * 4096^2 + 3 * 4096 * 11008 + 2 * 4096 = 202383360, x 32 = 6476267520;
+# final norm 4096: 6738415616 parameters; context 4096 (its config).
+run "models json" models --format json
+expect_rc 0
+expect_out '"name": "meta-llama/Llama-2-7b-hf",'
+expect_out '"params": 6738415616,'
+expect_out '"context": 4096'
+# torch.nn.Linear's entry (data/profiles/default/modules/torch.json)
+run "modules show json" modules show torch.nn.Linear --format json
+expect_rc 0
+expect_out '"key": "torch_Linear",'
+expect_out '"flops": "2 * {tokens} * {in_features} * {out_features} + {bias} * {tokens} * {out_features} + ({w_bit} < {a_bit} ? 2 * {in_features} * {out_features} : 0)"'
+expect_out '"default": "{B} * {S}"'
+expect_out_re '"file": ".*/modules/torch.json"'
+run "modules list json" modules list --format json
+expect_rc 0
+expect_out '"profile": "default",'
+expect_out '"key": "torch_Linear",'
+# qk_matmul at batch 8, 1024 tokens: 2 * {B} * {num_heads} * {S} * {ctx} * {head_dim}
+# (llama.json) = 2 * 8 * 32 * 1024 * 1024 * 128 = 2^36 = 68719476736
+run "explain json" explain --op model.layers.self_attn.qk_matmul --batch 8 --seq-len 1024 --format json
+expect_rc 0
+expect_out '"text": "2 * 8 * 32 * 1024 * 1024 * 128",'
+expect_out '"value": 68719476736'
+expect_out '"node": "model.layers.self_attn",'
+run "explain table" explain meta-llama/Llama-2-7b-hf --op model.layers.self_attn.qk_matmul --batch 8 --seq-len 1024
+expect_rc 0
+expect_out "= 2 * 8 * 32 * 1024 * 1024 * 128"
+expect_out "= 68719476736"
+run "explain unknown op" explain --op model.nothing
+expect_rc 2
+expect_err "no op with path 'model.nothing'"
+run "explain without op" explain
+expect_rc 1
+expect_err "--op PATH is required"
+run "explain csv" explain --op lm_head --format csv
+expect_rc 1
+
 if [ "$fails" -gt 0 ]; then
     echo "cli_commands: $fails of $checks checks failed"
     exit 1

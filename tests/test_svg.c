@@ -602,7 +602,11 @@ test_html(void **state)
                         "x</script><b>&");
     json_t *ge = json_object_get(root, "generation");
     assert_true(json_number_value(json_object_get(ge, "ttft_s")) == g.ttft_s);
-    assert_true(json_number_value(json_object_get(ge, "gen_len")) == 32);
+    /* the object of `generate --format json`: lengths under settings */
+    assert_true(json_number_value(json_object_get(json_object_get(ge, "settings"), "gen_len")) ==
+                32);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(ge, "hardware"), "name")),
+                        c.hw->id);
     assert_int_equal(json_array_size(json_object_get(json_object_get(an, "prefill"), "ops")), 21);
     json_decref(root);
     free(js);

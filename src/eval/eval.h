@@ -31,6 +31,24 @@ struct lr_plan {
     char *family;
 };
 
+/* One op as the plan compiler sees it, for lr_plan_explain_op: set
+ * `target` (an op path as in lr_op.path) and zero the rest. */
+typedef struct plan_site {
+    const char *target;
+    int found;
+    const lr_node *node; /* the node of the op (inside the arch) */
+    const lr_module *m;
+    size_t k;              /* the op's index in m */
+    const lr_binding *env; /* m's parameters bound at the node (in `arena`) */
+    char *node_path;       /* owned */
+    lr_arena arena;        /* owns env when found */
+} plan_site;
+
+/* lr_plan_new, also capturing `site` (may be NULL); free the site with
+ * lr_plan_site_free() when found. */
+lr_plan *lr_plan_new_site(const lr_arch *arch, const lr_db *db, plan_site *site, lr_error *err);
+void lr_plan_site_free(plan_site *site);
+
 /* ---- analyze.c: shared with generate.c ---- */
 
 /* lr_result's private part: scratch sized by the plan. */

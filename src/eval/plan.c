@@ -23,6 +23,8 @@ typedef struct pbuild {
     lr_arena arena;
     lr_error *err;
     size_t cap;
+    plan_site *site;     /* NULL, or the op to capture (lr_plan_new_site) */
+    const lr_node *root; /* the walk's copy of arch->root */
 } pbuild;
 
 void
@@ -176,6 +178,23 @@ emit_op(lr_plan *p, size_t idx, int output_kv, ast *cond, ast **e)
     }
 }
 
+/* The op lr_plan_new_site looks for: its node, module op and the module's
+ * parameters as this compiler bound them (kept alive in the site's arena). */
+static void
+capture_site(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_binding *env,
+             const char *node_path, const char *op_path)
+{
+    plan_site *st = b->site;
+    if (!st || st->found || strcmp(op_path, st->target) != 0)
+        return;
+    st->found = 1;
+    st->node = n == b->root ? &b->arch->root : n;
+    st->m = m;
+    st->k = i;
+    st->env = env;
+    st->node_path = lr_xstrdup(node_path);
+}
+
 /* Compiles op i of module m at node n into the next plan slot. */
 static int
 compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_binding *env,
@@ -191,6 +210,7 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
                      : (path[0] ? lr_xasprintf("%s.%s", path, mo->name) : lr_xstrdup(mo->name));
     o->kind = lr_xstrdup(mo->kind);
     o->cls = lr_xstrdup(m->cls);
+    capture_site(b, n, m, i, env, path, o->path);
     o->count = count;
     o->pp_repeat = b->pp_repeat;
     /* the node's weights ride on its first op */
@@ -385,7 +405,22 @@ out:
 lr_plan *
 lr_plan_new(const lr_arch *arch, const lr_db *db, lr_error *err)
 {
-    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), NULL, 0, arch, db, {0}, err, 0};
+    return lr_plan_new_site(arch, db, NULL, err);
+}
+
+void
+lr_plan_site_free(plan_site *site)
+{
+    free(site->node_path);
+    lr_arena_free(&site->arena);
+    site->node_path = NULL;
+    site->env = NULL;
+}
+
+lr_plan *
+lr_plan_new_site(const lr_arch *arch, const lr_db *db, plan_site *site, lr_error *err)
+{
+    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), NULL, 0, arch, db, {0}, err, 0, site, NULL};
     lr_prog_init(&b.p->prog[0]);
     lr_prog_init(&b.p->prog[1]);
     lr_err_clear(err);
@@ -394,8 +429,14 @@ lr_plan_new(const lr_arch *arch, const lr_db *db, lr_error *err)
     b.p->family = lr_xstrdup(arch->family ? arch->family : "");
     lr_node root = arch->root;
     root.name = "";
+    b.root = &root;
     int rc = walk(&b, &root, "", 1);
-    lr_arena_free(&b.arena);
+    if (site && site->found && rc == 0)
+        site->arena = b.arena; /* the bindings outlive the walk */
+    else
+        lr_arena_free(&b.arena);
+    if (site && rc < 0)
+        lr_plan_site_free(site);
     if (rc < 0) {
         lr_plan_free(b.p);
         return NULL;

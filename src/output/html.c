@@ -257,44 +257,6 @@ charts(FILE *f, const lr_result *r, const lr_chart *extra, size_t nextra)
 
 /* ---- the data, as JSON ---- */
 
-static void
-gen_json(FILE *f, const lr_gen *g)
-{
-    lr_jw w;
-    lr_jw_init(&w, f, 1);
-    lr_jw_obj(&w);
-    lr_jw_knum(&w, "prompt_len", g->prompt);
-    lr_jw_knum(&w, "gen_len", g->gen);
-    lr_jw_knum(&w, "ttft_s", g->ttft_s);
-    lr_jw_knum(&w, "tpot_mean_s", g->tpot_mean_s);
-    lr_jw_knum(&w, "tpot_first_s", g->tpot_first_s);
-    lr_jw_knum(&w, "tpot_last_s", g->tpot_last_s);
-    lr_jw_knum(&w, "latency_s", g->latency_s);
-    lr_jw_knum(&w, "output_tokens_per_s", g->output_tokens_per_s);
-    lr_jw_knum(&w, "total_tokens_per_s", g->total_tokens_per_s);
-    for (int st = 0; st < 2; st++) {
-        lr_jw_key(&w, stage_label[st]);
-        lr_jw_obj(&w);
-        lr_jw_knum(&w, "flops", g->flops[st]);
-        lr_jw_knum(&w, "bytes", g->bytes[st]);
-        lr_jw_end_obj(&w);
-    }
-    lr_jw_key(&w, "memory");
-    lr_jw_obj(&w);
-    lr_jw_knum(&w, "weights", g->memory.weights);
-    lr_jw_knum(&w, "kv_cache", g->memory.kv_cache);
-    lr_jw_knum(&w, "activations", g->memory.activations);
-    lr_jw_knum(&w, "total", g->memory.total);
-    lr_jw_knum(&w, "device", g->memory.device);
-    lr_jw_key(&w, "fits");
-    if (g->memory.fits < 0)
-        lr_jw_null(&w);
-    else
-        lr_jw_bool(&w, g->memory.fits);
-    lr_jw_end_obj(&w);
-    lr_jw_end_obj(&w);
-}
-
 /* {"analysis": the JSON of lr_report_write, "generation": ...}, with '<',
  * '>' and '&' written as \u escapes: they can only occur inside JSON
  * strings, where the escape means the same, and then no "</script>" or
@@ -307,16 +269,22 @@ json_data(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, c
     FILE *m = open_memstream(&buf, &len);
     if (!m)
         return -1;
-    fputs("{\"analysis\": ", m);
-    int rc = lr_report_write(m, LR_FMT_JSON, r, plan, model);
-    fputs(", \"generation\": ", m);
+    lr_jw w;
+    lr_jw_init(&w, m, 1);
+    lr_jw_obj(&w);
+    lr_jw_key(&w, "analysis");
+    lr_report_json(&w, r, plan, model);
+    lr_jw_key(&w, "generation");
     if (g)
-        gen_json(m, g);
+        lr_jw_generation(&w, g, plan, model, r->hw, &r->settings, r->profile);
     else
-        fputs("null", m);
-    fputs("}", m);
+        lr_jw_null(&w);
+    lr_jw_end_obj(&w);
+    int rc = ferror(m) ? -1 : 0;
     if (fclose(m) != 0)
         rc = -1;
+    if (len > 0 && buf[len - 1] == '\n') /* the writer ends its top level with one */
+        len--;
     fputs("<script type=\"application/json\" id=\"llmroof-data\">\n", f);
     for (size_t i = 0; i < len; i++) {
         char c = buf[i];

@@ -7,4 +7,9 @@
 
 #include "eval/eval.h"
 
+/* ---- report.c ---- */
+
+/* The object of `analyze --format json` into `w` at any nesting. */
+void lr_report_json(lr_jw *w, const lr_result *r, const lr_plan *plan, const char *model);
+
 #endif

@@ -211,83 +211,89 @@ lr_jw_memory(lr_jw *w, const lr_memory *m)
     lr_jw_end_obj(w);
 }
 
+void
+lr_report_json(lr_jw *w, const lr_result *r, const lr_plan *plan, const char *model)
+{
+    lr_jw_obj(w);
+    lr_jw_key(w, "model");
+    lr_jw_obj(w);
+    lr_jw_kstr(w, "name", model);
+    lr_jw_knum(w, "params", plan->params);
+    lr_jw_end_obj(w);
+    const lr_hw *hw = r->hw;
+    lr_jw_key(w, "hardware");
+    lr_jw_obj(w);
+    lr_jw_kstr(w, "name", hw->id);
+    lr_jw_kstr(w, "full_name", hw->name);
+    lr_jw_knum(w, "peak_flops", r->peak_flops);
+    lr_jw_knum(w, "memory_bandwidth", hw->bandwidth);
+    lr_jw_knum(w, "memory_bytes", hw->memory_bytes);
+    lr_jw_end_obj(w);
+    const lr_settings *s = &r->settings;
+    lr_jw_key(w, "settings");
+    lr_jw_obj(w);
+    lr_jw_knum(w, "batch", s->batch);
+    lr_jw_knum(w, "seq_len", s->seq_len);
+    lr_jw_knum(w, "w_bit", s->w_bit);
+    lr_jw_knum(w, "a_bit", s->a_bit);
+    lr_jw_knum(w, "kv_bit", s->kv_bit);
+    lr_jw_kstr(w, "compute_dtype", lr_dtype_names[r->compute]);
+    lr_jw_kbool(w, "all_logits", s->all_logits);
+    lr_jw_kstr(w, "attention", s->flash ? "flash" : "eager");
+    lr_jw_kbool(w, "causal", s->causal);
+    lr_jw_knum(w, "w_group_size", s->w_group);
+    lr_jw_kbool(w, "w_asym", s->w_asym);
+    lr_jw_knum(w, "kv_group_size", s->kv_group);
+    lr_jw_kstr(w, "a_dtype", s->a_fp8 ? "fp8" : "int");
+    lr_jw_knum(w, "tp", s->tp);
+    lr_jw_knum(w, "pp", s->pp);
+    lr_jw_knum(w, "ep", s->ep);
+    lr_jw_knum(w, "microbatches", s->microbatches);
+    lr_jw_kstr(w, "profile", lr_profile_name(r->profile));
+    lr_jw_end_obj(w);
+    for (int st = 0; st < 2; st++) {
+        if (!r->has[st])
+            continue;
+        const lr_stage_result *sr = &r->stage[st];
+        lr_jw_key(w, stage_names[st]);
+        lr_jw_obj(w);
+        lr_jw_key(w, "ops");
+        lr_jw_arr(w);
+        for (size_t i = 0; i < sr->nops; i++) {
+            const lr_op *o = &sr->ops[i];
+            if (!o->present)
+                continue;
+            lr_jw_obj(w);
+            lr_jw_kstr(w, "name", o->name);
+            lr_jw_kstr(w, "path", o->path);
+            lr_jw_kstr(w, "kind", o->kind);
+            lr_jw_kstr(w, "class", o->cls);
+            lr_jw_knum(w, "count", o->count);
+            json_fields(w, o->v, o->bytes, o->intensity, o->time_s);
+            lr_jw_kstr(w, "bound", lr_bound_names[o->bound]);
+            lr_jw_end_obj(w);
+        }
+        lr_jw_end_arr(w);
+        lr_jw_key(w, "total");
+        lr_jw_obj(w);
+        json_fields(w, sr->total.v, sr->total.bytes, sr->total.intensity, sr->total.time_s);
+        lr_jw_knum(w, "compute_time_s", sr->total.compute_time_s);
+        lr_jw_knum(w, "memory_time_s", sr->total.memory_time_s);
+        lr_jw_knum(w, "comm_time_s", sr->total.comm_time_s);
+        lr_jw_end_obj(w);
+        lr_jw_memory(w, &sr->memory);
+        lr_jw_end_obj(w);
+    }
+    lr_jw_memory(w, &r->memory);
+    lr_jw_end_obj(w);
+}
+
 static void
 write_json(FILE *f, const lr_result *r, const lr_plan *plan, const char *model)
 {
     lr_jw w;
     lr_jw_init(&w, f, 1);
-    lr_jw_obj(&w);
-    lr_jw_key(&w, "model");
-    lr_jw_obj(&w);
-    lr_jw_kstr(&w, "name", model);
-    lr_jw_knum(&w, "params", plan->params);
-    lr_jw_end_obj(&w);
-    const lr_hw *hw = r->hw;
-    lr_jw_key(&w, "hardware");
-    lr_jw_obj(&w);
-    lr_jw_kstr(&w, "name", hw->id);
-    lr_jw_kstr(&w, "full_name", hw->name);
-    lr_jw_knum(&w, "peak_flops", r->peak_flops);
-    lr_jw_knum(&w, "memory_bandwidth", hw->bandwidth);
-    lr_jw_knum(&w, "memory_bytes", hw->memory_bytes);
-    lr_jw_end_obj(&w);
-    const lr_settings *s = &r->settings;
-    lr_jw_key(&w, "settings");
-    lr_jw_obj(&w);
-    lr_jw_knum(&w, "batch", s->batch);
-    lr_jw_knum(&w, "seq_len", s->seq_len);
-    lr_jw_knum(&w, "w_bit", s->w_bit);
-    lr_jw_knum(&w, "a_bit", s->a_bit);
-    lr_jw_knum(&w, "kv_bit", s->kv_bit);
-    lr_jw_kstr(&w, "compute_dtype", lr_dtype_names[r->compute]);
-    lr_jw_kbool(&w, "all_logits", s->all_logits);
-    lr_jw_kstr(&w, "attention", s->flash ? "flash" : "eager");
-    lr_jw_kbool(&w, "causal", s->causal);
-    lr_jw_knum(&w, "w_group_size", s->w_group);
-    lr_jw_kbool(&w, "w_asym", s->w_asym);
-    lr_jw_knum(&w, "kv_group_size", s->kv_group);
-    lr_jw_kstr(&w, "a_dtype", s->a_fp8 ? "fp8" : "int");
-    lr_jw_knum(&w, "tp", s->tp);
-    lr_jw_knum(&w, "pp", s->pp);
-    lr_jw_knum(&w, "ep", s->ep);
-    lr_jw_knum(&w, "microbatches", s->microbatches);
-    lr_jw_kstr(&w, "profile", lr_profile_name(r->profile));
-    lr_jw_end_obj(&w);
-    for (int st = 0; st < 2; st++) {
-        if (!r->has[st])
-            continue;
-        const lr_stage_result *sr = &r->stage[st];
-        lr_jw_key(&w, stage_names[st]);
-        lr_jw_obj(&w);
-        lr_jw_key(&w, "ops");
-        lr_jw_arr(&w);
-        for (size_t i = 0; i < sr->nops; i++) {
-            const lr_op *o = &sr->ops[i];
-            if (!o->present)
-                continue;
-            lr_jw_obj(&w);
-            lr_jw_kstr(&w, "name", o->name);
-            lr_jw_kstr(&w, "path", o->path);
-            lr_jw_kstr(&w, "kind", o->kind);
-            lr_jw_kstr(&w, "class", o->cls);
-            lr_jw_knum(&w, "count", o->count);
-            json_fields(&w, o->v, o->bytes, o->intensity, o->time_s);
-            lr_jw_kstr(&w, "bound", lr_bound_names[o->bound]);
-            lr_jw_end_obj(&w);
-        }
-        lr_jw_end_arr(&w);
-        lr_jw_key(&w, "total");
-        lr_jw_obj(&w);
-        json_fields(&w, sr->total.v, sr->total.bytes, sr->total.intensity, sr->total.time_s);
-        lr_jw_knum(&w, "compute_time_s", sr->total.compute_time_s);
-        lr_jw_knum(&w, "memory_time_s", sr->total.memory_time_s);
-        lr_jw_knum(&w, "comm_time_s", sr->total.comm_time_s);
-        lr_jw_end_obj(&w);
-        lr_jw_memory(&w, &sr->memory);
-        lr_jw_end_obj(&w);
-    }
-    lr_jw_memory(&w, &r->memory);
-    lr_jw_end_obj(&w);
+    lr_report_json(&w, r, plan, model);
 }
 
 /* ---- CSV ---- */
@@ -345,48 +351,55 @@ lr_report_write(FILE *f, enum lr_format fmt, const lr_result *r, const lr_plan *
     return ferror(f) ? -1 : 0;
 }
 
+void
+lr_jw_generation(lr_jw *w, const lr_gen *g, const lr_plan *plan, const char *model, const lr_hw *hw,
+                 const lr_settings *s, const lr_profile *prof)
+{
+    lr_jw_obj(w);
+    lr_jw_key(w, "model");
+    lr_jw_obj(w);
+    lr_jw_kstr(w, "name", model);
+    lr_jw_knum(w, "params", plan->params);
+    lr_jw_end_obj(w);
+    lr_jw_key(w, "hardware");
+    lr_jw_obj(w);
+    lr_jw_kstr(w, "name", hw->id);
+    lr_jw_end_obj(w);
+    lr_jw_key(w, "settings");
+    lr_jw_obj(w);
+    lr_jw_knum(w, "batch", s->batch);
+    lr_jw_knum(w, "prompt_len", g->prompt);
+    lr_jw_knum(w, "gen_len", g->gen);
+    lr_jw_knum(w, "w_bit", s->w_bit);
+    lr_jw_knum(w, "a_bit", s->a_bit);
+    lr_jw_knum(w, "kv_bit", s->kv_bit);
+    lr_jw_kstr(w, "attention", s->flash ? "flash" : "eager");
+    lr_jw_kstr(w, "profile", lr_profile_name(prof));
+    lr_jw_end_obj(w);
+    lr_jw_knum(w, "ttft_s", g->ttft_s);
+    lr_jw_knum(w, "tpot_mean_s", g->tpot_mean_s);
+    lr_jw_knum(w, "tpot_first_s", g->tpot_first_s);
+    lr_jw_knum(w, "tpot_last_s", g->tpot_last_s);
+    lr_jw_knum(w, "latency_s", g->latency_s);
+    lr_jw_knum(w, "output_tokens_per_s", g->output_tokens_per_s);
+    lr_jw_knum(w, "total_tokens_per_s", g->total_tokens_per_s);
+    for (int st = 0; st < 2; st++) {
+        lr_jw_key(w, st ? "decode" : "prefill");
+        lr_jw_obj(w);
+        lr_jw_knum(w, "flops", g->flops[st]);
+        lr_jw_knum(w, "bytes", g->bytes[st]);
+        lr_jw_end_obj(w);
+    }
+    lr_jw_memory(w, &g->memory);
+    lr_jw_end_obj(w);
+}
+
 int
 lr_gen_write_json(FILE *f, const lr_gen *g, const lr_plan *plan, const char *model, const lr_hw *hw,
                   const lr_settings *s, const lr_profile *prof)
 {
     lr_jw w;
     lr_jw_init(&w, f, 1);
-    lr_jw_obj(&w);
-    lr_jw_key(&w, "model");
-    lr_jw_obj(&w);
-    lr_jw_kstr(&w, "name", model);
-    lr_jw_knum(&w, "params", plan->params);
-    lr_jw_end_obj(&w);
-    lr_jw_key(&w, "hardware");
-    lr_jw_obj(&w);
-    lr_jw_kstr(&w, "name", hw->id);
-    lr_jw_end_obj(&w);
-    lr_jw_key(&w, "settings");
-    lr_jw_obj(&w);
-    lr_jw_knum(&w, "batch", s->batch);
-    lr_jw_knum(&w, "prompt_len", g->prompt);
-    lr_jw_knum(&w, "gen_len", g->gen);
-    lr_jw_knum(&w, "w_bit", s->w_bit);
-    lr_jw_knum(&w, "a_bit", s->a_bit);
-    lr_jw_knum(&w, "kv_bit", s->kv_bit);
-    lr_jw_kstr(&w, "attention", s->flash ? "flash" : "eager");
-    lr_jw_kstr(&w, "profile", lr_profile_name(prof));
-    lr_jw_end_obj(&w);
-    lr_jw_knum(&w, "ttft_s", g->ttft_s);
-    lr_jw_knum(&w, "tpot_mean_s", g->tpot_mean_s);
-    lr_jw_knum(&w, "tpot_first_s", g->tpot_first_s);
-    lr_jw_knum(&w, "tpot_last_s", g->tpot_last_s);
-    lr_jw_knum(&w, "latency_s", g->latency_s);
-    lr_jw_knum(&w, "output_tokens_per_s", g->output_tokens_per_s);
-    lr_jw_knum(&w, "total_tokens_per_s", g->total_tokens_per_s);
-    for (int st = 0; st < 2; st++) {
-        lr_jw_key(&w, st ? "decode" : "prefill");
-        lr_jw_obj(&w);
-        lr_jw_knum(&w, "flops", g->flops[st]);
-        lr_jw_knum(&w, "bytes", g->bytes[st]);
-        lr_jw_end_obj(&w);
-    }
-    lr_jw_memory(&w, &g->memory);
-    lr_jw_end_obj(&w);
+    lr_jw_generation(&w, g, plan, model, hw, s, prof);
     return ferror(f) ? -1 : 0;
 }

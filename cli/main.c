@@ -55,8 +55,10 @@ usage(FILE *f)
     fprintf(
         f,
         "\nglobal options:\n"
-        "  --data-dir DIR    bundled data (profiles/, models/, hardware/);\n"
-        "                    default $LLMROOF_DATA, else %s\n"
+        "  --data-dir DIR    bundled data (profiles/, models/, hardware/); default\n"
+        "                    $LLMROOF_DATA, else ../share/llmroof next to the program\n"
+        "                    or the library, else the source tree's data/; now:\n"
+        "                    %s\n"
         "  --profile NAME    counting conventions: default, llm-viewer, or a directory\n"
         "                    (profile.json, modules/, architectures/; docs/profiles.md)\n"
         "  --module-db PATH  extra module entries (a JSON file or a directory of them)\n"
@@ -65,7 +67,7 @@ usage(FILE *f)
         "\nexit codes: 0 ok, 1 usage error (unknown option, nonsense number),\n"
         "  2 input error (malformed JSON, unknown model/class, bad formula, missing field),\n"
         "  3 evaluation error (division by zero, NaN, a count < 0 at evaluation), 4 output error\n",
-        LR_DATA_DIR);
+        cli_data_dir);
 }
 
 int
@@ -76,9 +78,7 @@ main(int argc, char **argv)
         {"profile", required_argument, NULL, 'p'},  {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
     };
-    cli_data_dir = getenv("LLMROOF_DATA");
-    if (!cli_data_dir || !*cli_data_dir)
-        cli_data_dir = LR_DATA_DIR;
+    cli_data_dir = lr_data_dir(); /* $LLMROOF_DATA, then where we are installed */
     int c;
     /* "+": stop at the command name, whose options are its own */
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -87,7 +87,7 @@ main(int argc, char **argv)
         case 'm': cli_module_db = optarg; break;
         case 'p': cli_profile = optarg; break;
         case 'h': usage(stdout); return EXIT_OK;
-        case 'V': printf("llmroof %s\n", LR_VERSION); return EXIT_OK;
+        case 'V': printf("llmroof %s\n", lr_version()); return EXIT_OK;
         default: usage(stderr); return EXIT_USAGE;
         }
     }

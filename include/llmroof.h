@@ -10,8 +10,27 @@
  *
  * Ownership rule: a function returning `T *` gives the caller ownership, freed
  * with `T_free()`. A `const T *` return is borrowed and lives as long as the
- * object it came from. The library never prints and never exits: failures
- * return NULL or -1 and fill an lr_error.
+ * object it came from.
+ *
+ * Errors: failures return NULL or -1 and fill the lr_error the caller passes
+ * as `err`. One rule for every function that takes one: `err` must not be
+ * NULL (pass a local lr_error and ignore it if the message is not wanted).
+ *
+ * Threads: the library has no global mutable state (lr_data_dir() searches
+ * once, under pthread_once). Loading functions build objects that are
+ * read-only afterwards: a finished lr_db, an lr_profile, an lr_hwdb, an
+ * lr_arch and an lr_plan may be shared by any number of threads that analyse
+ * with them at once (`llmroof sweep` does). An lr_result is scratch space
+ * written by every analysis: one per thread. An lr_db is written by the
+ * load functions until lr_db_finish(); an lr_jw by its writer: not shared.
+ * lr_llm_analyze_module uses libcurl, whose curl_global_init() is not
+ * thread-safe: call it once first in a program that has threads.
+ *
+ * Output: the library never prints and never exits. It writes only to the
+ * FILE * or paths it is given. The one exception is out-of-memory (and a
+ * broken internal invariant): allocation failure prints one line to stderr
+ * and calls abort(), since no analysis can go on without the memory and
+ * threading ENOMEM through every parser would hide the real error paths.
  */
 #ifndef LLMROOF_H
 #define LLMROOF_H
@@ -23,7 +42,37 @@
 extern "C" {
 #endif
 
+/* Marks the exported API: libllmroof.so is built with hidden visibility, so
+ * only what is declared here with LR_API is visible to other programs
+ * (tests/exports.sh checks both directions). */
+#if defined(__GNUC__) || defined(__clang__)
+#define LR_API __attribute__((visibility("default")))
+#else
+#define LR_API
+#endif
+
+/* The version of this header; CMake's project(VERSION) must match it (the
+ * configure step checks). */
 #define LR_VERSION "0.1.0"
+
+/* ---- Installation ------------------------------------------------------- */
+
+/* The version of the library that is running ("0.1.0"): LR_VERSION of the
+ * header it was built with. */
+LR_API const char *lr_version(void);
+
+/* The data directory (profiles/, models/, hardware/, gguf-keys.json), found
+ * at run time, first match wins:
+ *   1. $LLMROOF_DATA when set and not empty (read at every call);
+ *   2. ../share/llmroof next to the running program (/proc/self/exe), when
+ *      it holds profiles/;
+ *   3. the same next to libllmroof itself (dladdr), for a program installed
+ *      elsewhere than the library;
+ *   4. the source tree's data/, fixed when the library was built (so that
+ *      the build tree works uninstalled).
+ * Steps 2 to 4 run once per process; the string is static (or the
+ * environment's) and must not be freed. Thread-safe. */
+LR_API const char *lr_data_dir(void);
 
 /* ---- Errors ------------------------------------------------------------ */
 
@@ -44,32 +93,32 @@ typedef struct lr_error {
 
 /* Formats `err` as "file:line:col: path: msg" plus, for formulas, the text
  * with a caret under the column. Writes at most `cap` bytes to `buf`. */
-void lr_error_format(const lr_error *err, char *buf, size_t cap);
+LR_API void lr_error_format(const lr_error *err, char *buf, size_t cap);
 
 /* ---- Module database ---------------------------------------------------- */
 
 typedef struct lr_db lr_db;
 typedef struct lr_module lr_module;
 
-lr_db *lr_db_new(void);
-void lr_db_free(lr_db *db);
+LR_API lr_db *lr_db_new(void);
+LR_API void lr_db_free(lr_db *db);
 /* Loads one JSON file ({"modules": {KEY: ENTRY, ...}}), in our format or in
  * the prototype's; entries are checked by lr_db_finish(). */
-int lr_db_load_file(lr_db *db, const char *path, lr_error *err);
+LR_API int lr_db_load_file(lr_db *db, const char *path, lr_error *err);
 /* Loads a user database over what is loaded: its entries replace those
  * claiming the same class names (the user's own definitions win). */
-int lr_db_load_layer(lr_db *db, const char *path, lr_error *err);
+LR_API int lr_db_load_layer(lr_db *db, const char *path, lr_error *err);
 /* Evaluates every op formula of every entry with each required parameter
  * at 64, in prefill and decode with the default settings: all values must
  * be finite and non-negative. */
-int lr_db_check_samples(const lr_db *db, lr_error *err);
+LR_API int lr_db_check_samples(const lr_db *db, lr_error *err);
 /* Adds the entries of entry_path ({"modules": {...}}) to the user database
  * db_path (created if missing) after validating them over the bundled
  * entries of base_dir; class names already taken need `force`. Written
  * under an exclusive lock (db_path.lock), through a temporary file, fsync
  * and rename. */
-int lr_db_add_entries(const char *db_path, const char *entry_path, const char *base_dir, int force,
-                      lr_error *err);
+LR_API int lr_db_add_entries(const char *db_path, const char *entry_path, const char *base_dir,
+                             int force, lr_error *err);
 /* The module analyzer: an OpenAI-compatible chat-completions endpoint
  * (url is the base, e.g. http://127.0.0.1:8000/v1) writes the entry of a
  * module class from its source; each reply is validated and stored as
@@ -80,21 +129,21 @@ typedef struct lr_llm {
     double timeout_s;
     int max_tries;
 } lr_llm;
-int lr_llm_analyze_module(const lr_llm *llm, const char *cls, const char *source,
-                          const char *const *sub_layers, size_t nsub, const char *db_path,
-                          const char *base_dir, int force, lr_error *err);
+LR_API int lr_llm_analyze_module(const lr_llm *llm, const char *cls, const char *source,
+                                 const char *const *sub_layers, size_t nsub, const char *db_path,
+                                 const char *base_dir, int force, lr_error *err);
 /* Loads every *.json file of a directory, in name order. */
-int lr_db_load_dir(lr_db *db, const char *dir, lr_error *err);
+LR_API int lr_db_load_dir(lr_db *db, const char *dir, lr_error *err);
 /* Compiles every formula: syntax, variables, calls, argument counts and
  * cycles. Must succeed before the database is used for a plan. */
-int lr_db_finish(lr_db *db, lr_error *err);
+LR_API int lr_db_finish(lr_db *db, lr_error *err);
 /* Looks up by full class name or alias; NULL if unknown. */
-const lr_module *lr_db_find(const lr_db *db, const char *class_name);
+LR_API const lr_module *lr_db_find(const lr_db *db, const char *class_name);
 /* Fills `err` with "unknown module class" and the closest known names. */
-void lr_db_unknown_class(const lr_db *db, const char *class_name, lr_error *err);
+LR_API void lr_db_unknown_class(const lr_db *db, const char *class_name, lr_error *err);
 
-size_t lr_db_count(const lr_db *db);
-const lr_module *lr_db_at(const lr_db *db, size_t i);
+LR_API size_t lr_db_count(const lr_db *db);
+LR_API const lr_module *lr_db_at(const lr_db *db, size_t i);
 
 /* Read access to an entry. Formulas of op `i`: field is one of
  * LR_F_FLOPS .. LR_F_STORE_KV; NULL when absent (zero). */
@@ -109,24 +158,24 @@ enum lr_field {
     LR_F_NET_HOPS,  /* sequential link latencies paid (a ring all-reduce: 2 (N - 1)) */
     LR_NFIELDS
 };
-extern const char *const lr_field_names[LR_NFIELDS];
+LR_API extern const char *const lr_field_names[LR_NFIELDS];
 
-const char *lr_module_key(const lr_module *m);
-const char *lr_module_class(const lr_module *m);
-const char *lr_module_file(const lr_module *m);
-size_t lr_module_alias_count(const lr_module *m);
-const char *lr_module_alias(const lr_module *m, size_t i);
-size_t lr_module_param_count(const lr_module *m);
-const char *lr_module_param(const lr_module *m, size_t i);
+LR_API const char *lr_module_key(const lr_module *m);
+LR_API const char *lr_module_class(const lr_module *m);
+LR_API const char *lr_module_file(const lr_module *m);
+LR_API size_t lr_module_alias_count(const lr_module *m);
+LR_API const char *lr_module_alias(const lr_module *m, size_t i);
+LR_API size_t lr_module_param_count(const lr_module *m);
+LR_API const char *lr_module_param(const lr_module *m, size_t i);
 /* Default formula of parameter i, or NULL if the parameter is required. */
-const char *lr_module_param_default(const lr_module *m, size_t i);
-int lr_module_is_composite(const lr_module *m);
+LR_API const char *lr_module_param_default(const lr_module *m, size_t i);
+LR_API int lr_module_is_composite(const lr_module *m);
 /* Formula for the module's parameter count (weights), or NULL. */
-const char *lr_module_weights(const lr_module *m);
-size_t lr_module_op_count(const lr_module *m);
-const char *lr_module_op_name(const lr_module *m, size_t i);
-const char *lr_module_op_kind(const lr_module *m, size_t i);
-const char *lr_module_op_formula(const lr_module *m, size_t i, enum lr_field f);
+LR_API const char *lr_module_weights(const lr_module *m);
+LR_API size_t lr_module_op_count(const lr_module *m);
+LR_API const char *lr_module_op_name(const lr_module *m, size_t i);
+LR_API const char *lr_module_op_kind(const lr_module *m, size_t i);
+LR_API const char *lr_module_op_formula(const lr_module *m, size_t i, enum lr_field f);
 
 /* ---- Architecture tree --------------------------------------------------- */
 
@@ -164,35 +213,36 @@ typedef struct lr_arch {
     lr_node root;
 } lr_arch;
 
-void lr_arch_free(lr_arch *a);
+LR_API void lr_arch_free(lr_arch *a);
 /* The prototype's architecture JSON: {name, class, parameters, sub_layers}. */
-lr_arch *lr_arch_from_json_file(const char *path, lr_error *err);
+LR_API lr_arch *lr_arch_from_json_file(const char *path, lr_error *err);
 /* A HuggingFace config.json through the family templates of `template_dir`. */
-lr_arch *lr_arch_from_hf_config(const char *config_path, const char *template_dir, lr_error *err);
+LR_API lr_arch *lr_arch_from_hf_config(const char *config_path, const char *template_dir,
+                                       lr_error *err);
 /* The same from the text of a config.json; `source` names it in errors. */
-lr_arch *lr_arch_from_hf_config_text(const char *text, const char *source, const char *template_dir,
-                                     lr_error *err);
-const lr_param *lr_node_param(const lr_node *n, const char *name);
+LR_API lr_arch *lr_arch_from_hf_config_text(const char *text, const char *source,
+                                            const char *template_dir, lr_error *err);
+LR_API const lr_param *lr_node_param(const lr_node *n, const char *name);
 
 /* Loads a model by bundled id ("meta-llama/Llama-2-7b-hf", or the bare
  * "Llama-2-7b-hf", looked up in models_dir), by config.json path or
  * directory (built through the templates of template_dir), or by
  * architecture JSON path. */
-lr_arch *lr_model_load(const char *models_dir, const char *template_dir, const char *name,
-                       lr_error *err);
+LR_API lr_arch *lr_model_load(const char *models_dir, const char *template_dir, const char *name,
+                              lr_error *err);
 /* Path of the file `name` resolves to, or NULL. Caller frees. */
-char *lr_model_find(const char *models_dir, const char *name);
+LR_API char *lr_model_find(const char *models_dir, const char *name);
 /* Paths of the bundled model files, sorted. Caller frees each and the array. */
-char **lr_models_list(const char *models_dir, size_t *n);
+LR_API char **lr_models_list(const char *models_dir, size_t *n);
 /* "dir/org--name.json" -> "org/name". Caller frees. */
-char *lr_model_id_from_file(const char *path);
+LR_API char *lr_model_id_from_file(const char *path);
 
 /* ---- print(model) text ----------------------------------------------------
  * The text PyTorch prints for a module, `print(model)` of a transformers
  * model: grammar, maps and checks in docs/repr.md. */
 
 /* 1 when the first non-blank text is `Identifier(`: a repr, not JSON. */
-int lr_repr_detect(const char *text);
+LR_API int lr_repr_detect(const char *text);
 /* The printed tree: node names are attribute names, classes the printed
  * class names, parameters the numeric arguments (keywords by name,
  * positional ones arg0, arg1, ..., tuple elements arg0_0, ...; True/False
@@ -201,7 +251,7 @@ int lr_repr_detect(const char *text);
  * that module with the run's length as repeat. Errors carry the line and
  * column. Not a tree to analyse: its classes have no parameters the
  * module database knows. */
-lr_arch *lr_repr_parse(const char *text, const char *source, lr_error *err);
+LR_API lr_arch *lr_repr_parse(const char *text, const char *source, lr_error *err);
 
 /* What completes a repr: values it does not show, and the database that
  * checks its classes. Every member may be 0/NULL. */
@@ -222,16 +272,16 @@ typedef struct lr_repr_opts {
  * weight layer's dimensions equal to the built node's. `notes` (may be
  * NULL) receives what was inferred or left unchecked, one line each, or
  * NULL; caller frees. */
-lr_arch *lr_arch_from_repr(const char *text, const char *source, const char *profile_dir,
-                           const lr_repr_opts *opts, char **notes, lr_error *err);
+LR_API lr_arch *lr_arch_from_repr(const char *text, const char *source, const char *profile_dir,
+                                  const lr_repr_opts *opts, char **notes, lr_error *err);
 
 /* lr_model_load, plus a file holding a repr (lr_repr_detect on its text),
  * built by lr_arch_from_repr with `opts` and the profile directory that
  * holds template_dir. `opts` with a config or sets is an error for any
  * other model: edit the config.json instead. `notes` as for
  * lr_arch_from_repr (NULL for other models). */
-lr_arch *lr_model_load_ex(const char *models_dir, const char *template_dir, const char *name,
-                          const lr_repr_opts *opts, char **notes, lr_error *err);
+LR_API lr_arch *lr_model_load_ex(const char *models_dir, const char *template_dir, const char *name,
+                                 const lr_repr_opts *opts, char **notes, lr_error *err);
 
 /* ---- Weight files: GGUF and safetensors headers -----------------------------
  * Only headers and metadata are read, never tensor data: the reader seeks
@@ -257,16 +307,17 @@ typedef struct lr_weights_info {
 
 /* Reads a GGUF file. `key_map` (data/gguf-keys.json, may be NULL: then no
  * config_json) maps GGUF architectures and keys to config.json names. */
-int lr_gguf_read(const char *path, const char *key_map, lr_weights_info *info, lr_error *err);
+LR_API int lr_gguf_read(const char *path, const char *key_map, lr_weights_info *info,
+                        lr_error *err);
 /* Reads one .safetensors file, or a directory: every shard named by its
  * model.safetensors.index.json (or its single model.safetensors). */
-int lr_safetensors_read(const char *path, lr_weights_info *info, lr_error *err);
-void lr_weights_info_free(lr_weights_info *info);
+LR_API int lr_safetensors_read(const char *path, lr_weights_info *info, lr_error *err);
+LR_API void lr_weights_info_free(lr_weights_info *info);
 
 /* ---- Hardware ------------------------------------------------------------ */
 
 enum lr_dtype { LR_FP32, LR_TF32, LR_FP16, LR_BF16, LR_FP8, LR_INT8, LR_INT4, LR_NDTYPES };
-extern const char *const lr_dtype_names[LR_NDTYPES];
+LR_API extern const char *const lr_dtype_names[LR_NDTYPES];
 
 typedef struct lr_hw {
     char *id;
@@ -285,11 +336,11 @@ typedef struct lr_hw {
 } lr_hw;
 
 typedef struct lr_hwdb lr_hwdb;
-lr_hwdb *lr_hwdb_load(const char *path, lr_error *err);
-void lr_hwdb_free(lr_hwdb *db);
-const lr_hw *lr_hwdb_find(const lr_hwdb *db, const char *id_or_alias);
-size_t lr_hwdb_count(const lr_hwdb *db);
-const lr_hw *lr_hwdb_at(const lr_hwdb *db, size_t i);
+LR_API lr_hwdb *lr_hwdb_load(const char *path, lr_error *err);
+LR_API void lr_hwdb_free(lr_hwdb *db);
+LR_API const lr_hw *lr_hwdb_find(const lr_hwdb *db, const char *id_or_alias);
+LR_API size_t lr_hwdb_count(const lr_hwdb *db);
+LR_API const lr_hw *lr_hwdb_at(const lr_hwdb *db, size_t i);
 
 /* ---- Profiles ------------------------------------------------------------ */
 
@@ -298,22 +349,22 @@ const lr_hw *lr_hwdb_at(const lr_hwdb *db, size_t i);
  * hardware/. `extra_modules` (a file or directory, may be NULL) adds module
  * entries. The profile owns its module database. */
 typedef struct lr_profile lr_profile;
-lr_profile *lr_profile_load(const char *dir, const char *extra_modules, lr_error *err);
-void lr_profile_free(lr_profile *p);
-const char *lr_profile_name(const lr_profile *p);
-const char *lr_profile_dir(const lr_profile *p);
+LR_API lr_profile *lr_profile_load(const char *dir, const char *extra_modules, lr_error *err);
+LR_API void lr_profile_free(lr_profile *p);
+LR_API const char *lr_profile_name(const lr_profile *p);
+LR_API const char *lr_profile_dir(const lr_profile *p);
 /* The profile's own hardware directory, or NULL to use the shared one. */
-const char *lr_profile_hardware_dir(const lr_profile *p);
-const lr_db *lr_profile_db(const lr_profile *p);
+LR_API const char *lr_profile_hardware_dir(const lr_profile *p);
+LR_API const lr_db *lr_profile_db(const lr_profile *p);
 /* The name under which an op is compared with other profiles' ops
  * (profile.json "compare_as"; e.g. LLM-Viewer's out_proj is our o_proj). */
-const char *lr_profile_compare_name(const lr_profile *p, const char *op_name);
+LR_API const char *lr_profile_compare_name(const lr_profile *p, const char *op_name);
 
 /* ---- Settings and analysis ---------------------------------------------- */
 
 enum lr_stage { LR_PREFILL, LR_DECODE };
 enum lr_bound { LR_COMPUTE, LR_MEMORY, LR_COMM };
-extern const char *const lr_bound_names[3]; /* "compute", "memory", "comm" */
+LR_API extern const char *const lr_bound_names[3]; /* "compute", "memory", "comm" */
 
 typedef struct lr_settings {
     double batch;   /* sequences, >= 1 */
@@ -336,10 +387,10 @@ typedef struct lr_settings {
 
 /* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits,
  * eager causal attention, no quantization groups. */
-void lr_settings_default(lr_settings *s);
+LR_API void lr_settings_default(lr_settings *s);
 /* Rejects nonsense, row by row of the settings table: numbers outside their
  * range, fractions where a whole number is needed. */
-int lr_settings_check(const lr_settings *s, lr_error *err);
+LR_API int lr_settings_check(const lr_settings *s, lr_error *err);
 
 /* ---- The settings table -------------------------------------------------
  * Every analysis setting, described once: the command line's options, the
@@ -364,21 +415,21 @@ typedef struct lr_setting_info {
 } lr_setting_info;
 
 /* The rows of the table, in the order of the JSON output. */
-size_t lr_setting_count(void);
-const lr_setting_info *lr_setting_at(size_t i);
+LR_API size_t lr_setting_count(void);
+LR_API const lr_setting_info *lr_setting_at(size_t i);
 /* By name or option spelling ("seq_len" or "seq-len"); -1 if unknown. */
-int lr_setting_index(const char *name);
+LR_API int lr_setting_index(const char *name);
 /* Parses `value` for setting `name` (either spelling) into `s` and marks it
  * given. Setting a_bit also sets kv_bit unless kv_bit was given. Errors name
  * the setting, what was expected and what came. `err` must not be NULL. */
-int lr_settings_set(lr_settings *s, const char *name, const char *value, lr_error *err);
+LR_API int lr_settings_set(lr_settings *s, const char *name, const char *value, lr_error *err);
 /* The value of setting i in `s`: numbers as numbers, flags 0/1, choices
  * their index. */
-double lr_settings_value(const lr_settings *s, size_t i);
+LR_API double lr_settings_value(const lr_settings *s, size_t i);
 /* The value as text: "2048", "true", "flash" (at most `cap` bytes). */
-void lr_settings_format(const lr_settings *s, size_t i, char *buf, size_t cap);
+LR_API void lr_settings_format(const lr_settings *s, size_t i, char *buf, size_t cap);
 /* 1 when setting `name` was set through lr_settings_set. */
-int lr_settings_given(const lr_settings *s, const char *name);
+LR_API int lr_settings_given(const lr_settings *s, const char *name);
 
 /* The runtime variables every formula may use. */
 enum lr_var {
@@ -409,11 +460,11 @@ enum lr_var {
 typedef struct lr_plan lr_plan;
 
 /* Compiles every op of every node of `arch` against `db` (finished). */
-lr_plan *lr_plan_new(const lr_arch *arch, const lr_db *db, lr_error *err);
-void lr_plan_free(lr_plan *p);
-size_t lr_plan_op_count(const lr_plan *p);
+LR_API lr_plan *lr_plan_new(const lr_arch *arch, const lr_db *db, lr_error *err);
+LR_API void lr_plan_free(lr_plan *p);
+LR_API size_t lr_plan_op_count(const lr_plan *p);
 /* The model's parameter count (tied weights counted once). */
-double lr_plan_params(const lr_plan *p);
+LR_API double lr_plan_params(const lr_plan *p);
 
 typedef struct lr_op {
     const char *name; /* short op name: qk_matmul, q_proj, ... */
@@ -474,12 +525,13 @@ typedef struct lr_result {
 
 /* Allocates a result sized for `plan`; reused across analyses without
  * further allocation. */
-lr_result *lr_result_new(const lr_plan *plan);
-void lr_result_free(lr_result *r);
+LR_API lr_result *lr_result_new(const lr_plan *plan);
+LR_API void lr_result_free(lr_result *r);
 
 /* Analyses one stage (or both, with do_prefill/do_decode) into `r`. */
-int lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
-               int do_prefill, int do_decode, lr_result *r, lr_error *err);
+LR_API int lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                      const lr_settings *s, int do_prefill, int do_decode, lr_result *r,
+                      lr_error *err);
 
 /* ---- Generation ----------------------------------------------------------- */
 
@@ -502,23 +554,24 @@ typedef struct lr_gen {
 /* Runs a generation with the settings of `s` (its seq_len is ignored),
  * using `r` (from lr_result_new(plan)) as scratch: on return r holds the
  * analysis of the prefill and of the last decode step. */
-int lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
-                double prompt, double gen, lr_result *r, lr_gen *g, lr_error *err);
+LR_API int lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                       const lr_settings *s, double prompt, double gen, lr_result *r, lr_gen *g,
+                       lr_error *err);
 
 /* The memory footprint of a generation at its last step (the larger of the
  * prefill's and the decode's activations). */
-int lr_generation_memory(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
-                         const lr_settings *s, double prompt, double gen, lr_result *r,
-                         lr_memory *m, lr_error *err);
+LR_API int lr_generation_memory(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                                const lr_settings *s, double prompt, double gen, lr_result *r,
+                                lr_memory *m, lr_error *err);
 /* The largest batch whose generation footprint fits in mem_util x the
  * device's memory (0 if not even one sequence fits; -1 on error). */
-double lr_max_batch(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
-                    const lr_settings *s, double prompt, double gen, double mem_util, lr_result *r,
-                    lr_error *err);
+LR_API double lr_max_batch(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                           const lr_settings *s, double prompt, double gen, double mem_util,
+                           lr_result *r, lr_error *err);
 
 /* Writes `llmroof generate --format json` (docs/generation.md). */
-int lr_gen_write_json(FILE *f, const lr_gen *g, const lr_plan *plan, const char *model,
-                      const lr_hw *hw, const lr_settings *s, const lr_profile *prof);
+LR_API int lr_gen_write_json(FILE *f, const lr_gen *g, const lr_plan *plan, const char *model,
+                             const lr_hw *hw, const lr_settings *s, const lr_profile *prof);
 
 /* ---- Formulas (exposed for tests and tools) ------------------------------ */
 
@@ -526,23 +579,24 @@ typedef struct lr_formula lr_formula;
 /* Compiles a formula whose variables are the runtime variables (and their
  * aliases) plus `nextra` names bound to `extra_values`. Module calls resolve
  * in `db` (may be NULL). */
-lr_formula *lr_formula_compile(const char *text, const lr_db *db, const char *const *extra_names,
-                               const double *extra_values, size_t nextra, lr_error *err);
+LR_API lr_formula *lr_formula_compile(const char *text, const lr_db *db,
+                                      const char *const *extra_names, const double *extra_values,
+                                      size_t nextra, lr_error *err);
 /* Evaluates with runtime variables `vars` (LR_NVARS entries). */
-int lr_formula_eval(const lr_formula *f, const double *vars, double *out, lr_error *err);
-void lr_formula_free(lr_formula *f);
+LR_API int lr_formula_eval(const lr_formula *f, const double *vars, double *out, lr_error *err);
+LR_API void lr_formula_free(lr_formula *f);
 /* The runtime variables a stage's formulas see (LR_NVARS values), as
  * lr_analyze sets them: for one micro-batch of `s` on `hw`. */
-void lr_stage_vars(const lr_settings *s, const lr_hw *hw, int prefill, double *vars);
+LR_API void lr_stage_vars(const lr_settings *s, const lr_hw *hw, int prefill, double *vars);
 /* Name of runtime variable i, and its lookup (aliases included); -1 if none. */
-const char *lr_var_name(enum lr_var v);
-int lr_var_lookup(const char *name);
+LR_API const char *lr_var_name(enum lr_var v);
+LR_API int lr_var_lookup(const char *name);
 
 /* ---- Output -------------------------------------------------------------- */
 
 enum lr_format { LR_FMT_TABLE, LR_FMT_JSON, LR_FMT_CSV, LR_FMT_MD };
-int lr_report_write(FILE *f, enum lr_format fmt, const lr_result *r, const lr_plan *plan,
-                    const char *model_name);
+LR_API int lr_report_write(FILE *f, enum lr_format fmt, const lr_result *r, const lr_plan *plan,
+                           const char *model_name);
 
 /* ---- Plots and HTML report -------------------------------------------------
  * Charts written as SVG by hand (docs/plots.md): titles, axes with units,
@@ -559,20 +613,20 @@ int lr_report_write(FILE *f, enum lr_format fmt, const lr_result *r, const lr_pl
  * ("12.6 GiB"); no space when unit is "" ("1.5k"), the prefix on the number
  * for a lowercase unit other than "s" ("2.25k tokens/s"); no prefix below 1
  * without a unit ("0.25"). */
-void lr_fmt_quantity(char *buf, size_t cap, double v, const char *unit);
+LR_API void lr_fmt_quantity(char *buf, size_t cap, double v, const char *unit);
 
 /* Log-log roofline of the analysed stages: the memory roof (bandwidth x
  * intensity) up to each ridge, the flat peak of the type used (solid) and of
  * the device's other types (dashed); one marker per present op with FLOPs
  * (circle: prefill, diamond: decode; area: its share of the stage's time;
  * colour: its bound); labels for the largest ops. */
-int lr_svg_roofline(FILE *f, const lr_result *r, const char *title, int flags);
+LR_API int lr_svg_roofline(FILE *f, const lr_result *r, const char *title, int flags);
 /* One bar per analysed stage, split by op kind (share of the stage's time). */
-int lr_svg_breakdown(FILE *f, const lr_result *r, const char *title, int flags);
+LR_API int lr_svg_breakdown(FILE *f, const lr_result *r, const char *title, int flags);
 /* Per stage, one horizontal bar per op: count x time, largest first. */
-int lr_svg_ops(FILE *f, const lr_result *r, const char *title, int flags);
+LR_API int lr_svg_ops(FILE *f, const lr_result *r, const char *title, int flags);
 /* The roofline, the breakdown and the per-op bars, one under the other. */
-int lr_svg_analysis(FILE *f, const lr_result *r, const char *title, int flags);
+LR_API int lr_svg_analysis(FILE *f, const lr_result *r, const char *title, int flags);
 
 /* A line of a line chart: n points (raw SI units; points that are not finite,
  * or not positive on a log axis, are left out), drawn in order. */
@@ -601,23 +655,23 @@ typedef struct lr_chart {
 } lr_chart;
 
 /* n line charts one under the other, under `title` (may be NULL). */
-int lr_svg_lines(FILE *f, const lr_chart *charts, size_t n, const char *title, int flags);
+LR_API int lr_svg_lines(FILE *f, const lr_chart *charts, size_t n, const char *title, int flags);
 
 /* Decode steps of a generation (as lr_generate runs it): the latency of
  * step i (i = 0 .. gen-1, with prompt + i tokens cached) at n steps spread
  * evenly over the generation, the first and the last included. Fills
  * step[] and tpot_s[] (n entries each) and returns how many were written
  * (fewer than n when gen < n); -1 with `err` on failure. `r` is scratch. */
-int lr_gen_steps(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
-                 double prompt, double gen, size_t n, double *step, double *tpot_s, lr_result *r,
-                 lr_error *err);
+LR_API int lr_gen_steps(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                        const lr_settings *s, double prompt, double gen, size_t n, double *step,
+                        double *tpot_s, lr_result *r, lr_error *err);
 
 /* One self-contained HTML page (inline CSS and SVG, the data as JSON in a
  * <script type="application/json">, nothing fetched): the settings, the
  * totals, the charts of lr_svg_analysis plus `extra` charts, the per-op
  * table of each stage and, when `g` is not NULL, the generation summary. */
-int lr_html_report(FILE *f, const lr_result *r, const lr_plan *plan, const char *model,
-                   const lr_gen *g, const lr_chart *extra, size_t nextra);
+LR_API int lr_html_report(FILE *f, const lr_result *r, const lr_plan *plan, const char *model,
+                          const lr_gen *g, const lr_chart *extra, size_t nextra);
 
 /* ---- JSON writer ----------------------------------------------------------
  * Streaming, for outputs of any size: numbers in the shortest form that
@@ -634,23 +688,23 @@ typedef struct lr_jw {
     int count[LR_JW_MAXDEPTH];
 } lr_jw;
 
-void lr_jw_init(lr_jw *w, FILE *f, int pretty);
-void lr_jw_obj(lr_jw *w);
-void lr_jw_end_obj(lr_jw *w);
-void lr_jw_arr(lr_jw *w);
-void lr_jw_end_arr(lr_jw *w);
-void lr_jw_key(lr_jw *w, const char *k);
-void lr_jw_str(lr_jw *w, const char *s);
-void lr_jw_num(lr_jw *w, double v);
-void lr_jw_bool(lr_jw *w, int b);
-void lr_jw_null(lr_jw *w);
-void lr_jw_kstr(lr_jw *w, const char *k, const char *s);
-void lr_jw_knum(lr_jw *w, const char *k, double v);
-void lr_jw_kbool(lr_jw *w, const char *k, int b);
+LR_API void lr_jw_init(lr_jw *w, FILE *f, int pretty);
+LR_API void lr_jw_obj(lr_jw *w);
+LR_API void lr_jw_end_obj(lr_jw *w);
+LR_API void lr_jw_arr(lr_jw *w);
+LR_API void lr_jw_end_arr(lr_jw *w);
+LR_API void lr_jw_key(lr_jw *w, const char *k);
+LR_API void lr_jw_str(lr_jw *w, const char *s);
+LR_API void lr_jw_num(lr_jw *w, double v);
+LR_API void lr_jw_bool(lr_jw *w, int b);
+LR_API void lr_jw_null(lr_jw *w);
+LR_API void lr_jw_kstr(lr_jw *w, const char *k, const char *s);
+LR_API void lr_jw_knum(lr_jw *w, const char *k, double v);
+LR_API void lr_jw_kbool(lr_jw *w, const char *k, int b);
 /* Writes "memory": {weights, kv_cache, activations, total, device, fits}. */
-void lr_jw_memory(lr_jw *w, const lr_memory *m);
+LR_API void lr_jw_memory(lr_jw *w, const lr_memory *m);
 /* Shortest decimal form of v that reads back exactly; "null" if not finite. */
-void lr_fmt_double(char *buf, size_t cap, double v);
+LR_API void lr_fmt_double(char *buf, size_t cap, double v);
 
 /* ---- Op explanations and listings ------------------------------------------
  * What the web API and `--format json` of the CLI show besides analyses:

@@ -760,23 +760,24 @@ typedef struct lr_explain {
  * binds them (module parameters, then runtime variables, then out_bytes).
  * NULL with `err` when the tree does not compile, no op has that path, or
  * the analysis fails. */
-lr_explain *lr_plan_explain_op(const lr_arch *arch, const lr_profile *prof, const lr_hw *hw,
-                               const lr_settings *s, const char *path, lr_error *err);
-void lr_explain_free(lr_explain *x);
+LR_API lr_explain *lr_plan_explain_op(const lr_arch *arch, const lr_profile *prof, const lr_hw *hw,
+                                      const lr_settings *s, const char *path, lr_error *err);
+LR_API void lr_explain_free(lr_explain *x);
 
 /* {path, op, kind, node, class, module, parameters, formulas, prefill,
  * decode}: the reply of the web API's /api/op. */
-void lr_jw_explain(lr_jw *w, const lr_explain *x);
+LR_API void lr_jw_explain(lr_jw *w, const lr_explain *x);
 /* One device: every field of lr_hw (a peak of 0 is null). */
-void lr_jw_device(lr_jw *w, const lr_hw *h);
+LR_API void lr_jw_device(lr_jw *w, const lr_hw *h);
 /* {profile, default, hardware: [devices]}: /api/hardware. */
-void lr_jw_hardware(lr_jw *w, const char *profile, const char *default_id, const lr_hwdb *db);
+LR_API void lr_jw_hardware(lr_jw *w, const char *profile, const char *default_id,
+                           const lr_hwdb *db);
 /* One module entry: key, class, aliases, composite, parameters with
  * defaults, weights, ops with their formulas; with `with_file` also the
  * file it came from. Without: /api/formulas. */
-void lr_jw_module(lr_jw *w, const lr_module *m, int with_file);
+LR_API void lr_jw_module(lr_jw *w, const lr_module *m, int with_file);
 /* {profile, modules: [entries with their files]}. */
-void lr_jw_modules(lr_jw *w, const char *profile, const lr_db *db);
+LR_API void lr_jw_modules(lr_jw *w, const char *profile, const lr_db *db);
 
 /* A bundled model as a listing shows it: loaded (arch and plan) or not
  * (error says why). */
@@ -788,11 +789,11 @@ typedef struct lr_model_entry {
 } lr_model_entry;
 /* {profile, default, models: [{name, analysable, family, params, context}
  * or {name, analysable, error}]}: /api/models. */
-void lr_jw_models(lr_jw *w, const char *profile, const char *default_model,
-                  const lr_model_entry *models, size_t n);
+LR_API void lr_jw_models(lr_jw *w, const char *profile, const char *default_model,
+                         const lr_model_entry *models, size_t n);
 /* The object lr_gen_write_json writes, into `w` at any nesting. */
-void lr_jw_generation(lr_jw *w, const lr_gen *g, const lr_plan *plan, const char *model,
-                      const lr_hw *hw, const lr_settings *s, const lr_profile *prof);
+LR_API void lr_jw_generation(lr_jw *w, const lr_gen *g, const lr_plan *plan, const char *model,
+                             const lr_hw *hw, const lr_settings *s, const lr_profile *prof);
 
 #ifdef __cplusplus
 }

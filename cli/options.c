@@ -126,7 +126,9 @@ generic_setting(const char *cmd, lr_settings *s, const char *arg)
     }
     char name[64];
     snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
-    return cli_setting_set(cmd, s, name, eq + 1, NULL);
+    char opt[96];
+    snprintf(opt, sizeof opt, "--setting %s", name);
+    return cli_setting_set(cmd, s, name, eq + 1, opt);
 }
 
 static int

@@ -372,6 +372,10 @@ int lr_setting_index(const char *name);
  * given. Setting a_bit also sets kv_bit unless kv_bit was given. Errors name
  * the setting, what was expected and what came. `err` must not be NULL. */
 int lr_settings_set(lr_settings *s, const char *name, const char *value, lr_error *err);
+/* The same for a value already read (as lr_settings_value gives it): row i
+ * to `v`, checked against the row's range, marked given, a_bit moving
+ * kv_bit. For callers that apply one value many times (sweep). */
+int lr_settings_put(lr_settings *s, size_t i, double v, lr_error *err);
 /* The value of setting i in `s`: numbers as numbers, flags 0/1, choices
  * their index. */
 double lr_settings_value(const lr_settings *s, size_t i);

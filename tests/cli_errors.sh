@@ -124,10 +124,10 @@ expect_err "llmroof analyze: --seq-len: expected a whole number from 1 to 100000
 expect_no_stdout
 run "usage --setting bad value" analyze --setting seq-len=1.5
 expect_rc 1
-expect_err "--setting: seq_len: expected a whole number from 1 to 1000000000, got '1.5'"
+expect_err "--setting seq-len: expected a whole number from 1 to 1000000000, got '1.5'"
 run "usage --setting unknown name" analyze --setting no_such=1
 expect_rc 1
-expect_err "--setting: unknown setting 'no_such'"
+expect_err "--setting no_such: unknown setting 'no_such'"
 run "usage --setting without =" analyze --setting seq_len
 expect_rc 1
 expect_err "--setting: expected NAME=VALUE"

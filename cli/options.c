@@ -294,86 +294,29 @@ analysis_opts_usage(void)
     return text;
 }
 
-/* "model.layers.12.mlp.up_proj.weight" -> "model.layers.mlp.up_proj": the
- * path of the tree node that holds the tensor (repeats collapse). */
-static void
-tensor_node_path(const char *name, char *out, size_t cap)
-{
-    size_t n = 0;
-    for (const char *p = name; *p && n + 1 < cap;) {
-        const char *dot = strchr(p, '.');
-        size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        int digits = len > 0 && strspn(p, "0123456789") == len;
-        int last = !dot;
-        if (!digits && !last) {
-            n += (size_t)snprintf(out + n, cap - n, "%s%.*s", n ? "." : "", (int)len, p);
-        }
-        p += len + (dot != NULL);
-    }
-    out[n < cap ? n : cap - 1] = '\0';
-}
-
-static int
-plan_has_path(const lr_result *r, const char *path)
-{
-    size_t l = strlen(path);
-    for (size_t i = 0; i < r->stage[0].nops; i++) {
-        const char *p = r->stage[0].ops[i].path;
-        if (!strncmp(p, path, l) && (p[l] == '\0' || p[l] == '.'))
-            return 1;
-    }
-    return 0;
-}
-
-/* A model directory with safetensors: their parameter count against the
- * config's tree; a mismatch is a warning naming tensors the tree lacks. */
+/* A model directory with safetensors: the library compares their parameter
+ * count with the config's tree; a mismatch is a warning naming tensors the
+ * tree lacks. */
 static void
 cross_check_safetensors(const analysis *a, const char *model)
 {
-    char dir[4096];
-    if (cli_is_dir(model)) {
-        snprintf(dir, sizeof dir, "%s", model);
-    } else {
-        const char *slash = strrchr(model, '/');
-        if (!slash || !cli_is_file(model))
-            return;
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - model), model);
-    }
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/model.safetensors.index.json", dir);
-    int has = cli_is_file(probe);
-    snprintf(probe, sizeof probe, "%s/model.safetensors", dir);
-    if (!has && !cli_is_file(probe))
-        return;
-    lr_weights_info info;
+    lr_safetensors_check c;
     lr_error err;
-    if (lr_safetensors_read(dir, &info, &err) < 0) {
+    if (lr_safetensors_check_model(a->plan, model, &c, &err) < 0)
         cli_print_error(&err);
-        return;
-    }
-    double tree = lr_plan_params(a->plan);
-    if (info.params != tree) {
+    else if (c.checked && c.file_params != c.tree_params) {
         fprintf(stderr,
                 "llmroof: warning: the safetensors hold %.0f parameters in %zu tensors, the "
                 "config's tree %.0f (difference %+.0f)\n",
-                info.params, info.ntensors, tree, info.params - tree);
-        lr_result *r = lr_result_new(a->plan);
-        int shown = 0;
-        for (size_t i = 0; i < info.ntensors && shown < 10; i++) {
-            char path[512];
-            tensor_node_path(info.tensors[i].name, path, sizeof path);
-            if (!plan_has_path(r, path)) {
-                fprintf(stderr, "llmroof: warning:   tensor %s (%.0f elements) has no node %s\n",
-                        info.tensors[i].name, info.tensors[i].elements, path);
-                shown++;
-            }
-        }
-        lr_result_free(r);
-    } else {
+                c.file_params, c.ntensors, c.tree_params, c.file_params - c.tree_params);
+        for (size_t i = 0; i < c.nmissing; i++)
+            fprintf(stderr, "llmroof: warning:   tensor %s (%.0f elements) has no node %s\n",
+                    c.missing[i].name, c.missing[i].elements, c.missing[i].node);
+    } else if (c.checked) {
         fprintf(stderr, "llmroof: note: the safetensors' %.0f parameters match the config\n",
-                info.params);
+                c.file_params);
     }
-    lr_weights_info_free(&info);
+    lr_safetensors_check_free(&c);
 }
 
 void
@@ -398,11 +341,9 @@ analysis_run(analysis *a, analysis_opts *o, const char *profile)
         return EXIT_INPUT;
     /* a weight file (GGUF) fixes the bytes per weight: its tensors' types,
      * mixed in a Q4_K_M file, give the effective bits unless --w-bit says */
-    if (a->arch->weight_bytes > 0 && a->arch->weight_params > 0 &&
-        !lr_settings_given(&o->s, "w_bit")) {
-        o->s.w_bit = a->arch->weight_bytes * 8 / a->arch->weight_params;
-        if (o->s.w_bit < 1)
-            o->s.w_bit = 1;
+    double bits = lr_arch_weight_bits(a->arch);
+    if (bits > 0 && !lr_settings_given(&o->s, "w_bit")) {
+        o->s.w_bit = bits;
         fprintf(stderr,
                 "llmroof: note: weights at %.4g bits (the file's tensors; --w-bit overrides)\n",
                 o->s.w_bit);

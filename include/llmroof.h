@@ -419,6 +419,40 @@ size_t lr_plan_op_count(const lr_plan *p);
 /* The model's parameter count (tied weights counted once). */
 double lr_plan_params(const lr_plan *p);
 
+/* ---- Weight files against the model ------------------------------------ */
+
+/* The bits per weight of the model's weight file (GGUF: its tensors' bytes
+ * * 8 / elements, so a Q4_K_M file gives a fraction; at least 1), or 0 when
+ * the model came without one. Callers use it for w_bit unless w_bit was
+ * given (lr_settings_given). */
+double lr_arch_weight_bits(const lr_arch *arch);
+
+#define LR_MAX_MISSING 10
+typedef struct lr_missing_tensor {
+    char *name;      /* "model.layers.0.mlp.gate_proj.weight" */
+    char *node;      /* the tree path it would belong to: "model.layers.mlp.gate_proj" */
+    double elements; /* its element count */
+} lr_missing_tensor;
+
+typedef struct lr_safetensors_check {
+    int checked;        /* 0: no safetensors beside the model, nothing compared */
+    double file_params; /* the safetensors' elements */
+    size_t ntensors;
+    double tree_params; /* lr_plan_params: the config's tree */
+    /* when the counts differ: up to LR_MAX_MISSING tensors (file order) with
+     * no node in the plan */
+    lr_missing_tensor missing[LR_MAX_MISSING];
+    size_t nmissing;
+} lr_safetensors_check;
+
+/* For MODEL a directory (or a file in one) holding model.safetensors or
+ * model.safetensors.index.json: their parameter count against `plan`.
+ * Returns 0 (c->checked 0 when there are none), -1 with `err` when they
+ * cannot be read. Free with lr_safetensors_check_free (also after -1). */
+int lr_safetensors_check_model(const lr_plan *plan, const char *model, lr_safetensors_check *c,
+                               lr_error *err);
+void lr_safetensors_check_free(lr_safetensors_check *c);
+
 typedef struct lr_op {
     const char *name; /* short op name: qk_matmul, q_proj, ... */
     const char *path; /* model.layers.self_attn.qk_matmul */

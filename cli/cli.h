@@ -42,6 +42,15 @@ const char *cli_profile_key(void);
 int cli_parse_whole(const char *opt, const char *arg, double min, double max, double *out);
 int cli_parse_int(const char *opt, const char *arg, int min, int max, int *out);
 
+/* Sets a row of the settings table from text (lr_settings_set); a bad value
+ * prints "llmroof CMD: OPT: expected ..., got 'x'" and returns -1. OPT is
+ * the option as typed ("--seq-len"); ("--setting seq_len" for the generic form;
+ * NULL: "--setting" and the library's message as it is). */
+int cli_setting_set(const char *cmd, lr_settings *s, const char *name, const char *value,
+                    const char *opt);
+/* A flag row whose default is on: the command line spells it --no-OPTION. */
+int cli_setting_negated(size_t row);
+
 /* Loaders print their own errors and return NULL. */
 lr_profile *cli_load_profile(const char *name_or_dir);
 /* The profile's own hardware table if it has one, else data/hardware. */

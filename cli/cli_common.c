@@ -69,6 +69,31 @@ cli_parse_int(const char *opt, const char *arg, int min, int max, int *out)
     return 0;
 }
 
+int
+cli_setting_set(const char *cmd, lr_settings *s, const char *name, const char *value,
+                const char *opt)
+{
+    lr_error err;
+    if (lr_settings_set(s, name, value, &err) == 0)
+        return 0;
+    /* the library names the row ("seq_len: expected ..."); the user typed
+     * the option, so name that instead */
+    const char *msg = err.msg;
+    size_t pl = strlen(err.path);
+    if (opt && pl && strncmp(msg, err.path, pl) == 0 && strncmp(msg + pl, ": ", 2) == 0)
+        msg += pl + 2;
+    cli_usage_error(cmd, "%s: %s", opt ? opt : "--setting", msg);
+    return -1;
+}
+
+int
+cli_setting_negated(size_t row)
+{
+    lr_settings d;
+    lr_settings_default(&d);
+    return lr_setting_at(row)->type == LR_SET_FLAG && lr_settings_value(&d, row) != 0;
+}
+
 lr_profile *
 cli_load_profile(const char *name)
 {

@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "options.h"
 
-static char usage[4096];
+static char usage[8192];
 
 static void
 build_usage(void)
@@ -23,7 +23,7 @@ build_usage(void)
              "MODEL  a bundled model id (default " DEFAULT_MODEL "; see `llmroof models`),\n"
              "       a config.json or a directory holding one, or an architecture JSON\n"
              "\n%s",
-             analysis_opts_usage);
+             analysis_opts_usage());
 }
 
 typedef struct job {

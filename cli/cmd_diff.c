@@ -11,7 +11,7 @@
 #include "cli.h"
 #include "options.h"
 
-static char usage[4096];
+static char usage[8192];
 
 static void
 build_usage(void)
@@ -24,7 +24,7 @@ build_usage(void)
              "Ops are matched by name (profile.json \"compare_as\" maps other names).\n"
              "--format table, md, csv or json.\n"
              "\n%s",
-             analysis_opts_usage);
+             analysis_opts_usage());
 }
 
 typedef struct row {

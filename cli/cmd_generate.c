@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "options.h"
 
-static char usage[4096];
+static char usage[8192];
 
 static void
 build_usage(void)
@@ -28,7 +28,7 @@ build_usage(void)
              "  --prompt-len P    prompt tokens per sequence (default 1024)\n"
              "  --gen-len G       generated tokens per sequence (default 256)\n"
              "%s",
-             analysis_opts_usage);
+             analysis_opts_usage());
 }
 
 typedef struct out {

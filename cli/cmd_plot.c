@@ -14,7 +14,7 @@
 #include "cli.h"
 #include "options.h"
 
-static char usage[6144];
+static char usage[10240];
 
 static void
 build_usage(void)
@@ -42,7 +42,7 @@ build_usage(void)
              "  --max-tpot T      draw a TPOT target (50ms, 0.05s, 50000us)\n"
              "\n"
              "The analysis options (roofline, breakdown, ops, serve):\n%s",
-             analysis_opts_usage);
+             analysis_opts_usage());
 }
 
 /* ---- roofline, breakdown, ops ---- */

@@ -11,7 +11,7 @@
 #include "options.h"
 
 /* cmd_generate.c: the per-step TPOT chart */
-static char usage[4096];
+static char usage[8192];
 
 static void
 build_usage(void)
@@ -29,7 +29,7 @@ build_usage(void)
              "  --prompt-len P    prompt tokens of the generation (default 1024)\n"
              "  --gen-len G       generated tokens (default 256)\n"
              "%s",
-             analysis_opts_usage);
+             analysis_opts_usage());
 }
 
 /* Takes the options `names` (each with a value: "--name V" or "--name=V")

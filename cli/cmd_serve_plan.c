@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "options.h"
 
-static char usage[4096];
+static char usage[8192];
 
 static void
 build_usage(void)
@@ -34,7 +34,7 @@ build_usage(void)
              "  --max-ttft T      target time to first token\n"
              "  --max-batch N     largest batch to consider\n"
              "%s",
-             analysis_opts_usage);
+             analysis_opts_usage());
 }
 
 typedef struct extra {

@@ -19,20 +19,20 @@
 
 #include "cli.h"
 
-static const char usage[] =
+static const char usage_head[] =
     "usage: llmroof sweep [MODEL] [options]\n"
     "\n"
     "Analyses every combination of the given settings and prints one row per\n"
-    "combination (and per op with --ops). Each numeric option takes a value, a\n"
-    "list (1,2,4,8) or a range: A:B (every integer), A:B:xK (multiply by K),\n"
-    "A:B:+K (add K). Hardware, profiles and attention kinds take lists.\n"
+    "combination (and per op with --ops). Every setting is sweepable: a number\n"
+    "takes a value, a list (1,2,4,8) or a range: A:B (every integer), A:B:xK\n"
+    "(multiply by K), A:B:+K (add K); a flag takes true, false or true,false;\n"
+    "a choice a list of its names. Hardware and profiles take lists.\n"
     "\n"
-    "  --batch LIST --seq-len LIST --w-bit LIST --a-bit LIST --kv-bit LIST\n"
-    "  --w-group-size LIST --kv-group-size LIST  (0 = no groups)\n"
-    "  --tp LIST --pp LIST --ep LIST --microbatches LIST\n"
+    "The settings (docs/cli.md):\n";
+static const char usage_tail[] =
+    "  --setting NAME=LIST any of them by its name (seq_len=1:8)\n"
     "  --hardware LIST   device ids (default " DEFAULT_HARDWARE ")\n"
     "  --profile LIST    profiles (default: default)\n"
-    "  --attention LIST  eager, flash\n"
     "  --ops             also one row per op and stage\n"
     "  --format F        csv (default) or jsonl\n"
     "  --threads N       worker threads (default: all cores)\n"
@@ -44,11 +44,12 @@ static const char usage[] =
     "A progress bar goes to stderr when it is a terminal and the sweep runs\n"
     "longer than a second.\n";
 
-#define MAXV 4096 /* values per list: enough for 1:4096 */
+#define MAXV 4096  /* values per list: enough for 1:4096 */
+#define MAXROWS 32 /* rows of the settings table (lr_settings.given has 32 bits) */
 
 typedef struct list {
-    double v[MAXV];
-    int n;
+    double v[MAXV]; /* as lr_settings_value gives them: flags 0/1, choices their index */
+    int n;          /* 0: not swept, the default (a_bit may still move kv_bit) */
 } list;
 
 typedef struct strs {
@@ -56,15 +57,74 @@ typedef struct strs {
     int n;
 } strs;
 
-enum { L_BATCH, L_SEQ, L_WBIT, L_ABIT, L_KVBIT, L_WG, L_KVG, L_TP, L_PP, L_EP, L_MB, NLISTS };
-static const char *const list_opt[NLISTS] = {
-    "--batch",         "--seq-len", "--w-bit", "--a-bit", "--kv-bit",      "--w-group-size",
-    "--kv-group-size", "--tp",      "--pp",    "--ep",    "--microbatches"};
-
-/* Parses "1,2,4", "1:64", "128:32768:x2", "0:100:+10". */
-static int
-parse_list(const char *opt, const char *arg, double min, double max, list *l)
+/* "--seq-len", "--attention": row i's option as typed. */
+static void
+row_opt(size_t i, char *buf, size_t cap)
 {
+    snprintf(buf, cap, "--%s", lr_setting_at(i)->option);
+}
+
+static int
+add_value(list *l, const char *opt, double v)
+{
+    if (l->n == MAXV) {
+        fprintf(stderr, "llmroof: error: %s: more than %d values\n", opt, MAXV);
+        return -1;
+    }
+    l->v[l->n++] = v;
+    return 0;
+}
+
+/* One value of row i through the settings table: its range and message. */
+static int
+row_value(size_t i, const char *opt, const char *text, double *v)
+{
+    lr_settings scratch;
+    lr_settings_default(&scratch);
+    if (cli_setting_set("sweep", &scratch, lr_setting_at(i)->name, text, opt) < 0)
+        return -1;
+    *v = lr_settings_value(&scratch, i);
+    return 0;
+}
+
+/* "A:B", "A:B:xK", "A:B:+K" (item cut at its first ':' into item, rest). */
+static int
+add_range(list *l, size_t i, const char *opt, char *item, char *rest)
+{
+    char *c2 = strchr(rest, ':');
+    if (c2)
+        *c2 = '\0';
+    double a, b, step = 1;
+    int mul = 0;
+    if (row_value(i, opt, item, &a) < 0 || row_value(i, opt, rest, &b) < 0)
+        return -1;
+    if (c2) {
+        mul = c2[1] == 'x';
+        if ((c2[1] != 'x' && c2[1] != '+') ||
+            cli_parse_whole(opt, c2 + 2, mul ? 2 : 1, 1e9, &step) < 0) {
+            fprintf(stderr, "llmroof: error: %s: a range step is xK (K >= 2) or +K (K >= 1)\n",
+                    opt);
+            return -1;
+        }
+    }
+    if (a > b) {
+        fprintf(stderr, "llmroof: error: %s: range %s:%s is empty\n", opt, item, rest);
+        return -1;
+    }
+    for (double x = a; x <= b; x = mul ? x * step : x + step)
+        if (add_value(l, opt, x) < 0)
+            return -1;
+    return 0;
+}
+
+/* Parses "1,2,4", "1:64", "128:32768:x2", "0:100:+10" for a number row,
+ * "true,false" or "eager,flash" for the others; every value through the
+ * table. */
+static int
+parse_list(size_t i, const char *opt, const char *arg, list *l)
+{
+    const lr_setting_info *in = lr_setting_at(i);
+    int numeric = in->type == LR_SET_WHOLE || in->type == LR_SET_NUMBER;
     l->n = 0;
     char *copy = strdup(arg);
     if (!copy)
@@ -72,46 +132,13 @@ parse_list(const char *opt, const char *arg, double min, double max, list *l)
     int rc = 0;
     for (char *save = NULL, *item = strtok_r(copy, ",", &save); item && rc == 0;
          item = strtok_r(NULL, ",", &save)) {
-        char *c1 = strchr(item, ':');
-        if (!c1) {
-            if (l->n == MAXV || cli_parse_whole(opt, item, min, max, &l->v[l->n]) < 0)
-                rc = -1;
-            else
-                l->n++;
-            continue;
-        }
-        *c1 = '\0';
-        char *c2 = strchr(c1 + 1, ':');
-        if (c2)
-            *c2 = '\0';
-        double a, b, step = 1;
-        int mul = 0;
-        if (cli_parse_whole(opt, item, min, max, &a) < 0 ||
-            cli_parse_whole(opt, c1 + 1, min, max, &b) < 0) {
-            rc = -1;
-            break;
-        }
-        if (c2) {
-            mul = c2[1] == 'x';
-            if ((c2[1] != 'x' && c2[1] != '+') ||
-                cli_parse_whole(opt, c2 + 2, mul ? 2 : 1, 1e9, &step) < 0) {
-                fprintf(stderr, "llmroof: error: %s: a range step is xK (K >= 2) or +K (K >= 1)\n",
-                        opt);
-                rc = -1;
-                break;
-            }
-        }
-        for (double x = a; x <= b && rc == 0; x = mul ? x * step : x + step) {
-            if (l->n == MAXV) {
-                fprintf(stderr, "llmroof: error: %s: more than %d values\n", opt, MAXV);
-                rc = -1;
-            } else {
-                l->v[l->n++] = x;
-            }
-        }
-        if (a > b) {
-            fprintf(stderr, "llmroof: error: %s: range %s:%s is empty\n", opt, item, c1 + 1);
-            rc = -1;
+        char *c1 = numeric ? strchr(item, ':') : NULL;
+        double v;
+        if (c1) {
+            *c1 = '\0';
+            rc = add_range(l, i, opt, item, c1 + 1);
+        } else {
+            rc = row_value(i, opt, item, &v) < 0 ? -1 : add_value(l, opt, v);
         }
     }
     free(copy);
@@ -141,13 +168,12 @@ typedef struct prof_ctx {
 } prof_ctx;
 
 typedef struct sweep {
-    list l[NLISTS];
-    strs hardware, profiles, attention;
-    int flash[2], nflash;
+    list l[MAXROWS]; /* per row of the settings table */
+    size_t nrows;
+    strs hardware, profiles;
     prof_ctx pc[64];
     int ops, jsonl;
-    int kv_follows_a; /* no --kv-bit: the KV cache has the activations' width */
-    double total;     /* combinations */
+    double total; /* combinations */
     const char *model;
     /* one chunk of combinations, evaluated in parallel, written in order */
     double chunk0;
@@ -164,37 +190,38 @@ typedef struct sweep {
 /* What the charts plot, per combination. */
 enum { V_PRE, V_DEC, V_PRE_TPS, V_DEC_TPS, V_MEM, NV };
 
-/* Decodes combination k into settings and the profile/hardware indexes. */
+/* The digits of a combination index, slowest first: the settings rows in
+ * table order, then hardware, then profile. */
+#define NDIGITS(sw) ((int)(sw)->nrows + 2)
+
+static double
+digit_size(const sweep *sw, int d)
+{
+    if (d < (int)sw->nrows)
+        return sw->l[d].n ? sw->l[d].n : 1;
+    return d == (int)sw->nrows ? sw->hardware.n : sw->profiles.n;
+}
+
+/* Decodes combination k into settings and the profile/hardware indexes.
+ * Swept rows are put in table order, so a swept a_bit moves kv_bit only
+ * when kv_bit is not swept too. */
 static void
 combo(const sweep *sw, double k, lr_settings *s, int *pi, int *hi)
 {
-    double idx[NLISTS + 3];
+    double idx[MAXROWS + 2];
     double rest = k;
-    int sizes[NLISTS + 3];
-    for (int i = 0; i < NLISTS; i++)
-        sizes[i] = sw->l[i].n;
-    sizes[NLISTS] = sw->nflash;
-    sizes[NLISTS + 1] = sw->hardware.n;
-    sizes[NLISTS + 2] = sw->profiles.n;
-    for (int i = NLISTS + 2; i >= 0; i--) {
-        idx[i] = fmod(rest, sizes[i]);
-        rest = floor(rest / sizes[i]);
+    for (int d = NDIGITS(sw) - 1; d >= 0; d--) {
+        double size = digit_size(sw, d);
+        idx[d] = fmod(rest, size);
+        rest = floor(rest / size);
     }
     lr_settings_default(s);
-    s->batch = sw->l[L_BATCH].v[(int)idx[L_BATCH]];
-    s->seq_len = sw->l[L_SEQ].v[(int)idx[L_SEQ]];
-    s->w_bit = sw->l[L_WBIT].v[(int)idx[L_WBIT]];
-    s->a_bit = (int)sw->l[L_ABIT].v[(int)idx[L_ABIT]];
-    s->kv_bit = sw->kv_follows_a ? s->a_bit : (int)sw->l[L_KVBIT].v[(int)idx[L_KVBIT]];
-    s->w_group = sw->l[L_WG].v[(int)idx[L_WG]];
-    s->kv_group = sw->l[L_KVG].v[(int)idx[L_KVG]];
-    s->tp = sw->l[L_TP].v[(int)idx[L_TP]];
-    s->pp = sw->l[L_PP].v[(int)idx[L_PP]];
-    s->ep = sw->l[L_EP].v[(int)idx[L_EP]];
-    s->microbatches = sw->l[L_MB].v[(int)idx[L_MB]];
-    s->flash = sw->flash[(int)idx[NLISTS]];
-    *hi = (int)idx[NLISTS + 1];
-    *pi = (int)idx[NLISTS + 2];
+    lr_error err;
+    for (size_t i = 0; i < sw->nrows; i++)
+        if (sw->l[i].n)
+            lr_settings_put(s, i, sw->l[i].v[(int)idx[i]], &err); /* checked when parsed */
+    *hi = (int)idx[sw->nrows];
+    *pi = (int)idx[sw->nrows + 1];
 }
 
 /* A growing string: one chunk slot's output. */
@@ -232,25 +259,50 @@ bnum(buf *b, double v)
     bprintf(b, ",%s", t);
 }
 
-static const char csv_head[] =
-    "profile,hardware,batch,seq_len,w_bit,a_bit,kv_bit,w_group_size,kv_group_size,tp,pp,ep,"
-    "microbatches,attention,"
-    "prefill_flops,prefill_bytes,prefill_latency_s,decode_flops,decode_bytes,decode_latency_s,"
+/* A CSV field, quoted when it holds a comma, quote or line break (RFC
+ * 4180): a profile may be any directory. */
+static void
+bfield(buf *b, const char *sep, const char *s)
+{
+    if (!s[strcspn(s, ",\"\r\n")]) {
+        bprintf(b, "%s%s", sep, s);
+        return;
+    }
+    bprintf(b, "%s\"", sep);
+    for (const char *p = s; *p; p++)
+        bprintf(b, "%s%c", *p == '"' ? "\"" : "", *p);
+    bprintf(b, "\"");
+}
+
+static const char csv_figures_head[] =
+    ",prefill_flops,prefill_bytes,prefill_latency_s,decode_flops,decode_bytes,decode_latency_s,"
     "memory_total,fits";
 static const char csv_ops_head[] =
     ",stage,op,path,count,flops,load_weight,load_act,store_act,load_kv,store_kv,net_bytes,"
     "net_hops,bytes,intensity,bound,time_s";
 
+/* profile, hardware, every setting by its JSON name in table order, the
+ * figures (and the op columns with --ops). */
+static void
+csv_head(FILE *f, const sweep *sw)
+{
+    fputs("profile,hardware", f);
+    for (size_t i = 0; i < sw->nrows; i++)
+        fprintf(f, ",%s", lr_setting_at(i)->name);
+    fprintf(f, "%s%s\n", csv_figures_head, sw->ops ? csv_ops_head : "");
+}
+
 static void
 row_csv(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_result *r,
         const char *op_tail)
 {
-    bprintf(b, "%s,%s", lr_profile_name(sw->pc[pi].prof), sw->pc[pi].hw[hi]->id);
-    const double set[] = {s->batch,    s->seq_len, s->w_bit, s->a_bit, s->kv_bit,      s->w_group,
-                          s->kv_group, s->tp,      s->pp,    s->ep,    s->microbatches};
-    for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
-        bnum(b, set[i]);
-    bprintf(b, ",%s", s->flash ? "flash" : "eager");
+    bfield(b, "", lr_profile_name(sw->pc[pi].prof));
+    bfield(b, ",", sw->pc[pi].hw[hi]->id);
+    for (size_t i = 0; i < sw->nrows; i++) {
+        char t[64];
+        lr_settings_format(s, i, t, sizeof t);
+        bprintf(b, ",%s", t);
+    }
     for (int st = 0; st < 2; st++) {
         bnum(b, r->stage[st].total.v[LR_F_FLOPS]);
         bnum(b, r->stage[st].total.bytes);
@@ -264,36 +316,64 @@ row_csv(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_
             op_tail ? op_tail : "");
 }
 
+/* A setting as the JSON output's "settings" writes it: flags as booleans,
+ * choices by name, numbers as numbers. */
+static void
+json_setting(lr_jw *w, const lr_settings *s, size_t i)
+{
+    const lr_setting_info *in = lr_setting_at(i);
+    char t[64];
+    switch (in->type) {
+    case LR_SET_FLAG: lr_jw_kbool(w, in->name, lr_settings_value(s, i) != 0); break;
+    case LR_SET_CHOICE:
+        lr_settings_format(s, i, t, sizeof t);
+        lr_jw_kstr(w, in->name, t);
+        break;
+    default: lr_jw_knum(w, in->name, lr_settings_value(s, i)); break;
+    }
+}
+
+static void
+json_stage(lr_jw *w, const char *key, const lr_stage_result *st)
+{
+    lr_jw_key(w, key);
+    lr_jw_obj(w);
+    lr_jw_knum(w, "flops", st->total.v[LR_F_FLOPS]);
+    lr_jw_knum(w, "bytes", st->total.bytes);
+    lr_jw_knum(w, "latency_s", st->total.latency_s);
+    lr_jw_end_obj(w);
+}
+
+/* One JSON line through the library's writer (strings escaped there). */
 static void
 row_jsonl(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_result *r)
 {
-    char t[12][40];
-    const double v[] = {s->batch,
-                        s->seq_len,
-                        r->stage[0].total.v[LR_F_FLOPS],
-                        r->stage[0].total.bytes,
-                        r->stage[0].total.latency_s,
-                        r->stage[1].total.v[LR_F_FLOPS],
-                        r->stage[1].total.bytes,
-                        r->stage[1].total.latency_s,
-                        r->memory.total,
-                        s->w_group,
-                        s->kv_group};
-    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
-        lr_fmt_double(t[i], sizeof t[i], v[i]);
-    bprintf(b,
-            "{\"profile\":\"%s\",\"hardware\":\"%s\",\"batch\":%s,\"seq_len\":%s,\"w_bit\":%g,"
-            "\"a_bit\":%d,\"kv_bit\":%d,\"w_group_size\":%s,\"kv_group_size\":%s,"
-            "\"tp\":%g,\"pp\":%g,\"ep\":%g,\"microbatches\":%g,"
-            "\"attention\":\"%s\",\"prefill\":{\"flops\":%s,\"bytes\":%s,\"latency_s\":%s},"
-            "\"decode\":{\"flops\":%s,\"bytes\":%s,\"latency_s\":%s},\"memory_total\":%s,"
-            "\"fits\":%s}\n",
-            lr_profile_name(sw->pc[pi].prof), sw->pc[pi].hw[hi]->id, t[0], t[1], s->w_bit, s->a_bit,
-            s->kv_bit, t[9], t[10], s->tp, s->pp, s->ep, s->microbatches,
-            s->flash ? "flash" : "eager", t[2], t[3], t[4], t[5], t[6], t[7], t[8],
-            r->memory.fits < 0 ? "null"
-            : r->memory.fits   ? "true"
-                               : "false");
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m)
+        abort();
+    lr_jw w;
+    lr_jw_init(&w, m, 0);
+    lr_jw_obj(&w);
+    lr_jw_kstr(&w, "profile", lr_profile_name(sw->pc[pi].prof));
+    lr_jw_kstr(&w, "hardware", sw->pc[pi].hw[hi]->id);
+    for (size_t i = 0; i < sw->nrows; i++)
+        json_setting(&w, s, i);
+    json_stage(&w, "prefill", &r->stage[LR_PREFILL]);
+    json_stage(&w, "decode", &r->stage[LR_DECODE]);
+    lr_jw_knum(&w, "memory_total", r->memory.total);
+    lr_jw_key(&w, "fits");
+    if (r->memory.fits < 0)
+        lr_jw_null(&w);
+    else
+        lr_jw_bool(&w, r->memory.fits);
+    lr_jw_end_obj(&w);
+    fputc('\n', m);
+    if (fclose(m) != 0 || !text)
+        abort();
+    bprintf(b, "%s", text);
+    free(text);
 }
 
 static void
@@ -399,7 +479,7 @@ run_sweep(FILE *f, void *ud)
 {
     sweep *sw = ud;
     if (f && !sw->jsonl)
-        fprintf(f, "%s%s\n", csv_head, sw->ops ? csv_ops_head : "");
+        csv_head(f, sw);
     worker ws[64];
     memset(ws, 0, sizeof ws);
     for (int t = 0; t < sw->nthreads; t++) {
@@ -482,90 +562,144 @@ free_profiles(sweep *sw)
     }
 }
 
+/* Option codes beyond the letters: row i of the settings table is
+ * OPT_ROW + i, its --no-OPTION form OPT_NEG + i. */
+enum { OPT_SETTING = 900, OPT_ROW = 1000, OPT_NEG = 1100 };
+
+static const struct option fixed_opts[] = {
+    {"hardware", required_argument, NULL, 'H'},
+    {"profile", required_argument, NULL, 'P'},
+    {"ops", no_argument, NULL, 'O'},
+    {"format", required_argument, NULL, 'f'},
+    {"threads", required_argument, NULL, 't'},
+    {"output", required_argument, NULL, 'o'},
+    {"svg", required_argument, NULL, 's'},
+    {"setting", required_argument, NULL, OPT_SETTING},
+    {"help", no_argument, NULL, 'h'},
+};
+#define NFIXED (sizeof fixed_opts / sizeof fixed_opts[0])
+#define NEG_LEN 48
+
+/* The getopt table: the fixed options, a list option per settings row, and
+ * --no-OPTION (a single false) for a flag that is on by default. */
+static void
+build_options(const sweep *sw, struct option *opts, char (*neg)[NEG_LEN])
+{
+    size_t n = 0;
+    for (; n < NFIXED; n++)
+        opts[n] = fixed_opts[n];
+    for (size_t i = 0; i < sw->nrows; i++) {
+        opts[n++] =
+            (struct option){lr_setting_at(i)->option, required_argument, NULL, OPT_ROW + (int)i};
+        if (cli_setting_negated(i)) {
+            snprintf(neg[i], NEG_LEN, "no-%s", lr_setting_at(i)->option);
+            opts[n++] = (struct option){neg[i], no_argument, NULL, OPT_NEG + (int)i};
+        }
+    }
+    opts[n] = (struct option){NULL, 0, NULL, 0};
+}
+
+/* --setting NAME=LIST: any row by its JSON name or option spelling. */
+static int
+generic_list(sweep *sw, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - arg) : 0, arg);
+    int i = eq ? lr_setting_index(name) : -1;
+    if (!eq || eq == arg || i < 0) {
+        cli_usage_error("sweep", "--setting: expected NAME=LIST with NAME a setting, got '%s'",
+                        arg);
+        return -1;
+    }
+    char opt[96];
+    snprintf(opt, sizeof opt, "--setting %s", name);
+    return parse_list((size_t)i, opt, eq + 1, &sw->l[i]);
+}
+
+/* The lines for the settings, from the table: what each option takes. */
+static void
+print_usage(FILE *f, const sweep *sw)
+{
+    fputs(usage_head, f);
+    for (size_t i = 0; i < sw->nrows; i++) {
+        const lr_setting_info *in = lr_setting_at(i);
+        char left[96];
+        int n = snprintf(left, sizeof left, "--%s ", in->option);
+        if (in->type == LR_SET_WHOLE || in->type == LR_SET_NUMBER)
+            snprintf(left + n, sizeof left - (size_t)n, "LIST");
+        else if (in->type == LR_SET_FLAG)
+            snprintf(left + n, sizeof left - (size_t)n, "true,false%s",
+                     cli_setting_negated(i) ? " (or --no-" : "");
+        for (int k = 0; in->type == LR_SET_CHOICE && in->choices[k]; k++)
+            n += snprintf(left + n, sizeof left - (size_t)n, "%s%s", k ? "," : "", in->choices[k]);
+        fprintf(f, "  %s%s%s\n", left, cli_setting_negated(i) ? in->option : "",
+                cli_setting_negated(i) ? ")" : "");
+    }
+    fputs(usage_tail, f);
+}
+
+static int
+other_option(sweep *sw, int c, const char **out, int *threads)
+{
+    switch (c) {
+    case 'H': parse_strs(optarg, &sw->hardware); break;
+    case 'P': parse_strs(optarg, &sw->profiles); break;
+    case 'O': sw->ops = 1; break;
+    case 'f':
+        if (strcmp(optarg, "csv") && strcmp(optarg, "jsonl")) {
+            cli_usage_error("sweep", "--format: expected csv or jsonl, got '%s'", optarg);
+            return -1;
+        }
+        sw->jsonl = !strcmp(optarg, "jsonl");
+        break;
+    case 't': {
+        double t;
+        if (cli_parse_whole("--threads", optarg, 1, 64, &t) < 0)
+            return -1;
+        *threads = (int)t;
+        break;
+    }
+    case 'o': *out = optarg; break;
+    case 's': sw->svg = optarg; break;
+    case OPT_SETTING: return generic_list(sw, optarg);
+    case 'h': print_usage(stdout, sw); return 1;
+    default: print_usage(stderr, sw); return -1;
+    }
+    return 0;
+}
+
 static int
 parse(int argc, char **argv, sweep *sw, const char **out, int *threads)
 {
-    static const struct option opts[] = {
-        {"batch", required_argument, NULL, L_BATCH},
-        {"seq-len", required_argument, NULL, L_SEQ},
-        {"w-bit", required_argument, NULL, L_WBIT},
-        {"a-bit", required_argument, NULL, L_ABIT},
-        {"kv-bit", required_argument, NULL, L_KVBIT},
-        {"w-group-size", required_argument, NULL, L_WG},
-        {"kv-group-size", required_argument, NULL, L_KVG},
-        {"tp", required_argument, NULL, L_TP},
-        {"pp", required_argument, NULL, L_PP},
-        {"ep", required_argument, NULL, L_EP},
-        {"microbatches", required_argument, NULL, L_MB},
-        {"hardware", required_argument, NULL, 'H'},
-        {"profile", required_argument, NULL, 'P'},
-        {"attention", required_argument, NULL, 'A'},
-        {"ops", no_argument, NULL, 'O'},
-        {"format", required_argument, NULL, 'f'},
-        {"threads", required_argument, NULL, 't'},
-        {"output", required_argument, NULL, 'o'},
-        {"svg", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    static const double lo[NLISTS] = {1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 1};
-    static const double hi[NLISTS] = {1e9, 1e9, 32, 32, 32, 1e9, 1e9, 65536, 65536, 65536, 65536};
-    static char hw_default[] = DEFAULT_HARDWARE, prof_default[] = "default",
-                att_default[] = "eager";
-    const double defaults[NLISTS] = {1, 2048, 16, 16, 0, 0, 0, 1, 1, 1, 1};
-    for (int i = 0; i < NLISTS; i++) {
-        sw->l[i].v[0] = defaults[i];
-        sw->l[i].n = i == L_KVBIT ? 0 : 1; /* kv bits default to a bits */
-    }
+    static char hw_default[] = DEFAULT_HARDWARE, prof_default[] = "default";
+    sw->nrows = lr_setting_count();
+    if (sw->nrows > MAXROWS)
+        abort(); /* the table holds at most 32 rows (lr_settings.given) */
+    struct option opts[NFIXED + 2 * MAXROWS + 1];
+    char neg[MAXROWS][NEG_LEN];
+    build_options(sw, opts, neg);
     parse_strs(hw_default, &sw->hardware);
     parse_strs(prof_default, &sw->profiles);
-    parse_strs(att_default, &sw->attention);
     int c;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        if (c >= 0 && c < NLISTS) {
-            if (parse_list(list_opt[c], optarg, lo[c], hi[c], &sw->l[c]) < 0)
-                return -1;
-            continue;
+        int rc;
+        char opt[NEG_LEN + 8];
+        if (c >= OPT_NEG) {
+            snprintf(opt, sizeof opt, "--no-%s", lr_setting_at((size_t)(c - OPT_NEG))->option);
+            rc = parse_list((size_t)(c - OPT_NEG), opt, "false", &sw->l[c - OPT_NEG]);
+        } else if (c >= OPT_ROW) {
+            row_opt((size_t)(c - OPT_ROW), opt, sizeof opt);
+            rc = parse_list((size_t)(c - OPT_ROW), opt, optarg, &sw->l[c - OPT_ROW]);
+        } else {
+            rc = other_option(sw, c, out, threads);
         }
-        switch (c) {
-        case 'H': parse_strs(optarg, &sw->hardware); break;
-        case 'P': parse_strs(optarg, &sw->profiles); break;
-        case 'A': parse_strs(optarg, &sw->attention); break;
-        case 'O': sw->ops = 1; break;
-        case 'f':
-            if (strcmp(optarg, "csv") && strcmp(optarg, "jsonl")) {
-                cli_usage_error("sweep", "--format: expected csv or jsonl, got '%s'", optarg);
-                return -1;
-            }
-            sw->jsonl = !strcmp(optarg, "jsonl");
-            break;
-        case 't': {
-            double t;
-            if (cli_parse_whole("--threads", optarg, 1, 64, &t) < 0)
-                return -1;
-            *threads = (int)t;
-            break;
-        }
-        case 'o': *out = optarg; break;
-        case 's': sw->svg = optarg; break;
-        case 'h': fputs(usage, stdout); return 1;
-        default: fputs(usage, stderr); return -1;
-        }
+        if (rc != 0)
+            return rc;
     }
     if (sw->jsonl && sw->ops) {
         cli_usage_error("sweep", "--ops is for csv output");
         return -1;
-    }
-    sw->nflash = 0;
-    for (int i = 0; i < sw->attention.n; i++) {
-        if (strcmp(sw->attention.v[i], "eager") && strcmp(sw->attention.v[i], "flash")) {
-            cli_usage_error("sweep", "--attention: expected eager or flash, got '%s'",
-                            sw->attention.v[i]);
-            return -1;
-        }
-        sw->flash[sw->nflash++] = !strcmp(sw->attention.v[i], "flash");
-        if (sw->nflash == 2)
-            break;
     }
     if (argc - optind > 1) {
         cli_usage_error("sweep", "expected at most one MODEL");
@@ -579,25 +713,16 @@ parse(int argc, char **argv, sweep *sw, const char **out, int *threads)
 
 #define MAX_LINES 12 /* combinations of the other settings: one colour each */
 
-static const char *const list_title[NLISTS] = {
-    "batch (sequences)", "sequence length (tokens)", "weight bits",   "activation bits",
-    "KV-cache bits",     "weight group size",        "KV group size", "tensor-parallel degree",
-    "pipeline stages",   "expert-parallel degree",   "micro-batches"};
-
 /* Sizes of the mixed-radix digits of a combination index (the order of
  * combo()) and the place value of each. */
 static void
 radix(const sweep *sw, double *size, double *place)
 {
-    for (int i = 0; i < NLISTS; i++)
-        size[i] = sw->l[i].n;
-    size[NLISTS] = sw->nflash;
-    size[NLISTS + 1] = sw->hardware.n;
-    size[NLISTS + 2] = sw->profiles.n;
     double pv = 1;
-    for (int i = NLISTS + 2; i >= 0; i--) {
-        place[i] = pv;
-        pv *= size[i];
+    for (int d = NDIGITS(sw) - 1; d >= 0; d--) {
+        size[d] = digit_size(sw, d);
+        place[d] = pv;
+        pv *= size[d];
     }
 }
 
@@ -605,34 +730,48 @@ radix(const sweep *sw, double *size, double *place)
 static int
 x_setting(const sweep *sw)
 {
-    for (int i = 0; i < NLISTS; i++)
-        if (sw->l[i].n > 1)
-            return i;
+    for (size_t i = 0; i < sw->nrows; i++) {
+        enum lr_setting_type t = lr_setting_at(i)->type;
+        if ((t == LR_SET_WHOLE || t == LR_SET_NUMBER) && sw->l[i].n > 1)
+            return (int)i;
+    }
     return -1;
 }
 
-/* "seq-len 2048, h100-sxm, flash": the settings other than x that vary. */
+/* "seq-len 2048", "flash attention", "no-causal": value v of row i. */
+static int
+value_name(size_t i, double v, char *buf, size_t cap)
+{
+    const lr_setting_info *in = lr_setting_at(i);
+    switch (in->type) {
+    case LR_SET_FLAG: return snprintf(buf, cap, "%s%s", v != 0 ? "" : "no-", in->option);
+    case LR_SET_CHOICE: return snprintf(buf, cap, "%s %s", in->choices[(int)v], in->option);
+    default: return snprintf(buf, cap, "%s %g", in->option, v);
+    }
+}
+
+/* "seq-len 2048, h100-sxm, flash attention": the settings other than x that
+ * vary. */
 static void
 group_name(const sweep *sw, int xi, double k, char *buf, size_t cap)
 {
-    double size[NLISTS + 3], place[NLISTS + 3];
+    double size[MAXROWS + 2], place[MAXROWS + 2];
     radix(sw, size, place);
     size_t len = 0;
     buf[0] = '\0';
-    for (int d = 0; d < NLISTS + 3 && len < cap; d++) {
+    for (int d = 0; d < NDIGITS(sw) && len < cap; d++) {
         if (d == xi || size[d] < 2)
             continue;
         int i = (int)fmod(floor(k / place[d]), size[d]);
-        const char *sep = len ? ", " : "";
-        if (d < NLISTS)
-            len += (size_t)snprintf(buf + len, cap - len, "%s%s %g", sep, list_opt[d] + 2,
-                                    sw->l[d].v[i]);
-        else if (d == NLISTS)
-            len += (size_t)snprintf(buf + len, cap - len, "%s%s attention", sep,
-                                    sw->flash[i] ? "flash" : "eager");
+        if (len)
+            len += (size_t)snprintf(buf + len, cap - len, ", ");
+        if (len >= cap)
+            break;
+        if (d < (int)sw->nrows)
+            len += (size_t)value_name((size_t)d, sw->l[d].v[i], buf + len, cap - len);
         else
-            len += (size_t)snprintf(buf + len, cap - len, "%s%s", sep,
-                                    d == NLISTS + 1 ? sw->hardware.v[i] : sw->profiles.v[i]);
+            len += (size_t)snprintf(buf + len, cap - len, "%s",
+                                    d == (int)sw->nrows ? sw->hardware.v[i] : sw->profiles.v[i]);
     }
 }
 
@@ -647,9 +786,9 @@ plot_check(const sweep *sw)
     double lines = sw->total / sw->l[xi].n;
     if (lines > MAX_LINES)
         return cli_usage_error("sweep",
-                               "charts: %.0f combinations of the settings other than %s, at "
+                               "charts: %.0f combinations of the settings other than --%s, at "
                                "most %d lines can be told apart; give fewer values",
-                               lines, list_opt[xi], MAX_LINES);
+                               lines, lr_setting_at((size_t)xi)->option, MAX_LINES);
     return EXIT_OK;
 }
 
@@ -667,7 +806,7 @@ static void
 gather(sweep_plot *p)
 {
     const sweep *sw = p->sw;
-    double size[NLISTS + 3], place[NLISTS + 3];
+    double size[MAXROWS + 2], place[MAXROWS + 2];
     radix(sw, size, place);
     int *ord = calloc((size_t)p->nx, sizeof *ord);
     if (!ord)
@@ -725,7 +864,9 @@ write_plot(FILE *f, void *ud)
     lr_fmt_quantity(q, sizeof q, hw->memory_bytes, "B");
     snprintf(ref, sizeof ref, "%s memory %s", hw->id, q);
     int one_hw = sw->hardware.n == 1 && hw->memory_bytes > 0;
-    const char *xt = list_title[p->xi];
+    const lr_setting_info *xin = lr_setting_at((size_t)p->xi);
+    char xt[96];
+    snprintf(xt, sizeof xt, xin->unit[0] ? "%s (%s)" : "%s", xin->option, xin->unit);
     lr_chart c[3] = {{"Latency (one prefill of the prompt; one decode step)",
                       {xt, "", logx, 0, NULL},
                       {"latency", "s", 1, 0, NULL},
@@ -742,7 +883,7 @@ write_plot(FILE *f, void *ud)
                       s + 4 * ng,
                       (size_t)ng}};
     char title[512];
-    snprintf(title, sizeof title, "%s: sweep over %s", sw->pc[0].arch->name, list_opt[p->xi] + 2);
+    snprintf(title, sizeof title, "%s: sweep over %s", sw->pc[0].arch->name, xin->option);
     return lr_svg_lines(f, c, 3, title, 0);
 }
 
@@ -790,13 +931,9 @@ sweep_main(int argc, char **argv, int plot_only)
     sw->plot_only = plot_only;
     if (plot_only && !sw->svg)
         sw->svg = out ? out : "-";
-    if (sw->l[L_KVBIT].n == 0) {
-        sw->l[L_KVBIT].n = 1; /* one slot: "the a bits" */
-        sw->kv_follows_a = 1;
-    }
-    sw->total = sw->nflash * (double)sw->hardware.n * sw->profiles.n;
-    for (int i = 0; i < NLISTS; i++)
-        sw->total *= sw->l[i].n;
+    sw->total = 1;
+    for (int d = 0; d < NDIGITS(sw); d++)
+        sw->total *= digit_size(sw, d);
     sw->progress = isatty(2);
     if (sw->svg && (rc = plot_check(sw)) != EXIT_OK) {
         free(sw);

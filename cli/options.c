@@ -11,37 +11,6 @@
 #include "options.h"
 #include "userdb.h"
 
-const char analysis_opts_usage[] =
-    "  --hardware ID     device (default " DEFAULT_HARDWARE "; see `llmroof hardware list`)\n"
-    "  --batch N         sequences per batch (default 1)\n"
-    "  --seq-len N       prompt length in prefill; tokens attended in decode,\n"
-    "                    the new one included (default 2048)\n"
-    "  --w-bit N         bits per weight (default 16)\n"
-    "  --a-bit N         bits per activation (default 16)\n"
-    "  --kv-bit N        bits per KV-cache element (default: --a-bit)\n"
-    "  --w-group-size G  weights quantized in groups of G with a 16-bit scale each\n"
-    "  --w-asym          weight groups also store a 16-bit zero point\n"
-    "  --kv-group-size G KV cache quantized in groups of G (scale + zero point)\n"
-    "  --a-dtype T       int or fp8: the type of 8-bit activations (default int)\n"
-    "  --attention A     eager (default: scores go through memory) or flash (fused)\n"
-    "  --no-causal       attention without causal masking (flash skips no tiles)\n"
-    "  --all-logits      prefill computes logits for every token, not only the last\n"
-    "  --tp N            tensor parallel: heads and MLP columns split over N devices,\n"
-    "                    two all-reduces per layer (per-device figures)\n"
-    "  --pp N            pipeline parallel: layers split over N stages\n"
-    "  --ep N            expert parallel: MoE experts split over N devices\n"
-    "  --microbatches M  pipeline micro-batches (the batch is split in M)\n"
-    "  --stage S         prefill, decode or both (default both)\n"
-    "  --profile NAME    counting conventions: default, llm-viewer, or a directory\n"
-    "  --config FILE     MODEL is a print(model) text: the model's config.json, for\n"
-    "                    what the text does not show (head counts)\n"
-    "  --set NAME=VALUE  the same for one config field, repeatable\n"
-    "                    (e.g. --set num_attention_heads=32)\n"
-    "  --format F        table, json, csv or md (default table)\n"
-    "  -o, --output FILE write there (atomically) instead of standard output\n"
-    "  --svg FILE        analyze, generate: also write charts there (docs/plots.md)\n"
-    "  -h, --help        this text\n";
-
 static int
 parse_format(const char *s, enum lr_format *out)
 {
@@ -83,143 +52,146 @@ add_set(const char *cmd, analysis_opts *o, const char *arg, int *exit_code)
     return 0;
 }
 
+/* Option codes of the options that are not settings; row i of the settings
+ * table is OPT_ROW + i (and OPT_NEG + i for its --no-OPTION form). */
+enum {
+    OPT_CONFIG = 2001,
+    OPT_SET,
+    OPT_SVG,
+    OPT_SETTING,
+    OPT_ROW = 3000,
+    OPT_NEG = 3100,
+};
+
+#define MAX_OPTS 64
+#define NEG_LEN 48
+
+static const struct option fixed_opts[] = {
+    {"hardware", required_argument, NULL, 'H'},
+    {"stage", required_argument, NULL, 'S'},
+    {"format", required_argument, NULL, 'f'},
+    {"output", required_argument, NULL, 'o'},
+    {"profile", required_argument, NULL, 'P'},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"set", required_argument, NULL, OPT_SET},
+    {"svg", required_argument, NULL, OPT_SVG},
+    {"setting", required_argument, NULL, OPT_SETTING},
+    {"help", no_argument, NULL, 'h'},
+};
+
+/* The getopt table: the fixed options, then one per settings row (flags
+ * bare, a flag that is on by default as --no-OPTION). `neg` holds the
+ * "no-..." spellings. */
+static void
+build_options(struct option *opts, char (*neg)[NEG_LEN])
+{
+    size_t n = 0;
+    for (; n < sizeof fixed_opts / sizeof fixed_opts[0]; n++)
+        opts[n] = fixed_opts[n];
+    for (size_t i = 0; i < lr_setting_count() && n + 1 < MAX_OPTS; i++, n++) {
+        const lr_setting_info *in = lr_setting_at(i);
+        int flag = in->type == LR_SET_FLAG;
+        opts[n] = (struct option){in->option, flag ? no_argument : required_argument, NULL,
+                                  OPT_ROW + (int)i};
+        if (cli_setting_negated(i)) {
+            snprintf(neg[i], NEG_LEN, "no-%s", in->option);
+            opts[n] = (struct option){neg[i], no_argument, NULL, OPT_NEG + (int)i};
+        }
+    }
+    opts[n] = (struct option){NULL, 0, NULL, 0};
+}
+
+/* One settings option: the value (or "true"/"false" for a bare flag)
+ * through the table. */
+static int
+row_option(const char *cmd, lr_settings *s, int c, const char *arg)
+{
+    int neg = c >= OPT_NEG;
+    size_t i = (size_t)(c - (neg ? OPT_NEG : OPT_ROW));
+    const lr_setting_info *in = lr_setting_at(i);
+    char opt[NEG_LEN + 8];
+    snprintf(opt, sizeof opt, "--%s%s", neg ? "no-" : "", in->option);
+    const char *v = in->type != LR_SET_FLAG ? arg : neg ? "false" : "true";
+    return cli_setting_set(cmd, s, in->name, v, opt);
+}
+
+/* --setting NAME=VALUE: any row, by its JSON name or option spelling. */
+static int
+generic_setting(const char *cmd, lr_settings *s, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq || eq == arg) {
+        cli_usage_error(cmd, "--setting: expected NAME=VALUE (e.g. seq_len=4096), got '%s'", arg);
+        return -1;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - arg), arg);
+    char opt[96];
+    snprintf(opt, sizeof opt, "--setting %s", name);
+    return cli_setting_set(cmd, s, name, eq + 1, opt);
+}
+
+static int
+other_option(const char *cmd, const char *usage, analysis_opts *o, int c, int *exit_code)
+{
+    switch (c) {
+    case 'H': o->hardware = optarg; break;
+    case 'S':
+        o->do_prefill = strcmp(optarg, "prefill") == 0 || strcmp(optarg, "both") == 0;
+        o->do_decode = strcmp(optarg, "decode") == 0 || strcmp(optarg, "both") == 0;
+        if (!o->do_prefill && !o->do_decode)
+            return fail_usage(
+                exit_code, cli_usage_error(
+                               cmd, "--stage: expected prefill, decode or both, got '%s'", optarg));
+        break;
+    case 'f':
+        if (parse_format(optarg, &o->fmt) < 0)
+            return fail_usage(
+                exit_code, cli_usage_error(
+                               cmd, "--format: expected table, json, csv or md, got '%s'", optarg));
+        break;
+    case 'P':
+        if (o->nprofiles == MAX_PROFILES)
+            return fail_usage(exit_code, cli_usage_error(cmd, "--profile given more than %d times",
+                                                         MAX_PROFILES));
+        o->profiles[o->nprofiles++] = optarg;
+        break;
+    case OPT_CONFIG: o->config = optarg; break;
+    case OPT_SET: return add_set(cmd, o, optarg, exit_code);
+    case OPT_SVG: o->svg = optarg; break;
+    case OPT_SETTING:
+        if (generic_setting(cmd, &o->s, optarg) < 0)
+            return fail_usage(exit_code, EXIT_USAGE);
+        break;
+    case 'o': o->out = optarg; break;
+    case 'h': fputs(usage, stdout); return fail_usage(exit_code, EXIT_OK);
+    default: fputs(usage, stderr); return fail_usage(exit_code, EXIT_USAGE);
+    }
+    return 0;
+}
+
 int
 analysis_opts_parse(const char *cmd, const char *usage, int argc, char **argv, analysis_opts *o,
                     int *exit_code)
 {
-    static const struct option opts[] = {
-        {"hardware", required_argument, NULL, 'H'},
-        {"batch", required_argument, NULL, 'b'},
-        {"seq-len", required_argument, NULL, 's'},
-        {"w-bit", required_argument, NULL, 'w'},
-        {"a-bit", required_argument, NULL, 'a'},
-        {"kv-bit", required_argument, NULL, 'k'},
-        {"stage", required_argument, NULL, 'S'},
-        {"format", required_argument, NULL, 'f'},
-        {"all-logits", no_argument, NULL, 'L'},
-        {"output", required_argument, NULL, 'o'},
-        {"attention", required_argument, NULL, 'A'},
-        {"no-causal", no_argument, NULL, 'C'},
-        {"w-group-size", required_argument, NULL, 'g'},
-        {"w-asym", no_argument, NULL, 'z'},
-        {"kv-group-size", required_argument, NULL, 'G'},
-        {"a-dtype", required_argument, NULL, 'T'},
-        {"profile", required_argument, NULL, 'P'},
-        {"config", required_argument, NULL, 2001},
-        {"set", required_argument, NULL, 2002},
-        {"svg", required_argument, NULL, 2003},
-        {"tp", required_argument, NULL, 1001},
-        {"pp", required_argument, NULL, 1002},
-        {"ep", required_argument, NULL, 1003},
-        {"microbatches", required_argument, NULL, 1004},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    struct option opts[MAX_OPTS];
+    char neg[MAX_OPTS][NEG_LEN];
+    build_options(opts, neg);
     memset(o, 0, sizeof *o);
     lr_settings_default(&o->s);
     o->hardware = DEFAULT_HARDWARE;
     o->model = DEFAULT_MODEL;
     o->do_prefill = o->do_decode = 1;
     o->fmt = LR_FMT_TABLE;
-    int kv_set = 0, c;
-    lr_settings *s = &o->s;
+    int c;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'H': o->hardware = optarg; break;
-        case 'b':
-            if (cli_parse_whole("--batch", optarg, 1, 1e9, &s->batch) < 0)
+        if (c >= OPT_ROW) {
+            if (row_option(cmd, &o->s, c, optarg) < 0)
                 return fail_usage(exit_code, EXIT_USAGE);
-            break;
-        case 's':
-            if (cli_parse_whole("--seq-len", optarg, 1, 1e9, &s->seq_len) < 0)
-                return fail_usage(exit_code, EXIT_USAGE);
-            break;
-        case 'w':
-            if (cli_parse_whole("--w-bit", optarg, 1, 32, &s->w_bit) < 0)
-                return fail_usage(exit_code, EXIT_USAGE);
-            o->w_bit_set = 1;
-            break;
-        case 'a':
-            if (cli_parse_int("--a-bit", optarg, 1, 32, &s->a_bit) < 0)
-                return fail_usage(exit_code, EXIT_USAGE);
-            break;
-        case 'k':
-            if (cli_parse_int("--kv-bit", optarg, 1, 32, &s->kv_bit) < 0)
-                return fail_usage(exit_code, EXIT_USAGE);
-            kv_set = 1;
-            break;
-        case 'S':
-            o->do_prefill = strcmp(optarg, "prefill") == 0 || strcmp(optarg, "both") == 0;
-            o->do_decode = strcmp(optarg, "decode") == 0 || strcmp(optarg, "both") == 0;
-            if (!o->do_prefill && !o->do_decode)
-                return fail_usage(exit_code, cli_usage_error(cmd,
-                                                             "--stage: expected prefill, decode "
-                                                             "or both, got '%s'",
-                                                             optarg));
-            break;
-        case 'f':
-            if (parse_format(optarg, &o->fmt) < 0)
-                return fail_usage(exit_code,
-                                  cli_usage_error(cmd,
-                                                  "--format: expected table, json, csv or md, "
-                                                  "got '%s'",
-                                                  optarg));
-            break;
-        case 'L': s->all_logits = 1; break;
-        case 'A':
-            if (strcmp(optarg, "eager") != 0 && strcmp(optarg, "flash") != 0)
-                return fail_usage(
-                    exit_code,
-                    cli_usage_error(cmd, "--attention: expected eager or flash, got '%s'", optarg));
-            s->flash = strcmp(optarg, "flash") == 0;
-            break;
-        case 'C': s->causal = 0; break;
-        case 'g':
-            if (cli_parse_whole("--w-group-size", optarg, 1, 1e9, &s->w_group) < 0)
-                return fail_usage(exit_code, EXIT_USAGE);
-            break;
-        case 'z': s->w_asym = 1; break;
-        case 'G':
-            if (cli_parse_whole("--kv-group-size", optarg, 1, 1e9, &s->kv_group) < 0)
-                return fail_usage(exit_code, EXIT_USAGE);
-            break;
-        case 'T':
-            if (strcmp(optarg, "int") != 0 && strcmp(optarg, "fp8") != 0)
-                return fail_usage(
-                    exit_code,
-                    cli_usage_error(cmd, "--a-dtype: expected int or fp8, got '%s'", optarg));
-            s->a_fp8 = strcmp(optarg, "fp8") == 0;
-            break;
-        case 'P':
-            if (o->nprofiles == MAX_PROFILES)
-                return fail_usage(
-                    exit_code,
-                    cli_usage_error(cmd, "--profile given more than %d times", MAX_PROFILES));
-            o->profiles[o->nprofiles++] = optarg;
-            break;
-        case 1001:
-        case 1002:
-        case 1003:
-        case 1004: {
-            static const char *const names[] = {"--tp", "--pp", "--ep", "--microbatches"};
-            double *dst[] = {&s->tp, &s->pp, &s->ep, &s->microbatches};
-            if (cli_parse_whole(names[c - 1001], optarg, 1, 65536, dst[c - 1001]) < 0)
-                return fail_usage(exit_code, EXIT_USAGE);
-            break;
-        }
-        case 2001: o->config = optarg; break;
-        case 2002:
-            if (add_set(cmd, o, optarg, exit_code) < 0)
-                return -1;
-            break;
-        case 2003: o->svg = optarg; break;
-        case 'o': o->out = optarg; break;
-        case 'h': fputs(usage, stdout); return fail_usage(exit_code, EXIT_OK);
-        default: fputs(usage, stderr); return fail_usage(exit_code, EXIT_USAGE);
+        } else if (other_option(cmd, usage, o, c, exit_code) < 0) {
+            return -1;
         }
     }
-    if (!kv_set)
-        s->kv_bit = s->a_bit;
     if (argc - optind > 1)
         return fail_usage(exit_code, cli_usage_error(cmd,
                                                      "expected at most one MODEL, got %d "
@@ -230,86 +202,121 @@ analysis_opts_parse(const char *cmd, const char *usage, int argc, char **argv, a
     return 0;
 }
 
-/* "model.layers.12.mlp.up_proj.weight" -> "model.layers.mlp.up_proj": the
- * path of the tree node that holds the tensor (repeats collapse). */
+/* "--seq-len N", "--attention eager|flash", "--no-causal": the left column
+ * of row i's help line. */
 static void
-tensor_node_path(const char *name, char *out, size_t cap)
+usage_left(size_t i, char *buf, size_t cap)
 {
-    size_t n = 0;
-    for (const char *p = name; *p && n + 1 < cap;) {
-        const char *dot = strchr(p, '.');
-        size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        int digits = len > 0 && strspn(p, "0123456789") == len;
-        int last = !dot;
-        if (!digits && !last) {
-            n += (size_t)snprintf(out + n, cap - n, "%s%.*s", n ? "." : "", (int)len, p);
+    const lr_setting_info *in = lr_setting_at(i);
+    size_t n =
+        (size_t)snprintf(buf, cap, "--%s%s", cli_setting_negated(i) ? "no-" : "", in->option);
+    if (in->type == LR_SET_WHOLE || in->type == LR_SET_NUMBER)
+        snprintf(buf + n, cap - n, " N");
+    for (int k = 0; in->type == LR_SET_CHOICE && in->choices[k] && n < cap; k++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", k ? "|" : " ", in->choices[k]);
+}
+
+/* Appends `text` to `out` in lines of at most 78 columns, the first after a
+ * left column of 20, the rest indented by 20. */
+static size_t
+wrap(char *out, size_t n, size_t cap, const char *left, const char *text)
+{
+    enum { INDENT = 20, WIDTH = 78 };
+    int col = INDENT;
+    if (strlen(left) + 3 <= INDENT)
+        n += (size_t)snprintf(out + n, cap - n, "  %-17s ", left);
+    else
+        n += (size_t)snprintf(out + n, cap - n, "  %s\n%*s", left, INDENT, "");
+    for (const char *p = text; *p && n < cap;) {
+        size_t w = strcspn(p, " ");
+        if (col > INDENT && col + 1 + (int)w > WIDTH) {
+            n += (size_t)snprintf(out + n, cap - n, "\n%*s", INDENT, "");
+            col = INDENT;
+        } else if (col > INDENT) {
+            n += (size_t)snprintf(out + n, cap - n, " ");
+            col++;
         }
-        p += len + (dot != NULL);
+        n += (size_t)snprintf(out + n, cap - n, "%.*s", (int)w, p);
+        col += (int)w;
+        p += w + (p[w] == ' ');
     }
-    out[n < cap ? n : cap - 1] = '\0';
+    return n + (size_t)snprintf(out + n, cap - n, "\n");
 }
 
-static int
-plan_has_path(const lr_result *r, const char *path)
+/* Row i's help: the table's text, then its default (and unit) unless the
+ * text already says what the default is. */
+static void
+usage_help(size_t i, char *buf, size_t cap)
 {
-    size_t l = strlen(path);
-    for (size_t i = 0; i < r->stage[0].nops; i++) {
-        const char *p = r->stage[0].ops[i].path;
-        if (!strncmp(p, path, l) && (p[l] == '\0' || p[l] == '.'))
-            return 1;
+    const lr_setting_info *in = lr_setting_at(i);
+    if (strstr(in->help, "default")) {
+        snprintf(buf, cap, "%s", in->help);
+        return;
     }
-    return 0;
+    lr_settings d;
+    lr_settings_default(&d);
+    char v[64];
+    lr_settings_format(&d, i, v, sizeof v);
+    if (in->type == LR_SET_FLAG)
+        snprintf(v, sizeof v, "%s", lr_settings_value(&d, i) != 0 ? "on" : "off");
+    snprintf(buf, cap, "%s (default %s%s%s)", in->help, v, in->unit[0] ? "; in " : "", in->unit);
 }
 
-/* A model directory with safetensors: their parameter count against the
- * config's tree; a mismatch is a warning naming tensors the tree lacks. */
+const char *
+analysis_opts_usage(void)
+{
+    static char text[8192];
+    if (text[0])
+        return text;
+    size_t n = 0, cap = sizeof text;
+    n = wrap(text, n, cap, "--hardware ID",
+             "device (default " DEFAULT_HARDWARE "; see `llmroof hardware list`)");
+    for (size_t i = 0; i < lr_setting_count() && n < cap; i++) {
+        char left[64], help[512];
+        usage_left(i, left, sizeof left);
+        usage_help(i, help, sizeof help);
+        n = wrap(text, n, cap, left, help);
+    }
+    snprintf(text + n, cap - n, "%s",
+             "  --setting NAME=VALUE\n"
+             "                    any setting above by its name (seq_len or seq-len),\n"
+             "                    repeatable (for scripts)\n"
+             "  --stage S         prefill, decode or both (default both)\n"
+             "  --profile NAME    counting conventions: default, llm-viewer, or a directory\n"
+             "  --config FILE     MODEL is a print(model) text: the model's config.json, for\n"
+             "                    what the text does not show (head counts)\n"
+             "  --set NAME=VALUE  the same for one config field, repeatable\n"
+             "                    (e.g. --set num_attention_heads=32)\n"
+             "  --format F        table, json, csv or md (default table)\n"
+             "  -o, --output FILE write there (atomically) instead of standard output\n"
+             "  --svg FILE        analyze, generate: also write charts there (docs/plots.md)\n"
+             "  -h, --help        this text\n");
+    return text;
+}
+
+/* A model directory with safetensors: the library compares their parameter
+ * count with the config's tree; a mismatch is a warning naming tensors the
+ * tree lacks. */
 static void
 cross_check_safetensors(const analysis *a, const char *model)
 {
-    char dir[4096];
-    if (cli_is_dir(model)) {
-        snprintf(dir, sizeof dir, "%s", model);
-    } else {
-        const char *slash = strrchr(model, '/');
-        if (!slash || !cli_is_file(model))
-            return;
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - model), model);
-    }
-    char probe[4200];
-    snprintf(probe, sizeof probe, "%s/model.safetensors.index.json", dir);
-    int has = cli_is_file(probe);
-    snprintf(probe, sizeof probe, "%s/model.safetensors", dir);
-    if (!has && !cli_is_file(probe))
-        return;
-    lr_weights_info info;
+    lr_safetensors_check c;
     lr_error err;
-    if (lr_safetensors_read(dir, &info, &err) < 0) {
+    if (lr_safetensors_check_model(a->plan, model, &c, &err) < 0)
         cli_print_error(&err);
-        return;
-    }
-    double tree = lr_plan_params(a->plan);
-    if (info.params != tree) {
+    else if (c.checked && c.file_params != c.tree_params) {
         fprintf(stderr,
                 "llmroof: warning: the safetensors hold %.0f parameters in %zu tensors, the "
                 "config's tree %.0f (difference %+.0f)\n",
-                info.params, info.ntensors, tree, info.params - tree);
-        lr_result *r = lr_result_new(a->plan);
-        int shown = 0;
-        for (size_t i = 0; i < info.ntensors && shown < 10; i++) {
-            char path[512];
-            tensor_node_path(info.tensors[i].name, path, sizeof path);
-            if (!plan_has_path(r, path)) {
-                fprintf(stderr, "llmroof: warning:   tensor %s (%.0f elements) has no node %s\n",
-                        info.tensors[i].name, info.tensors[i].elements, path);
-                shown++;
-            }
-        }
-        lr_result_free(r);
-    } else {
+                c.file_params, c.ntensors, c.tree_params, c.file_params - c.tree_params);
+        for (size_t i = 0; i < c.nmissing; i++)
+            fprintf(stderr, "llmroof: warning:   tensor %s (%.0f elements) has no node %s\n",
+                    c.missing[i].name, c.missing[i].elements, c.missing[i].node);
+    } else if (c.checked) {
         fprintf(stderr, "llmroof: note: the safetensors' %.0f parameters match the config\n",
-                info.params);
+                c.file_params);
     }
-    lr_weights_info_free(&info);
+    lr_safetensors_check_free(&c);
 }
 
 void
@@ -334,10 +341,9 @@ analysis_run(analysis *a, analysis_opts *o, const char *profile)
         return EXIT_INPUT;
     /* a weight file (GGUF) fixes the bytes per weight: its tensors' types,
      * mixed in a Q4_K_M file, give the effective bits unless --w-bit says */
-    if (a->arch->weight_bytes > 0 && a->arch->weight_params > 0 && !o->w_bit_set) {
-        o->s.w_bit = a->arch->weight_bytes * 8 / a->arch->weight_params;
-        if (o->s.w_bit < 1)
-            o->s.w_bit = 1;
+    double bits = lr_arch_weight_bits(a->arch);
+    if (bits > 0 && !lr_settings_given(&o->s, "w_bit")) {
+        o->s.w_bit = bits;
         fprintf(stderr,
                 "llmroof: note: weights at %.4g bits (the file's tensors; --w-bit overrides)\n",
                 o->s.w_bit);

@@ -22,12 +22,12 @@ typedef struct analysis_opts {
     const char *config;         /* --config FILE, for a print(model) text */
     const char *sets[MAX_SETS]; /* --set NAME=VALUE, for a print(model) text */
     size_t nsets;
-    int w_bit_set;   /* --w-bit given: it overrides a weight file's own bits */
     const char *svg; /* --svg FILE: charts too (analyze, generate) */
 } analysis_opts;
 
-/* The option lines of the usage text, shared by the commands. */
-extern const char analysis_opts_usage[];
+/* The option lines of the usage text, shared by the commands; the
+ * settings' lines come from the settings table. Built on the first call. */
+const char *analysis_opts_usage(void);
 
 /* Parses argv (getopt_long from argv[0] = the command name). Returns -1
  * after printing help (*exit_code = 0) or an error (*exit_code = 1). */

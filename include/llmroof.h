@@ -423,6 +423,10 @@ LR_API int lr_setting_index(const char *name);
  * given. Setting a_bit also sets kv_bit unless kv_bit was given. Errors name
  * the setting, what was expected and what came. `err` must not be NULL. */
 LR_API int lr_settings_set(lr_settings *s, const char *name, const char *value, lr_error *err);
+/* The same for a value already read (as lr_settings_value gives it): row i
+ * to `v`, checked against the row's range, marked given, a_bit moving
+ * kv_bit. For callers that apply one value many times (sweep). */
+LR_API int lr_settings_put(lr_settings *s, size_t i, double v, lr_error *err);
 /* The value of setting i in `s`: numbers as numbers, flags 0/1, choices
  * their index. */
 LR_API double lr_settings_value(const lr_settings *s, size_t i);
@@ -465,6 +469,40 @@ LR_API void lr_plan_free(lr_plan *p);
 LR_API size_t lr_plan_op_count(const lr_plan *p);
 /* The model's parameter count (tied weights counted once). */
 LR_API double lr_plan_params(const lr_plan *p);
+
+/* ---- Weight files against the model ------------------------------------ */
+
+/* The bits per weight of the model's weight file (GGUF: its tensors' bytes
+ * * 8 / elements, so a Q4_K_M file gives a fraction; at least 1), or 0 when
+ * the model came without one. Callers use it for w_bit unless w_bit was
+ * given (lr_settings_given). */
+LR_API double lr_arch_weight_bits(const lr_arch *arch);
+
+#define LR_MAX_MISSING 10
+typedef struct lr_missing_tensor {
+    char *name;      /* "model.layers.0.mlp.gate_proj.weight" */
+    char *node;      /* the tree path it would belong to: "model.layers.mlp.gate_proj" */
+    double elements; /* its element count */
+} lr_missing_tensor;
+
+typedef struct lr_safetensors_check {
+    int checked;        /* 0: no safetensors beside the model, nothing compared */
+    double file_params; /* the safetensors' elements */
+    size_t ntensors;
+    double tree_params; /* lr_plan_params: the config's tree */
+    /* when the counts differ: up to LR_MAX_MISSING tensors (file order) with
+     * no node in the plan */
+    lr_missing_tensor missing[LR_MAX_MISSING];
+    size_t nmissing;
+} lr_safetensors_check;
+
+/* For MODEL a directory (or a file in one) holding model.safetensors or
+ * model.safetensors.index.json: their parameter count against `plan`.
+ * Returns 0 (c->checked 0 when there are none), -1 with `err` when they
+ * cannot be read. Free with lr_safetensors_check_free (also after -1). */
+LR_API int lr_safetensors_check_model(const lr_plan *plan, const char *model,
+                                      lr_safetensors_check *c, lr_error *err);
+LR_API void lr_safetensors_check_free(lr_safetensors_check *c);
 
 typedef struct lr_op {
     const char *name; /* short op name: qk_matmul, q_proj, ... */

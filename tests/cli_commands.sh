@@ -278,6 +278,34 @@ v=$(csv_field "$T/out" prefill qk_matmul flops)
 expect_eq "qk_matmul flops at B=4 S=512" "$v" 8589934592
 
 
+# --setting NAME=VALUE reaches the same table as the options: the qk_matmul
+# FLOPs at B=4, S=512 as above (8589934592), by JSON name and by spelling.
+run "analyze --setting" analyze --format csv --stage prefill --setting batch=4 --setting seq-len=512
+expect_rc 0
+v=$(csv_field "$T/out" prefill qk_matmul flops)
+expect_eq "qk_matmul flops at --setting batch=4 seq-len=512" "$v" 8589934592
+# --a-bit 8 moves the KV cache to 8 bits unless --kv-bit was given, in
+# either order: the JSON settings say so.
+run "a-bit sets kv-bit" analyze --format json --a-bit 8
+expect_out_re '"kv_bit": *8([^0-9]|$)'
+run "kv-bit before a-bit" analyze --format json --kv-bit 4 --a-bit 8
+expect_out_re '"kv_bit": *4([^0-9]|$)'
+run "kv-bit after a-bit" analyze --format json --a-bit 8 --setting kv_bit=4
+expect_out_re '"kv_bit": *4([^0-9]|$)'
+run "--no-causal" analyze --format json --no-causal
+expect_out_re '"causal": *false'
+run "--setting causal=false" analyze --format json --setting causal=false
+expect_out_re '"causal": *false'
+run "--setting a_dtype" analyze --format json --setting a-dtype=fp8 --setting w_asym=true
+expect_out_re '"a_dtype": *"fp8"'
+expect_out_re '"w_asym": *true'
+# help lines come from the settings table (unit, default)
+run "help from the table" analyze --help
+expect_out "--seq-len N"
+expect_out "(default 2048; in tokens)"
+expect_out "--no-causal"
+expect_out "--a-dtype int|fp8"
+
 # ---------------------------------------------------------------------------
 # Profiles, flash attention, diff.
 # ---------------------------------------------------------------------------

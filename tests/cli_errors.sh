@@ -51,12 +51,31 @@ usage_case "kv-bit 33" --kv-bit 33
 usage_case "seq-len letters" --seq-len abc
 usage_case "seq-len empty" --seq-len ""
 usage_case "seq-len trailing junk" --seq-len 12x
-usage_case "w-group-size zero" --w-group-size 0
+# (0 is accepted: it is the default, "no groups", in the settings table)
+usage_case "w-group-size fraction" --w-group-size 1.5
 usage_case "kv-group-size negative" --kv-group-size -64
 
 run "usage unknown attention" analyze --attention sparse
 expect_rc 1
 expect_err "--attention: expected eager or flash, got 'sparse'"
+
+# the message is the settings table's, with the option as typed
+run "usage seq-len message" analyze --seq-len x
+expect_rc 1
+expect_err "llmroof analyze: --seq-len: expected a whole number from 1 to 1000000000, got 'x'"
+expect_no_stdout
+run "usage --setting bad value" analyze --setting seq-len=1.5
+expect_rc 1
+expect_err "--setting seq-len: expected a whole number from 1 to 1000000000, got '1.5'"
+run "usage --setting unknown name" analyze --setting no_such=1
+expect_rc 1
+expect_err "--setting no_such: unknown setting 'no_such'"
+run "usage --setting without =" analyze --setting seq_len
+expect_rc 1
+expect_err "--setting: expected NAME=VALUE"
+run "usage --setting bad flag" analyze --setting causal=maybe
+expect_rc 1
+expect_err "causal: expected true or false, got 'maybe'"
 
 run "usage unknown a-dtype" analyze --a-dtype bf8
 expect_rc 1

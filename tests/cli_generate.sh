@@ -65,10 +65,12 @@ run "sweep one thread" sweep --batch 1,2 --seq-len 128:512:x2 --threads 1
 checks=$((checks + 1))
 cmp -s "$T/out" "$T/sweep2" || fail "sweep: output depends on the thread count"
 # a row equals the analysis of the same settings: prefill total FLOPs of
-# batch 2, seq 256 (column 15 of the sweep; the total row of analyze's CSV)
+# batch 2, seq 256 (the sweep's prefill_flops column, found by name: the
+# columns carry every setting of the table; the total row of analyze's CSV)
 want=$("$BIN" --data-dir "$DATA" analyze --batch 2 --seq-len 256 --format csv --stage prefill |
     awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "flops") c = i } $2 == "total" { print $c }')
-got=$(awk -F, '$3 == 2 && $4 == 256 { print $15 }' "$T/sweep2")
+got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "prefill_flops") c = i }
+    $3 == 2 && $4 == 256 { print $c }' "$T/sweep2")
 checks=$((checks + 1))
 [ -n "$want" ] && [ "$got" = "$want" ] || fail "sweep row: prefill flops '$got', analyze says '$want'"
 # +K ranges: kv groups 0, 50, 100 -> 3 rows

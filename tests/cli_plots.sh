@@ -102,7 +102,7 @@ checks=$((checks + 1))
 [ "$(wc -l <"$T/s.csv")" -eq 7 ] || fail "sweep --svg: expected a header and 6 rows"
 has "$T/s.svg" '>flash attention, decode</text>'
 has "$T/s.svg" '>a100-80gb memory 80 GiB</text>'
-has "$T/s.svg" '>sequence length (tokens)</text>'
+has "$T/s.svg" '>seq-len (tokens)</text>'
 no_temp
 
 # plot serve: throughput against TPOT, batch sizes on the points

@@ -958,6 +958,90 @@ test_st_json_position(void **state)
     free(path);
 }
 
+/* ---- weight files against the model (src/eval/weights_check.c) ---- */
+
+/* A GGUF arch's bytes and elements give the bits: 123 B for 60 weights is
+ * 123 * 8 / 60 = 16.4 bits; below one bit is taken as 1; none: 0. */
+static void
+test_weight_bits(void **state)
+{
+    (void)state;
+    lr_arch a;
+    memset(&a, 0, sizeof a);
+    assert_true(lr_arch_weight_bits(&a) == 0);
+    a.weight_params = 60;
+    a.weight_bytes = 123;
+    assert_true(lr_arch_weight_bits(&a) == 123.0 * 8 / 60);
+    a.weight_bytes = 3; /* 0.4 bits */
+    assert_true(lr_arch_weight_bits(&a) == 1);
+}
+
+/* A 1-layer Llama (vocab 16, hidden 8, intermediate 16): 920 parameters,
+ * embed 16*8 + 2 norms of 8 + q/k/v/o 4*64 + gate/up/down 3*128 + norm 8 +
+ * lm_head 16*8. The safetensors beside it hold q_proj (64, a node of the
+ * tree) and a 4-element extra_scale (no node): 68 against 920, the extra
+ * named with the node path it lacks. */
+static const char wc_config[] =
+    "{\"architectures\": [\"LlamaForCausalLM\"], \"model_type\": \"llama\", \"vocab_size\": 16,"
+    " \"hidden_size\": 8, \"intermediate_size\": 16, \"num_hidden_layers\": 1,"
+    " \"num_attention_heads\": 2, \"num_key_value_heads\": 2, \"tie_word_embeddings\": false}";
+static const char wc_st[] =
+    "{\"model.layers.0.self_attn.q_proj.weight\": {\"dtype\": \"F32\", \"shape\": [8, 8],"
+    " \"data_offsets\": [0, 256]},"
+    " \"model.layers.0.self_attn.extra_scale.weight\": {\"dtype\": \"F32\", \"shape\": [4],"
+    " \"data_offsets\": [256, 272]}}";
+
+static void
+test_safetensors_check(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/llmroof-wc-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char cfg[256];
+    snprintf(cfg, sizeof cfg, "%s/config.json", dir);
+    FILE *f = fopen(cfg, "w");
+    assert_non_null(f);
+    fputs(wc_config, f);
+    fclose(f);
+    lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
+    assert_non_null(prof);
+    lr_error err;
+    lr_arch *arch = lr_arch_from_hf_config(cfg, TU_DEFAULT "/architectures", &err);
+    if (!arch)
+        fail_msg("%s", err.msg);
+    lr_plan *plan = lr_plan_new(arch, lr_profile_db(prof), &err);
+    assert_non_null(plan);
+    assert_true(lr_plan_params(plan) == 920);
+
+    lr_safetensors_check c;
+    assert_int_equal(lr_safetensors_check_model(plan, dir, &c, &err), 0);
+    assert_int_equal(c.checked, 0); /* no safetensors yet */
+    lr_safetensors_check_free(&c);
+
+    char *st = st_write(dir, "model.safetensors", wc_st, 272);
+    /* the directory, or the config file in it */
+    const char *models[] = {dir, cfg};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(lr_safetensors_check_model(plan, models[k], &c, &err), 0);
+        assert_int_equal(c.checked, 1);
+        assert_true(c.file_params == 68);
+        assert_int_equal(c.ntensors, 2);
+        assert_true(c.tree_params == 920);
+        assert_int_equal(c.nmissing, 1);
+        assert_string_equal(c.missing[0].name, "model.layers.0.self_attn.extra_scale.weight");
+        assert_string_equal(c.missing[0].node, "model.layers.self_attn.extra_scale");
+        assert_true(c.missing[0].elements == 4);
+        lr_safetensors_check_free(&c);
+    }
+    unlink(st);
+    free(st);
+    unlink(cfg);
+    rmdir(dir);
+    lr_plan_free(plan);
+    lr_arch_free(arch);
+    lr_profile_free(prof);
+}
+
 int
 main(void)
 {
@@ -970,6 +1054,7 @@ main(void)
         cmocka_unit_test(test_gguf_bad_tensors), cmocka_unit_test(test_st_single),
         cmocka_unit_test(test_st_sharded),       cmocka_unit_test(test_st_dir_single),
         cmocka_unit_test(test_st_bad),           cmocka_unit_test(test_st_json_position),
+        cmocka_unit_test(test_weight_bits),      cmocka_unit_test(test_safetensors_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

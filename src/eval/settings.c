@@ -120,6 +120,15 @@ put(lr_settings *s, const row *r, double v)
         *(int *)p = (int)v;
 }
 
+static int
+nchoices(const row *r)
+{
+    int n = 0;
+    while (r->info.choices[n])
+        n++;
+    return n;
+}
+
 double
 lr_settings_value(const lr_settings *s, size_t i)
 {
@@ -144,7 +153,10 @@ lr_settings_format(const lr_settings *s, size_t i, char *buf, size_t cap)
     double v = get(s, r);
     switch (r->info.type) {
     case LR_SET_FLAG: snprintf(buf, cap, "%s", v != 0 ? "true" : "false"); break;
-    case LR_SET_CHOICE: snprintf(buf, cap, "%s", r->info.choices[(int)v]); break;
+    case LR_SET_CHOICE:
+        /* a struct filled by hand may hold any int: no read past the names */
+        snprintf(buf, cap, "%s", v >= 0 && v < nchoices(r) ? r->info.choices[(int)v] : "?");
+        break;
     default: lr_fmt_double(buf, cap, v); break;
     }
 }
@@ -247,6 +259,27 @@ lr_settings_set(lr_settings *s, const char *name, const char *value, lr_error *e
         lr_err_set(err, "", r->info.name, "%s: expected %s, got '%s'", r->info.name, what, value);
         return -1;
     }
+    return lr_settings_put(s, (size_t)i, v, err);
+}
+
+int
+lr_settings_put(lr_settings *s, size_t i, double v, lr_error *err)
+{
+    lr_err_clear(err);
+    if (i >= NROWS) {
+        lr_err_set(err, "", "", "no setting number %zu", i);
+        return -1;
+    }
+    const row *r = &table[i];
+    int ok = r->info.type == LR_SET_FLAG     ? v == 0 || v == 1
+             : r->info.type == LR_SET_CHOICE ? v == floor(v) && v >= 0 && v < nchoices(r)
+                                             : in_range(r, v);
+    if (!ok) {
+        char what[256];
+        expected(r, what, sizeof what);
+        lr_err_set(err, "", r->info.name, "%s: expected %s, got %g", r->info.name, what, v);
+        return -1;
+    }
     put(s, r, v);
     s->given |= 1u << i;
     /* the KV cache follows the activations unless told otherwise */
@@ -261,9 +294,17 @@ lr_settings_check(const lr_settings *s, lr_error *err)
     for (size_t i = 0; i < NROWS; i++) {
         const row *r = &table[i];
         double v = get(s, r);
-        if (r->info.type == LR_SET_CHOICE || r->info.type == LR_SET_FLAG) {
-            if (v != 0 && v != 1 && r->info.type == LR_SET_FLAG) {
+        if (r->info.type == LR_SET_FLAG) {
+            if (v != 0 && v != 1) {
                 lr_err_set(err, "", r->info.name, "%s must be 0 or 1, got %g", r->info.name, v);
+                return -1;
+            }
+            continue;
+        }
+        if (r->info.type == LR_SET_CHOICE) {
+            if (v < 0 || v >= nchoices(r)) {
+                lr_err_set(err, "", r->info.name, "%s must be 0 to %d, got %g", r->info.name,
+                           nchoices(r) - 1, v);
                 return -1;
             }
             continue;

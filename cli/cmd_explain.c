@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "options.h"
 
-static char usage[4096];
+static char usage[8192];
 
 static void
 build_usage(void)
@@ -26,7 +26,7 @@ build_usage(void)
              "\n"
              "  --op PATH         the op (required)\n"
              "%s",
-             analysis_opts_usage);
+             analysis_opts_usage());
 }
 
 static void

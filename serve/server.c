@@ -239,31 +239,33 @@ collect_query(void *cls, enum MHD_ValueKind kind, const char *key, const char *v
     return MHD_YES;
 }
 
-/* An API request (query, then body) or a file of the page. */
+/* An API request: its parameters (the query, then the body) through the
+ * route, the reply JSON or an error. */
 static enum MHD_Result
-respond(const serve_server *sv, struct MHD_Connection *c, const char *url, const request *rq)
+answer_api(const serve_server *sv, struct MHD_Connection *c, const serve_route *rt,
+           const request *rq, serve_params *p, serve_reply *rp)
 {
-    const serve_route *rt = serve_route_find(url);
-    if (!rt)
-        return send_asset(c, find_asset(url));
-    serve_reply *rp = calloc(1, sizeof *rp);
-    serve_params *p = calloc(1, sizeof *p);
-    enum MHD_Result ok = MHD_NO;
-    if (!rp || !p)
-        goto done;
     char *buf = NULL;
     size_t len = 0;
     int st = HTTP_BAD_REQUEST;
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_query, p);
     if (!rq->body || serve_params_from_body(p, rq->body, rq->len, rp->err, sizeof rp->err) == 0)
         st = serve_api(sv, rt, p, rp, &buf, &len);
-    if (st == HTTP_OK) {
-        ok = send_json(c, buf, len, rp->note);
-    } else {
-        free(buf);
-        ok = send_error(c, st, rp->err, NULL);
-    }
-done:
+    if (st == HTTP_OK)
+        return send_json(c, buf, len, rp->note);
+    free(buf);
+    return send_error(c, st, rp->err, NULL);
+}
+
+static enum MHD_Result
+respond(const serve_server *sv, struct MHD_Connection *c, const char *url, const request *rq)
+{
+    const serve_route *rt = serve_route_find(url);
+    if (!rt)
+        return send_asset(c, find_asset(url));
+    serve_reply *rp = calloc(1, sizeof *rp); /* 5 KiB each: not on a pool thread's stack */
+    serve_params *p = calloc(1, sizeof *p);
+    enum MHD_Result ok = rp && p ? answer_api(sv, c, rt, rq, p, rp) : MHD_NO;
     if (p)
         serve_params_free(p);
     free(p);
@@ -320,7 +322,7 @@ on_done(void *cls, struct MHD_Connection *c, void **state, enum MHD_RequestTermi
 
 /* ---- the daemon ---- */
 
-/* Resolves --host into the address to bind, and decides on the Host
+/* Resolves the host into the address to bind, and decides on the Host
  * check: only a loopback address gets it (see host_ok). */
 static int
 bind_address(serve_server *sv, const char *host, unsigned port, lr_error *err)

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # cli_serve.sh BINARY DATA_DIR FIXTURES_DIR: `llmroof serve` over HTTP
 # (curl, wrk): the API's replies equal the CLI's JSON for the same
-# settings; bad requests get 4xx JSON errors (unknown option, bad number,
-# unknown model, body too large, wrong Host, unknown path, wrong method);
-# a load test has no failed request and the server answers afterwards;
+# settings, named as options (seq-len) or as the settings table's JSON
+# names (seq_len); bad requests get 4xx JSON errors (unknown option, bad
+# number, unknown model, body too large, wrong Host, unknown path, wrong
+# method); 8 concurrent clients with different settings each get their
+# own reply; a load test has no failed request and the server answers
+# afterwards;
 # SIGTERM and SIGINT stop it with exit status 0 (under ASan: no leak).
 set -u
 BIN=$1
@@ -128,6 +131,18 @@ expect_code 200
 cli analyze Llama-3.2-1B --a-bit 8 --a-dtype fp8 --format json
 expect_same
 
+# settings by their JSON names (the settings table's), as well as by their
+# option spellings; causal=false is --no-causal
+get "analyze JSON names" "/api/analyze?model=Llama-3.2-1B&seq_len=4096&w_bit=4&w_group_size=128&kv_bit=8&causal=false&stage=decode"
+expect_code 200
+cli analyze Llama-3.2-1B --seq-len 4096 --w-bit 4 --w-group-size 128 --kv-bit 8 --no-causal \
+    --stage decode --format json
+expect_same
+post "generate JSON names" /api/generate '{"batch": 2, "prompt_len": 100, "gen_len": 20, "a_bit": 8}'
+expect_code 200
+cli generate --batch 2 --prompt-len 100 --gen-len 20 --a-bit 8 --format json
+expect_same
+
 get "generate" "/api/generate?model=meta-llama/Llama-2-7b-hf&batch=4&prompt-len=512&gen-len=128&hardware=h100-sxm&w-bit=4"
 expect_code 200
 cli generate meta-llama/Llama-2-7b-hf --batch 4 --prompt-len 512 --gen-len 128 --hardware h100-sxm --w-bit 4 --format json
@@ -214,8 +229,13 @@ get "unknown profile" "/api/analyze?profile=../../etc"
 expect_error 400 "unknown profile"
 get "bad stage" "/api/generate?stage=later"
 expect_error 400 "stage: expected prefill, decode or both"
+# the library's message, which names a setting by its JSON name
 get "bad flag" "/api/analyze?w-asym=maybe"
-expect_error 400 "w-asym: expected true or false"
+expect_error 400 "w_asym: expected true or false, got 'maybe'"
+get "bad choice" "/api/analyze?a_dtype=fp4"
+expect_error 400 "a_dtype: expected int or fp8, got 'fp4'"
+get "bad no-causal" "/api/analyze?no-causal=perhaps"
+expect_error 400 "no-causal: expected true or false"
 get "bad length" "/api/generate?prompt-len=0"
 expect_error 400 "prompt-len"
 post "not analysable" /api/analyze '{"config": {"architectures": ["NoSuchForCausalLM"], "model_type": "nosuch"}}'
@@ -271,6 +291,22 @@ for i in $(seq 1 16); do
     checks=$((checks + 1))
     cmp -s "$T/par$i" "$T/cli8" || fail "parallel request $i: wrong reply"
 done
+# 8 clients at once, each with its own batch: every reply is the CLI's for
+# that batch (no request sees another's settings)
+for b in 1 2 3 4 5 6 7 8; do
+    "$BIN" --data-dir "$DATA" analyze --batch "$b" --seq-len 512 --format json >"$T/cli-b$b"
+done
+seq 1 64 | xargs -P 8 -I{} sh -c 'b=$(( ({} - 1) % 8 + 1 )); curl -s -o "$1/c8-{}" "$2/api/analyze?batch=$b&seq_len=512"' _ "$T" "$URL"
+for i in $(seq 1 64); do
+    b=$(((i - 1) % 8 + 1))
+    checks=$((checks + 1))
+    cmp -s "$T/c8-$i" "$T/cli-b$b" || fail "8 clients: request $i (batch $b): wrong reply"
+done
+wrk -t2 -c8 -d2s "$URL/api/analyze?batch=8&seq-len=1024" >"$T/wrk" 2>&1
+name="wrk 8 clients"
+checks=$((checks + 1))
+grep -q "requests in" "$T/wrk" && ! grep -q "Non-2xx\|Socket errors" "$T/wrk" ||
+    fail "wrk 8 clients: $(cat "$T/wrk")"
 wrk -t2 -c32 -d3s "$URL/api/analyze?batch=8&seq-len=1024" >"$T/wrk" 2>&1
 name="wrk GET"
 checks=$((checks + 1))

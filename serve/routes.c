@@ -1,0 +1,379 @@
+/*
+ * routes.c: the handlers of the API (/api/...). A run (analyze, generate,
+ * op) parses its parameters (request.c), finds its profile, device and
+ * model among what was loaded at start, or builds a pasted config.json or
+ * print(model) text into its own tree and plan, and writes the library's
+ * JSON: /api/analyze is lr_report_write's, byte for byte `llmroof analyze
+ * --format json`; /api/generate is lr_gen_write_json's. Each request owns
+ * its result, its pasted tree and plan; the shared data is only read.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve.h"
+
+/* One run's request and what it resolves to. */
+typedef struct job {
+    serve_request rq;
+    const serve_profile *sp;
+    const lr_hw *hw;
+    const lr_arch *arch;
+    const lr_plan *plan;
+    lr_arch *own_arch; /* a pasted model's */
+    lr_plan *own_plan;
+    char *notes; /* what a repr's analysis inferred */
+} job;
+
+static void
+job_free(job *j)
+{
+    lr_plan_free(j->own_plan);
+    lr_arch_free(j->own_arch);
+    free(j->notes);
+}
+
+static int
+unknown_profile(const serve_server *sv, const char *key, char *err, size_t cap)
+{
+    size_t o = (size_t)snprintf(err, cap, "unknown profile '%s' (profiles:", key);
+    for (size_t i = 0; i < sv->nprofiles && o < cap; i++)
+        o += (size_t)snprintf(err + o, cap - o, " %s", sv->profiles[i].key);
+    if (o < cap)
+        snprintf(err + o, cap - o, ")");
+    return HTTP_BAD_REQUEST;
+}
+
+/* A pasted text: a print(model) repr (with the config as completion), or
+ * a config.json through the profile's family templates. */
+static lr_arch *
+pasted_arch(job *j, lr_error *err)
+{
+    const char *repr = j->rq.repr, *config = j->rq.config;
+    const lr_profile *prof = j->sp->prof;
+    if (!repr && config && lr_repr_detect(config)) {
+        repr = config;
+        config = NULL;
+    }
+    if (repr) {
+        lr_repr_opts ro = {config, NULL, j->rq.sets, j->rq.nsets, lr_profile_db(prof)};
+        return lr_arch_from_repr(repr, "print(model)", lr_profile_dir(prof), &ro, &j->notes, err);
+    }
+    if (j->rq.nsets) {
+        memset(err, 0, sizeof *err);
+        snprintf(err->msg, sizeof err->msg,
+                 "set completes a print(model) text (repr); edit the config instead");
+        return NULL;
+    }
+    char templates[4096];
+    snprintf(templates, sizeof templates, "%s/architectures", lr_profile_dir(prof));
+    return lr_arch_from_hf_config_text(config, "config.json", templates, err);
+}
+
+static int
+resolve_pasted(job *j, char *err, size_t cap)
+{
+    lr_error e;
+    memset(&e, 0, sizeof e);
+    j->own_arch = pasted_arch(j, &e);
+    if (j->own_arch)
+        j->own_plan = lr_plan_new(j->own_arch, lr_profile_db(j->sp->prof), &e);
+    if (!j->own_plan) {
+        lr_error_format(&e, err, cap);
+        return HTTP_UNPROCESSABLE;
+    }
+    j->arch = j->own_arch;
+    j->plan = j->own_plan;
+    return HTTP_OK;
+}
+
+static int
+resolve_model(const serve_server *sv, job *j, char *err, size_t cap)
+{
+    if (j->rq.config || j->rq.repr)
+        return resolve_pasted(j, err, cap);
+    if (j->rq.nsets) {
+        snprintf(err, cap, "set completes a print(model) text, posted as repr");
+        return HTTP_BAD_REQUEST;
+    }
+    const char *name = j->rq.model ? j->rq.model : sv->model;
+    const serve_model *m = serve_find_model(j->sp, name);
+    if (!m) {
+        snprintf(err, cap,
+                 "unknown model '%s': not a bundled model (see /api/models); post a config.json "
+                 "as config or a print(model) text as repr",
+                 name);
+        return HTTP_BAD_REQUEST;
+    }
+    if (!m->arch) {
+        snprintf(err, cap, "%s", m->error);
+        return HTTP_UNPROCESSABLE;
+    }
+    j->arch = m->arch;
+    j->plan = m->plan;
+    return HTTP_OK;
+}
+
+/* Parses a run's parameters and finds its profile, device and model.
+ * Returns an HTTP status. */
+static int
+resolve(const serve_server *sv, job *j, const serve_params *p, unsigned where, char *err,
+        size_t cap)
+{
+    if (serve_request_parse(p, where, &j->rq, err, cap) < 0)
+        return HTTP_BAD_REQUEST;
+    if (!(j->sp = serve_find_profile(sv, j->rq.profile)))
+        return unknown_profile(sv, j->rq.profile, err, cap);
+    const char *hw = j->rq.hardware ? j->rq.hardware : sv->hardware;
+    if (!(j->hw = lr_hwdb_find(j->sp->hwdb, hw))) {
+        snprintf(err, cap, "unknown hardware '%s' in profile %s (see /api/hardware?profile=%s)", hw,
+                 j->sp->key, j->sp->key);
+        return HTTP_BAD_REQUEST;
+    }
+    return resolve_model(sv, j, err, cap);
+}
+
+/* The notes of a repr as one header line: no control characters. */
+static void
+set_note(serve_reply *rp, const char *notes)
+{
+    size_t o = 0;
+    for (const char *p = notes; p && *p && o + 3 < sizeof rp->note; p++) {
+        if (*p == '\n') {
+            if (p[1] && o)
+                o += (size_t)snprintf(rp->note + o, sizeof rp->note - o, "; ");
+        } else {
+            rp->note[o++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+        }
+    }
+    rp->note[o] = '\0';
+}
+
+static int
+eval_failed(const lr_error *e, serve_reply *rp)
+{
+    lr_error_format(e, rp->err, sizeof rp->err);
+    return HTTP_UNPROCESSABLE;
+}
+
+static int
+run_analyze(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
+{
+    const serve_request *q = &j->rq;
+    if (lr_analyze(j->plan, j->sp->prof, j->hw, &q->s, q->do_prefill, q->do_decode, r, e) < 0)
+        return eval_failed(e, rp);
+    if (lr_report_write(rp->f, LR_FMT_JSON, r, j->plan, j->arch->name) < 0) {
+        snprintf(rp->err, sizeof rp->err, "cannot write the reply");
+        return HTTP_INTERNAL_ERROR;
+    }
+    return HTTP_OK;
+}
+
+static int
+run_generate(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
+{
+    const serve_request *q = &j->rq;
+    lr_gen g;
+    if (lr_generate(j->plan, j->sp->prof, j->hw, &q->s, q->prompt, q->gen, r, &g, e) < 0)
+        return eval_failed(e, rp);
+    lr_gen_write_json(rp->f, &g, j->plan, j->arch->name, j->hw, &q->s, j->sp->prof);
+    return HTTP_OK;
+}
+
+static int
+run_op(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
+{
+    const serve_request *q = &j->rq;
+    if (!q->path) {
+        snprintf(rp->err, sizeof rp->err, "path: required (an op's path from /api/analyze)");
+        return HTTP_BAD_REQUEST;
+    }
+    if (lr_analyze(j->plan, j->sp->prof, j->hw, &q->s, 1, 1, r, e) < 0)
+        return eval_failed(e, rp);
+    if (serve_info_op(rp->f, j->arch, lr_profile_db(j->sp->prof), j->hw, &q->s, r, q->path) < 0) {
+        snprintf(rp->err, sizeof rp->err, "no op with path '%s' in %s", q->path, j->arch->name);
+        return HTTP_BAD_REQUEST;
+    }
+    return HTTP_OK;
+}
+
+typedef int (*job_fn)(const job *j, serve_reply *rp, lr_result *r, lr_error *e);
+
+static int
+run_job(const serve_server *sv, const serve_params *p, serve_reply *rp, unsigned where, job_fn fn)
+{
+    job j;
+    memset(&j, 0, sizeof j);
+    int st = resolve(sv, &j, p, where, rp->err, sizeof rp->err);
+    if (st == HTTP_OK) {
+        lr_error e;
+        memset(&e, 0, sizeof e);
+        lr_result *r = lr_result_new(j.plan);
+        st = fn(&j, rp, r, &e);
+        lr_result_free(r);
+    }
+    if (st == HTTP_OK && j.notes)
+        set_note(rp, j.notes);
+    job_free(&j);
+    return st;
+}
+
+static int
+api_analyze(const serve_server *sv, const serve_params *p, serve_reply *rp)
+{
+    return run_job(sv, p, rp, W_ANALYZE, run_analyze);
+}
+
+static int
+api_generate(const serve_server *sv, const serve_params *p, serve_reply *rp)
+{
+    return run_job(sv, p, rp, W_GENERATE, run_generate);
+}
+
+static int
+api_op(const serve_server *sv, const serve_params *p, serve_reply *rp)
+{
+    return run_job(sv, p, rp, W_OP, run_op);
+}
+
+/* A listing's request and its profile (the default one unless named);
+ * NULL after an error. */
+static const serve_profile *
+list_profile(const serve_server *sv, const serve_params *p, unsigned where, serve_request *rq,
+             serve_reply *rp)
+{
+    if (serve_request_parse(p, where, rq, rp->err, sizeof rp->err) < 0)
+        return NULL;
+    const serve_profile *sp = serve_find_profile(sv, rq->profile);
+    if (!sp)
+        unknown_profile(sv, rq->profile, rp->err, sizeof rp->err);
+    return sp;
+}
+
+static int
+api_profiles(const serve_server *sv, const serve_params *p, serve_reply *rp)
+{
+    serve_request rq;
+    if (serve_request_parse(p, 0, &rq, rp->err, sizeof rp->err) < 0)
+        return HTTP_BAD_REQUEST;
+    lr_jw w;
+    lr_jw_init(&w, rp->f, 1);
+    lr_jw_obj(&w);
+    lr_jw_kstr(&w, "default", sv->profiles[sv->def].key);
+    lr_jw_key(&w, "profiles");
+    lr_jw_arr(&w);
+    for (size_t i = 0; i < sv->nprofiles; i++)
+        lr_jw_str(&w, sv->profiles[i].key);
+    lr_jw_end_arr(&w);
+    lr_jw_end_obj(&w);
+    return HTTP_OK;
+}
+
+static int
+api_models(const serve_server *sv, const serve_params *p, serve_reply *rp)
+{
+    serve_request rq;
+    const serve_profile *sp = list_profile(sv, p, W_LIST, &rq, rp);
+    if (!sp)
+        return HTTP_BAD_REQUEST;
+    serve_info_models(rp->f, sp, sv->model);
+    return HTTP_OK;
+}
+
+static int
+api_hardware(const serve_server *sv, const serve_params *p, serve_reply *rp)
+{
+    serve_request rq;
+    const serve_profile *sp = list_profile(sv, p, W_LIST, &rq, rp);
+    if (!sp)
+        return HTTP_BAD_REQUEST;
+    serve_info_hardware(rp->f, sp, sv->hardware);
+    return HTTP_OK;
+}
+
+/* A module by class name, alias or database key. */
+static const lr_module *
+find_module(const lr_db *db, const char *name)
+{
+    const lr_module *m = lr_db_find(db, name);
+    for (size_t i = 0; !m && i < lr_db_count(db); i++)
+        if (strcmp(lr_module_key(lr_db_at(db, i)), name) == 0)
+            m = lr_db_at(db, i);
+    return m;
+}
+
+static int
+api_formulas(const serve_server *sv, const serve_params *p, serve_reply *rp)
+{
+    serve_request rq;
+    const serve_profile *sp = list_profile(sv, p, W_FORMULAS, &rq, rp);
+    if (!sp)
+        return HTTP_BAD_REQUEST;
+    if (!rq.cls) {
+        snprintf(rp->err, sizeof rp->err, "class: required (a module class or alias)");
+        return HTTP_BAD_REQUEST;
+    }
+    const lr_db *db = lr_profile_db(sp->prof);
+    const lr_module *m = find_module(db, rq.cls);
+    if (!m) {
+        lr_error e;
+        memset(&e, 0, sizeof e);
+        lr_db_unknown_class(db, rq.cls, &e);
+        snprintf(rp->err, sizeof rp->err, "%s", e.msg);
+        return HTTP_BAD_REQUEST;
+    }
+    serve_info_module(rp->f, m);
+    return HTTP_OK;
+}
+
+static const serve_route routes[] = {
+    {"/api/profiles", 0, api_profiles},
+    {"/api/models", 0, api_models},
+    {"/api/hardware", 0, api_hardware},
+    {"/api/formulas", 0, api_formulas},
+    {"/api/analyze", 1, api_analyze},
+    {"/api/generate", 1, api_generate},
+    {"/api/op", 1, api_op},
+};
+
+enum { NROUTES = sizeof routes / sizeof routes[0] };
+
+const serve_route *
+serve_route_find(const char *url)
+{
+    for (size_t i = 0; i < NROUTES; i++)
+        if (strcmp(routes[i].path, url) == 0)
+            return &routes[i];
+    return NULL;
+}
+
+size_t
+serve_route_count(void)
+{
+    return NROUTES;
+}
+
+const serve_route *
+serve_route_at(size_t i)
+{
+    return i < NROUTES ? &routes[i] : NULL;
+}
+
+int
+serve_api(const serve_server *sv, const serve_route *rt, const serve_params *p, serve_reply *rp,
+          char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (!(rp->f = open_memstream(out, len))) {
+        snprintf(rp->err, sizeof rp->err, "out of memory");
+        return HTTP_INTERNAL_ERROR;
+    }
+    int st = rt->run(sv, p, rp);
+    if (fclose(rp->f) != 0 && st == HTTP_OK) {
+        snprintf(rp->err, sizeof rp->err, "cannot write the reply");
+        st = HTTP_INTERNAL_ERROR;
+    }
+    rp->f = NULL;
+    return st;
+}

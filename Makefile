@@ -5,7 +5,7 @@
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = fuzz_expr fuzz_moddb fuzz_config fuzz_arch fuzz_weights fuzz_repr fuzz_http
+FUZZ_TARGETS = fuzz_expr fuzz_fold fuzz_moddb fuzz_config fuzz_arch fuzz_weights fuzz_repr fuzz_http
 
 .PHONY: all setup build build-asan run test bench fuzz clean
 

@@ -9,26 +9,81 @@
 
 #include "base/base.h"
 
+/* ---- arith.c: the one arithmetic ---- */
+
+/* Every binary operator once: enum suffix, text, semantics. The constant
+ * folder (parse.c) and the VM (vm.c) both compute through lr_binops[], and
+ * the enum, the opcodes and the printed text are generated from this list,
+ * so there is no second copy to keep in step. */
+#define LR_BINOPS(X)                                                                               \
+    X(ADD, "+")  /* a + b */                                                                       \
+    X(SUB, "-")  /* a - b */                                                                       \
+    X(MUL, "*")  /* a * b */                                                                       \
+    X(DIV, "/")  /* a / b, real division; b == 0 (also 0/0) is the error "division by zero" */     \
+    X(MOD, "%")  /* C fmod: the sign of a (-7 % 3 = -1); b == 0 is "modulo by zero" */             \
+    X(POW, "**") /* C pow; also written ^ */                                                       \
+    X(LT, "<")   /* comparisons give 1 or 0; a NaN operand gives 0 (1 for !=) */                   \
+    X(LE, "<=")                                                                                    \
+    X(GT, ">")                                                                                     \
+    X(GE, ">=")                                                                                    \
+    X(EQ, "==")                                                                                    \
+    X(NE, "!=")
+
+/* Every function once: enum suffix, name, arity (-1: one or more). */
+#define LR_FUNCS(X)                                                                                \
+    X(MIN, "min", -1)    /* smallest argument; a NaN after the first is skipped */                 \
+    X(MAX, "max", -1)    /* largest argument, the same way */                                      \
+    X(CEIL, "ceil", 1)   /* C ceil */                                                              \
+    X(FLOOR, "floor", 1) /* C floor */                                                             \
+    X(SQRT, "sqrt", 1)   /* C sqrt: sqrt(-1) is NaN, an error once it reaches a result */          \
+    X(LOG2, "log2", 1)   /* base-2 logarithm: log2(0) = -inf */                                    \
+    X(LOG, "log", 1)     /* natural logarithm: log(0) = -inf */                                    \
+    X(EXP, "exp", 1)     /* e**x */                                                                \
+    X(ABS, "abs", 1)     /* absolute value */                                                      \
+    X(ROUND, "round", 1) /* C round: halves away from zero, round(2.5) = 3, round(-2.5) = -3 */
+
+#define LR_BINOP_ENUM(name, text) B_##name,
+enum ast_binop { LR_BINOPS(LR_BINOP_ENUM) NBINOPS };
+#undef LR_BINOP_ENUM
+#define LR_FUNC_ENUM(name, text, arity) F_##name,
+enum ast_func { LR_FUNCS(LR_FUNC_ENUM) NFUNCS };
+#undef LR_FUNC_ENUM
+
+/* A binary operator: writes a op b to *r and returns NULL, or returns a
+ * static error message (division and modulo by zero). NaN and infinite
+ * results are not errors here: intermediates may be non-finite (`1 /
+ * exp(1000)` is 0); only a stored result must be finite (lr_arith_check). */
+typedef const char *(*lr_binop_fn)(double a, double b, double *r);
+/* A function of n arguments (n is 1 except for min and max); never fails. */
+typedef double (*lr_func_fn)(const double *x, int n);
+
+typedef struct lr_binop_def {
+    const char *text;
+    lr_binop_fn apply;
+} lr_binop_def;
+
+typedef struct lr_func_def {
+    const char *name;
+    int arity; /* -1: one or more */
+    lr_func_fn apply;
+} lr_func_def;
+
+extern const lr_binop_def lr_binops[NBINOPS];
+extern const lr_func_def lr_funcs[NFUNCS];
+
+/* Unary minus; logical not (1 if x is 0, else 0). */
+double lr_arith_neg(double x);
+double lr_arith_not(double x);
+/* The truth of a condition (? :, && and ||): non-zero, NaN included. */
+int lr_arith_true(double x);
+/* NULL when x may be a result, else why not (NaN, infinite). The folder
+ * only makes constants that pass, so the VM's check on stored results is
+ * the only place these errors arise. */
+const char *lr_arith_check(double x);
+
 /* ---- parse.c: formula parsing into trees ---- */
 
 enum ast_kind { A_NUM, A_VAR, A_SLOT, A_NEG, A_NOT, A_BIN, A_COND, A_FUNC, A_CALL };
-
-/* Binary operators; ORDER matters: vm.c maps them to opcodes 1:1. */
-enum ast_binop { B_ADD, B_SUB, B_MUL, B_DIV, B_MOD, B_POW, B_LT, B_LE, B_GT, B_GE, B_EQ, B_NE };
-
-enum ast_func {
-    F_MIN,
-    F_MAX,
-    F_CEIL,
-    F_FLOOR,
-    F_SQRT,
-    F_LOG2,
-    F_LOG,
-    F_EXP,
-    F_ABS,
-    F_ROUND,
-    NFUNCS
-};
 
 typedef struct ast {
     enum ast_kind kind;
@@ -46,9 +101,11 @@ ast *lr_expr_parse(lr_arena *arena, const char *text, lr_error *err);
 typedef int (*lr_ast_visit)(const ast *node, void *ud);
 int lr_ast_walk(const ast *e, lr_ast_visit fn, void *ud);
 ast *lr_ast_num(lr_arena *a, double v);
-double lr_apply_bin(int op, double a, double b);
-double lr_apply_func(int f, const double *x, int n);
-/* Folds constants and flattens products and sums of constants. */
+/* Folds constants with lr_binops/lr_funcs, and combines the constants of
+ * product and sum chains over runtime variables. A constant operation that
+ * fails or gives a non-finite value is left for the VM, so a folded
+ * formula evaluates exactly as the unfolded one (bit for bit) and every A_NUM
+ * it makes is finite. */
 ast *lr_ast_fold(lr_arena *a, ast *e);
 /* Writes a fully parenthesised text form (for trees built from templates). */
 void lr_ast_print(const ast *e, char *buf, size_t cap);

@@ -1,6 +1,7 @@
 /*
- * expr.c: the formula language's lexer and parser, and tree utilities
- * (constant folding, printing, walking).
+ * parse.c: the formula language's lexer and parser, and tree utilities
+ * (constant folding, printing, walking). The arithmetic itself, folding
+ * included, is in arith.c.
  *
  * Grammar, loosest binding first (docs/formula-language.md):
  *   cond   := or ('?' cond ':' cond)?
@@ -23,11 +24,6 @@
 #include <string.h>
 
 #include "formula/formula.h"
-
-static const char *const func_names[NFUNCS] = {
-    [F_MIN] = "min",   [F_MAX] = "max", [F_CEIL] = "ceil", [F_FLOOR] = "floor", [F_SQRT] = "sqrt",
-    [F_LOG2] = "log2", [F_LOG] = "log", [F_EXP] = "exp",   [F_ABS] = "abs",     [F_ROUND] = "round",
-};
 
 /* Limits that keep hostile formulas from exhausting the stack in the
  * recursive passes (parse, bind, fold, emit): real formulas use a few
@@ -259,17 +255,17 @@ parse_atom(parser *ps)
             ps->p++;
         size_t n = (size_t)(ps->p - s);
         for (int f = 0; f < NFUNCS; f++) {
-            if (strlen(func_names[f]) == n && strncmp(s, func_names[f], n) == 0) {
+            if (strlen(lr_funcs[f].name) == n && strncmp(s, lr_funcs[f].name, n) == 0) {
                 ast *e = node(ps, A_FUNC, at);
                 e->op = f;
                 if (parse_args(ps, e) < 0)
                     return NULL;
-                int want = (f == F_MIN || f == F_MAX) ? -1 : 1;
+                int want = lr_funcs[f].arity;
                 if ((want == 1 && e->nargs != 1) || (want == -1 && e->nargs < 1)) {
                     fail(ps, at,
                          want == 1 ? "%s() takes exactly one argument"
                                    : "%s() takes at least one argument",
-                         func_names[f]);
+                         lr_funcs[f].name);
                     return NULL;
                 }
                 return e;
@@ -521,55 +517,25 @@ lr_ast_walk(const ast *e, lr_ast_visit fn, void *ud)
 
 /* ---- constant folding ---- */
 
-double
-lr_apply_bin(int op, double a, double b)
-{
-    switch (op) {
-    case B_ADD: return a + b;
-    case B_SUB: return a - b;
-    case B_MUL: return a * b;
-    case B_DIV: return a / b;
-    case B_MOD: return fmod(a, b);
-    case B_POW: return pow(a, b);
-    case B_LT: return a < b;
-    case B_LE: return a <= b;
-    case B_GT: return a > b;
-    case B_GE: return a >= b;
-    case B_EQ: return a == b;
-    case B_NE: return a != b;
-    }
-    return NAN;
-}
-
-double
-lr_apply_func(int f, const double *x, int n)
-{
-    double v = x[0];
-    switch (f) {
-    case F_MIN:
-        for (int i = 1; i < n; i++)
-            v = x[i] < v ? x[i] : v;
-        return v;
-    case F_MAX:
-        for (int i = 1; i < n; i++)
-            v = x[i] > v ? x[i] : v;
-        return v;
-    case F_CEIL: return ceil(v);
-    case F_FLOOR: return floor(v);
-    case F_SQRT: return sqrt(v);
-    case F_LOG2: return log2(v);
-    case F_LOG: return log(v);
-    case F_EXP: return exp(v);
-    case F_ABS: return fabs(v);
-    case F_ROUND: return round(v);
-    }
-    return NAN;
-}
-
+/* x - c and x / c are x exactly when c is +0 (not -0: -0 - -0 is +0) or 1. */
 static int
-is_num(const ast *e, double v)
+is_identity(const ast *e, double v)
 {
-    return e->kind == A_NUM && e->num == v;
+    return e->kind == A_NUM && e->num == v && !signbit(e->num);
+}
+
+/* Whether e reads anything that is not a constant. A subtree without
+ * variables that is not a constant was left unfolded on purpose (it divides
+ * by zero or passes through NaN or infinity): it must run as written. */
+static int
+has_vars(const ast *e)
+{
+    if (e->kind == A_VAR || e->kind == A_SLOT || e->kind == A_CALL)
+        return 1;
+    for (int i = 0; i < e->nargs; i++)
+        if (has_vars(e->args[i]))
+            return 1;
+    return 0;
 }
 
 /* Collects the factors of a product chain (a*b*c) into out[]. */
@@ -578,7 +544,7 @@ collect(ast *e, int op, ast **out, int n, int cap)
 {
     if (n < 0)
         return n;
-    if (e->kind == A_BIN && e->op == op) {
+    if (e->kind == A_BIN && e->op == op && has_vars(e)) {
         n = collect(e->args[0], op, out, n, cap);
         return collect(e->args[1], op, out, n, cap);
     }
@@ -589,8 +555,11 @@ collect(ast *e, int op, ast **out, int n, int cap)
 }
 
 /* Rebuilds a product or sum with all constant terms combined into one, so
- * that 2*{B}*{S}*4096*4096 costs three multiplications at run time. Exact
- * while the constants stay below 2^53, as counts of FLOPs and bytes do. */
+ * that 2*{B}*{S}*4096*4096 costs three multiplications at run time. This
+ * reorders the operations, which is exact while every value is an integer
+ * below 2^53, as counts of FLOPs and bytes are; it is done only when every
+ * other term depends on a variable, so that a formula of constants alone
+ * folds to exactly the bits the VM would compute (fuzz/fuzz_fold.c). */
 static ast *
 fold_chain(lr_arena *a, ast *e)
 {
@@ -598,19 +567,22 @@ fold_chain(lr_arena *a, ast *e)
     int n = collect(e, e->op, terms, 0, 64);
     if (n < 0)
         return e;
-    double k = e->op == B_MUL ? 1 : 0;
+    double unit = e->op == B_MUL ? 1 : 0;
+    double k = unit;
     int nk = 0, m = 0;
     for (int i = 0; i < n; i++) {
         if (terms[i]->kind == A_NUM) {
-            k = e->op == B_MUL ? k * terms[i]->num : k + terms[i]->num;
+            lr_binops[e->op].apply(k, terms[i]->num, &k); /* + and * never fail */
             nk++;
+        } else if (!has_vars(terms[i])) {
+            return e;
         } else {
             terms[m++] = terms[i];
         }
     }
-    if (nk < 2 && !(nk == 1 && (k == (e->op == B_MUL ? 1 : 0))))
-        return e; /* nothing to gain; keep the original shape */
-    ast *r = (nk && !(k == (e->op == B_MUL ? 1 : 0))) || m == 0 ? lr_ast_num(a, k) : NULL;
+    if (!isfinite(k) || (nk < 2 && !(nk == 1 && k == unit)))
+        return e; /* nothing to gain, or an overflow to report: keep the shape */
+    ast *r = (nk && k != unit) || m == 0 ? lr_ast_num(a, k) : NULL;
     for (int i = 0; i < m; i++) {
         if (!r) {
             r = terms[i];
@@ -629,6 +601,34 @@ fold_chain(lr_arena *a, ast *e)
     return r;
 }
 
+/* A constant for v, or NULL when the VM must compute it (see lr_arith_check). */
+static ast *
+fold_value(lr_arena *a, double v)
+{
+    return lr_arith_check(v) ? NULL : lr_ast_num(a, v);
+}
+
+static ast *
+fold_func(lr_arena *a, ast *e)
+{
+    double x[64];
+    for (int i = 0; i < e->nargs && i < 64; i++)
+        x[i] = e->args[i]->num;
+    ast *r = fold_value(a, lr_funcs[e->op].apply(x, e->nargs));
+    return r ? r : e;
+}
+
+static ast *
+fold_bin(lr_arena *a, ast *e)
+{
+    double v;
+    /* a failing operation stays, for the evaluator to report with the op */
+    if (lr_binops[e->op].apply(e->args[0]->num, e->args[1]->num, &v))
+        return e;
+    ast *r = fold_value(a, v);
+    return r ? r : e;
+}
+
 ast *
 lr_ast_fold(lr_arena *a, ast *e)
 {
@@ -640,33 +640,19 @@ lr_ast_fold(lr_arena *a, ast *e)
     for (int i = 0; i < e->nargs; i++)
         all &= e->args[i]->kind == A_NUM;
     switch (e->kind) {
-    case A_NEG: return all ? lr_ast_num(a, -e->args[0]->num) : e;
-    case A_NOT: return all ? lr_ast_num(a, e->args[0]->num == 0) : e;
+    case A_NEG: return all ? lr_ast_num(a, lr_arith_neg(e->args[0]->num)) : e;
+    case A_NOT: return all ? lr_ast_num(a, lr_arith_not(e->args[0]->num)) : e;
     case A_COND:
         if (e->args[0]->kind == A_NUM)
-            return e->args[0]->num != 0 ? e->args[1] : e->args[2];
+            return lr_arith_true(e->args[0]->num) ? e->args[1] : e->args[2];
         return e;
-    case A_FUNC:
-        if (all) {
-            double x[64];
-            for (int i = 0; i < e->nargs && i < 64; i++)
-                x[i] = e->args[i]->num;
-            double v = lr_apply_func(e->op, x, e->nargs);
-            if (isfinite(v))
-                return lr_ast_num(a, v);
-        }
-        return e;
+    case A_FUNC: return all ? fold_func(a, e) : e;
     case A_BIN:
-        if (all) {
-            double v = lr_apply_bin(e->op, e->args[0]->num, e->args[1]->num);
-            /* leave 1/0 and the like for the evaluator, which names the op */
-            if (isfinite(v) && !((e->op == B_DIV || e->op == B_MOD) && e->args[1]->num == 0))
-                return lr_ast_num(a, v);
-            return e;
-        }
+        if (all)
+            return fold_bin(a, e);
         if (e->op == B_MUL || e->op == B_ADD)
             return fold_chain(a, e);
-        if ((e->op == B_SUB || e->op == B_DIV) && is_num(e->args[1], e->op == B_SUB ? 0 : 1))
+        if ((e->op == B_SUB || e->op == B_DIV) && is_identity(e->args[1], e->op == B_SUB ? 0 : 1))
             return e->args[0];
         return e;
     default: return e;
@@ -674,11 +660,6 @@ lr_ast_fold(lr_arena *a, ast *e)
 }
 
 /* ---- printing ---- */
-
-static const char *const binop_text[] = {
-    [B_ADD] = "+", [B_SUB] = "-", [B_MUL] = "*", [B_DIV] = "/", [B_MOD] = "%", [B_POW] = "**",
-    [B_LT] = "<",  [B_LE] = "<=", [B_GT] = ">",  [B_GE] = ">=", [B_EQ] = "==", [B_NE] = "!=",
-};
 
 static void
 put(char *buf, size_t cap, size_t *n, const char *s)
@@ -720,7 +701,7 @@ print_rec(const ast *e, char *buf, size_t cap, size_t *n)
         put(buf, cap, n, "(");
         print_rec(e->args[0], buf, cap, n);
         put(buf, cap, n, " ");
-        put(buf, cap, n, binop_text[e->op]);
+        put(buf, cap, n, lr_binops[e->op].text);
         put(buf, cap, n, " ");
         print_rec(e->args[1], buf, cap, n);
         put(buf, cap, n, ")");
@@ -741,7 +722,7 @@ print_rec(const ast *e, char *buf, size_t cap, size_t *n)
             put(buf, cap, n, e->name);
             put(buf, cap, n, "}(");
         } else {
-            put(buf, cap, n, func_names[e->op]);
+            put(buf, cap, n, lr_funcs[e->op].name);
             put(buf, cap, n, "(");
         }
         for (int i = 0; i < e->nargs; i++) {

@@ -1,52 +1,37 @@
 /*
- * expr_vm.c: compiles bound formula trees to a flat stack bytecode and runs
+ * vm.c: compiles bound formula trees to a flat stack bytecode and runs
  * it. A whole plan (every formula of every op) is one program whose STORE
  * instructions write the op fields, so an analysis is one pass through one
  * array with no allocation and no per-formula call overhead.
  *
  * Code is an int32 array: an opcode, then its immediate where it has one.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "formula/formula.h"
 
-/* ORDER: OP_ADD .. OP_NE follow enum ast_binop, OP_MIN .. OP_ROUND follow
- * enum ast_func, so emission adds the enum value to the first opcode. */
+/* The first opcodes are the binary operators then the functions, generated
+ * from the lists in formula.h, so emission adds the enum value to OP_ADD or
+ * OP_MIN and execution calls the same row of lr_binops / lr_funcs that the
+ * constant folder calls. */
+#define BINOP_OPCODE(name, text) OP_##name,
+#define FUNC_OPCODE(name, text, arity) OP_##name,
 enum {
-    OP_ADD,
-    OP_SUB,
-    OP_MUL,
-    OP_DIV,
-    OP_MOD,
-    OP_POW, /* pop b, a; push a op b */
-    OP_LT,
-    OP_LE,
-    OP_GT,
-    OP_GE,
-    OP_EQ,
-    OP_NE, /* comparisons push 0 or 1 */
-    OP_MIN,
-    OP_MAX, /* imm n: pop n, push extreme */
-    OP_CEIL,
-    OP_FLOOR,
-    OP_SQRT,
-    OP_LOG2,
-    OP_LOG,
-    OP_EXP,
-    OP_ABS,
-    OP_ROUND, /* unary */
-    OP_CONST, /* imm k: push constant k */
-    OP_VAR,   /* imm v: push runtime variable v */
-    OP_NEG,   /* negate top */
-    OP_NOT,   /* top = (top == 0) */
-    OP_JZ,    /* imm pc: pop; jump when zero */
-    OP_JMP,   /* imm pc: jump */
-    OP_STORE, /* imm slot: pop into out[slot], checking it is finite */
-    OP_OUT,   /* imm slot: push out[slot] (an op's presence, to guard its fields) */
+    LR_BINOPS(BINOP_OPCODE) /* pop b, a; push a op b; may fail (division by zero) */
+    LR_FUNCS(FUNC_OPCODE)   /* unary: replace top; OP_MIN, OP_MAX: imm n: pop n, push one */
+    OP_CONST,               /* imm k: push constant k */
+    OP_VAR,                 /* imm v: push runtime variable v */
+    OP_NEG,                 /* negate top */
+    OP_NOT,                 /* top = (top == 0) */
+    OP_JZ,                  /* imm pc: pop; jump unless true (lr_arith_true) */
+    OP_JMP,                 /* imm pc: jump */
+    OP_STORE,               /* imm slot: pop into out[slot], checking it is finite */
+    OP_OUT,                 /* imm slot: push out[slot] (an op's presence, to guard its fields) */
     OP_END
 };
+#undef BINOP_OPCODE
+#undef FUNC_OPCODE
 
 void
 lr_prog_init(lr_prog *p)
@@ -123,7 +108,7 @@ gen(lr_prog *p, const ast *e)
         for (int i = 0; i < e->nargs; i++)
             gen(p, e->args[i]);
         emit(p, OP_MIN + e->op);
-        if (e->op == F_MIN || e->op == F_MAX) {
+        if (lr_funcs[e->op].arity < 0) {
             emit(p, e->nargs);
             push_depth(p, 1 - e->nargs);
         }
@@ -203,108 +188,32 @@ lr_prog_run(const lr_prog *p, const double *vars, double *out, double *stack, in
     double *sp = stack; /* points past the top */
     while (pc < end) {
         switch (code[pc]) {
-        case OP_ADD:
-            sp--;
-            sp[-1] += sp[0];
-            pc++;
-            break;
-        case OP_SUB:
-            sp--;
-            sp[-1] -= sp[0];
-            pc++;
-            break;
-        case OP_MUL:
-            sp--;
-            sp[-1] *= sp[0];
-            pc++;
-            break;
-        case OP_DIV:
-        case OP_MOD:
-            if (sp[-1] == 0) {
-                *why = code[pc] == OP_DIV ? "division by zero" : "modulo by zero";
-                *bad_slot = slot_at(p, pc);
-                return -1;
+#define BINOP_CASE(name, text) case OP_##name:
+            LR_BINOPS(BINOP_CASE)
+#undef BINOP_CASE
+            {
+                sp--;
+                const char *bad = lr_binops[code[pc] - OP_ADD].apply(sp[-1], sp[0], &sp[-1]);
+                if (bad) {
+                    *why = bad;
+                    *bad_slot = slot_at(p, pc);
+                    return -1;
+                }
+                pc++;
+                break;
             }
-            sp--;
-            sp[-1] = code[pc] == OP_DIV ? sp[-1] / sp[0] : fmod(sp[-1], sp[0]);
-            pc++;
-            break;
-        case OP_POW:
-            sp--;
-            sp[-1] = pow(sp[-1], sp[0]);
-            pc++;
-            break;
-        case OP_LT:
-            sp--;
-            sp[-1] = sp[-1] < sp[0];
-            pc++;
-            break;
-        case OP_LE:
-            sp--;
-            sp[-1] = sp[-1] <= sp[0];
-            pc++;
-            break;
-        case OP_GT:
-            sp--;
-            sp[-1] = sp[-1] > sp[0];
-            pc++;
-            break;
-        case OP_GE:
-            sp--;
-            sp[-1] = sp[-1] >= sp[0];
-            pc++;
-            break;
-        case OP_EQ:
-            sp--;
-            sp[-1] = sp[-1] == sp[0];
-            pc++;
-            break;
-        case OP_NE:
-            sp--;
-            sp[-1] = sp[-1] != sp[0];
-            pc++;
-            break;
-        case OP_MIN:
-        case OP_MAX: {
-            int n = code[pc + 1];
-            sp -= n;
-            sp[0] = lr_apply_func(code[pc] - OP_MIN, sp, n);
-            sp++;
-            pc += 2;
-            break;
-        }
-        case OP_CEIL:
-            sp[-1] = ceil(sp[-1]);
-            pc++;
-            break;
-        case OP_FLOOR:
-            sp[-1] = floor(sp[-1]);
-            pc++;
-            break;
-        case OP_SQRT:
-            sp[-1] = sqrt(sp[-1]);
-            pc++;
-            break;
-        case OP_LOG2:
-            sp[-1] = log2(sp[-1]);
-            pc++;
-            break;
-        case OP_LOG:
-            sp[-1] = log(sp[-1]);
-            pc++;
-            break;
-        case OP_EXP:
-            sp[-1] = exp(sp[-1]);
-            pc++;
-            break;
-        case OP_ABS:
-            sp[-1] = fabs(sp[-1]);
-            pc++;
-            break;
-        case OP_ROUND:
-            sp[-1] = round(sp[-1]);
-            pc++;
-            break;
+#define FUNC_CASE(name, text, arity) case OP_##name:
+            LR_FUNCS(FUNC_CASE)
+#undef FUNC_CASE
+            {
+                const lr_func_def *fn = &lr_funcs[code[pc] - OP_MIN];
+                int n = fn->arity < 0 ? code[pc + 1] : 1; /* min, max carry their count */
+                sp -= n;
+                sp[0] = fn->apply(sp, n);
+                sp++;
+                pc += fn->arity < 0 ? 2 : 1;
+                break;
+            }
         case OP_CONST:
             *sp++ = k[code[pc + 1]];
             pc += 2;
@@ -318,22 +227,22 @@ lr_prog_run(const lr_prog *p, const double *vars, double *out, double *stack, in
             pc += 2;
             break;
         case OP_NEG:
-            sp[-1] = -sp[-1];
+            sp[-1] = lr_arith_neg(sp[-1]);
             pc++;
             break;
         case OP_NOT:
-            sp[-1] = sp[-1] == 0;
+            sp[-1] = lr_arith_not(sp[-1]);
             pc++;
             break;
         case OP_JZ:
             sp--;
-            pc = sp[0] == 0 ? (size_t)code[pc + 1] : pc + 2;
+            pc = lr_arith_true(sp[0]) ? pc + 2 : (size_t)code[pc + 1];
             break;
         case OP_JMP: pc = (size_t)code[pc + 1]; break;
         case OP_STORE: {
             double v = *--sp;
-            if (!isfinite(v)) {
-                *why = isnan(v) ? "result is not a number (NaN)" : "result is infinite";
+            *why = lr_arith_check(v);
+            if (*why) {
                 *bad_slot = code[pc + 1];
                 return -1;
             }

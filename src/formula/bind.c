@@ -1,5 +1,5 @@
 /*
- * expr_bind.c: turns a module's formula into one over runtime variables
+ * bind.c: turns a module's formula into one over runtime variables
  * only. Parameters are replaced by the values a tree node (or a caller's
  * arguments) bind to them, runtime variables become slots, and each
  * ${Class}(args) call is replaced by the callee's FLOP formula with its

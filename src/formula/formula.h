@@ -7,6 +7,8 @@
 #ifndef LR_FORMULA_H
 #define LR_FORMULA_H
 
+#include <math.h>
+
 #include "base/base.h"
 
 /* ---- arith.c: the one arithmetic ---- */
@@ -71,15 +73,166 @@ typedef struct lr_func_def {
 extern const lr_binop_def lr_binops[NBINOPS];
 extern const lr_func_def lr_funcs[NFUNCS];
 
-/* Unary minus; logical not (1 if x is 0, else 0). */
-double lr_arith_neg(double x);
-double lr_arith_not(double x);
-/* The truth of a condition (? :, && and ||): non-zero, NaN included. */
-int lr_arith_true(double x);
-/* NULL when x may be a result, else why not (NaN, infinite). The folder
- * only makes constants that pass, so the VM's check on stored results is
- * the only place these errors arise. */
-const char *lr_arith_check(double x);
+/* The operators and functions, each once: the table rows above point at
+ * them, and the VM calls them directly (static inline: no indirect call in
+ * the evaluation loop). */
+static inline const char *
+lr_bin_ADD(double a, double b, double *r)
+{
+    *r = a + b;
+    return NULL;
+}
+
+static inline const char *
+lr_bin_SUB(double a, double b, double *r)
+{
+    *r = a - b;
+    return NULL;
+}
+
+static inline const char *
+lr_bin_MUL(double a, double b, double *r)
+{
+    *r = a * b;
+    return NULL;
+}
+
+/* A zero divisor is an error even where IEEE would give inf or NaN: the
+ * message names the cause, which "result is infinite" would not. */
+static inline const char *
+lr_bin_DIV(double a, double b, double *r)
+{
+    if (b == 0)
+        return "division by zero";
+    *r = a / b;
+    return NULL;
+}
+
+static inline const char *
+lr_bin_MOD(double a, double b, double *r)
+{
+    if (b == 0)
+        return "modulo by zero";
+    *r = fmod(a, b);
+    return NULL;
+}
+
+static inline const char *
+lr_bin_POW(double a, double b, double *r)
+{
+    *r = pow(a, b);
+    return NULL;
+}
+
+static inline const char *
+lr_bin_LT(double a, double b, double *r)
+{
+    *r = a < b;
+    return NULL;
+}
+
+static inline const char *
+lr_bin_LE(double a, double b, double *r)
+{
+    *r = a <= b;
+    return NULL;
+}
+
+static inline const char *
+lr_bin_GT(double a, double b, double *r)
+{
+    *r = a > b;
+    return NULL;
+}
+
+static inline const char *
+lr_bin_GE(double a, double b, double *r)
+{
+    *r = a >= b;
+    return NULL;
+}
+
+static inline const char *
+lr_bin_EQ(double a, double b, double *r)
+{
+    *r = a == b;
+    return NULL;
+}
+
+static inline const char *
+lr_bin_NE(double a, double b, double *r)
+{
+    *r = a != b;
+    return NULL;
+}
+
+static inline double
+lr_fn_MIN(const double *x, int n)
+{
+    double v = x[0];
+    for (int i = 1; i < n; i++)
+        v = x[i] < v ? x[i] : v;
+    return v;
+}
+
+static inline double
+lr_fn_MAX(const double *x, int n)
+{
+    double v = x[0];
+    for (int i = 1; i < n; i++)
+        v = x[i] > v ? x[i] : v;
+    return v;
+}
+
+/* The unary functions ignore n (always 1). */
+#define UNARY(name, cfn)                                                                           \
+    static inline double lr_fn_##name(const double *x, int n)                                      \
+    {                                                                                              \
+        (void)n;                                                                                   \
+        return cfn(x[0]);                                                                          \
+    }
+UNARY(CEIL, ceil)
+UNARY(FLOOR, floor)
+UNARY(SQRT, sqrt)
+UNARY(LOG2, log2)
+UNARY(LOG, log)
+UNARY(EXP, exp)
+UNARY(ABS, fabs)
+UNARY(ROUND, round)
+#undef UNARY
+
+/* Unary minus; logical not (1 if x is 0, else 0); the truth of a condition
+ * (? :, && and ||: non-zero, NaN included); and lr_arith_check: NULL when x
+ * may be a result, else why not (NaN, infinite). The folder only makes
+ * constants that pass, so the VM's check on stored results is the only place
+ * these errors arise. */
+static inline double
+lr_arith_neg(double x)
+{
+    return -x;
+}
+
+static inline double
+lr_arith_not(double x)
+{
+    return x == 0;
+}
+
+static inline int
+lr_arith_true(double x)
+{
+    return x != 0;
+}
+
+static inline const char *
+lr_arith_check(double x)
+{
+    if (isnan(x))
+        return "result is not a number (NaN)";
+    if (isinf(x))
+        return "result is infinite";
+    return NULL;
+}
 
 /* ---- parse.c: formula parsing into trees ---- */
 

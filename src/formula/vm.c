@@ -188,32 +188,32 @@ lr_prog_run(const lr_prog *p, const double *vars, double *out, double *stack, in
     double *sp = stack; /* points past the top */
     while (pc < end) {
         switch (code[pc]) {
-#define BINOP_CASE(name, text) case OP_##name:
+/* one case per operator and function, each calling its own arith row */
+#define BINOP_CASE(name, text)                                                                     \
+    case OP_##name: {                                                                              \
+        sp--;                                                                                      \
+        const char *bad = lr_bin_##name(sp[-1], sp[0], &sp[-1]);                                   \
+        if (bad) {                                                                                 \
+            *why = bad;                                                                            \
+            *bad_slot = slot_at(p, pc);                                                            \
+            return -1;                                                                             \
+        }                                                                                          \
+        pc++;                                                                                      \
+        break;                                                                                     \
+    }
             LR_BINOPS(BINOP_CASE)
 #undef BINOP_CASE
-            {
-                sp--;
-                const char *bad = lr_binops[code[pc] - OP_ADD].apply(sp[-1], sp[0], &sp[-1]);
-                if (bad) {
-                    *why = bad;
-                    *bad_slot = slot_at(p, pc);
-                    return -1;
-                }
-                pc++;
-                break;
-            }
-#define FUNC_CASE(name, text, arity) case OP_##name:
+#define FUNC_CASE(name, text, arity)                                                               \
+    case OP_##name: {                                                                              \
+        int n = (arity) < 0 ? code[pc + 1] : 1; /* min, max carry their count */                   \
+        sp -= n;                                                                                   \
+        sp[0] = lr_fn_##name(sp, n);                                                               \
+        sp++;                                                                                      \
+        pc += (arity) < 0 ? 2 : 1;                                                                 \
+        break;                                                                                     \
+    }
             LR_FUNCS(FUNC_CASE)
 #undef FUNC_CASE
-            {
-                const lr_func_def *fn = &lr_funcs[code[pc] - OP_MIN];
-                int n = fn->arity < 0 ? code[pc + 1] : 1; /* min, max carry their count */
-                sp -= n;
-                sp[0] = fn->apply(sp, n);
-                sp++;
-                pc += fn->arity < 0 ? 2 : 1;
-                break;
-            }
         case OP_CONST:
             *sp++ = k[code[pc + 1]];
             pc += 2;

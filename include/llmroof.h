@@ -739,6 +739,10 @@ LR_API void lr_jw_null(lr_jw *w);
 LR_API void lr_jw_kstr(lr_jw *w, const char *k, const char *s);
 LR_API void lr_jw_knum(lr_jw *w, const char *k, double v);
 LR_API void lr_jw_kbool(lr_jw *w, const char *k, int b);
+/* Writes every setting of the table as "name": value pairs into the open
+ * object (numbers, flags as booleans, choices as their names), leaving out
+ * the one named `skip` (may be NULL). */
+LR_API void lr_jw_settings(lr_jw *w, const lr_settings *s, const char *skip);
 /* Writes "memory": {weights, kv_cache, activations, total, device, fits}. */
 LR_API void lr_jw_memory(lr_jw *w, const lr_memory *m);
 /* Shortest decimal form of v that reads back exactly; "null" if not finite. */

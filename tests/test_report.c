@@ -60,6 +60,17 @@ test_json_contract(void **state)
     assert_true(json_integer_value(json_object_get(set, "batch")) == 3);
     assert_true(json_integer_value(json_object_get(set, "seq_len")) == 100);
     assert_true(json_integer_value(json_object_get(set, "kv_bit")) == 16);
+    /* every row of the settings table, and nothing else but the derived
+     * compute type and the profile: a result reproduces from itself */
+    for (size_t i = 0; i < lr_setting_count(); i++)
+        if (!json_object_get(set, lr_setting_at(i)->name))
+            fail_msg("settings lack %s", lr_setting_at(i)->name);
+    assert_int_equal(json_object_size(set), lr_setting_count() + 2);
+    assert_true(json_is_false(json_object_get(set, "w_asym")));
+    assert_true(json_is_true(json_object_get(set, "causal")));
+    assert_string_equal(json_string_value(json_object_get(set, "attention")), "eager");
+    assert_string_equal(json_string_value(json_object_get(set, "a_dtype")), "int");
+    assert_string_equal(json_string_value(json_object_get(set, "compute_dtype")), "fp16");
     static const char *const keys[] = {
         "name",    "path",     "count", "flops",     "load_weight", "load_act", "store_act",
         "load_kv", "store_kv", "bytes", "intensity", "bound",       "time_s"};
@@ -92,6 +103,9 @@ test_json_contract(void **state)
         json_t *tot = json_object_get(stage, "total");
         assert_true(json_number_value(json_object_get(tot, "flops")) == r->stage[st].total.v[0]);
         assert_true(json_number_value(json_object_get(tot, "time_s")) == r->stage[st].total.time_s);
+        /* one device, no pipeline: the stage's latency is its time */
+        assert_true(json_number_value(json_object_get(tot, "latency_s")) ==
+                    r->stage[st].total.time_s);
     }
     json_t *mem = json_object_get(root, "memory");
     assert_true(json_number_value(json_object_get(mem, "weights")) == 6738415616.0 * 2);

@@ -232,23 +232,8 @@ lr_report_json(lr_jw *w, const lr_result *r, const lr_plan *plan, const char *mo
     const lr_settings *s = &r->settings;
     lr_jw_key(w, "settings");
     lr_jw_obj(w);
-    lr_jw_knum(w, "batch", s->batch);
-    lr_jw_knum(w, "seq_len", s->seq_len);
-    lr_jw_knum(w, "w_bit", s->w_bit);
-    lr_jw_knum(w, "a_bit", s->a_bit);
-    lr_jw_knum(w, "kv_bit", s->kv_bit);
+    lr_jw_settings(w, s, NULL);
     lr_jw_kstr(w, "compute_dtype", lr_dtype_names[r->compute]);
-    lr_jw_kbool(w, "all_logits", s->all_logits);
-    lr_jw_kstr(w, "attention", s->flash ? "flash" : "eager");
-    lr_jw_kbool(w, "causal", s->causal);
-    lr_jw_knum(w, "w_group_size", s->w_group);
-    lr_jw_kbool(w, "w_asym", s->w_asym);
-    lr_jw_knum(w, "kv_group_size", s->kv_group);
-    lr_jw_kstr(w, "a_dtype", s->a_fp8 ? "fp8" : "int");
-    lr_jw_knum(w, "tp", s->tp);
-    lr_jw_knum(w, "pp", s->pp);
-    lr_jw_knum(w, "ep", s->ep);
-    lr_jw_knum(w, "microbatches", s->microbatches);
     lr_jw_kstr(w, "profile", lr_profile_name(r->profile));
     lr_jw_end_obj(w);
     for (int st = 0; st < 2; st++) {
@@ -280,12 +265,29 @@ lr_report_json(lr_jw *w, const lr_result *r, const lr_plan *plan, const char *mo
         lr_jw_knum(w, "compute_time_s", sr->total.compute_time_s);
         lr_jw_knum(w, "memory_time_s", sr->total.memory_time_s);
         lr_jw_knum(w, "comm_time_s", sr->total.comm_time_s);
+        lr_jw_knum(w, "latency_s", sr->total.latency_s);
         lr_jw_end_obj(w);
         lr_jw_memory(w, &sr->memory);
         lr_jw_end_obj(w);
     }
     lr_jw_memory(w, &r->memory);
     lr_jw_end_obj(w);
+}
+
+void
+lr_jw_settings(lr_jw *w, const lr_settings *s, const char *skip)
+{
+    for (size_t i = 0; i < lr_setting_count(); i++) {
+        const lr_setting_info *in = lr_setting_at(i);
+        if (skip && strcmp(in->name, skip) == 0)
+            continue;
+        double v = lr_settings_value(s, i);
+        switch (in->type) {
+        case LR_SET_FLAG: lr_jw_kbool(w, in->name, v != 0); break;
+        case LR_SET_CHOICE: lr_jw_kstr(w, in->name, in->choices[(int)v]); break;
+        default: lr_jw_knum(w, in->name, v); break;
+        }
+    }
 }
 
 static void
@@ -367,13 +369,9 @@ lr_jw_generation(lr_jw *w, const lr_gen *g, const lr_plan *plan, const char *mod
     lr_jw_end_obj(w);
     lr_jw_key(w, "settings");
     lr_jw_obj(w);
-    lr_jw_knum(w, "batch", s->batch);
+    lr_jw_settings(w, s, "seq_len"); /* a generation has its own lengths */
     lr_jw_knum(w, "prompt_len", g->prompt);
     lr_jw_knum(w, "gen_len", g->gen);
-    lr_jw_knum(w, "w_bit", s->w_bit);
-    lr_jw_knum(w, "a_bit", s->a_bit);
-    lr_jw_knum(w, "kv_bit", s->kv_bit);
-    lr_jw_kstr(w, "attention", s->flash ? "flash" : "eager");
     lr_jw_kstr(w, "profile", lr_profile_name(prof));
     lr_jw_end_obj(w);
     lr_jw_knum(w, "ttft_s", g->ttft_s);

@@ -89,11 +89,15 @@ load_profile(serve_profile *sp, const serve_opts *o, const char *key, char *cons
     if (!(sp->prof = open_profile(o, key, err)) || !(sp->hwdb = open_hardware(o, sp->prof, err)))
         return -1;
     sp->models = calloc(nids ? nids : 1, sizeof *sp->models);
-    if (!sp->models)
+    sp->entries = calloc(nids ? nids : 1, sizeof *sp->entries);
+    if (!sp->models || !sp->entries)
         abort();
     sp->nmodels = nids;
-    for (size_t i = 0; i < nids; i++)
+    for (size_t i = 0; i < nids; i++) {
+        const serve_model *m = &sp->models[i];
         load_model(&sp->models[i], ids[i], models, sp);
+        sp->entries[i] = (lr_model_entry){m->id, m->arch, m->plan, m->error};
+    }
     return 0;
 }
 
@@ -107,6 +111,7 @@ free_profile(serve_profile *sp)
         free(sp->models[i].error);
     }
     free(sp->models);
+    free(sp->entries);
     lr_hwdb_free(sp->hwdb);
     lr_profile_free(sp->prof);
     free(sp->key);

@@ -317,17 +317,6 @@ api_hardware(const serve_server *sv, const serve_params *p, serve_reply *rp)
     return HTTP_OK;
 }
 
-/* A module by class name, alias or database key. */
-static const lr_module *
-find_module(const lr_db *db, const char *name)
-{
-    const lr_module *m = lr_db_find(db, name);
-    for (size_t i = 0; !m && i < lr_db_count(db); i++)
-        if (strcmp(lr_module_key(lr_db_at(db, i)), name) == 0)
-            m = lr_db_at(db, i);
-    return m;
-}
-
 static int
 api_formulas(const serve_server *sv, const serve_params *p, serve_reply *rp)
 {
@@ -340,7 +329,7 @@ api_formulas(const serve_server *sv, const serve_params *p, serve_reply *rp)
         return HTTP_BAD_REQUEST;
     }
     const lr_db *db = lr_profile_db(sp->prof);
-    const lr_module *m = find_module(db, rq.cls);
+    const lr_module *m = lr_db_lookup(db, rq.cls);
     if (!m) {
         lr_error e;
         memset(&e, 0, sizeof e);

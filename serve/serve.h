@@ -99,6 +99,8 @@ struct serve_server {
     struct MHD_Daemon *daemon;
 };
 
+/* strdup of s (NULL: ""), aborting when out of memory as the library does. */
+char *serve_strdup(const char *s);
 int serve_load(serve_server *sv, const serve_opts *o, lr_error *err);
 void serve_unload(serve_server *sv);
 /* NULL key: the default profile. NULL if unknown. */

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -43,16 +42,36 @@ cli_usage_error(const char *cmdname, const char *fmt, ...)
 int
 cli_parse_whole(const char *opt, const char *arg, double min, double max, double *out)
 {
+    lr_error err;
+    if (lr_parse_whole(opt, arg, min, max, out, &err) == 0)
+        return 0;
+    cli_print_error(&err);
+    return -1;
+}
+
+int
+cli_parse_time(const char *opt, const char *arg, double *out)
+{
     char *end;
-    errno = 0;
-    /* decimal only: strtod would also take hex ("0x10") and "inf" */
-    int ok = arg[0] != '\0' && strspn(arg, "0123456789.eE+-") == strlen(arg);
-    double v = ok ? strtod(arg, &end) : 0;
-    if (!ok)
-        end = (char *)arg;
-    if (end == arg || *end || errno || !isfinite(v) || v != floor(v) || v < min || v > max) {
-        fprintf(stderr, "llmroof: error: %s: expected a whole number from %.0f to %.0f, got '%s'\n",
-                opt, min, max, arg);
+    double v = strtod(arg, &end);
+    double scale = !strcmp(end, "ms") ? 1e-3 : !strcmp(end, "us") ? 1e-6 : 1;
+    if (end == arg || (*end && strcmp(end, "ms") && strcmp(end, "us") && strcmp(end, "s")) ||
+        !isfinite(v) || v <= 0) {
+        fprintf(stderr, "llmroof: error: %s: expected a positive time such as 50ms, got '%s'\n",
+                opt, arg);
+        return -1;
+    }
+    *out = v * scale;
+    return 0;
+}
+
+int
+cli_parse_fraction(const char *opt, const char *arg, double *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+    if (end == arg || *end || !(v > 0 && v <= 1)) {
+        fprintf(stderr, "llmroof: error: %s: expected a fraction in (0, 1], got '%s'\n", opt, arg);
         return -1;
     }
     *out = v;
@@ -97,27 +116,11 @@ cli_setting_negated(size_t row)
 lr_profile *
 cli_load_profile(const char *name)
 {
-    if (!name)
-        name = cli_profile ? cli_profile : "default";
-    char dir[4096];
-    /* a name is a bundled profile; anything with a slash is a directory */
-    if (strchr(name, '/'))
-        snprintf(dir, sizeof dir, "%s", name);
-    else
-        snprintf(dir, sizeof dir, "%s/profiles/%s", cli_data_dir, name);
     lr_error err;
-    memset(&err, 0, sizeof err);
-    lr_profile *p = lr_profile_load(dir, cli_user_module_db_to_load(), &err);
-    if (!p) {
-        struct stat st;
-        if (stat(dir, &st) != 0)
-            fprintf(stderr,
-                    "llmroof: error: unknown profile '%s' (no directory %s; bundled profiles are "
-                    "the directories of %s/profiles)\n",
-                    name, dir, cli_data_dir);
-        else
-            cli_print_error(&err);
-    }
+    lr_profile *p = lr_profile_open(cli_data_dir, name ? name : cli_profile_key(),
+                                    cli_user_module_db_to_load(), &err);
+    if (!p)
+        cli_print_error(&err);
     return p;
 }
 
@@ -125,11 +128,7 @@ lr_hwdb *
 cli_load_hw(const lr_profile *prof)
 {
     lr_error err;
-    memset(&err, 0, sizeof err);
-    char dir[4096];
-    const char *own = prof ? lr_profile_hardware_dir(prof) : NULL;
-    snprintf(dir, sizeof dir, "%s/hardware", cli_data_dir);
-    lr_hwdb *hw = lr_hwdb_load(own ? own : dir, &err);
+    lr_hwdb *hw = lr_profile_hwdb_load(prof, cli_data_dir, &err);
     if (!hw)
         cli_print_error(&err);
     return hw;

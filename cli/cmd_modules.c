@@ -295,10 +295,7 @@ cmd_modules(int argc, char **argv)
                    lr_module_op_count(m), lr_module_file(m));
         }
     } else {
-        const lr_module *m = lr_db_find(db, argv[2]);
-        for (size_t i = 0; !m && i < lr_db_count(db); i++)
-            if (strcmp(lr_module_key(lr_db_at(db, i)), argv[2]) == 0)
-                m = lr_db_at(db, i);
+        const lr_module *m = lr_db_lookup(db, argv[2]);
         if (m && json) {
             lr_jw_module(&w, m, 1);
         } else if (m) {

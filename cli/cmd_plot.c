@@ -102,39 +102,16 @@ typedef struct serve_line {
     int n;
 } serve_line;
 
-/* "50ms", "0.05s", "50000us", "0.05" (seconds). */
-static int
-parse_time(const char *opt, const char *arg, double *out)
-{
-    char *end;
-    double v = strtod(arg, &end);
-    double scale = !strcmp(end, "ms") ? 1e-3 : !strcmp(end, "us") ? 1e-6 : 1;
-    if (end == arg || (*end && strcmp(end, "ms") && strcmp(end, "us") && strcmp(end, "s")) ||
-        !isfinite(v) || v <= 0) {
-        fprintf(stderr, "llmroof: error: %s: expected a positive time such as 50ms, got '%s'\n",
-                opt, arg);
-        return -1;
-    }
-    *out = v * scale;
-    return 0;
-}
-
 static int
 parse_serve(const char **v, serve_opts *x)
 {
-    char *end = NULL;
     if (cli_parse_whole("--prompt-len", v[0], 1, 1e9, &x->prompt) < 0 ||
-        cli_parse_whole("--gen-len", v[1], 1, 1e9, &x->gen) < 0)
+        cli_parse_whole("--gen-len", v[1], 1, 1e9, &x->gen) < 0 ||
+        cli_parse_fraction("--mem-util", v[2], &x->mem_util) < 0)
         return -1;
-    x->mem_util = strtod(v[2], &end);
-    if (end == v[2] || *end || !(x->mem_util > 0 && x->mem_util <= 1)) {
-        fprintf(stderr, "llmroof: error: --mem-util: expected a fraction in (0, 1], got '%s'\n",
-                v[2]);
-        return -1;
-    }
     if (v[3] && cli_parse_whole("--max-batch", v[3], 1, 1e9, &x->max_batch) < 0)
         return -1;
-    if (v[4] && parse_time("--max-tpot", v[4], &x->max_tpot) < 0)
+    if (v[4] && cli_parse_time("--max-tpot", v[4], &x->max_tpot) < 0)
         return -1;
     return 0;
 }

@@ -41,36 +41,6 @@ typedef struct extra {
     double prompt, gen, mem_util, max_tpot, max_ttft, max_batch;
 } extra;
 
-/* "50ms", "0.05s", "50000us", "0.05" (seconds). */
-static int
-parse_time(const char *opt, const char *arg, double *out)
-{
-    char *end;
-    double v = strtod(arg, &end);
-    double scale = !strcmp(end, "ms") ? 1e-3 : !strcmp(end, "us") ? 1e-6 : 1;
-    if (end == arg || (*end && strcmp(end, "ms") && strcmp(end, "us") && strcmp(end, "s")) ||
-        !isfinite(v) || v <= 0) {
-        fprintf(stderr, "llmroof: error: %s: expected a positive time such as 50ms, got '%s'\n",
-                opt, arg);
-        return -1;
-    }
-    *out = v * scale;
-    return 0;
-}
-
-static int
-parse_fraction(const char *opt, const char *arg, double *out)
-{
-    char *end;
-    double v = strtod(arg, &end);
-    if (end == arg || *end || !(v > 0 && v <= 1)) {
-        fprintf(stderr, "llmroof: error: %s: expected a fraction in (0, 1], got '%s'\n", opt, arg);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 /* Takes this command's options out of argv; the rest are the shared ones. */
 static int
 take_extra(int *argc, char **argv, extra *x)
@@ -94,9 +64,9 @@ take_extra(int *argc, char **argv, extra *x)
         const char *v = argv[++i];
         int rc = which == 0   ? cli_parse_whole(names[0], v, 1, 1e9, &x->prompt)
                  : which == 1 ? cli_parse_whole(names[1], v, 1, 1e9, &x->gen)
-                 : which == 2 ? parse_fraction(names[2], v, &x->mem_util)
-                 : which == 3 ? parse_time(names[3], v, &x->max_tpot)
-                 : which == 4 ? parse_time(names[4], v, &x->max_ttft)
+                 : which == 2 ? cli_parse_fraction(names[2], v, &x->mem_util)
+                 : which == 3 ? cli_parse_time(names[3], v, &x->max_tpot)
+                 : which == 4 ? cli_parse_time(names[4], v, &x->max_ttft)
                               : cli_parse_whole(names[5], v, 1, 1e9, &x->max_batch);
         if (rc < 0)
             return -1;

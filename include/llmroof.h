@@ -139,6 +139,9 @@ LR_API int lr_db_load_dir(lr_db *db, const char *dir, lr_error *err);
 LR_API int lr_db_finish(lr_db *db, lr_error *err);
 /* Looks up by full class name or alias; NULL if unknown. */
 LR_API const lr_module *lr_db_find(const lr_db *db, const char *class_name);
+/* lr_db_find, then by entry key ("transformers_LlamaSdpaAttention"): what
+ * `llmroof modules show` and the web API's /api/formulas take. */
+LR_API const lr_module *lr_db_lookup(const lr_db *db, const char *name);
 /* Fills `err` with "unknown module class" and the closest known names. */
 LR_API void lr_db_unknown_class(const lr_db *db, const char *class_name, lr_error *err);
 
@@ -350,6 +353,15 @@ LR_API const lr_hw *lr_hwdb_at(const lr_hwdb *db, size_t i);
  * entries. The profile owns its module database. */
 typedef struct lr_profile lr_profile;
 LR_API lr_profile *lr_profile_load(const char *dir, const char *extra_modules, lr_error *err);
+/* A profile as --profile and the web API name it: a bundled one
+ * (data_dir/profiles/NAME), or a directory when name_or_dir has a slash.
+ * A name with no directory gets "unknown profile 'x' (no directory ...;
+ * bundled profiles are the directories of DATA/profiles)". */
+LR_API lr_profile *lr_profile_open(const char *data_dir, const char *name_or_dir,
+                                   const char *extra_modules, lr_error *err);
+/* The profile's hardware table: its own hardware/ if it has one, else
+ * data_dir/hardware. */
+LR_API lr_hwdb *lr_profile_hwdb_load(const lr_profile *p, const char *data_dir, lr_error *err);
 LR_API void lr_profile_free(lr_profile *p);
 LR_API const char *lr_profile_name(const lr_profile *p);
 LR_API const char *lr_profile_dir(const lr_profile *p);
@@ -747,6 +759,13 @@ LR_API void lr_jw_settings(lr_jw *w, const lr_settings *s, const char *skip);
 LR_API void lr_jw_memory(lr_jw *w, const lr_memory *m);
 /* Shortest decimal form of v that reads back exactly; "null" if not finite. */
 LR_API void lr_fmt_double(char *buf, size_t cap, double v);
+/* A finite decimal number, the whole text (no hex, inf or nan, which strtod
+ * alone would take): how settings and options read numbers. -1 if not. */
+LR_API int lr_parse_number(const char *text, double *out);
+/* A whole number from min to max; -1 with err's msg "NAME: expected a whole
+ * number from MIN to MAX, got 'TEXT'" (NAME as the caller spells it). */
+LR_API int lr_parse_whole(const char *name, const char *text, double min, double max, double *out,
+                          lr_error *err);
 
 /* ---- Op explanations and listings ------------------------------------------
  * What the web API and `--format json` of the CLI show besides analyses:

@@ -10,12 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "serve.h"
 
-static char *
-xstrdup(const char *s)
+char *
+serve_strdup(const char *s)
 {
     char *d = strdup(s ? s : "");
     if (!d)
@@ -28,7 +27,7 @@ error_text(const lr_error *err)
 {
     char buf[4096];
     lr_error_format(err, buf, sizeof buf);
-    return xstrdup(buf);
+    return serve_strdup(buf);
 }
 
 static void
@@ -38,7 +37,7 @@ load_model(serve_model *m, const char *id, const char *models_dir, const serve_p
     memset(&err, 0, sizeof err);
     char templates[4096];
     snprintf(templates, sizeof templates, "%s/architectures", lr_profile_dir(sp->prof));
-    m->id = xstrdup(id);
+    m->id = serve_strdup(id);
     m->arch = lr_model_load(models_dir, templates, id, &err);
     if (m->arch && !(m->plan = lr_plan_new(m->arch, lr_profile_db(sp->prof), &err))) {
         lr_arch_free(m->arch);
@@ -48,52 +47,26 @@ load_model(serve_model *m, const char *id, const char *models_dir, const serve_p
         m->error = error_text(&err);
 }
 
-/* A bundled profile by name, or a directory (a key with a slash). */
-static lr_profile *
-open_profile(const serve_opts *o, const char *key, lr_error *err)
-{
-    char dir[4096];
-    if (strchr(key, '/'))
-        snprintf(dir, sizeof dir, "%s", key);
-    else
-        snprintf(dir, sizeof dir, "%s/profiles/%s", o->data_dir, key);
-    lr_profile *p = lr_profile_load(dir, o->extra_modules, err);
-    struct stat st;
-    if (!p && stat(dir, &st) != 0) {
-        memset(err, 0, sizeof *err);
-        snprintf(err->msg, sizeof err->msg,
-                 "unknown profile '%s' (no directory %s; bundled profiles are the directories "
-                 "of %s/profiles)",
-                 key, dir, o->data_dir);
-    }
-    return p;
-}
-
-/* The profile's own hardware table if it has one, else the shared one. */
-static lr_hwdb *
-open_hardware(const serve_opts *o, const lr_profile *prof, lr_error *err)
-{
-    char dir[4096];
-    const char *own = lr_profile_hardware_dir(prof);
-    snprintf(dir, sizeof dir, "%s/hardware", o->data_dir);
-    return lr_hwdb_load(own ? own : dir, err);
-}
-
 static int
 load_profile(serve_profile *sp, const serve_opts *o, const char *key, char *const *ids, size_t nids,
              lr_error *err)
 {
     char models[4096];
     snprintf(models, sizeof models, "%s/models", o->data_dir);
-    sp->key = xstrdup(key);
-    if (!(sp->prof = open_profile(o, key, err)) || !(sp->hwdb = open_hardware(o, sp->prof, err)))
+    sp->key = serve_strdup(key);
+    if (!(sp->prof = lr_profile_open(o->data_dir, key, o->extra_modules, err)) ||
+        !(sp->hwdb = lr_profile_hwdb_load(sp->prof, o->data_dir, err)))
         return -1;
     sp->models = calloc(nids ? nids : 1, sizeof *sp->models);
-    if (!sp->models)
+    sp->entries = calloc(nids ? nids : 1, sizeof *sp->entries);
+    if (!sp->models || !sp->entries)
         abort();
     sp->nmodels = nids;
-    for (size_t i = 0; i < nids; i++)
+    for (size_t i = 0; i < nids; i++) {
+        const serve_model *m = &sp->models[i];
         load_model(&sp->models[i], ids[i], models, sp);
+        sp->entries[i] = (lr_model_entry){m->id, m->arch, m->plan, m->error};
+    }
     return 0;
 }
 
@@ -107,6 +80,7 @@ free_profile(serve_profile *sp)
         free(sp->models[i].error);
     }
     free(sp->models);
+    free(sp->entries);
     lr_hwdb_free(sp->hwdb);
     lr_profile_free(sp->prof);
     free(sp->key);
@@ -130,12 +104,12 @@ profile_keys(const serve_opts *o, char **keys, size_t cap)
     DIR *d = opendir(dir);
     for (struct dirent *e; d && (e = readdir(d)) && n + 1 < cap;)
         if (e->d_name[0] != '.')
-            keys[n++] = xstrdup(e->d_name);
+            keys[n++] = serve_strdup(e->d_name);
     if (d)
         closedir(d);
     qsort(keys, n, sizeof *keys, cmp_str);
     if (o->profile && strchr(o->profile, '/'))
-        keys[n++] = xstrdup(o->profile);
+        keys[n++] = serve_strdup(o->profile);
     return n;
 }
 

@@ -8,9 +8,7 @@
  * texts, ...) are handled here, one row each in `keys`. Nothing is shared
  * between requests: parsing is reentrant.
  */
-#include <errno.h>
 #include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +17,6 @@
 
 /* ---- parameters as text ---- */
 
-static char *
-xstrdup(const char *s)
-{
-    char *d = strdup(s ? s : "");
-    if (!d)
-        abort();
-    return d;
-}
-
 void
 serve_params_add(serve_params *p, const char *key, const char *val)
 {
@@ -35,8 +24,8 @@ serve_params_add(serve_params *p, const char *key, const char *val)
         p->overflow = 1;
         return;
     }
-    p->key[p->n] = xstrdup(key);
-    p->val[p->n++] = xstrdup(val);
+    p->key[p->n] = serve_strdup(key);
+    p->val[p->n++] = serve_strdup(val);
 }
 
 void
@@ -256,20 +245,15 @@ apply_stage(serve_request *rq, const char *val, char *err, size_t cap)
     return -1;
 }
 
-/* A whole number of tokens, decimal only (as the settings table reads). */
+/* A whole number of tokens, as `llmroof generate` reads it. */
 static int
 apply_length(double *out, const char *name, const char *val, char *err, size_t cap)
 {
-    char *end = NULL;
-    errno = 0;
-    int ok = val[0] && strspn(val, "0123456789.eE+-") == strlen(val);
-    double v = ok ? strtod(val, &end) : 0;
-    if (!ok || *end || errno || !isfinite(v) || v != floor(v) || v < 1 || v > 1e9) {
-        snprintf(err, cap, "%s: expected a whole number from 1 to 1000000000, got '%s'", name, val);
-        return -1;
-    }
-    *out = v;
-    return 0;
+    lr_error e;
+    if (lr_parse_whole(name, val, 1, 1e9, out, &e) == 0)
+        return 0;
+    snprintf(err, cap, "%s", e.msg);
+    return -1;
 }
 
 /* set=NAME=VALUE completes a print(model) text; the library reads the value. */

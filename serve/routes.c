@@ -4,8 +4,11 @@
  * model among what was loaded at start, or builds a pasted config.json or
  * print(model) text into its own tree and plan, and writes the library's
  * JSON: /api/analyze is lr_report_write's, byte for byte `llmroof analyze
- * --format json`; /api/generate is lr_gen_write_json's. Each request owns
- * its result, its pasted tree and plan; the shared data is only read.
+ * --format json`; /api/generate is lr_gen_write_json's; /api/op is
+ * lr_jw_explain's and the listings lr_jw_models', lr_jw_hardware's and
+ * lr_jw_module's, as the CLI's `explain`, `models`, `hardware list` and
+ * `modules show` write them with --format json. Each request owns its
+ * result, its pasted tree and plan; the shared data is only read.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +183,20 @@ run_generate(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
     return HTTP_OK;
 }
 
+/* Whether the job's plan has an op at `path` (r is sized by the plan, its
+ * paths set before any analysis): an unknown path is the request's fault
+ * (400), any other failure of the explanation the analysis' (422). */
+static int
+has_op(const lr_result *r, const char *path)
+{
+    for (size_t i = 0; i < r->stage[LR_PREFILL].nops; i++)
+        if (strcmp(r->stage[LR_PREFILL].ops[i].path, path) == 0)
+            return 1;
+    return 0;
+}
+
+/* The library's explanation, lr_plan_explain_op (which compiles its own
+ * plan to find the op's bindings), as `llmroof explain --format json`. */
 static int
 run_op(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
 {
@@ -188,12 +205,17 @@ run_op(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
         snprintf(rp->err, sizeof rp->err, "path: required (an op's path from /api/analyze)");
         return HTTP_BAD_REQUEST;
     }
-    if (lr_analyze(j->plan, j->sp->prof, j->hw, &q->s, 1, 1, r, e) < 0)
-        return eval_failed(e, rp);
-    if (serve_info_op(rp->f, j->arch, lr_profile_db(j->sp->prof), j->hw, &q->s, r, q->path) < 0) {
-        snprintf(rp->err, sizeof rp->err, "no op with path '%s' in %s", q->path, j->arch->name);
+    lr_explain *x = lr_plan_explain_op(j->arch, j->sp->prof, j->hw, &q->s, q->path, e);
+    if (!x && !has_op(r, q->path)) {
+        snprintf(rp->err, sizeof rp->err, "%s", e->msg);
         return HTTP_BAD_REQUEST;
     }
+    if (!x)
+        return eval_failed(e, rp);
+    lr_jw w;
+    lr_jw_init(&w, rp->f, 1);
+    lr_jw_explain(&w, x);
+    lr_explain_free(x);
     return HTTP_OK;
 }
 
@@ -276,7 +298,9 @@ api_models(const serve_server *sv, const serve_params *p, serve_reply *rp)
     const serve_profile *sp = list_profile(sv, p, W_LIST, &rq, rp);
     if (!sp)
         return HTTP_BAD_REQUEST;
-    serve_info_models(rp->f, sp, sv->model);
+    lr_jw w;
+    lr_jw_init(&w, rp->f, 1);
+    lr_jw_models(&w, sp->key, sv->model, sp->entries, sp->nmodels);
     return HTTP_OK;
 }
 
@@ -287,19 +311,10 @@ api_hardware(const serve_server *sv, const serve_params *p, serve_reply *rp)
     const serve_profile *sp = list_profile(sv, p, W_LIST, &rq, rp);
     if (!sp)
         return HTTP_BAD_REQUEST;
-    serve_info_hardware(rp->f, sp, sv->hardware);
+    lr_jw w;
+    lr_jw_init(&w, rp->f, 1);
+    lr_jw_hardware(&w, sp->key, sv->hardware, sp->hwdb);
     return HTTP_OK;
-}
-
-/* A module by class name, alias or database key. */
-static const lr_module *
-find_module(const lr_db *db, const char *name)
-{
-    const lr_module *m = lr_db_find(db, name);
-    for (size_t i = 0; !m && i < lr_db_count(db); i++)
-        if (strcmp(lr_module_key(lr_db_at(db, i)), name) == 0)
-            m = lr_db_at(db, i);
-    return m;
 }
 
 static int
@@ -314,7 +329,7 @@ api_formulas(const serve_server *sv, const serve_params *p, serve_reply *rp)
         return HTTP_BAD_REQUEST;
     }
     const lr_db *db = lr_profile_db(sp->prof);
-    const lr_module *m = find_module(db, rq.cls);
+    const lr_module *m = lr_db_lookup(db, rq.cls);
     if (!m) {
         lr_error e;
         memset(&e, 0, sizeof e);
@@ -322,7 +337,9 @@ api_formulas(const serve_server *sv, const serve_params *p, serve_reply *rp)
         snprintf(rp->err, sizeof rp->err, "%s", e.msg);
         return HTTP_BAD_REQUEST;
     }
-    serve_info_module(rp->f, m);
+    lr_jw w;
+    lr_jw_init(&w, rp->f, 1);
+    lr_jw_module(&w, m, 0);
     return HTTP_OK;
 }
 

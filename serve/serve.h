@@ -6,8 +6,8 @@
  *
  * The first part is the entry point the command uses; the second is what
  * the files of serve/ share: data.c (the profiles and models loaded at start),
- * request.c (parameters into settings), routes.c (the API handlers),
- * info.c (listings and an op's formulas) and server.c (HTTP).
+ * request.c (parameters into settings), routes.c (the API handlers) and
+ * server.c (HTTP). What the replies hold is written by the library.
  */
 #ifndef LR_SERVE_H
 #define LR_SERVE_H
@@ -78,6 +78,7 @@ typedef struct serve_profile {
     lr_profile *prof;
     lr_hwdb *hwdb;
     serve_model *models;
+    lr_model_entry *entries; /* the models as lr_jw_models lists them */
     size_t nmodels;
 } serve_profile;
 
@@ -98,6 +99,8 @@ struct serve_server {
     struct MHD_Daemon *daemon;
 };
 
+/* strdup of s (NULL: ""), aborting when out of memory as the library does. */
+char *serve_strdup(const char *s);
 int serve_load(serve_server *sv, const serve_opts *o, lr_error *err);
 void serve_unload(serve_server *sv);
 /* NULL key: the default profile. NULL if unknown. */
@@ -167,18 +170,5 @@ const serve_route *serve_route_at(size_t i);
  * be NULL), its status returned, an error's message in rp->err. */
 int serve_api(const serve_server *sv, const serve_route *rt, const serve_params *p, serve_reply *rp,
               char **out, size_t *len);
-
-/* info.c: the listings and the explanation of one op. They are to become
- * the library's (listing writers, lr_plan_explain_op); until then they
- * are here, each behind one function. */
-void serve_info_models(FILE *f, const serve_profile *sp, const char *default_model);
-void serve_info_hardware(FILE *f, const serve_profile *sp, const char *default_hw);
-/* A module database entry, as `llmroof modules show`. */
-void serve_info_module(FILE *f, const lr_module *m);
-/* One op's formulas with the values of `s` on `hw` put in, for both stages,
- * with its records from `r` (both stages analysed). -1 when the tree has
- * no op `path`. */
-int serve_info_op(FILE *f, const lr_arch *arch, const lr_db *db, const lr_hw *hw,
-                  const lr_settings *s, const lr_result *r, const char *path);
 
 #endif

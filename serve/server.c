@@ -387,15 +387,6 @@ bound_port(struct MHD_Daemon *d, unsigned asked)
 
 /* ---- the entry point ---- */
 
-static char *
-xstrdup(const char *s)
-{
-    char *d = strdup(s ? s : "");
-    if (!d)
-        abort();
-    return d;
-}
-
 serve_server *
 serve_new(const serve_opts *o, int *why, lr_error *err)
 {
@@ -403,8 +394,8 @@ serve_new(const serve_opts *o, int *why, lr_error *err)
     serve_server *sv = calloc(1, sizeof *sv);
     if (!sv)
         abort();
-    sv->model = xstrdup(o->model);
-    sv->hardware = xstrdup(o->hardware);
+    sv->model = serve_strdup(o->model);
+    sv->hardware = serve_strdup(o->hardware);
     sv->log = o->log;
     sv->log_ud = o->log_ud;
     sv->want_port = o->port;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cli_serve.sh BINARY DATA_DIR FIXTURES_DIR: `llmroof serve` over HTTP
 # (curl, wrk): the API's replies equal the CLI's JSON for the same
-# settings, named as options (seq-len) or as the settings table's JSON
+# settings (analyze, generate, op = explain, hardware, models), named as options (seq-len) or as the settings table's JSON
 # names (seq_len); bad requests get 4xx JSON errors (unknown option, bad
 # number, unknown model, body too large, wrong Host, unknown path, wrong
 # method); 8 concurrent clients with different settings each get their
@@ -187,6 +187,33 @@ checks=$((checks + 1))
 formula=$(grep -m1 '"value": ' "$T/body" | sed 's/.*: \([^,]*\),*$/\1/')
 result=$(sed -n '/"result": {/,/}/p' "$T/body" | grep -m1 '"flops": ' | sed 's/.*: \([^,]*\),*$/\1/')
 [ -n "$formula" ] && [ "$formula" = "$result" ] || fail "op: formula value $formula != op flops $result"
+# /api/op is `llmroof explain --format json` with the same settings: a KV
+# node (k_proj: its store_act is store_kv) with an 8-bit cache and tp 2, a
+# MoE expert, and the llm-viewer profile's flat paths
+get "op = explain" "/api/op?model=Llama-2-7b-hf&path=model.layers.self_attn.k_proj&kv-bit=8&tp=2"
+expect_code 200
+expect_body '"store_kv": {'
+cli explain Llama-2-7b-hf --op model.layers.self_attn.k_proj --kv-bit 8 --tp 2 --format json
+expect_same
+post "op = explain, MoE" /api/op '{"model": "Mixtral-8x7B-v0.1", "path": "model.layers.block_sparse_moe.experts.w1", "batch": 4, "seq_len": 512}'
+expect_code 200
+cli explain Mixtral-8x7B-v0.1 --op model.layers.block_sparse_moe.experts.w1 --batch 4 --seq-len 512 --format json
+expect_same
+get "op = explain, llm-viewer" "/api/op?profile=llm-viewer&path=layers.k_proj&kv-bit=8&batch=4&stage=decode"
+expect_code 200
+cli --profile llm-viewer explain --op layers.k_proj --kv-bit 8 --batch 4 --stage decode --format json
+expect_same
+# the listings are the CLI's --format json, profile by profile
+for prof in default llm-viewer; do
+    get "hardware = hardware list ($prof)" "/api/hardware?profile=$prof"
+    expect_code 200
+    cli --profile "$prof" hardware list --format json
+    expect_same
+    get "models = models ($prof)" "/api/models?profile=$prof"
+    expect_code 200
+    cli --profile "$prof" models --format json
+    expect_same
+done
 get "formulas" "/api/formulas?class=LlamaRMSNorm"
 expect_code 200
 expect_body '"weights": "{hidden_size}"'

@@ -1,7 +1,8 @@
 /*
  * test_moddb.c: loading the module database: our format, the prototype's
- * format with ${...} calls, lookup by class name and alias only, and the
- * load-time errors (file, JSON path, column).
+ * format with ${...} calls, lookup by class name and alias only (and by
+ * key through lr_db_lookup), the load-time errors (file, JSON path,
+ * column), and opening a profile by name or directory with its hardware.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -207,6 +208,56 @@ test_self_cycle(void **state)
     assert_non_null(strstr(err.msg, "cyclic module call: X -> X"));
 }
 
+/* lr_db_lookup: lr_db_find's names and also the entry keys, which
+ * lr_db_find never takes (test_bundled_lookup). */
+static void
+test_lookup_by_key(void **state)
+{
+    (void)state;
+    lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
+    const lr_db *db = lr_profile_db(prof);
+    const lr_module *lin = lr_db_find(db, "torch.nn.modules.linear.Linear");
+    assert_non_null(lin);
+    assert_ptr_equal(lr_db_lookup(db, "Linear"), lin);
+    assert_ptr_equal(lr_db_lookup(db, lr_module_key(lin)), lin);
+    assert_null(lr_db_lookup(db, "torch.nn.linear"));
+    lr_profile_free(prof);
+}
+
+/* lr_profile_open: a bundled name is DATA/profiles/NAME, a path with a
+ * slash is a directory; a missing one names where profiles are; the
+ * hardware table is the profile's own (llm-viewer has hardware/) or
+ * DATA/hardware. */
+static void
+test_profile_open(void **state)
+{
+    (void)state;
+    lr_error err;
+    lr_profile *lv = lr_profile_open(LR_DATA_DIR, "llm-viewer", NULL, &err);
+    assert_non_null(lv);
+    assert_string_equal(lr_profile_dir(lv), LR_DATA_DIR "/profiles/llm-viewer");
+    lr_profile *def = lr_profile_open("/nonexistent", TU_DEFAULT, NULL, &err);
+    assert_non_null(def);
+    assert_string_equal(lr_profile_dir(def), TU_DEFAULT);
+    assert_null(lr_profile_open(LR_DATA_DIR, "nosuch", NULL, &err));
+    assert_string_equal(err.msg, "unknown profile 'nosuch' (no directory " LR_DATA_DIR
+                                 "/profiles/nosuch; bundled profiles are the directories "
+                                 "of " LR_DATA_DIR "/profiles)");
+    /* both tables have an H100 SXM; llm-viewer's own names it "NVIDIA H100
+     * SXM (LLM-Viewer)" (its hardware/llm-viewer.json), ours "h100-sxm" */
+    lr_hwdb *hw = lr_profile_hwdb_load(lv, "/nonexistent", &err);
+    assert_non_null(hw);
+    assert_string_equal(lr_hwdb_find(hw, "h100-sxm")->id, "nvidia_H100");
+    lr_hwdb_free(hw);
+    hw = lr_profile_hwdb_load(def, LR_DATA_DIR, &err);
+    assert_non_null(hw);
+    assert_string_equal(lr_hwdb_find(hw, "h100-sxm")->id, "h100-sxm");
+    lr_hwdb_free(hw);
+    assert_null(lr_profile_hwdb_load(def, "/nonexistent", &err));
+    lr_profile_free(def);
+    lr_profile_free(lv);
+}
+
 int
 main(void)
 {
@@ -214,6 +265,7 @@ main(void)
         cmocka_unit_test(test_bundled_lookup),   cmocka_unit_test(test_unknown_class_suggests),
         cmocka_unit_test(test_prototype_format), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_malformed_json),   cmocka_unit_test(test_self_cycle),
+        cmocka_unit_test(test_lookup_by_key),    cmocka_unit_test(test_profile_open),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -281,6 +281,37 @@ test_check(void **state)
     assert_true(s.batch == 1);
 }
 
+/* lr_parse_number/lr_parse_whole, what options outside the table (token
+ * counts, --threads, --port) read with: decimal text only, the whole text. */
+static void
+test_parse_numbers(void **state)
+{
+    (void)state;
+    double v = -1;
+    assert_int_equal(lr_parse_number("2.5e3", &v), 0);
+    assert_true(v == 2500);
+    assert_int_equal(lr_parse_number("-0.25", &v), 0);
+    assert_true(v == -0.25);
+    /* strtod would read all of these; decimal text only, all of it */
+    const char *bad[] = {"0x10", "inf", "nan", "", "1 ", "1e999", "1,5", "--1"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        v = 7;
+        assert_int_equal(lr_parse_number(bad[i], &v), -1);
+        assert_true(v == 7); /* untouched */
+    }
+    lr_error err;
+    assert_int_equal(lr_parse_whole("--n", "64", 1, 64, &v, &err), 0);
+    assert_true(v == 64);
+    assert_int_equal(lr_parse_whole("--n", "65", 1, 64, &v, &err), -1);
+    assert_string_equal(err.msg, "--n: expected a whole number from 1 to 64, got '65'");
+    assert_int_equal(lr_parse_whole("prompt-len", "1.5", 1, 1e9, &v, &err), -1);
+    assert_string_equal(err.msg,
+                        "prompt-len: expected a whole number from 1 to 1000000000, got '1.5'");
+    assert_int_equal(lr_parse_whole("--n", "0", 1, 64, &v, &err), -1);
+    assert_int_equal(lr_parse_whole("--n", "0x2", 1, 64, &v, &err), -1);
+    assert_true(v == 64); /* left as the last success put it */
+}
+
 int
 main(void)
 {
@@ -289,7 +320,7 @@ main(void)
         cmocka_unit_test(test_flag),         cmocka_unit_test(test_choice),
         cmocka_unit_test(test_spellings),    cmocka_unit_test(test_unknown),
         cmocka_unit_test(test_a_bit_kv_bit), cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_check),
+        cmocka_unit_test(test_check),        cmocka_unit_test(test_parse_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,6 @@
 /*
  * util.c: allocation that aborts on out-of-memory, whole-file reads,
- * directory listings and edit distance.
+ * directory listings, edit distance, and numbers to and from text.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <dirent.h>
@@ -195,4 +195,32 @@ lr_fmt_double(char *buf, size_t cap, double v)
         if (strtod(buf, NULL) == v)
             return;
     }
+}
+
+int
+lr_parse_number(const char *text, double *out)
+{
+    if (!text[0] || strspn(text, "0123456789.eE+-") != strlen(text))
+        return -1;
+    char *end;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (end == text || *end || errno || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int
+lr_parse_whole(const char *name, const char *text, double min, double max, double *out,
+               lr_error *err)
+{
+    double v;
+    if (lr_parse_number(text, &v) == 0 && v == floor(v) && v >= min && v <= max) {
+        *out = v;
+        return 0;
+    }
+    lr_err_set(err, "", "", "%s: expected a whole number from %.0f to %.0f, got '%s'", name, min,
+               max, text);
+    return -1;
 }

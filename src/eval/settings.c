@@ -5,7 +5,6 @@
  * (the CLI's options, sweep lists, the web API, --set style overrides) goes
  * through lr_settings_set, so a setting is added in one place.
  */
-#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -161,21 +160,6 @@ lr_settings_format(const lr_settings *s, size_t i, char *buf, size_t cap)
     }
 }
 
-/* Decimal numbers only: strtod alone would also take "0x10", "inf", "nan". */
-static int
-parse_number(const char *text, double *out)
-{
-    if (!text[0] || strspn(text, "0123456789.eE+-") != strlen(text))
-        return -1;
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || *end || errno || !isfinite(v))
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int
 parse_flag(const char *text, double *out)
 {
@@ -251,7 +235,7 @@ lr_settings_set(lr_settings *s, const char *name, const char *value, lr_error *e
     switch (r->info.type) {
     case LR_SET_FLAG: rc = parse_flag(value, &v); break;
     case LR_SET_CHOICE: rc = parse_choice(r->info.choices, value, &v); break;
-    default: rc = parse_number(value, &v) < 0 || !in_range(r, v) ? -1 : 0; break;
+    default: rc = lr_parse_number(value, &v) < 0 || !in_range(r, v) ? -1 : 0; break;
     }
     if (rc < 0) {
         char what[256];

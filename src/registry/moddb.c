@@ -124,6 +124,16 @@ lr_db_find(const lr_db *db, const char *name)
     return NULL;
 }
 
+const lr_module *
+lr_db_lookup(const lr_db *db, const char *name)
+{
+    const lr_module *m = lr_db_find(db, name);
+    for (size_t i = 0; !m && i < db->n; i++)
+        if (strcmp(db->mods[i]->key, name) == 0)
+            m = db->mods[i];
+    return m;
+}
+
 static lr_module *
 find_mut(lr_db *db, const char *name)
 {

@@ -262,6 +262,33 @@ lr_profile_load(const char *dir, const char *extra_modules, lr_error *err)
     return p;
 }
 
+lr_profile *
+lr_profile_open(const char *data_dir, const char *name, const char *extra_modules, lr_error *err)
+{
+    /* a name is a bundled profile; anything with a slash is a directory */
+    char *dir =
+        strchr(name, '/') ? lr_xstrdup(name) : lr_xasprintf("%s/profiles/%s", data_dir, name);
+    lr_profile *p = lr_profile_load(dir, extra_modules, err);
+    if (!p && !lr_is_dir(dir) && !lr_is_file(dir)) /* a file: lr_profile_load's message */
+        lr_err_set(err, "", "",
+                   "unknown profile '%s' (no directory %s; bundled profiles are the directories "
+                   "of %s/profiles)",
+                   name, dir, data_dir);
+    free(dir);
+    return p;
+}
+
+lr_hwdb *
+lr_profile_hwdb_load(const lr_profile *p, const char *data_dir, lr_error *err)
+{
+    if (p->hw_dir)
+        return lr_hwdb_load(p->hw_dir, err);
+    char *dir = lr_xasprintf("%s/hardware", data_dir);
+    lr_hwdb *db = lr_hwdb_load(dir, err);
+    free(dir);
+    return db;
+}
+
 const char *
 lr_profile_compare_name(const lr_profile *p, const char *name)
 {

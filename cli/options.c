@@ -340,14 +340,24 @@ analysis_run(analysis *a, analysis_opts *o, const char *profile)
         !(a->arch = cli_load_model_ex(a->prof, o->model, o->config, o->sets, o->nsets)))
         return EXIT_INPUT;
     /* a weight file (GGUF) fixes the bytes per weight: its tensors' types,
-     * mixed in a Q4_K_M file, give the effective bits unless --w-bit says */
+     * mixed in a Q4_K_M file, give the effective bits unless --w-bit says;
+     * a checkpoint's quantization_config selects a preset unless --quant */
     double bits = lr_arch_weight_bits(a->arch);
-    if (bits > 0 && !lr_settings_given(&o->s, "w_bit")) {
-        o->s.w_bit = bits;
+    int from_file = bits > 0 && !lr_settings_given(&o->s, "w_bit");
+    int from_config = a->arch->quant.preset[0] && !lr_settings_given(&o->s, "quant");
+    if (lr_settings_apply_model(&o->s, a->arch, &err) < 0) {
+        cli_print_error(&err);
+        return EXIT_INPUT;
+    }
+    if (from_file)
         fprintf(stderr,
                 "llmroof: note: weights at %.4g bits (the file's tensors; --w-bit overrides)\n",
                 o->s.w_bit);
-    }
+    if (from_config)
+        fprintf(stderr,
+                "llmroof: note: quantization '%s' from %s (%zu modules kept 16-bit by its "
+                "exclusion list; --quant and the other options override)\n",
+                a->arch->quant.preset, a->arch->quant.source, a->arch->quant.nexcluded);
     a->hw = lr_hwdb_find(a->hwdb, o->hardware);
     if (!a->hw) {
         fprintf(stderr,

@@ -201,9 +201,34 @@ typedef struct lr_node {
     int tied;      /* weights shared with another node: not counted twice */
     char *op;      /* when set, not a module: places the parent's op of this
                       name here in execution order (cls is then "") */
+    int wrole;     /* enum lr_wrole: whose bytes per weight its formulas see */
 } lr_node;
 
+/* Which weight width a node's formulas read as {w_bytes}, {w_scale_bytes}
+ * and {w_bit} (docs/quantization.md): the quantized one, or that of
+ * embeddings, of the output head, or of weights kept out of quantization
+ * (norms, MoE routers, modules a checkpoint excludes). A node's
+ * "weight_role" (template or architecture JSON) wins over its module
+ * entry's; LR_WR_DEFAULT takes the entry's, whose own default is QUANT. */
+enum lr_wrole { LR_WR_DEFAULT, LR_WR_QUANT, LR_WR_EMBED, LR_WR_HEAD, LR_WR_KEEP, LR_NWROLES };
+/* "", "quantized", "embedding", "lm_head", "keep": the JSON spellings. */
+LR_API extern const char *const lr_wrole_names[LR_NWROLES];
+
 enum { LR_PAR_TP = 1, LR_PAR_PP = 2, LR_PAR_EP = 4 };
+
+/* A checkpoint's quantization as its config.json `quantization_config` or
+ * an hf_quant_config.json beside it states it (src/input/quant.c): the
+ * preset it selects and what the config overrides of it; the excluded
+ * modules are already marked LR_WR_KEEP in the tree. */
+typedef struct lr_arch_quant {
+    char preset[32];  /* a name of data/quant/presets.json; "" when not quantized */
+    char source[512]; /* the file that said so */
+    double w_bit;     /* 0: the preset's */
+    double w_group;   /* 0: the preset's; -1: no groups (per channel or per tensor) */
+    int w_asym;       /* -1: the preset's; else 0/1 */
+    int kv_bit;       /* 0: the preset's (8 for an FP8 KV cache) */
+    size_t nexcluded; /* nodes the exclusion list marked kept */
+} lr_arch_quant;
 
 typedef struct lr_arch {
     char *name;           /* model name (bundled id, or the file it came from) */
@@ -214,6 +239,7 @@ typedef struct lr_arch {
     double weight_bytes;  /* and their bytes as stored: params * bits / 8 */
     double max_context;   /* from the config, 0 when unknown */
     lr_node root;
+    lr_arch_quant quant; /* the checkpoint's quantization, when its config says */
 } lr_arch;
 
 LR_API void lr_arch_free(lr_arch *a);
@@ -395,6 +421,12 @@ typedef struct lr_settings {
     double ep;           /* expert-parallel degree: MoE experts split */
     double microbatches; /* pipeline micro-batches (for the bubble) */
     unsigned given;      /* bit i: setting i of the table was set by lr_settings_set */
+    int quant;           /* a quantization preset: index in lr_setting_at(quant)->choices, 0 none */
+    int quantize_embeddings; /* embeddings and lm_head at the weight width, not 16 bits */
+    double w_scale_bits;     /* bits of a weight group's scale (16: fp16; 8: e8m0/e4m3) */
+    double w_zero_bits;      /* bits of a group's zero point with w_asym (4 when packed) */
+    double w_head_bit;       /* lm_head's own bits per weight, scales included (a GGUF
+                                preset's Q6_K output), 0: as the embeddings; set by presets */
 } lr_settings;
 
 /* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits,
@@ -470,6 +502,14 @@ enum lr_var {
     LR_V_TP,             /* tensor-parallel degree */
     LR_V_PP,             /* pipeline stages */
     LR_V_EP,             /* expert-parallel degree */
+    LR_V_W_EMB_BYTES,    /* {w_bytes} {w_scale_bytes} {w_bit} of embedding tables, */
+    LR_V_W_EMB_SCALE_BYTES,
+    LR_V_W_EMB_BIT,
+    LR_V_W_HEAD_BYTES, /* ... of the output head (lm_head), */
+    LR_V_W_HEAD_SCALE_BYTES,
+    LR_V_W_HEAD_BIT,
+    LR_V_W16_BYTES, /* ... and of weights kept out of quantization (no scales) */
+    LR_V_W16_BIT,
     LR_NVARS
 };
 
@@ -489,6 +529,14 @@ LR_API double lr_plan_params(const lr_plan *p);
  * the model came without one. Callers use it for w_bit unless w_bit was
  * given (lr_settings_given). */
 LR_API double lr_arch_weight_bits(const lr_arch *arch);
+
+/* What the model itself says about its weights, applied to every setting
+ * of `s` not given (lr_settings_given): the checkpoint's quantization
+ * (arch->quant: its preset, then the config's group size, bits, zero
+ * points and KV-cache type), and a weight file's bits
+ * (lr_arch_weight_bits, with quantize_embeddings on: the file's tensors
+ * include them). -1 with `err` when the preset named is unknown. */
+LR_API int lr_settings_apply_model(lr_settings *s, const lr_arch *arch, lr_error *err);
 
 #define LR_MAX_MISSING 10
 typedef struct lr_missing_tensor {

@@ -177,16 +177,30 @@ skipped(const lr_mem_rule *m, const char *name)
     return 0;
 }
 
+/* Bytes per weight of a node of role `role` (enum lr_wrole, resolved),
+ * scales included: the runtime variables its formulas read. */
+static double
+role_bytes(const double *v, int role)
+{
+    switch (role) {
+    case LR_WR_EMBED: return v[LR_V_W_EMB_BYTES] + v[LR_V_W_EMB_SCALE_BYTES];
+    case LR_WR_HEAD: return v[LR_V_W_HEAD_BYTES] + v[LR_V_W_HEAD_SCALE_BYTES];
+    case LR_WR_KEEP: return v[LR_V_W16_BYTES];
+    default: return v[LR_V_W_BYTES] + v[LR_V_W_SCALE_BYTES];
+    }
+}
+
 /* One memory figure by a profile rule over a stage's records. */
 static double
-mem_figure(const lr_mem_rule *m, const lr_stage_result *st, double w_bytes, double micro)
+mem_figure(const lr_mem_rule *m, const lr_plan *plan, const lr_stage_result *st, const double *vars,
+           double micro)
 {
     if (m->field == LR_MF_PARAMS) {
-        /* the parameters this device holds */
-        double params = 0;
+        /* the parameters this device holds, each at its role's width */
+        double bytes = 0;
         for (size_t i = 0; i < st->nops; i++)
-            params += st->ops[i].count * st->ops[i].weights;
-        return params * w_bytes;
+            bytes += st->ops[i].count * st->ops[i].weights * role_bytes(vars, plan->ops[i].wrole);
+        return bytes;
     }
     double acc = 0;
     for (size_t i = 0; i < st->nops; i++) {
@@ -206,18 +220,16 @@ mem_figure(const lr_mem_rule *m, const lr_stage_result *st, double w_bytes, doub
 }
 
 static void
-stage_memory(const lr_profile *prof, lr_result *r, int st)
+stage_memory(const lr_plan *plan, const lr_profile *prof, lr_result *r, int st)
 {
     lr_memory *m = &r->stage[st].memory;
     double *fig[LR_NMEM] = {&m->weights, &m->kv_cache, &m->activations};
+    double vars[LR_NVARS];
+    lr_set_vars(vars, &r->settings, r->hw, st == LR_PREFILL);
     for (int k = 0; k < LR_NMEM; k++) {
         const lr_mem_rule *rule = &prof->mem[k];
         int from = rule->stage < 0 ? st : rule->stage;
-        /* a weight carries its share of its group's scales (0 without groups) */
-        double wb =
-            r->settings.w_bit / 8.0 +
-            (r->settings.w_group > 0 ? (r->settings.w_asym ? 4.0 : 2.0) / r->settings.w_group : 0);
-        *fig[k] = mem_figure(rule, &r->stage[from], wb, r->settings.microbatches);
+        *fig[k] = mem_figure(rule, plan, &r->stage[from], vars, r->settings.microbatches);
     }
     m->total = m->weights + m->kv_cache + m->activations;
     m->device = r->hw->memory_bytes;
@@ -297,7 +309,7 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
     memset(&r->memory, 0, sizeof r->memory);
     int first = 1;
     for (int st = 0; st < 2; st++) {
-        stage_memory(prof, r, st);
+        stage_memory(plan, prof, r, st);
         if (r->has[st] && (first || r->stage[st].memory.total > r->memory.total)) {
             r->memory = r->stage[st].memory;
             first = 0;

@@ -7,6 +7,13 @@
 
 #include "input/input.h"
 
+/* ---- settings.c ---- */
+
+/* At most this many presets in data/quant/presets.json. */
+#define LR_MAX_PRESETS 62
+/* The index of a quantization preset by name (0: "none"), -1 if unknown. */
+int lr_quant_preset_index(const char *name);
+
 /* ---- plan.c ---- */
 
 /* Each op has its LR_NFIELDS counts plus a presence flag (its "if"). */
@@ -19,6 +26,7 @@ typedef struct plan_op {
     double count;
     int ctx_dep;      /* some field depends on the context length */
     double pp_repeat; /* repeat of the enclosing pipeline-split node (layers), 0 if none */
+    int wrole;        /* enum lr_wrole of its node, resolved: its weights' width */
 } plan_op;
 
 struct lr_plan {

@@ -25,6 +25,7 @@ typedef struct pbuild {
     size_t cap;
     plan_site *site;     /* NULL, or the op to capture (lr_plan_new_site) */
     const lr_node *root; /* the walk's copy of arch->root */
+    int wrole;           /* enum lr_wrole of the node being compiled (resolved) */
 } pbuild;
 
 void
@@ -101,6 +102,7 @@ node_bindings(pbuild *b, const lr_node *n, lr_binding *given)
         }
         ast *t = lr_expr_parse(&b->arena, n->params[i].formula, b->err);
         lr_bind_ctx cx = lr_db_bind_ctx(&b->arena, b->db, LR_V_A_BYTES, b->err);
+        cx.wrole = b->wrole;
         given[i].value = t ? lr_bind(&cx, t, NULL, 0) : NULL;
         if (!given[i].value) {
             snprintf(b->err->source, sizeof b->err->source, "%s", n->params[i].formula);
@@ -213,6 +215,7 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
     capture_site(b, n, m, i, env, path, o->path);
     o->count = count;
     o->pp_repeat = b->pp_repeat;
+    o->wrole = b->wrole;
     /* the node's weights ride on its first op */
     ast *weights = b->pending_weights;
     b->pending_weights = NULL;
@@ -230,6 +233,7 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
     }
     lr_bind_ctx cx =
         lr_db_bind_ctx(&b->arena, b->db, n->output_kv ? LR_V_KV_BYTES : LR_V_A_BYTES, b->err);
+    cx.wrole = b->wrole;
     ast *cond = NULL, *e[LR_NFIELDS] = {NULL};
     if (mo->if_tree) {
         cond = lr_bind(&cx, mo->if_tree, env, m->nparams);
@@ -331,6 +335,7 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
     int rc = -1;
     count *= n->repeat;
     double saved_pp = b->pp_repeat;
+    int saved_role = b->wrole;
     if (n->pipeline)
         b->pp_repeat = n->repeat;
     if (!m) {
@@ -340,6 +345,10 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
                    e.msg);
         goto out;
     }
+    /* the node's own role wins over its entry's (docs/quantization.md) */
+    b->wrole = n->wrole != LR_WR_DEFAULT   ? n->wrole
+               : m->wrole != LR_WR_DEFAULT ? m->wrole
+                                           : LR_WR_QUANT;
     lr_binding *given = lr_arena_alloc(&b->arena, (n->nparams + 1) * sizeof *given);
     lr_binding *env = lr_arena_alloc(&b->arena, (m->nparams + 1) * sizeof *env);
     if (node_bindings(b, n, given) < 0) {
@@ -360,6 +369,7 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
         }
     }
     lr_bind_ctx cx = lr_db_bind_ctx(&b->arena, b->db, LR_V_A_BYTES, b->err);
+    cx.wrole = b->wrole;
     if (lr_bind_module_params(&cx, m, given, n->nparams, env) < 0) {
         blame_node(b, path, n, NULL);
         goto out;
@@ -397,6 +407,7 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
     rc = 0;
 out:
     b->pp_repeat = saved_pp;
+    b->wrole = saved_role;
     free(placed);
     free(path);
     return rc;
@@ -420,7 +431,8 @@ lr_plan_site_free(plan_site *site)
 lr_plan *
 lr_plan_new_site(const lr_arch *arch, const lr_db *db, plan_site *site, lr_error *err)
 {
-    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), NULL, 0, arch, db, {0}, err, 0, site, NULL};
+    pbuild b = {
+        lr_xcalloc(1, sizeof(lr_plan)), NULL, 0, arch, db, {0}, err, 0, site, NULL, LR_WR_QUANT};
     lr_prog_init(&b.p->prog[0]);
     lr_prog_init(&b.p->prog[1]);
     lr_err_clear(err);

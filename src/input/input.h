@@ -18,5 +18,14 @@ lr_arch *lr_arch_from_config_obj(json_t *cfg, const char *source, const char *te
 
 /* ---- arch.c ---- */
 void lr_node_add_param(lr_node *n, const char *name, double value, const char *formula);
+/* A node's "weight_role" (absent: leaves n->wrole); errors name file and path. */
+int lr_node_read_wrole(lr_node *n, const json_t *v, const char *file, const char *path,
+                       lr_error *err);
+
+/* ---- quant.c ---- */
+/* Fills a->quant from cfg's quantization_config (or text_config's), else
+ * from the hf_quant_config.json beside `source`, and marks the modules
+ * they exclude LR_WR_KEEP. Errors name the file and the JSON path. */
+int lr_arch_read_quant(lr_arch *a, json_t *cfg, const char *source, lr_error *err);
 
 #endif

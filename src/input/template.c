@@ -86,8 +86,9 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         lr_err_set(tb->err, tb->tfile, path, "expected a node with a \"class\"");
         return -1;
     }
-    static const char *const keys[] = {"name",   "class", "parameters", "sub_layers",  "repeat",
-                                       "output", "tied",  "if",         "description", "pipeline"};
+    static const char *const keys[] = {"name",        "class",    "parameters", "sub_layers",
+                                       "repeat",      "output",   "tied",       "if",
+                                       "description", "pipeline", "weight_role"};
     const char *key;
     json_t *val;
     json_object_foreach(o, key, val)
@@ -99,11 +100,13 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         if (i == sizeof keys / sizeof keys[0]) {
             lr_err_set(tb->err, tb->tfile, path,
                        "unknown key '%s' (expected name, class, parameters, sub_layers, repeat, "
-                       "output, tied, if, description, pipeline; or {\"op\": NAME})",
+                       "output, tied, if, description, pipeline, weight_role; or {\"op\": NAME})",
                        key);
             return -1;
         }
     }
+    if (lr_node_read_wrole(n, json_object_get(o, "weight_role"), tb->tfile, path, tb->err) < 0)
+        return -1;
     const char *outk = json_string_value(json_object_get(o, "output"));
     if (json_object_get(o, "output") && (!outk || (strcmp(outk, "kv") && strcmp(outk, "act")))) {
         lr_err_set(tb->err, tb->tfile, path, "\"output\" must be \"act\" or \"kv\"");
@@ -376,6 +379,8 @@ lr_arch_from_config_obj(json_t *cfg, const char *source, const char *template_di
         for (size_t i = 0; i < tb.nenv; i++)
             if (strcmp(tb.env[i].name, "max_position_embeddings") == 0)
                 a->max_context = tb.env[i].value->num;
+        /* the checkpoint's quantization and the modules it leaves out */
+        rc = lr_arch_read_quant(a, cfg, source, err);
     }
     lr_arena_free(&tb.arena);
     json_decref(tpl);

@@ -95,6 +95,17 @@ typedef struct lr_error {
  * with a caret under the column. Writes at most `cap` bytes to `buf`. */
 LR_API void lr_error_format(const lr_error *err, char *buf, size_t cap);
 
+/* Which weight width a node's formulas read as {w_bytes}, {w_scale_bytes}
+ * and {w_bit} (docs/quantization.md): the quantized one, or that of
+ * embeddings, of the output head, or of weights kept out of quantization
+ * (norms, MoE routers, modules a checkpoint excludes). A node's
+ * "weight_role" (template or architecture JSON, lr_node.wrole) wins over
+ * its module entry's; LR_WR_DEFAULT takes the entry's, whose own default
+ * is QUANT. */
+enum lr_wrole { LR_WR_DEFAULT, LR_WR_QUANT, LR_WR_EMBED, LR_WR_HEAD, LR_WR_KEEP, LR_NWROLES };
+/* "", "quantized", "embedding", "lm_head", "keep": the JSON spellings. */
+LR_API extern const char *const lr_wrole_names[LR_NWROLES];
+
 /* ---- Module database ---------------------------------------------------- */
 
 typedef struct lr_db lr_db;
@@ -175,6 +186,8 @@ LR_API const char *lr_module_param_default(const lr_module *m, size_t i);
 LR_API int lr_module_is_composite(const lr_module *m);
 /* Formula for the module's parameter count (weights), or NULL. */
 LR_API const char *lr_module_weights(const lr_module *m);
+/* The entry's "weight_role" (LR_WR_DEFAULT when it has none). */
+LR_API enum lr_wrole lr_module_weight_role(const lr_module *m);
 LR_API size_t lr_module_op_count(const lr_module *m);
 LR_API const char *lr_module_op_name(const lr_module *m, size_t i);
 LR_API const char *lr_module_op_kind(const lr_module *m, size_t i);
@@ -203,16 +216,6 @@ typedef struct lr_node {
                       name here in execution order (cls is then "") */
     int wrole;     /* enum lr_wrole: whose bytes per weight its formulas see */
 } lr_node;
-
-/* Which weight width a node's formulas read as {w_bytes}, {w_scale_bytes}
- * and {w_bit} (docs/quantization.md): the quantized one, or that of
- * embeddings, of the output head, or of weights kept out of quantization
- * (norms, MoE routers, modules a checkpoint excludes). A node's
- * "weight_role" (template or architecture JSON) wins over its module
- * entry's; LR_WR_DEFAULT takes the entry's, whose own default is QUANT. */
-enum lr_wrole { LR_WR_DEFAULT, LR_WR_QUANT, LR_WR_EMBED, LR_WR_HEAD, LR_WR_KEEP, LR_NWROLES };
-/* "", "quantized", "embedding", "lm_head", "keep": the JSON spellings. */
-LR_API extern const char *const lr_wrole_names[LR_NWROLES];
 
 enum { LR_PAR_TP = 1, LR_PAR_PP = 2, LR_PAR_EP = 4 };
 

@@ -222,7 +222,7 @@ apply_exclusions(qread *r, lr_arch *a, json_t *list, const char *key)
 static int
 read_awq_gptq(qread *r, json_t *qc, const char *method)
 {
-    double bits = 0, group = 0;
+    double bits = 0, group = -2; /* -2: not given, the preset's */
     int zero = -1;
     if (get_int(r, qc, "bits", 2, 8, &bits) < 0 || get_int(r, qc, "w_bit", 2, 8, &bits) < 0 ||
         get_int(r, qc, "group_size", -1, 1 << 20, &group) < 0 ||
@@ -233,7 +233,7 @@ read_awq_gptq(qread *r, json_t *qc, const char *method)
         return bad(r, "group_size", "expected a group size (-1 for per channel), got 0");
     select_preset(r, method);
     r->q->w_bit = bits;
-    r->q->w_group = group;
+    r->q->w_group = group == -2 ? 0 : group;
     r->q->w_asym = zero;
     return 0;
 }

@@ -255,6 +255,11 @@ lr_module_weights(const lr_module *m)
 {
     return m->weights_text;
 }
+enum lr_wrole
+lr_module_weight_role(const lr_module *m)
+{
+    return (enum lr_wrole)m->wrole;
+}
 size_t
 lr_module_op_count(const lr_module *m)
 {

@@ -439,7 +439,9 @@ work(void *arg)
         combo(sw, sw->chunk0 + i, &s, &pi, &hi);
         buf b = {NULL, 0, 0};
         prof_ctx *pc = &sw->pc[pi];
-        if (lr_analyze(pc->plan, pc->prof, pc->hw[hi], &s, 1, 1, w->r[pi], &w->err) < 0) {
+        /* the checkpoint's quantization, under what the sweep sets */
+        if (lr_settings_apply_model(&s, pc->arch, &w->err) < 0 ||
+            lr_analyze(pc->plan, pc->prof, pc->hw[hi], &s, 1, 1, w->r[pi], &w->err) < 0) {
             w->failed = 1;
             break;
         }

@@ -22,6 +22,14 @@ expect_out '"w_zero_bits": 4'
 expect_out '"quantize_embeddings": false'
 expect_out '"weights": 5727854592'
 
+# the table names the preset and what it does with embeddings and lm_head
+run awq-table analyze meta-llama/Meta-Llama-3-8B --quant awq --stage decode
+expect_rc 0
+expect_out "  quantization awq, embeddings and lm_head 16-bit"
+expect_out_re "^lm_head +1 .* 1002.00 MiB"
+run q4km-table analyze meta-llama/Meta-Llama-3-8B --quant q4_k_m --stage decode
+expect_out "  quantization q4_k_m, embeddings quantized, lm_head at 6.5625 bits"
+
 # --w-bit 4 alone keeps lm_head 16-bit: 128256 x 4096 x 2 B read per decode
 # step; --quantize-embeddings brings it to 4 bits (a quarter).
 run wbit4 analyze meta-llama/Meta-Llama-3-8B --w-bit 4 --stage decode --format csv

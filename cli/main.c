@@ -83,7 +83,12 @@ main(int argc, char **argv)
     /* "+": stop at the command name, whose options are its own */
     while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': cli_data_dir = optarg; break;
+        case 'd':
+            cli_data_dir = optarg;
+            /* what the library finds by itself (the quantization presets of
+             * the settings table) comes from the same directory */
+            setenv("LLMROOF_DATA", optarg, 1);
+            break;
         case 'm': cli_module_db = optarg; break;
         case 'p': cli_profile = optarg; break;
         case 'h': usage(stdout); return EXIT_OK;

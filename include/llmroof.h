@@ -461,7 +461,13 @@ typedef struct lr_setting_info {
     const char *help;           /* one line, for --help and the web page */
 } lr_setting_info;
 
-/* The rows of the table, in the order of the JSON output. */
+/* The rows of the table, in the order of the JSON output. The choices of
+ * `quant` are "none" and the presets of lr_data_dir()/quant/presets.json,
+ * read once, on the first call of any function of the table (thread-safe);
+ * a file that does not load leaves "none" alone, and setting `quant` then
+ * fails with the file's error. Setting `quant` sets every setting the
+ * preset has that was not given (lr_settings_given); settings given later
+ * override it. */
 LR_API size_t lr_setting_count(void);
 LR_API const lr_setting_info *lr_setting_at(size_t i);
 /* By name or option spelling ("seq_len" or "seq-len"); -1 if unknown. */

@@ -90,4 +90,12 @@ run bad-modelopt analyze "$T/config.json"
 expect_rc 2
 expect_err "llmroof: error: $T/hf_quant_config.json: quantization.quant_algo: expected FP8, FP8_PER_CHANNEL_PER_TOKEN, NVFP4, MXFP4, W4A16_AWQ or W8A8_SQ_PER_CHANNEL"
 
+# a broken preset file (through --data-dir, which the presets follow): the
+# file, the preset and the field
+cp -r "$DATA" "$T/data"
+sed -i 's/"weights": {"bits": 4, "group_size": 128, "scale_bits": 16, "zero_point": true, "zero_bits": 4},/"weights": {"bits": "four"},/' "$T/data/quant/presets.json"
+run_raw bad-presets --data-dir "$T/data" analyze --quant gptq
+expect_rc 1
+expect_err "quant: the presets did not load: $T/data/quant/presets.json: presets[0] (awq): expected weights.bits (a number from 1 to 32)"
+
 finish cli_quant

@@ -39,6 +39,12 @@ run wbit4-emb analyze meta-llama/Meta-Llama-3-8B --w-bit 4 --quantize-embeddings
 expect_rc 0
 expect_eq "lm_head load_weight" "$(csv_field "$T/out" decode lm_head load_weight)" 262668288
 
+# explain shows the width lm_head's formulas read: 2 B, not --w-bit's 0.5
+run explain explain --op lm_head --w-bit 4 --stage decode
+expect_rc 0
+expect_out "= 4096 * 32000 * (2 + 0) + 0 * 32000 * 2"
+expect_out "w_bytes=2"
+
 # an option given after the preset overrides it
 run override analyze meta-llama/Meta-Llama-3-8B --quant awq --w-group-size 64 --format json
 expect_rc 0

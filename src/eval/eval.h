@@ -50,6 +50,7 @@ typedef struct plan_site {
     const lr_binding *env; /* m's parameters bound at the node (in `arena`) */
     char *node_path;       /* owned */
     lr_arena arena;        /* owns env when found */
+    int wrole;             /* the node's weight role as the compiler resolved it */
 } plan_site;
 
 /* lr_plan_new, also capturing `site` (may be NULL); free the site with

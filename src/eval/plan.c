@@ -195,6 +195,7 @@ capture_site(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr
     st->k = i;
     st->env = env;
     st->node_path = lr_xstrdup(node_path);
+    st->wrole = b->wrole;
 }
 
 /* Compiles op i of module m at node n into the next plan slot. */

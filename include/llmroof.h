@@ -843,11 +843,21 @@ LR_API void lr_jw_modules(lr_jw *w, const char *profile, const lr_db *db);
 /* A bundled model as a listing shows it: loaded (arch and plan) or not
  * (error says why). */
 typedef struct lr_model_entry {
-    const char *id;
-    const lr_arch *arch; /* NULL when the model does not load in this profile */
-    const lr_plan *plan;
-    const char *error;
+    char *id;
+    lr_arch *arch; /* NULL when the model does not build in this profile */
+    lr_plan *plan;
+    char *error; /* then: why, as lr_error_format words it */
 } lr_model_entry;
+/* Every bundled model of models_dir (sorted by id) loaded through the
+ * templates of `prof` and compiled against its database; *n entries, each
+ * with its arch and plan or its error. The caller owns the array: free it
+ * with lr_model_entries_free. */
+LR_API lr_model_entry *lr_models_load_all(const char *models_dir, const lr_profile *prof,
+                                          size_t *n);
+LR_API void lr_model_entries_free(lr_model_entry *es, size_t n);
+/* By id, then by the name after the organisation, any case; NULL if none. */
+LR_API const lr_model_entry *lr_model_entries_find(const lr_model_entry *es, size_t n,
+                                                   const char *name);
 /* {profile, default, models: [{name, analysable, family, params, context}
  * or {name, analysable, error}]}: /api/models. */
 LR_API void lr_jw_models(lr_jw *w, const char *profile, const char *default_model,

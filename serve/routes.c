@@ -300,7 +300,7 @@ api_models(const serve_server *sv, const serve_params *p, serve_reply *rp)
         return HTTP_BAD_REQUEST;
     lr_jw w;
     lr_jw_init(&w, rp->f, 1);
-    lr_jw_models(&w, sp->key, sv->model, sp->entries, sp->nmodels);
+    lr_jw_models(&w, sp->key, sv->model, sp->models, sp->nmodels);
     return HTTP_OK;
 }
 

@@ -230,6 +230,40 @@ test_compute_dtype(void **state)
     assert_true(q->v[LR_F_LOAD_WEIGHT] == 8388608.0);
 }
 
+/* FP16 accumulation (fp16_acc: the engine's choice, llama.cpp's prefill). The
+ * NVIDIA Ada whitepaper's appendix lists the GeForce RTX 4090 at 165.2 dense
+ * FP16 tensor TFLOP/s with FP32 accumulate and 330.3 with FP16 accumulate;
+ * the Ampere GA102 whitepaper the RTX 3090 at 71 and 142. The A100 has one
+ * rate (312), so its table lists no fp16_acc16 and the fp16 peak is used. */
+static void
+test_fp16_accumulate(void **state)
+{
+    fixture *f = *state;
+    lr_settings s;
+    lr_error err;
+    lr_settings_default(&s);
+    const lr_hw *h = lr_hwdb_find(f->hw, "rtx-4090");
+    assert_non_null(h);
+    assert_int_equal(lr_analyze(f->plan, f->prof, h, &s, 1, 1, f->r, &err), 0);
+    assert_int_equal(f->r->compute, LR_FP16); /* unknown engine: FP32 accumulate */
+    assert_true(f->r->peak_flops == 165.2e12);
+    s.fp16_acc = 1;
+    assert_int_equal(lr_analyze(f->plan, f->prof, h, &s, 1, 1, f->r, &err), 0);
+    assert_int_equal(f->r->compute, LR_FP16_ACC16);
+    assert_true(f->r->peak_flops == 330.3e12);
+    assert_int_equal(
+        lr_analyze(f->plan, f->prof, lr_hwdb_find(f->hw, "rtx-3090"), &s, 1, 1, f->r, &err), 0);
+    assert_true(f->r->peak_flops == 142e12);
+    assert_int_equal(
+        lr_analyze(f->plan, f->prof, lr_hwdb_find(f->hw, "a100-80gb"), &s, 1, 1, f->r, &err), 0);
+    assert_int_equal(f->r->compute, LR_FP16);
+    assert_true(f->r->peak_flops == 312e12);
+    /* 8-bit weights and activations stay on the INT8 path */
+    s.w_bit = s.a_bit = 8;
+    assert_int_equal(lr_analyze(f->plan, f->prof, h, &s, 1, 1, f->r, &err), 0);
+    assert_int_equal(f->r->compute, LR_INT8);
+}
+
 static void
 test_bad_settings(void **state)
 {
@@ -457,6 +491,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_memory_footprint, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_totals_multiply_repeats, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_compute_dtype, setup_llama2, teardown),
+        cmocka_unit_test_setup_teardown(test_fp16_accumulate, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_bad_settings, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_flash, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_quantization, setup_llama2, teardown),

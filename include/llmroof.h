@@ -847,6 +847,20 @@ LR_API lr_explain *lr_plan_explain_op(const lr_arch *arch, const lr_profile *pro
                                       const lr_settings *s, const char *path, lr_error *err);
 LR_API void lr_explain_free(lr_explain *x);
 
+/* ---- One module entry on its own (`llmroof op`) ------------------------- */
+
+/* A model of one node: the entry `cls` (a full class name, an alias or an
+ * entry key) with parameters names[i] = values[i] (a number, or a formula
+ * over the runtime variables such as "{B} * {S}"). Only the entry's own ops
+ * are evaluated (a composite's sub-layers are not in the tree); plan and
+ * analyse it like any model (lr_plan_new, lr_analyze, lr_report_write).
+ * NULL with `err`: an unknown class (with the closest known ones), a name
+ * that is not a parameter of the entry, one given twice, or a parameter
+ * without a default that is not given (each message names the parameter and
+ * lists the entry's). Free with lr_arch_free. */
+LR_API lr_arch *lr_op_arch(const lr_db *db, const char *cls, const char *const *names,
+                           const char *const *values, size_t n, lr_error *err);
+
 /* {path, op, kind, node, class, module, parameters, formulas, prefill,
  * decode}: the reply of the web API's /api/op. */
 LR_API void lr_jw_explain(lr_jw *w, const lr_explain *x);

@@ -120,6 +120,20 @@ expect_out "nvidia_A100_80G"
 run "hardware show id" hardware show h100-sxm
 expect_rc 0
 expect_out "H100"
+# every field, with the unverified ones marked: the RTX 4090's FP8 figure
+# is flagged in its entry, its FP16-accumulate peak (330.3 TFLOP/s, Ada
+# whitepaper appendix) is not
+run "hardware show unverified" hardware show rtx-4090
+expect_rc 0
+expect_out_re '^  fp8 +330 TFLOP/s  [*]$'
+expect_out_re '^  fp16_acc16 +330 TFLOP/s$'
+expect_out_re '^  compute_capability +8.9$'
+expect_out "* unverified (not confirmed by a second source):"
+expect_out "  - peak_flops.fp8"
+# the old Apple ids are aliases of the per-GPU-variant ids
+run "hardware show apple alias" hardware show apple-m2-ultra
+expect_rc 0
+expect_out "id:          apple-m2-ultra-76gpu"
 
 # ---------------------------------------------------------------------------
 # op: one module entry on its own

@@ -319,7 +319,20 @@ LR_API void lr_weights_info_free(lr_weights_info *info);
 
 /* ---- Hardware ------------------------------------------------------------ */
 
-enum lr_dtype { LR_FP32, LR_TF32, LR_FP16, LR_BF16, LR_FP8, LR_INT8, LR_INT4, LR_NDTYPES };
+/* LR_FP16_ACC16: FP16 tensor throughput with FP16 accumulation, twice the
+ * FP32-accumulate figure on GeForce cards (and equal to it elsewhere); last so
+ * the older indices keep their values. */
+enum lr_dtype {
+    LR_FP32,
+    LR_TF32,
+    LR_FP16,
+    LR_BF16,
+    LR_FP8,
+    LR_INT8,
+    LR_INT4,
+    LR_FP16_ACC16,
+    LR_NDTYPES
+};
 LR_API extern const char *const lr_dtype_names[LR_NDTYPES];
 
 typedef struct lr_hw {
@@ -332,10 +345,14 @@ typedef struct lr_hw {
     double memory_bytes;     /* capacity */
     double onchip_bytes;     /* L1/shared total */
     double l2_bytes;
-    double compute_units;  /* SMs / CUs; 0 when unknown */
-    double link_bandwidth; /* interconnect bytes/s per direction, 0 if none */
-    double link_latency;   /* seconds per hop (one step of a ring collective) */
+    double compute_units;      /* SMs / CUs; 0 when unknown */
+    double link_bandwidth;     /* interconnect bytes/s per direction, 0 if none */
+    double link_latency;       /* seconds per hop (one step of a ring collective) */
+    double compute_capability; /* NVIDIA CUDA compute capability (8.0, 8.9, 9.0);
+                                  0 = not NVIDIA or unknown */
     char *source;
+    char **unverified; /* the entry's `unverified` list: fields not confirmed */
+    size_t nunverified;
 } lr_hw;
 
 typedef struct lr_hwdb lr_hwdb;
@@ -394,6 +411,8 @@ typedef struct lr_settings {
     double pp;           /* pipeline stages: layers split */
     double ep;           /* expert-parallel degree: MoE experts split */
     double microbatches; /* pipeline micro-batches (for the bubble) */
+    int fp16_acc;        /* the engine's 16-bit GEMMs accumulate in FP16 (llama.cpp);
+                            not a row of the settings table: engines set it */
     unsigned given;      /* bit i: setting i of the table was set by lr_settings_set */
 } lr_settings;
 
@@ -460,16 +479,19 @@ enum lr_var {
     LR_V_W_BIT,        /* bits per weight, activation, KV element */
     LR_V_A_BIT,
     LR_V_KV_BIT,
-    LR_V_FLASH,          /* 1 with fused (flash) attention */
-    LR_V_CAUSAL,         /* 1 with causal masking */
-    LR_V_A_FP8,          /* 1 when 8-bit activations are FP8 */
-    LR_V_W_SCALE_BYTES,  /* bytes of group scales (and zeros) per weight element */
-    LR_V_KV_SCALE_BYTES, /* the same per KV-cache element */
-    LR_V_ONCHIP_BYTES,   /* the device's on-chip buffer (all SMs) */
-    LR_V_SM_SRAM_BYTES,  /* on-chip buffer of one SM / CU */
-    LR_V_TP,             /* tensor-parallel degree */
-    LR_V_PP,             /* pipeline stages */
-    LR_V_EP,             /* expert-parallel degree */
+    LR_V_FLASH,              /* 1 with fused (flash) attention */
+    LR_V_CAUSAL,             /* 1 with causal masking */
+    LR_V_A_FP8,              /* 1 when 8-bit activations are FP8 */
+    LR_V_W_SCALE_BYTES,      /* bytes of group scales (and zeros) per weight element */
+    LR_V_KV_SCALE_BYTES,     /* the same per KV-cache element */
+    LR_V_ONCHIP_BYTES,       /* the device's on-chip buffer (all SMs) */
+    LR_V_SM_SRAM_BYTES,      /* on-chip buffer of one SM / CU */
+    LR_V_TP,                 /* tensor-parallel degree */
+    LR_V_PP,                 /* pipeline stages */
+    LR_V_EP,                 /* expert-parallel degree */
+    LR_V_COMPUTE_CAPABILITY, /* the device's compute_capability (0 = unknown) */
+    LR_V_COMPUTE_UNITS,      /* SMs / CUs (0 = unknown) */
+    LR_V_FP16_ACC,           /* 1 when 16-bit GEMMs accumulate in FP16 */
     LR_NVARS
 };
 
@@ -824,6 +846,20 @@ typedef struct lr_explain {
 LR_API lr_explain *lr_plan_explain_op(const lr_arch *arch, const lr_profile *prof, const lr_hw *hw,
                                       const lr_settings *s, const char *path, lr_error *err);
 LR_API void lr_explain_free(lr_explain *x);
+
+/* ---- One module entry on its own (`llmroof op`) ------------------------- */
+
+/* A model of one node: the entry `cls` (a full class name, an alias or an
+ * entry key) with parameters names[i] = values[i] (a number, or a formula
+ * over the runtime variables such as "{B} * {S}"). Only the entry's own ops
+ * are evaluated (a composite's sub-layers are not in the tree); plan and
+ * analyse it like any model (lr_plan_new, lr_analyze, lr_report_write).
+ * NULL with `err`: an unknown class (with the closest known ones), a name
+ * that is not a parameter of the entry, one given twice, or a parameter
+ * without a default that is not given (each message names the parameter and
+ * lists the entry's). Free with lr_arch_free. */
+LR_API lr_arch *lr_op_arch(const lr_db *db, const char *cls, const char *const *names,
+                           const char *const *values, size_t n, lr_error *err);
 
 /* {path, op, kind, node, class, module, parameters, formulas, prefill,
  * decode}: the reply of the web API's /api/op. */

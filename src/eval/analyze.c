@@ -23,6 +23,8 @@ lr_peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used)
         [LR_BF16] = {LR_BF16, LR_FP16, LR_FP32, LR_FP32, LR_FP32},
         [LR_FP32] = {LR_FP32, LR_FP32, LR_FP32, LR_FP32, LR_FP32},
         [LR_TF32] = {LR_TF32, LR_FP32, LR_FP32, LR_FP32, LR_FP32},
+        /* a device that lists no FP16-accumulate figure runs at its FP16 rate */
+        [LR_FP16_ACC16] = {LR_FP16_ACC16, LR_FP16, LR_BF16, LR_FP32, LR_FP32},
     };
     for (int i = 0; i < 5; i++) {
         if (hw->peak[chain[d][i]] > 0) {

@@ -32,6 +32,9 @@ static const char *const var_names[] = {
     "tp",
     "pp",
     "ep",
+    "compute_capability",
+    "compute_units",
+    "fp16_acc",
 };
 _Static_assert(sizeof var_names / sizeof var_names[0] == LR_NVARS, "a name for every lr_var");
 
@@ -77,6 +80,7 @@ lr_settings_default(lr_settings *s)
     s->a_fp8 = 0;
     s->tp = s->pp = s->ep = 1;
     s->microbatches = 1;
+    s->fp16_acc = 0;
     s->given = 0;
 }
 
@@ -113,4 +117,7 @@ lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
     v[LR_V_PP] = s->pp;
     v[LR_V_EP] = s->ep;
     v[LR_V_SM_SRAM_BYTES] = hw && hw->compute_units > 0 ? hw->onchip_bytes / hw->compute_units : 0;
+    v[LR_V_COMPUTE_CAPABILITY] = hw ? hw->compute_capability : 0;
+    v[LR_V_COMPUTE_UNITS] = hw ? hw->compute_units : 0;
+    v[LR_V_FP16_ACC] = s->fp16_acc;
 }

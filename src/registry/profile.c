@@ -88,8 +88,8 @@ load_rules(lr_profile *p, json_t *arr, const char *file, lr_error *err)
         int d = dtype_of(json_string_value(json_object_get(r, "dtype")));
         if (!when || d < 0) {
             lr_err_set(err, file, path,
-                       "expected {\"when\": FORMULA, \"dtype\": one of fp32 fp16 bf16 fp8 int8 "
-                       "int4}");
+                       "expected {\"when\": FORMULA, \"dtype\": one of fp32 tf32 fp16 bf16 fp8 "
+                       "int8 int4 fp16_acc16}");
             return -1;
         }
         lr_error ferr;

@@ -264,6 +264,7 @@ plot_serve(int argc, char **argv)
     if (analysis_opts_parse("plot", usage, argc, argv, &o, &rc) < 0)
         return rc;
     x.mem_util = o.s.mem_util;
+    o.seq_tokens = x.prompt + x.gen;
     return serve_lines(&o, &x);
 }
 

@@ -225,6 +225,7 @@ cmd_serve_plan(int argc, char **argv)
         return EXIT_USAGE;
     if (analysis_opts_parse("serve-plan", usage, argc, argv, &o, &rc) < 0)
         return rc;
+    o.seq_tokens = x.prompt + x.gen;
     analysis a;
     rc = analysis_run(&a, &o, o.nprofiles ? o.profiles[0] : NULL);
     report rp;

@@ -439,7 +439,9 @@ work(void *arg)
         combo(sw, sw->chunk0 + i, &s, &pi, &hi);
         buf b = {NULL, 0, 0};
         prof_ctx *pc = &sw->pc[pi];
-        if (lr_analyze(pc->plan, pc->prof, pc->hw[hi], &s, 1, 1, w->r[pi], &w->err) < 0) {
+        /* a point an engine would refuse ends the sweep, as on the command line */
+        if (lr_check_settings(pc->arch, pc->hw[hi], &s, s.seq_len, NULL, 0, &w->err) < 0 ||
+            lr_analyze(pc->plan, pc->prof, pc->hw[hi], &s, 1, 1, w->r[pi], &w->err) < 0) {
             w->failed = 1;
             break;
         }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "testutil.h"
 
@@ -330,6 +331,47 @@ test_check_fit(void **state)
     assert_int_equal(lr_check_fit(f->arch, f->plan, f->prof, h, &s, 1000, 24, f->r, &err), 0);
 }
 
+/* data/engines/NAME.json: each engine's "memory" object holds values its
+ * settings rows accept (null: the row's own default or the hardware's), and
+ * vLLM's are the settings' defaults. */
+static void
+test_engine_files(void **state)
+{
+    (void)state;
+    static const char *const engines[] = {"ideal",  "pytorch",  "vllm",     "sglang",
+                                          "trtllm", "lmdeploy", "llama.cpp"};
+    static const char *const rows[] = {"kv_block_size", "max_batched_tokens", "mem_util"};
+    lr_settings d;
+    lr_settings_default(&d);
+    for (size_t e = 0; e < sizeof engines / sizeof engines[0]; e++) {
+        char path[512];
+        snprintf(path, sizeof path, LR_DATA_DIR "/engines/%s.json", engines[e]);
+        json_error_t je;
+        json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+        if (!root)
+            fail_msg("%s: %s", path, je.text);
+        json_t *mem = json_object_get(root, "memory");
+        assert_true(json_is_object(mem));
+        assert_int_equal(json_object_size(root), 1);
+        for (size_t k = 0; k < 3; k++) {
+            json_t *v = json_object_get(mem, rows[k]);
+            assert_true(json_is_number(v) || json_is_null(v));
+            lr_settings s = d;
+            lr_error err;
+            int i = lr_setting_index(rows[k]);
+            if (json_is_number(v)) {
+                if (lr_settings_put(&s, (size_t)i, json_number_value(v), &err) < 0)
+                    fail_msg("%s: %s", path, err.msg);
+                if (!strcmp(engines[e], "vllm"))
+                    assert_true(json_number_value(v) == lr_settings_value(&d, (size_t)i));
+            }
+        }
+        json_t *rt = json_object_get(mem, "runtime_bytes");
+        assert_true(json_is_null(rt) || (json_is_number(rt) && json_number_value(rt) >= 0));
+        json_decref(root);
+    }
+}
+
 int
 main(void)
 {
@@ -342,6 +384,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_check_settings, setup_llama31, teardown),
         cmocka_unit_test_setup_teardown(test_check_head_dim, setup_llama31, teardown),
         cmocka_unit_test_setup_teardown(test_check_fit, setup_llama31, teardown),
+        cmocka_unit_test(test_engine_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,6 +133,13 @@ lr_jw_device(lr_jw *w, const lr_hw *h)
     lr_jw_knum(w, "link_bandwidth", h->link_bandwidth);
     lr_jw_knum(w, "link_latency", h->link_latency);
     lr_jw_kstr(w, "source", h->source);
+    /* the runtime's own memory (docs/memory.md) */
+    lr_jw_knum(w, "runtime_bytes", h->runtime_bytes);
+    lr_jw_key(w, "comm_bytes");
+    lr_jw_arr(w);
+    for (int k = 0; k < 4; k++)
+        lr_jw_num(w, h->comm_bytes[k]);
+    lr_jw_end_arr(w);
     lr_jw_end_obj(w);
 }
 

@@ -265,6 +265,8 @@ plot_serve(int argc, char **argv)
         return rc;
     x.mem_util = o.s.mem_util;
     o.seq_tokens = x.prompt + x.gen;
+    if (o.s.microbatches > o.s.batch) /* the batches are serve's to choose */
+        o.s.batch = o.s.microbatches;
     return serve_lines(&o, &x);
 }
 

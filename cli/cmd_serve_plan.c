@@ -226,6 +226,10 @@ cmd_serve_plan(int argc, char **argv)
     if (analysis_opts_parse("serve-plan", usage, argc, argv, &o, &rc) < 0)
         return rc;
     o.seq_tokens = x.prompt + x.gen;
+    /* the batches are this command's to choose: the first analysis runs
+     * with at least one sequence per micro-batch */
+    if (o.s.microbatches > o.s.batch)
+        o.s.batch = o.s.microbatches;
     analysis a;
     rc = analysis_run(&a, &o, o.nprofiles ? o.profiles[0] : NULL);
     report rp;

@@ -99,6 +99,9 @@ expect_err "llmroof: error: --pp 1000: more pipeline stages than the model's 32 
 run "more micro-batches than sequences" analyze --batch 2 --microbatches 8 --pp 2
 expect_rc 1
 expect_err "llmroof: error: --microbatches 8: more micro-batches than the 2 sequences of the batch"
+# serve-plan chooses its batches: micro-batches do not need --batch there
+run "serve-plan with micro-batches" serve-plan --pp 2 --microbatches 2 --max-batch 2
+expect_rc 0
 run "longer than the context" analyze meta-llama/Llama-2-7b-hf --seq-len 100000
 expect_rc 1
 expect_err "llmroof: error: a sequence of 100000 tokens is longer than the model's context of 4096 tokens (max_position_embeddings); --allow-long-context accepts it"

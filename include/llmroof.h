@@ -214,6 +214,12 @@ typedef struct lr_arch {
     double weight_bytes;  /* and their bytes as stored: params * bits / 8 */
     double max_context;   /* from the config, 0 when unknown */
     lr_node root;
+    /* the config's shape, for lr_check_settings (0 when unknown: an
+     * architecture JSON, a tree without a template) */
+    double heads;    /* num_attention_heads */
+    double kv_heads; /* key/value heads (num_key_value_heads, Falcon's kv_heads) */
+    double head_dim;
+    double layers; /* num_hidden_layers */
 } lr_arch;
 
 LR_API void lr_arch_free(lr_arch *a);
@@ -353,6 +359,9 @@ typedef struct lr_hw {
     char *source;
     char **unverified; /* the entry's `unverified` list: fields not confirmed */
     size_t nunverified;
+    double runtime_bytes; /* memory the runtime keeps for itself on this device: CUDA
+                             context, library workspaces, graphs (docs/memory.md); 0 = none */
+    double comm_bytes[4]; /* communication (NCCL) buffers with 1, 2, 4, 8+ devices */
 } lr_hw;
 
 typedef struct lr_hwdb lr_hwdb;
@@ -414,6 +423,11 @@ typedef struct lr_settings {
     int fp16_acc;        /* the engine's 16-bit GEMMs accumulate in FP16 (llama.cpp);
                             not a row of the settings table: engines set it */
     unsigned given;      /* bit i: setting i of the table was set by lr_settings_set */
+    /* the engine's memory plan (docs/memory.md) */
+    double kv_block;           /* KV cache allocated in pages of this many tokens (vLLM 16) */
+    double max_batched_tokens; /* tokens of one forward pass (chunked prefill; vLLM 8192) */
+    double mem_util;           /* fraction of the device memory the engine may use (0.9) */
+    int allow_long_context;    /* sequences longer than the model's context are accepted */
 } lr_settings;
 
 /* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits,
@@ -565,15 +579,30 @@ typedef struct lr_total {
                               time of one micro-batch on one stage; else time_s */
 } lr_total;
 
-/* The memory footprint, aggregated from the op records by the profile's
- * rules (profile.json "memory"). */
+/* The memory footprint of one device, aggregated from the op records by
+ * the profile's rules (profile.json "memory"); with the default profile's
+ * engine plan (docs/memory.md) as vLLM plans it. */
 typedef struct lr_memory {
-    double weights;     /* default profile: parameters x bytes per weight */
-    double kv_cache;    /* default profile: what a prefill of seq_len tokens stores */
-    double activations; /* default profile: the largest load_act + store_act of one op */
-    double total;
-    double device; /* device capacity, 0 when unknown */
-    int fits;      /* 1, 0, or -1 when the capacity is unknown */
+    double weights;            /* default profile: parameters x bytes per weight (with scales) */
+    double kv_cache;           /* default profile: the batch's KV cache of seq_len tokens, in
+                                  whole pages of kv_block_size tokens */
+    double activations;        /* default profile: the liveness peak of one forward pass of at
+                                  most max_batched_tokens tokens */
+    double total;              /* weights + kv_cache + activations + runtime */
+    double device;             /* device capacity, 0 when unknown */
+    int fits;                  /* total <= budget: 1, 0, or -1 when the capacity is unknown */
+    double runtime;            /* the runtime's own memory (CUDA context, workspaces, NCCL
+                                  buffers: lr_hw.runtime_bytes, comm_bytes); 0 outside the
+                                  engine plan */
+    double budget;             /* mem_util x device */
+    double kv_per_token;       /* KV-cache bytes per token (all layers on this device) */
+    double kv_capacity_tokens; /* tokens of KV cache that fit in the budget beside the
+                                  rest, whole pages (vLLM's "GPU KV cache size");
+                                  NaN when the capacity is unknown */
+    double max_sequences;      /* sequences of seq_tokens tokens whose pages fit in it
+                                  (vLLM's "Maximum concurrency") */
+    double seq_tokens;         /* the sequence length max_sequences is for */
+    double pass_tokens;        /* tokens of the pass whose activations are counted */
 } lr_memory;
 
 typedef struct lr_stage_result {
@@ -644,6 +673,26 @@ LR_API double lr_max_batch(const lr_plan *plan, const lr_profile *prof, const lr
 /* Writes `llmroof generate --format json` (docs/generation.md). */
 LR_API int lr_gen_write_json(FILE *f, const lr_gen *g, const lr_plan *plan, const char *model,
                              const lr_hw *hw, const lr_settings *s, const lr_profile *prof);
+
+/* ---- Settings against the model and the device ------------------------- */
+
+/* The checks an engine makes before it starts (docs/memory.md): --tp
+ * splits the attention heads evenly (the KV heads split or replicate; the
+ * error lists the valid sizes), head_dim is whole, --pp is at most the
+ * layers, --microbatches at most the batch, sequences of seq_tokens
+ * tokens are within the model's context unless allow_long_context, and
+ * lr_settings_check. Checks the arch cannot make (an architecture JSON
+ * without a config) are skipped. `warn` (may be NULL) receives a warning
+ * or "" (FP8 asked of a device without FP8: the type it falls back to). */
+LR_API int lr_check_settings(const lr_arch *arch, const lr_hw *hw, const lr_settings *s,
+                             double seq_tokens, char *warn, size_t warncap, lr_error *err);
+/* -1 with `err` when one sequence of prompt + gen tokens does not fit in
+ * mem_util of the device (lr_generation_memory at batch 1): the message
+ * names the shortfall and the smallest --tp that would fit. `r` is
+ * scratch. */
+LR_API int lr_check_fit(const lr_arch *arch, const lr_plan *plan, const lr_profile *prof,
+                        const lr_hw *hw, const lr_settings *s, double prompt, double gen,
+                        lr_result *r, lr_error *err);
 
 /* ---- Formulas (exposed for tests and tools) ------------------------------ */
 

@@ -182,12 +182,28 @@ test_memory_footprint(void **state)
     assert_true(m->weights == 13476831232.0);
     /* KV: 2 (k,v) * 32 layers * 4 seqs * 1024 tokens * 4096 * 1 B (8-bit) */
     assert_true(m->kv_cache == 2.0 * 32 * 4 * 1024 * 4096);
-    /* peak activations: softmax reads and writes 4*32*1024*1024*2 B each */
-    assert_true(m->activations == 2.0 * 4 * 32 * 1024 * 1024 * 2);
-    assert_true(m->total == m->weights + m->kv_cache + m->activations);
+    /* the activations by liveness (docs/memory.md): 4 * 1024 = 4096 tokens
+     * make one pass (<= max_batched_tokens 8192); the largest op is
+     * softmax, reading and writing 4*32*1024*1024*2 = 268,435,456 B each,
+     * plus the residual stream 4*1024*4096*2 = 33,554,432 B alive beside it */
+    assert_true(m->activations == 2.0 * 4 * 32 * 1024 * 1024 * 2 + 4.0 * 1024 * 4096 * 2);
+    assert_true(m->pass_tokens == 4096);
+    /* the runtime: aiconfigurator's other_mem 3,758,096,384 B, no NCCL
+     * buffers on one device */
+    assert_true(m->runtime == 3758096384.0);
+    assert_true(m->total == m->weights + m->kv_cache + m->activations + m->runtime);
     assert_int_equal(m->fits, 1);
-    /* 80 GiB */
+    /* 80 GiB, of which mem_util 0.9 = 77,309,411,328 B */
     assert_true(m->device == 85899345920.0);
+    assert_true(m->budget == 0.9 * 85899345920.0);
+    /* KV capacity: 77,309,411,328 - 13,476,831,232 - 570,425,344 -
+     * 3,758,096,384 = 59,504,058,368 B free; a token holds 2*32*4096*1 B =
+     * 262,144 B, a page of 16 tokens 4,194,304 B: 14,186 whole pages =
+     * 226,976 tokens; a 1024-token sequence takes 64 pages: 221 of them */
+    assert_true(m->kv_per_token == 262144.0);
+    assert_true(m->kv_capacity_tokens == 226976.0);
+    assert_true(m->max_sequences == 221.0);
+    assert_true(m->seq_tokens == 1024.0);
 }
 
 static void

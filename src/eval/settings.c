@@ -74,6 +74,18 @@ static const row table[] = {
     {{"microbatches", "microbatches", LR_SET_WHOLE, 1, 65536, NULL, "",
       "pipeline micro-batches (the batch is split in this many)"},
      D(microbatches)},
+    {{"kv_block_size", "kv-block-size", LR_SET_WHOLE, 1, 1e6, NULL, "tokens",
+      "the KV cache is allocated in pages of this many tokens per sequence"},
+     D(kv_block)},
+    {{"max_batched_tokens", "max-batched-tokens", LR_SET_WHOLE, 1, 1e9, NULL, "tokens",
+      "tokens of one forward pass (chunked prefill): its activation peak is reserved"},
+     D(max_batched_tokens)},
+    {{"mem_util", "mem-util", LR_SET_NUMBER, 0.01, 1, NULL, "",
+      "fraction of the device memory the engine uses (vLLM's gpu_memory_utilization)"},
+     D(mem_util)},
+    {{"allow_long_context", "allow-long-context", LR_SET_FLAG, 0, 1, NULL, "",
+      "accept sequences longer than the model's context (max_position_embeddings)"},
+     I(allow_long_context)},
 };
 #undef D
 #undef I

@@ -82,6 +82,13 @@ lr_settings_default(lr_settings *s)
     s->microbatches = 1;
     s->fp16_acc = 0;
     s->given = 0;
+    /* vLLM's defaults: CacheConfig.block_size 16, gpu_memory_utilization
+     * 0.9, max_num_batched_tokens 8192 for `vllm serve` on GPUs of 70 GiB
+     * or more other than A100 (EngineArgs.get_batch_defaults; 2048 below) */
+    s->kv_block = 16;
+    s->max_batched_tokens = 8192;
+    s->mem_util = 0.9;
+    s->allow_long_context = 0;
 }
 
 void

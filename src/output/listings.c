@@ -139,6 +139,13 @@ lr_jw_device(lr_jw *w, const lr_hw *h)
     for (size_t k = 0; k < h->nunverified; k++)
         lr_jw_str(w, h->unverified[k]);
     lr_jw_end_arr(w);
+    /* the runtime's own memory (docs/memory.md) */
+    lr_jw_knum(w, "runtime_bytes", h->runtime_bytes);
+    lr_jw_key(w, "comm_bytes");
+    lr_jw_arr(w);
+    for (int k = 0; k < 4; k++)
+        lr_jw_num(w, h->comm_bytes[k]);
+    lr_jw_end_arr(w);
     lr_jw_end_obj(w);
 }
 

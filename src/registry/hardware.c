@@ -126,6 +126,38 @@ load_one(json_t *o, lr_hw *h, const char *file, const char *path, lr_error *err)
     return 0;
 }
 
+/* The memory the runtime keeps for itself (docs/memory.md): an entry's own
+ * "runtime_memory" object, else the file's top-level one (the same for
+ * every device of aiconfigurator's tables), else none. */
+static int
+load_runtime(json_t *entry, json_t *root, lr_hw *h, const char *file, const char *path,
+             lr_error *err)
+{
+    static const char *const n[4] = {"1", "2", "4", "8"};
+    json_t *o = json_object_get(entry, "runtime_memory");
+    char p[700];
+    snprintf(p, sizeof p, "%s.runtime_memory", path);
+    if (!o) {
+        o = json_object_get(root, "runtime_memory");
+        snprintf(p, sizeof p, "runtime_memory");
+    }
+    if (!o || json_is_null(o))
+        return 0;
+    if (!json_is_object(o)) {
+        lr_err_set(err, file, p, "expected an object {context_bytes, comm_bytes, source}");
+        return -1;
+    }
+    if (num(o, "context_bytes", &h->runtime_bytes, file, p, err) < 0)
+        return -1;
+    json_t *c = json_object_get(o, "comm_bytes");
+    char pc[760];
+    snprintf(pc, sizeof pc, "%s.comm_bytes", p);
+    for (int i = 0; i < 4; i++)
+        if (num(c, n[i], &h->comm_bytes[i], file, pc, err) < 0)
+            return -1;
+    return 0;
+}
+
 lr_hwdb *
 lr_hwdb_load(const char *path, lr_error *err)
 {
@@ -164,6 +196,9 @@ lr_hwdb_load(const char *path, lr_error *err)
             memset(&db->hw[db->n], 0, sizeof db->hw[0]);
             db->n++;
             rc = load_one(json_array_get(arr, i), &db->hw[db->n - 1], files[f], p, err);
+            if (!rc)
+                rc = load_runtime(json_array_get(arr, i), root, &db->hw[db->n - 1], files[f], p,
+                                  err);
         }
         json_decref(root);
         free(files[f]);

@@ -94,16 +94,22 @@ table(FILE *f, const out *x, int md)
     fprintf(f, "%sdecode (all steps)    %10.3f TFLOP, %.3f GiB moved\n", li, g->flops[1] / 1e12,
             g->bytes[1] / 1073741824.0);
     const lr_memory *m = &g->memory;
-    fprintf(
-        f,
-        "%smemory at the end     %10.3f GiB = weights %.3f + KV cache %.3f + activations %.3f GiB",
-        li, m->total / 1073741824.0, m->weights / 1073741824.0, m->kv_cache / 1073741824.0,
-        m->activations / 1073741824.0);
-    if (m->fits < 0)
+    const double g30 = 1073741824.0;
+    fprintf(f,
+            "%smemory at the end     %10.3f GiB = weights %.3f + KV cache %.3f + activations "
+            "%.3f + runtime %.3f GiB",
+            li, m->total / g30, m->weights / g30, m->kv_cache / g30, m->activations / g30,
+            m->runtime / g30);
+    if (m->fits < 0) {
         fprintf(f, " (device capacity unknown)\n");
-    else
-        fprintf(f, " of %.1f GiB: %s\n", m->device / 1073741824.0,
-                m->fits ? "fits" : "DOES NOT FIT");
+        return;
+    }
+    fprintf(f, " of %.1f GiB (%.0f%% of %.1f GiB): %s\n", m->budget / g30, x->o->s.mem_util * 100,
+            m->device / g30, m->fits ? "fits" : "DOES NOT FIT");
+    /* vLLM's startup lines (docs/memory.md) */
+    fprintf(f, "%sGPU KV cache size     %10.0f tokens per device\n", li, m->kv_capacity_tokens);
+    fprintf(f, "%smaximum concurrency   %10.0f sequences of %.0f tokens\n", li, m->max_sequences,
+            m->seq_tokens);
 }
 
 static int
@@ -245,13 +251,19 @@ cmd_generate(int argc, char **argv)
         return rc;
     if (o.nprofiles > 1)
         return cli_usage_error("generate", "one --profile only");
+    o.seq_tokens = prompt + gen;
     analysis a;
     rc = analysis_run(&a, &o, o.nprofiles ? o.profiles[0] : NULL);
     if (rc == EXIT_OK) {
         lr_gen g;
         lr_error err;
         memset(&err, 0, sizeof err);
-        if (lr_generate(a.plan, a.prof, a.hw, &o.s, prompt, gen, a.r, &g, &err) < 0) {
+        /* a model that does not fit even one sequence is an error, naming
+         * the smallest --tp that would fit */
+        if (lr_check_fit(a.arch, a.plan, a.prof, a.hw, &o.s, prompt, gen, a.r, &err) < 0) {
+            cli_print_error(&err);
+            rc = EXIT_EVAL;
+        } else if (lr_generate(a.plan, a.prof, a.hw, &o.s, prompt, gen, a.r, &g, &err) < 0) {
             cli_print_error(&err);
             rc = EXIT_EVAL;
         } else {

@@ -37,7 +37,6 @@ build_usage(void)
              "serve also takes:\n"
              "  --prompt-len P    prompt tokens per sequence (default 1024)\n"
              "  --gen-len G       generated tokens per sequence (default 256)\n"
-             "  --mem-util F      usable fraction of the device memory (default 0.9)\n"
              "  --max-batch N     largest batch to consider\n"
              "  --max-tpot T      draw a TPOT target (50ms, 0.05s, 50000us)\n"
              "\n"
@@ -106,12 +105,11 @@ static int
 parse_serve(const char **v, serve_opts *x)
 {
     if (cli_parse_whole("--prompt-len", v[0], 1, 1e9, &x->prompt) < 0 ||
-        cli_parse_whole("--gen-len", v[1], 1, 1e9, &x->gen) < 0 ||
-        cli_parse_fraction("--mem-util", v[2], &x->mem_util) < 0)
+        cli_parse_whole("--gen-len", v[1], 1, 1e9, &x->gen) < 0)
         return -1;
-    if (v[3] && cli_parse_whole("--max-batch", v[3], 1, 1e9, &x->max_batch) < 0)
+    if (v[2] && cli_parse_whole("--max-batch", v[2], 1, 1e9, &x->max_batch) < 0)
         return -1;
-    if (v[4] && cli_parse_time("--max-tpot", v[4], &x->max_tpot) < 0)
+    if (v[3] && cli_parse_time("--max-tpot", v[3], &x->max_tpot) < 0)
         return -1;
     return 0;
 }
@@ -255,16 +253,20 @@ serve_lines(analysis_opts *o, const serve_opts *x)
 static int
 plot_serve(int argc, char **argv)
 {
-    static const char *const names[] = {"--prompt-len", "--gen-len", "--mem-util", "--max-batch",
-                                        "--max-tpot"};
-    const char *v[5] = {"1024", "256", "0.9", NULL, NULL};
+    /* --mem-util is a setting (the table's row), read with the others */
+    static const char *const names[] = {"--prompt-len", "--gen-len", "--max-batch", "--max-tpot"};
+    const char *v[4] = {"1024", "256", NULL, NULL};
     serve_opts x = {0, 0, 0, 0, 0};
-    if (cli_take_opts("plot", &argc, argv, names, 5, v) < 0 || parse_serve(v, &x) < 0)
+    if (cli_take_opts("plot", &argc, argv, names, 4, v) < 0 || parse_serve(v, &x) < 0)
         return EXIT_USAGE;
     analysis_opts o;
     int rc;
     if (analysis_opts_parse("plot", usage, argc, argv, &o, &rc) < 0)
         return rc;
+    x.mem_util = o.s.mem_util;
+    o.seq_tokens = x.prompt + x.gen;
+    if (o.s.microbatches > o.s.batch) /* the batches are serve's to choose */
+        o.s.batch = o.s.microbatches;
     return serve_lines(&o, &x);
 }
 

@@ -366,6 +366,15 @@ analysis_run(analysis *a, analysis_opts *o, const char *profile)
                 o->hardware, lr_profile_name(a->prof), lr_profile_name(a->prof));
         return EXIT_USAGE;
     }
+    /* what an engine refuses before it starts (lr_check_settings) */
+    char warn[512];
+    double seq = o->seq_tokens > 0 ? o->seq_tokens : o->s.seq_len;
+    if (lr_check_settings(a->arch, a->hw, &o->s, seq, warn, sizeof warn, &err) < 0) {
+        cli_print_error(&err);
+        return EXIT_USAGE;
+    }
+    if (warn[0])
+        fprintf(stderr, "llmroof: warning: %s\n", warn);
     if (!(a->plan = lr_plan_new(a->arch, lr_profile_db(a->prof), &err))) {
         cli_print_error(&err);
         return EXIT_INPUT;

@@ -242,6 +242,12 @@ typedef struct lr_arch {
     double weight_bytes;  /* and their bytes as stored: params * bits / 8 */
     double max_context;   /* from the config, 0 when unknown */
     lr_node root;
+    /* the config's shape, for lr_check_settings (0 when unknown: an
+     * architecture JSON, a tree without a template) */
+    double heads;    /* num_attention_heads */
+    double kv_heads; /* key/value heads (num_key_value_heads, Falcon's kv_heads) */
+    double head_dim;
+    double layers;       /* num_hidden_layers */
     lr_arch_quant quant; /* the checkpoint's quantization, when its config says */
 } lr_arch;
 
@@ -348,7 +354,20 @@ LR_API void lr_weights_info_free(lr_weights_info *info);
 
 /* ---- Hardware ------------------------------------------------------------ */
 
-enum lr_dtype { LR_FP32, LR_TF32, LR_FP16, LR_BF16, LR_FP8, LR_INT8, LR_INT4, LR_NDTYPES };
+/* LR_FP16_ACC16: FP16 tensor throughput with FP16 accumulation, twice the
+ * FP32-accumulate figure on GeForce cards (and equal to it elsewhere); last so
+ * the older indices keep their values. */
+enum lr_dtype {
+    LR_FP32,
+    LR_TF32,
+    LR_FP16,
+    LR_BF16,
+    LR_FP8,
+    LR_INT8,
+    LR_INT4,
+    LR_FP16_ACC16,
+    LR_NDTYPES
+};
 LR_API extern const char *const lr_dtype_names[LR_NDTYPES];
 
 typedef struct lr_hw {
@@ -361,10 +380,17 @@ typedef struct lr_hw {
     double memory_bytes;     /* capacity */
     double onchip_bytes;     /* L1/shared total */
     double l2_bytes;
-    double compute_units;  /* SMs / CUs; 0 when unknown */
-    double link_bandwidth; /* interconnect bytes/s per direction, 0 if none */
-    double link_latency;   /* seconds per hop (one step of a ring collective) */
+    double compute_units;      /* SMs / CUs; 0 when unknown */
+    double link_bandwidth;     /* interconnect bytes/s per direction, 0 if none */
+    double link_latency;       /* seconds per hop (one step of a ring collective) */
+    double compute_capability; /* NVIDIA CUDA compute capability (8.0, 8.9, 9.0);
+                                  0 = not NVIDIA or unknown */
     char *source;
+    char **unverified; /* the entry's `unverified` list: fields not confirmed */
+    size_t nunverified;
+    double runtime_bytes; /* memory the runtime keeps for itself on this device: CUDA
+                             context, library workspaces, graphs (docs/memory.md); 0 = none */
+    double comm_bytes[4]; /* communication (NCCL) buffers with 1, 2, 4, 8+ devices */
 } lr_hw;
 
 typedef struct lr_hwdb lr_hwdb;
@@ -423,8 +449,15 @@ typedef struct lr_settings {
     double pp;           /* pipeline stages: layers split */
     double ep;           /* expert-parallel degree: MoE experts split */
     double microbatches; /* pipeline micro-batches (for the bubble) */
+    int fp16_acc;        /* the engine's 16-bit GEMMs accumulate in FP16 (llama.cpp);
+                            not a row of the settings table: engines set it */
     unsigned given;      /* bit i: setting i of the table was set by lr_settings_set */
-    int quant;           /* a quantization preset: index in lr_setting_at(quant)->choices, 0 none */
+    /* the engine's memory plan (docs/memory.md) */
+    double kv_block;           /* KV cache allocated in pages of this many tokens (vLLM 16) */
+    double max_batched_tokens; /* tokens of one forward pass (chunked prefill; vLLM 8192) */
+    double mem_util;           /* fraction of the device memory the engine may use (0.9) */
+    int allow_long_context;    /* sequences longer than the model's context are accepted */
+    int quant; /* a quantization preset: index in lr_setting_at(quant)->choices, 0 none */
     int quantize_embeddings; /* embeddings and lm_head at the weight width, not 16 bits */
     double w_scale_bits;     /* bits of a weight group's scale (16: fp16; 8: e8m0/e4m3) */
     double w_zero_bits;      /* bits of a group's zero point with w_asym (4 when packed) */
@@ -501,17 +534,20 @@ enum lr_var {
     LR_V_W_BIT,        /* bits per weight, activation, KV element */
     LR_V_A_BIT,
     LR_V_KV_BIT,
-    LR_V_FLASH,          /* 1 with fused (flash) attention */
-    LR_V_CAUSAL,         /* 1 with causal masking */
-    LR_V_A_FP8,          /* 1 when 8-bit activations are FP8 */
-    LR_V_W_SCALE_BYTES,  /* bytes of group scales (and zeros) per weight element */
-    LR_V_KV_SCALE_BYTES, /* the same per KV-cache element */
-    LR_V_ONCHIP_BYTES,   /* the device's on-chip buffer (all SMs) */
-    LR_V_SM_SRAM_BYTES,  /* on-chip buffer of one SM / CU */
-    LR_V_TP,             /* tensor-parallel degree */
-    LR_V_PP,             /* pipeline stages */
-    LR_V_EP,             /* expert-parallel degree */
-    LR_V_W_EMB_BYTES,    /* {w_bytes} {w_scale_bytes} {w_bit} of embedding tables, */
+    LR_V_FLASH,              /* 1 with fused (flash) attention */
+    LR_V_CAUSAL,             /* 1 with causal masking */
+    LR_V_A_FP8,              /* 1 when 8-bit activations are FP8 */
+    LR_V_W_SCALE_BYTES,      /* bytes of group scales (and zeros) per weight element */
+    LR_V_KV_SCALE_BYTES,     /* the same per KV-cache element */
+    LR_V_ONCHIP_BYTES,       /* the device's on-chip buffer (all SMs) */
+    LR_V_SM_SRAM_BYTES,      /* on-chip buffer of one SM / CU */
+    LR_V_TP,                 /* tensor-parallel degree */
+    LR_V_PP,                 /* pipeline stages */
+    LR_V_EP,                 /* expert-parallel degree */
+    LR_V_COMPUTE_CAPABILITY, /* the device's compute_capability (0 = unknown) */
+    LR_V_COMPUTE_UNITS,      /* SMs / CUs (0 = unknown) */
+    LR_V_FP16_ACC,           /* 1 when 16-bit GEMMs accumulate in FP16 */
+    LR_V_W_EMB_BYTES,        /* {w_bytes} {w_scale_bytes} {w_bit} of embedding tables, */
     LR_V_W_EMB_SCALE_BYTES,
     LR_V_W_EMB_BIT,
     LR_V_W_HEAD_BYTES, /* ... of the output head (lm_head), */
@@ -600,15 +636,30 @@ typedef struct lr_total {
                               time of one micro-batch on one stage; else time_s */
 } lr_total;
 
-/* The memory footprint, aggregated from the op records by the profile's
- * rules (profile.json "memory"). */
+/* The memory footprint of one device, aggregated from the op records by
+ * the profile's rules (profile.json "memory"); with the default profile's
+ * engine plan (docs/memory.md) as vLLM plans it. */
 typedef struct lr_memory {
-    double weights;     /* default profile: parameters x bytes per weight */
-    double kv_cache;    /* default profile: what a prefill of seq_len tokens stores */
-    double activations; /* default profile: the largest load_act + store_act of one op */
-    double total;
-    double device; /* device capacity, 0 when unknown */
-    int fits;      /* 1, 0, or -1 when the capacity is unknown */
+    double weights;            /* default profile: parameters x bytes per weight (with scales) */
+    double kv_cache;           /* default profile: the batch's KV cache of seq_len tokens, in
+                                  whole pages of kv_block_size tokens */
+    double activations;        /* default profile: the liveness peak of one forward pass of at
+                                  most max_batched_tokens tokens */
+    double total;              /* weights + kv_cache + activations + runtime */
+    double device;             /* device capacity, 0 when unknown */
+    int fits;                  /* total <= budget: 1, 0, or -1 when the capacity is unknown */
+    double runtime;            /* the runtime's own memory (CUDA context, workspaces, NCCL
+                                  buffers: lr_hw.runtime_bytes, comm_bytes); 0 outside the
+                                  engine plan */
+    double budget;             /* mem_util x device */
+    double kv_per_token;       /* KV-cache bytes per token (all layers on this device) */
+    double kv_capacity_tokens; /* tokens of KV cache that fit in the budget beside the
+                                  rest, whole pages (vLLM's "GPU KV cache size");
+                                  NaN when the capacity is unknown */
+    double max_sequences;      /* sequences of seq_tokens tokens whose pages fit in it
+                                  (vLLM's "Maximum concurrency") */
+    double seq_tokens;         /* the sequence length max_sequences is for */
+    double pass_tokens;        /* tokens of the pass whose activations are counted */
 } lr_memory;
 
 typedef struct lr_stage_result {
@@ -679,6 +730,26 @@ LR_API double lr_max_batch(const lr_plan *plan, const lr_profile *prof, const lr
 /* Writes `llmroof generate --format json` (docs/generation.md). */
 LR_API int lr_gen_write_json(FILE *f, const lr_gen *g, const lr_plan *plan, const char *model,
                              const lr_hw *hw, const lr_settings *s, const lr_profile *prof);
+
+/* ---- Settings against the model and the device ------------------------- */
+
+/* The checks an engine makes before it starts (docs/memory.md): --tp
+ * splits the attention heads evenly (the KV heads split or replicate; the
+ * error lists the valid sizes), head_dim is whole, --pp is at most the
+ * layers, --microbatches at most the batch, sequences of seq_tokens
+ * tokens are within the model's context unless allow_long_context, and
+ * lr_settings_check. Checks the arch cannot make (an architecture JSON
+ * without a config) are skipped. `warn` (may be NULL) receives a warning
+ * or "" (FP8 asked of a device without FP8: the type it falls back to). */
+LR_API int lr_check_settings(const lr_arch *arch, const lr_hw *hw, const lr_settings *s,
+                             double seq_tokens, char *warn, size_t warncap, lr_error *err);
+/* -1 with `err` when one sequence of prompt + gen tokens does not fit in
+ * mem_util of the device (lr_generation_memory at batch 1): the message
+ * names the shortfall and the smallest --tp that would fit. `r` is
+ * scratch. */
+LR_API int lr_check_fit(const lr_arch *arch, const lr_plan *plan, const lr_profile *prof,
+                        const lr_hw *hw, const lr_settings *s, double prompt, double gen,
+                        lr_result *r, lr_error *err);
 
 /* ---- Formulas (exposed for tests and tools) ------------------------------ */
 
@@ -882,6 +953,20 @@ LR_API lr_explain *lr_plan_explain_op(const lr_arch *arch, const lr_profile *pro
                                       const lr_settings *s, const char *path, lr_error *err);
 LR_API void lr_explain_free(lr_explain *x);
 
+/* ---- One module entry on its own (`llmroof op`) ------------------------- */
+
+/* A model of one node: the entry `cls` (a full class name, an alias or an
+ * entry key) with parameters names[i] = values[i] (a number, or a formula
+ * over the runtime variables such as "{B} * {S}"). Only the entry's own ops
+ * are evaluated (a composite's sub-layers are not in the tree); plan and
+ * analyse it like any model (lr_plan_new, lr_analyze, lr_report_write).
+ * NULL with `err`: an unknown class (with the closest known ones), a name
+ * that is not a parameter of the entry, one given twice, or a parameter
+ * without a default that is not given (each message names the parameter and
+ * lists the entry's). Free with lr_arch_free. */
+LR_API lr_arch *lr_op_arch(const lr_db *db, const char *cls, const char *const *names,
+                           const char *const *values, size_t n, lr_error *err);
+
 /* {path, op, kind, node, class, module, parameters, formulas, prefill,
  * decode}: the reply of the web API's /api/op. */
 LR_API void lr_jw_explain(lr_jw *w, const lr_explain *x);
@@ -900,11 +985,21 @@ LR_API void lr_jw_modules(lr_jw *w, const char *profile, const lr_db *db);
 /* A bundled model as a listing shows it: loaded (arch and plan) or not
  * (error says why). */
 typedef struct lr_model_entry {
-    const char *id;
-    const lr_arch *arch; /* NULL when the model does not load in this profile */
-    const lr_plan *plan;
-    const char *error;
+    char *id;
+    lr_arch *arch; /* NULL when the model does not build in this profile */
+    lr_plan *plan;
+    char *error; /* then: why, as lr_error_format words it */
 } lr_model_entry;
+/* Every bundled model of models_dir (sorted by id) loaded through the
+ * templates of `prof` and compiled against its database; *n entries, each
+ * with its arch and plan or its error. The caller owns the array: free it
+ * with lr_model_entries_free. */
+LR_API lr_model_entry *lr_models_load_all(const char *models_dir, const lr_profile *prof,
+                                          size_t *n);
+LR_API void lr_model_entries_free(lr_model_entry *es, size_t n);
+/* By id, then by the name after the organisation, any case; NULL if none. */
+LR_API const lr_model_entry *lr_model_entries_find(const lr_model_entry *es, size_t n,
+                                                   const char *name);
 /* {profile, default, models: [{name, analysable, family, params, context}
  * or {name, analysable, error}]}: /api/models. */
 LR_API void lr_jw_models(lr_jw *w, const char *profile, const char *default_model,

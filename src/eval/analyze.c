@@ -23,6 +23,8 @@ lr_peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used)
         [LR_BF16] = {LR_BF16, LR_FP16, LR_FP32, LR_FP32, LR_FP32},
         [LR_FP32] = {LR_FP32, LR_FP32, LR_FP32, LR_FP32, LR_FP32},
         [LR_TF32] = {LR_TF32, LR_FP32, LR_FP32, LR_FP32, LR_FP32},
+        /* a device that lists no FP16-accumulate figure runs at its FP16 rate */
+        [LR_FP16_ACC16] = {LR_FP16_ACC16, LR_FP16, LR_BF16, LR_FP32, LR_FP32},
     };
     for (int i = 0; i < 5; i++) {
         if (hw->peak[chain[d][i]] > 0) {
@@ -219,21 +221,51 @@ mem_figure(const lr_mem_rule *m, const lr_plan *plan, const lr_stage_result *st,
     return acc;
 }
 
+/* The stage's footprint by the profile's rules; `live` is the stage's
+ * liveness peak (the pass's in prefill) for a "liveness" rule. */
 static void
-stage_memory(const lr_plan *plan, const lr_profile *prof, lr_result *r, int st)
+stage_memory(const lr_plan *plan, const lr_profile *prof, lr_result *r, int st, double live,
+             double pass_tokens)
 {
     lr_memory *m = &r->stage[st].memory;
+    const lr_settings *s = &r->settings;
+    memset(m, 0, sizeof *m);
     double *fig[LR_NMEM] = {&m->weights, &m->kv_cache, &m->activations};
     double vars[LR_NVARS];
     lr_set_vars(vars, &r->settings, r->hw, st == LR_PREFILL);
     for (int k = 0; k < LR_NMEM; k++) {
         const lr_mem_rule *rule = &prof->mem[k];
         int from = rule->stage < 0 ? st : rule->stage;
-        *fig[k] = mem_figure(rule, plan, &r->stage[from], vars, r->settings.microbatches);
+        *fig[k] = rule->reduce == LR_MR_LIVENESS
+                      ? live
+                      : mem_figure(rule, plan, &r->stage[from], vars, s->microbatches);
     }
-    m->total = m->weights + m->kv_cache + m->activations;
-    m->device = r->hw->memory_bytes;
-    m->fits = m->device > 0 ? (m->total <= m->device) : -1;
+    /* the prefill stores the KV of every token it reads: bytes per token */
+    m->kv_per_token = r->stage[LR_PREFILL].total.v[LR_F_STORE_KV] / (s->batch * s->seq_len);
+    if (prof->engine_memory)
+        m->kv_cache = lr_kv_paged(s->batch, s->seq_len, s->kv_block, m->kv_per_token);
+    m->pass_tokens = st == LR_PREFILL ? pass_tokens : s->batch;
+    lr_memory_finish(m, s, r->hw, prof->engine_memory, s->seq_len);
+}
+
+/* The liveness peak of the prefill pass an engine reserves: the stage's
+ * own when the whole batch fits in one pass, else a pass of
+ * max_batched_tokens evaluated here (before the stages: the scratch
+ * holds the decode's values afterwards, which lr_generate reuses). */
+static int
+prefill_pass(const lr_plan *plan, lr_result_priv *rp, const lr_settings *mb, const lr_hw *hw,
+             double *live, double *tokens, lr_error *err)
+{
+    *live = -1;
+    *tokens = mb->batch * mb->seq_len;
+    if (*tokens <= mb->max_batched_tokens)
+        return 0;
+    double vars[LR_NVARS];
+    lr_pass_vars(mb, hw, vars, tokens);
+    if (eval_stage(plan, rp, vars, 1, err) < 0 || lr_check_negative(plan, rp->out, 1, err) < 0)
+        return -1;
+    *live = lr_liveness_peak(plan, rp->out);
+    return 0;
 }
 
 int
@@ -294,6 +326,12 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
             return -1;
         }
     }
+    /* the activations: liveness per stage, the prefill's over one pass */
+    int liveness = prof->mem[LR_MEM_ACT].reduce == LR_MR_LIVENESS;
+    double live[2] = {-1, -1}, pass_tokens = mb.batch * mb.seq_len;
+    if (liveness && prof->engine_memory &&
+        prefill_pass(plan, rp, &mb, hw, &live[LR_PREFILL], &pass_tokens, err) < 0)
+        return -1;
     /* Both stages are always evaluated: memory rules may read the prefill
      * (the KV cache it stores) while the decode is reported, and the cost
      * is a few hundred bytecode instructions. */
@@ -303,13 +341,15 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
             return -1;
         r->stage[st].stage = (enum lr_stage)st;
         roofline(&r->stage[st], plan, rp->out, r->peak_flops, hw, &mb);
+        if (liveness && live[st] < 0)
+            live[st] = lr_liveness_peak(plan, rp->out);
     }
     r->has[LR_PREFILL] = do_prefill;
     r->has[LR_DECODE] = do_decode;
     memset(&r->memory, 0, sizeof r->memory);
     int first = 1;
     for (int st = 0; st < 2; st++) {
-        stage_memory(plan, prof, r, st);
+        stage_memory(plan, prof, r, st, live[st], pass_tokens);
         if (r->has[st] && (first || r->stage[st].memory.total > r->memory.total)) {
             r->memory = r->stage[st].memory;
             first = 0;

@@ -71,4 +71,20 @@ void lr_op_roofline(lr_op *o, const double *v, double peak, const lr_hw *hw);
 int lr_check_negative(const lr_plan *plan, const double *out, int prefill, lr_error *err);
 double lr_peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used);
 
+/* ---- memory.c: the engine's memory plan (docs/memory.md) ---- */
+
+/* The activation peak of one pass whose op values are in `out` (nops *
+ * LR_NSLOTS): the residual stream plus the largest load_act + store_act. */
+double lr_liveness_peak(const lr_plan *plan, const double *out);
+/* The runtime variables of the prefill pass an engine reserves for one
+ * micro-batch `mb` (at most max_batched_tokens tokens); *tokens: its size. */
+void lr_pass_vars(const lr_settings *mb, const lr_hw *hw, double *vars, double *tokens);
+/* The KV cache of `seqs` sequences of `tokens` tokens in pages of `block`. */
+double lr_kv_paged(double seqs, double tokens, double block, double per_token);
+/* Fills runtime, total, device, budget, fits, kv_capacity_tokens,
+ * max_sequences and seq_tokens of `m` from its weights, kv_cache,
+ * activations and kv_per_token; sequences of `tokens` tokens. */
+void lr_memory_finish(lr_memory *m, const lr_settings *s, const lr_hw *hw, int engine,
+                      double tokens);
+
 #endif

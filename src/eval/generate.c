@@ -55,6 +55,7 @@ lr_generation_memory(const lr_plan *plan, const lr_profile *prof, const lr_hw *h
     if (lr_analyze(plan, prof, hw, &st, 1, 0, r, err) < 0)
         return -1;
     double prefill_act = r->stage[LR_PREFILL].memory.activations;
+    double pass_tokens = r->stage[LR_PREFILL].memory.pass_tokens;
     /* the footprint as the last step sees it (its whole context cached),
      * with the larger of the prefill's and the decode's activations */
     st.seq_len = prompt + gen - 1 + prof->decode_ctx_offset;
@@ -62,10 +63,14 @@ lr_generation_memory(const lr_plan *plan, const lr_profile *prof, const lr_hw *h
         return -1;
     *m = r->stage[LR_DECODE].memory;
     if (prefill_act > m->activations) {
-        m->total += prefill_act - m->activations;
         m->activations = prefill_act;
-        m->fits = m->device > 0 ? m->total <= m->device : -1;
+        m->pass_tokens = pass_tokens;
     }
+    /* an engine holds the pages of every token of the sequence: prompt and
+     * generated ones (the cache of the analysis above is at its seq_len) */
+    if (prof->engine_memory)
+        m->kv_cache = lr_kv_paged(s->batch, prompt + gen, s->kv_block, m->kv_per_token);
+    lr_memory_finish(m, s, hw, prof->engine_memory, prompt + gen);
     return 0;
 }
 

@@ -32,6 +32,9 @@ static const char *const var_names[] = {
     "tp",
     "pp",
     "ep",
+    "compute_capability",
+    "compute_units",
+    "fp16_acc",
     "w_emb_bytes",
     "w_emb_scale_bytes",
     "w_emb_bit",
@@ -96,7 +99,15 @@ lr_settings_default(lr_settings *s)
     s->a_fp8 = 0;
     s->tp = s->pp = s->ep = 1;
     s->microbatches = 1;
+    s->fp16_acc = 0;
     s->given = 0;
+    /* vLLM's defaults: CacheConfig.block_size 16, gpu_memory_utilization
+     * 0.9, max_num_batched_tokens 8192 for `vllm serve` on GPUs of 70 GiB
+     * or more other than A100 (EngineArgs.get_batch_defaults; 2048 below) */
+    s->kv_block = 16;
+    s->max_batched_tokens = 8192;
+    s->mem_util = 0.9;
+    s->allow_long_context = 0;
     s->quant = 0;
     s->quantize_embeddings = 0;
     s->w_scale_bits = 16;
@@ -164,4 +175,7 @@ lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
     v[LR_V_PP] = s->pp;
     v[LR_V_EP] = s->ep;
     v[LR_V_SM_SRAM_BYTES] = hw && hw->compute_units > 0 ? hw->onchip_bytes / hw->compute_units : 0;
+    v[LR_V_COMPUTE_CAPABILITY] = hw ? hw->compute_capability : 0;
+    v[LR_V_COMPUTE_UNITS] = hw ? hw->compute_units : 0;
+    v[LR_V_FP16_ACC] = s->fp16_acc;
 }

@@ -132,7 +132,20 @@ lr_jw_device(lr_jw *w, const lr_hw *h)
     lr_jw_knum(w, "compute_units", h->compute_units);
     lr_jw_knum(w, "link_bandwidth", h->link_bandwidth);
     lr_jw_knum(w, "link_latency", h->link_latency);
+    lr_jw_knum(w, "compute_capability", h->compute_capability > 0 ? h->compute_capability : NAN);
     lr_jw_kstr(w, "source", h->source);
+    lr_jw_key(w, "unverified");
+    lr_jw_arr(w);
+    for (size_t k = 0; k < h->nunverified; k++)
+        lr_jw_str(w, h->unverified[k]);
+    lr_jw_end_arr(w);
+    /* the runtime's own memory (docs/memory.md) */
+    lr_jw_knum(w, "runtime_bytes", h->runtime_bytes);
+    lr_jw_key(w, "comm_bytes");
+    lr_jw_arr(w);
+    for (int k = 0; k < 4; k++)
+        lr_jw_num(w, h->comm_bytes[k]);
+    lr_jw_end_arr(w);
     lr_jw_end_obj(w);
 }
 

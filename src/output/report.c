@@ -175,20 +175,27 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
         fprintf(f, ")\n\n");
     }
     const lr_memory *m = &r->memory;
-    char w[32], k[32], ac[32], tot[32], dev[32];
+    char w[32], k[32], ac[32], rt[32], tot[32], bud[32], dev[32];
     human(w, sizeof w, m->weights, 1, "B");
     human(k, sizeof k, m->kv_cache, 1, "B");
     human(ac, sizeof ac, m->activations, 1, "B");
+    human(rt, sizeof rt, m->runtime, 1, "B");
     human(tot, sizeof tot, m->total, 1, "B");
+    human(bud, sizeof bud, m->budget, 1, "B");
     human(dev, sizeof dev, m->device, 1, "B");
-    if (m->fits < 0)
-        fprintf(
-            f,
-            "%smemory: weights %s + KV cache %s + activations %s = %s (device capacity unknown)\n",
-            md ? "- " : "", w, k, ac, tot);
-    else
-        fprintf(f, "%smemory: weights %s + KV cache %s + activations %s = %s of %s: %s\n",
-                md ? "- " : "", w, k, ac, tot, dev, m->fits ? "fits" : "DOES NOT FIT");
+    fprintf(f, "%smemory: weights %s + KV cache %s + activations %s", md ? "- " : "", w, k, ac);
+    if (m->runtime > 0)
+        fprintf(f, " + runtime %s", rt);
+    if (m->fits < 0) {
+        fprintf(f, " = %s (device capacity unknown)\n", tot);
+        return;
+    }
+    fprintf(f, " = %s of %s (%.0f%% of %s): %s\n", tot, bud, r->settings.mem_util * 100, dev,
+            m->fits ? "fits" : "DOES NOT FIT");
+    /* the engine's capacity (docs/memory.md), as vLLM logs it */
+    if (isfinite(m->kv_capacity_tokens))
+        fprintf(f, "%sKV cache room: %.0f tokens per device, %.0f sequences of %.0f tokens\n",
+                md ? "- " : "", m->kv_capacity_tokens, m->max_sequences, m->seq_tokens);
 }
 
 /* ---- JSON ---- */
@@ -218,6 +225,14 @@ lr_jw_memory(lr_jw *w, const lr_memory *m)
         lr_jw_null(w);
     else
         lr_jw_bool(w, m->fits);
+    /* the engine's plan (docs/memory.md); non-finite values are null */
+    lr_jw_knum(w, "runtime", m->runtime);
+    lr_jw_knum(w, "budget", m->budget);
+    lr_jw_knum(w, "kv_per_token", m->kv_per_token);
+    lr_jw_knum(w, "kv_capacity_tokens", m->kv_capacity_tokens);
+    lr_jw_knum(w, "max_sequences", m->max_sequences);
+    lr_jw_knum(w, "seq_tokens", m->seq_tokens);
+    lr_jw_knum(w, "pass_tokens", m->pass_tokens);
     lr_jw_end_obj(w);
 }
 

@@ -13,7 +13,7 @@
 #include "registry/registry.h"
 
 const char *const lr_dtype_names[LR_NDTYPES] = {"fp32", "tf32", "fp16", "bf16",
-                                                "fp8",  "int8", "int4"};
+                                                "fp8",  "int8", "int4", "fp16_acc16"};
 
 struct lr_hwdb {
     lr_hw *hw;
@@ -29,6 +29,9 @@ hw_clear(lr_hw *h)
         free(h->aliases[i]);
     free(h->aliases);
     free(h->source);
+    for (size_t i = 0; i < h->nunverified; i++)
+        free(h->unverified[i]);
+    free(h->unverified);
 }
 
 void
@@ -59,6 +62,28 @@ num(json_t *o, const char *key, double *out, const char *file, const char *path,
     return 0;
 }
 
+/* Reads an optional array of strings (aliases, unverified). */
+static int
+strings(json_t *o, const char *key, char ***out, size_t *n, const char *file, const char *path,
+        lr_error *err)
+{
+    json_t *a = json_object_get(o, key);
+    if (a && !json_is_array(a)) {
+        lr_err_set(err, file, path, "%s: expected an array of strings", key);
+        return -1;
+    }
+    *out = lr_xcalloc(json_array_size(a) + 1, sizeof **out);
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        const char *s = json_string_value(json_array_get(a, i));
+        if (!s) {
+            lr_err_set(err, file, path, "%s[%zu]: expected a string", key, i);
+            return -1;
+        }
+        (*out)[(*n)++] = lr_xstrdup(s);
+    }
+    return 0;
+}
+
 static int
 load_one(json_t *o, lr_hw *h, const char *file, const char *path, lr_error *err)
 {
@@ -72,16 +97,8 @@ load_one(json_t *o, lr_hw *h, const char *file, const char *path, lr_error *err)
     h->name = lr_xstrdup(name ? name : id);
     const char *src = json_string_value(json_object_get(o, "source"));
     h->source = lr_xstrdup(src ? src : "");
-    json_t *al = json_object_get(o, "aliases");
-    h->aliases = lr_xcalloc(json_array_size(al), sizeof *h->aliases);
-    for (size_t i = 0; i < json_array_size(al); i++) {
-        const char *s = json_string_value(json_array_get(al, i));
-        if (!s) {
-            lr_err_set(err, file, path, "aliases[%zu]: expected a string", i);
-            return -1;
-        }
-        h->aliases[h->naliases++] = lr_xstrdup(s);
-    }
+    if (strings(o, "aliases", &h->aliases, &h->naliases, file, path, err) < 0)
+        return -1;
     json_t *peaks = json_object_get(o, "peak_flops");
     if (!json_is_object(peaks)) {
         lr_err_set(err, file, path, "entry needs a \"peak_flops\" object");
@@ -98,12 +115,46 @@ load_one(json_t *o, lr_hw *h, const char *file, const char *path, lr_error *err)
         num(o, "l2_bytes", &h->l2_bytes, file, path, err) < 0 ||
         num(o, "compute_units", &h->compute_units, file, path, err) < 0 ||
         num(o, "interconnect_bandwidth", &h->link_bandwidth, file, path, err) < 0 ||
-        num(o, "interconnect_latency_s", &h->link_latency, file, path, err) < 0)
+        num(o, "interconnect_latency_s", &h->link_latency, file, path, err) < 0 ||
+        num(o, "compute_capability", &h->compute_capability, file, path, err) < 0 ||
+        strings(o, "unverified", &h->unverified, &h->nunverified, file, path, err) < 0)
         return -1;
     if (h->bandwidth <= 0) {
         lr_err_set(err, file, path, "memory_bandwidth must be positive");
         return -1;
     }
+    return 0;
+}
+
+/* The memory the runtime keeps for itself (docs/memory.md): an entry's own
+ * "runtime_memory" object, else the file's top-level one (the same for
+ * every device of aiconfigurator's tables), else none. */
+static int
+load_runtime(json_t *entry, json_t *root, lr_hw *h, const char *file, const char *path,
+             lr_error *err)
+{
+    static const char *const n[4] = {"1", "2", "4", "8"};
+    json_t *o = json_object_get(entry, "runtime_memory");
+    char p[700];
+    snprintf(p, sizeof p, "%s.runtime_memory", path);
+    if (!o) {
+        o = json_object_get(root, "runtime_memory");
+        snprintf(p, sizeof p, "runtime_memory");
+    }
+    if (!o || json_is_null(o))
+        return 0;
+    if (!json_is_object(o)) {
+        lr_err_set(err, file, p, "expected an object {context_bytes, comm_bytes, source}");
+        return -1;
+    }
+    if (num(o, "context_bytes", &h->runtime_bytes, file, p, err) < 0)
+        return -1;
+    json_t *c = json_object_get(o, "comm_bytes");
+    char pc[760];
+    snprintf(pc, sizeof pc, "%s.comm_bytes", p);
+    for (int i = 0; i < 4; i++)
+        if (num(c, n[i], &h->comm_bytes[i], file, pc, err) < 0)
+            return -1;
     return 0;
 }
 
@@ -145,6 +196,9 @@ lr_hwdb_load(const char *path, lr_error *err)
             memset(&db->hw[db->n], 0, sizeof db->hw[0]);
             db->n++;
             rc = load_one(json_array_get(arr, i), &db->hw[db->n - 1], files[f], p, err);
+            if (!rc)
+                rc = load_runtime(json_array_get(arr, i), root, &db->hw[db->n - 1], files[f], p,
+                                  err);
         }
         json_decref(root);
         free(files[f]);

@@ -88,8 +88,8 @@ load_rules(lr_profile *p, json_t *arr, const char *file, lr_error *err)
         int d = dtype_of(json_string_value(json_object_get(r, "dtype")));
         if (!when || d < 0) {
             lr_err_set(err, file, path,
-                       "expected {\"when\": FORMULA, \"dtype\": one of fp32 fp16 bf16 fp8 int8 "
-                       "int4}");
+                       "expected {\"when\": FORMULA, \"dtype\": one of fp32 tf32 fp16 bf16 fp8 "
+                       "int8 int4 fp16_acc16}");
             return -1;
         }
         lr_error ferr;
@@ -130,12 +130,14 @@ load_mem_rule(lr_mem_rule *m, json_t *o, const char *file, const char *path, lr_
     m->reduce = !reduce || strcmp(reduce, "sum") == 0 ? LR_MR_SUM
                 : strcmp(reduce, "max") == 0          ? LR_MR_MAX
                 : strcmp(reduce, "sum_repeated") == 0 ? LR_MR_SUM_REPEATED
+                : strcmp(reduce, "liveness") == 0     ? LR_MR_LIVENESS
                                                       : -1;
-    if (m->field < 0 || m->stage == -2 || (int)m->reduce < 0) {
+    if (m->field < 0 || m->stage == -2 || (int)m->reduce < 0 ||
+        (m->reduce == LR_MR_LIVENESS && m->field != LR_MF_ACT_IO)) {
         lr_err_set(err, file, path,
                    "expected {\"field\": params|act_io|flops|load_weight|..., \"stage\": "
                    "prefill|decode (absent: the stage itself), \"reduce\": "
-                   "sum|max|sum_repeated, \"skip\": [op names]}");
+                   "sum|max|sum_repeated|liveness (act_io only), \"skip\": [op names]}");
         return -1;
     }
     json_t *skip = json_object_get(o, "skip");
@@ -178,6 +180,13 @@ load_profile_json(lr_profile *p, const char *file, lr_error *err)
             rc = load_mem_rule(&p->mem[m], o, file, path, err);
         }
     }
+    const char *plan = json_string_value(json_object_get(mem, "plan"));
+    if (rc == 0 && json_object_get(mem, "plan") &&
+        (!plan || (strcmp(plan, "engine") && strcmp(plan, "profile")))) {
+        lr_err_set(err, file, "memory.plan", "expected \"engine\" or \"profile\"");
+        rc = -1;
+    }
+    p->engine_memory = plan && strcmp(plan, "engine") == 0;
     json_t *off = json_object_get(root, "decode_ctx_offset");
     p->decode_ctx_offset = 1;
     if (off &&

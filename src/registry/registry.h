@@ -50,14 +50,16 @@ size_t lr_module_required_params(const lr_module *m);
 
 enum { LR_MEM_WEIGHTS, LR_MEM_KV, LR_MEM_ACT, LR_NMEM };
 enum { LR_MF_PARAMS = LR_NFIELDS, LR_MF_ACT_IO }; /* pseudo-fields beyond enum lr_field */
-enum lr_mem_reduce { LR_MR_SUM, LR_MR_MAX, LR_MR_SUM_REPEATED };
+enum lr_mem_reduce { LR_MR_SUM, LR_MR_MAX, LR_MR_SUM_REPEATED, LR_MR_LIVENESS };
 
 /* How one memory figure is aggregated from the op records. */
 typedef struct lr_mem_rule {
     int field; /* enum lr_field, LR_MF_PARAMS (params x bytes per weight) or LR_MF_ACT_IO */
     int stage; /* -1: the stage being reported; 0 prefill; 1 decode */
     enum lr_mem_reduce reduce; /* sum x count; max per instance; sum of one instance of
-                                  each repeated op (one layer) */
+                                  each repeated op (one layer); liveness (act_io only:
+                                  the residual stream plus the largest op's inputs and
+                                  output, docs/memory.md) */
     char **skip;               /* op names left out */
     size_t nskip;
 } lr_mem_rule;
@@ -73,6 +75,8 @@ struct lr_profile {
     } * rules;
     size_t nrules;
     lr_mem_rule mem[LR_NMEM];
+    int engine_memory;         /* memory.plan "engine": KV in pages, runtime memory, activations
+                                  of one pass of max_batched_tokens (docs/memory.md) */
     char **cmp_from, **cmp_to; /* "compare_as": op names mapped for diffs */
     double decode_ctx_offset;  /* a decode step with N cached tokens attends N + this */
     size_t ncmp;

@@ -538,7 +538,8 @@ check_points(sweep *sw)
         lr_error err;
         combo(sw, k, &s, &pi, &hi);
         const prof_ctx *pc = &sw->pc[pi];
-        if (lr_check_settings(pc->arch, pc->hw[hi], &s, s.seq_len, NULL, 0, &err) < 0) {
+        if (lr_settings_apply_model(&s, pc->arch, &err) < 0 ||
+            lr_check_settings(pc->arch, pc->hw[hi], &s, s.seq_len, NULL, 0, &err) < 0) {
             cli_print_error(&err);
             return EXIT_USAGE;
         }

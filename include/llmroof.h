@@ -640,7 +640,7 @@ typedef struct lr_total {
  * the profile's rules (profile.json "memory"); with the default profile's
  * engine plan (docs/memory.md) as vLLM plans it. */
 typedef struct lr_memory {
-    double weights;            /* default profile: parameters x bytes per weight (with scales) */
+    double weights;            /* default profile: parameters x bytes per weight of their role */
     double kv_cache;           /* default profile: the batch's KV cache of seq_len tokens, in
                                   whole pages of kv_block_size tokens */
     double activations;        /* default profile: the liveness peak of one forward pass of at

@@ -130,9 +130,25 @@ device_count(const plan_op *po, double pp)
     return po->count / po->pp_repeat * ceil(po->pp_repeat / pp);
 }
 
+/* How many micro-batch stage times one pass of the batch takes. A prefill
+ * fills the pipe and drains it: the last of m micro-batches leaves the
+ * last of pp stages after m + pp - 1. A decode step runs with the pipe kept
+ * full, as engines run it: a micro-batch's next token can enter stage 1
+ * only when its previous token has left stage pp (pp stage times) and when
+ * the stage has served the other micro-batches (m stage times), so each
+ * micro-batch gets a token every max(m, pp) stage times, and so does the
+ * batch. */
+double
+lr_pipeline_steps(double m, double pp, int prefill)
+{
+    if (prefill)
+        return m + pp - 1;
+    return m > pp ? m : pp;
+}
+
 static void
 roofline(lr_stage_result *st, const lr_plan *plan, const double *out, double peak, const lr_hw *hw,
-         const lr_settings *s)
+         const lr_settings *s, int prefill)
 {
     memset(&st->total, 0, sizeof st->total);
     for (size_t i = 0; i < st->nops; i++) {
@@ -155,13 +171,12 @@ roofline(lr_stage_result *st, const lr_plan *plan, const double *out, double pea
             st->total.comm_time_s += o->count * o->time_s;
     }
     st->total.intensity = st->total.bytes > 0 ? st->total.v[0] / st->total.bytes : 0;
-    /* the ops ran on one micro-batch: the batch takes m of them on a stage,
-     * and through pp stages the last one finishes (m + pp - 1) later */
+    /* the ops ran on one micro-batch: the batch takes m of them on a stage */
     double m = s->microbatches;
     for (int f = 0; f < LR_NFIELDS; f++)
         st->total.v[f] *= m;
     st->total.bytes *= m;
-    st->total.latency_s = st->total.time_s * (m + s->pp - 1);
+    st->total.latency_s = st->total.time_s * lr_pipeline_steps(m, s->pp, prefill);
     st->total.time_s *= m;
     st->total.compute_time_s *= m;
     st->total.memory_time_s *= m;
@@ -239,6 +254,31 @@ lr_check_negative(const lr_plan *plan, const double *out, int prefill, lr_error 
     return 0;
 }
 
+/* Expert parallelism splits the tp x dp devices that run one pipeline
+ * stage (as in vLLM and SGLang), it adds none: ep must divide tp x dp. The
+ * data-parallel ranks of a MoE model exchange their tokens over the link. */
+static int
+check_expert_split(const lr_plan *plan, const lr_hw *hw, const lr_settings *s, lr_error *err)
+{
+    double group = s->tp * s->dp;
+    if (s->ep > 1 && fmod(group, s->ep) != 0) {
+        lr_err_set(err, "", "ep",
+                   "ep %g must divide tp x dp = %g x %g = %g: expert parallelism splits the "
+                   "devices of tensor and data parallelism (e.g. --tp %g --ep %g, or --dp %g "
+                   "--ep %g)",
+                   s->ep, s->tp, s->dp, group, s->ep, s->ep, s->ep, s->ep);
+        return -1;
+    }
+    if (s->dp > 1 && (plan->parallel & LR_PAR_EP) && hw->link_bandwidth <= 0) {
+        lr_err_set(err, "", hw->id,
+                   "hardware %s lists no interconnect bandwidth: the data-parallel (--dp) ranks "
+                   "of a mixture of experts share their experts over it",
+                   hw->id);
+        return -1;
+    }
+    return 0;
+}
+
 int
 lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
            int do_prefill, int do_decode, lr_result *r, lr_error *err)
@@ -249,9 +289,9 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
     r->settings = *s;
     r->profile = prof;
     r->hw = hw;
-    /* the ops see one micro-batch */
+    /* the ops see one micro-batch of one data-parallel rank */
     lr_settings mb = *s;
-    mb.batch = s->batch / s->microbatches;
+    mb.batch = s->batch / (s->dp * s->microbatches);
     double vars[2][LR_NVARS];
     lr_set_vars(vars[0], &mb, hw, 1);
     lr_set_vars(vars[1], &mb, hw, 0);
@@ -282,6 +322,8 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
             return -1;
         }
     }
+    if (check_expert_split(plan, hw, s, err) < 0)
+        return -1;
     /* Both stages are always evaluated: memory rules may read the prefill
      * (the KV cache it stores) while the decode is reported, and the cost
      * is a few hundred bytecode instructions. */
@@ -290,7 +332,7 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
             lr_check_negative(plan, rp->out, st == LR_PREFILL, err) < 0)
             return -1;
         r->stage[st].stage = (enum lr_stage)st;
-        roofline(&r->stage[st], plan, rp->out, r->peak_flops, hw, &mb);
+        roofline(&r->stage[st], plan, rp->out, r->peak_flops, hw, &mb, st == LR_PREFILL);
     }
     r->has[LR_PREFILL] = do_prefill;
     r->has[LR_DECODE] = do_decode;

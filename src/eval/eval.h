@@ -51,6 +51,10 @@ void lr_plan_site_free(plan_site *site);
 
 /* ---- analyze.c: shared with generate.c ---- */
 
+/* Micro-batch stage times per pass of the batch through the pipeline:
+ * m + pp - 1 in prefill, max(m, pp) in a decode step (the pipe full). */
+double lr_pipeline_steps(double m, double pp, int prefill);
+
 /* lr_result's private part: scratch sized by the plan. */
 typedef struct lr_result_priv {
     lr_result pub;

@@ -334,8 +334,12 @@ typedef struct lr_hw {
     double l2_bytes;
     double compute_units;  /* SMs / CUs; 0 when unknown */
     double link_bandwidth; /* interconnect bytes/s per direction, 0 if none */
-    double link_latency;   /* seconds per hop (one step of a ring collective) */
+    double link_latency;   /* seconds per hop of a ring collective, 0 = not stated (then
+                              the measured curves or their default latencies) */
     char *source;
+    /* the measured collectives of its interconnect class and the default
+     * latencies (data/hardware/collectives.json), NULL without that file */
+    const struct lr_comm *comm;
 } lr_hw;
 
 typedef struct lr_hwdb lr_hwdb;

@@ -97,7 +97,7 @@ eval_stage(const lr_plan *plan, lr_result_priv *rp, const double *vars, int pref
 const char *const lr_bound_names[3] = {"compute", "memory", "comm"};
 
 void
-lr_op_roofline(lr_op *o, const double *v, double peak, const lr_hw *hw)
+lr_op_roofline(lr_op *o, const plan_op *po, const double *v, double peak, const lr_hw *hw)
 {
     memcpy(o->v, v, sizeof o->v);
     o->present = v[LR_SLOT_IF] != 0;
@@ -108,11 +108,11 @@ lr_op_roofline(lr_op *o, const double *v, double peak, const lr_hw *hw)
     /* ties go to compute, as in LLM-Viewer (intensity >= turning point) */
     o->bound = (tc >= tm && v[0] > 0) ? LR_COMPUTE : LR_MEMORY;
     o->time_s = tc > tm ? tc : tm;
-    /* a communication op waits for the link: bytes over its bandwidth plus
-     * one latency per sequential hop; the HBM side overlaps with it */
+    /* a communication op waits for its collective (measured, or bytes over
+     * the link plus latency: lr_hw_comm_time); the HBM side overlaps */
     if (v[LR_F_NET_BYTES] > 0 || v[LR_F_NET_HOPS] > 0) {
-        double tn = (hw->link_bandwidth > 0 ? v[LR_F_NET_BYTES] / hw->link_bandwidth : 0) +
-                    v[LR_F_NET_HOPS] * hw->link_latency;
+        double tn = lr_hw_comm_time(hw, po->coll, v[LR_SLOT_GROUP], v[LR_SLOT_MSG], po->calls,
+                                    v[LR_F_NET_BYTES], v[LR_F_NET_HOPS]);
         if (tn > o->time_s) {
             o->time_s = tn;
             o->bound = LR_COMM;
@@ -156,7 +156,7 @@ roofline(lr_stage_result *st, const lr_plan *plan, const double *out, double pea
         const double *v = &out[i * LR_NSLOTS];
         o->count = device_count(&plan->ops[i], s->pp);
         o->weights = v[LR_SLOT_W];
-        lr_op_roofline(o, v, peak, hw);
+        lr_op_roofline(o, &plan->ops[i], v, peak, hw);
         if (!o->present)
             continue;
         for (int f = 0; f < LR_NFIELDS; f++)

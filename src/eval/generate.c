@@ -160,7 +160,7 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
             for (int f = 0; f < LR_NFIELDS; f++)
                 if (v[f] < 0)
                     return lr_check_negative(plan, rp->out, 0, err);
-            lr_op_roofline(&dec->ops[i], v, r->peak_flops, hw);
+            lr_op_roofline(&dec->ops[i], &plan->ops[i], v, r->peak_flops, hw);
             add_op(&step, &dec->ops[i]);
         }
         /* the ops ran on one micro-batch and one pipeline stage; the pipe

@@ -42,6 +42,26 @@ run "ep not dividing" analyze $V3 --tp 4 --dp 2 --ep 3
 expect_rc 3
 expect_err "ep 3 must divide tp x dp = 4 x 2 = 8"
 
+# the ranks of a mixture of experts meet at the experts over the link
+run "dp without a link" analyze mistralai/Mixtral-8x7B-v0.1 --dp 2 --hardware a10
+expect_rc 3
+expect_err "hardware a10 lists no interconnect bandwidth: the data-parallel (--dp) ranks"
+# a dense model's replicas need none
+run "dense dp without a link" analyze --dp 2 --batch 2 --hardware a10
+expect_rc 0
+
+# serve-plan: the batch is the deployment's, the memory per device. At 90%
+# of 80 GiB (77,309,411,328 B) less the weights (13,476,831,232 B), each
+# sequence of Llama-2-7b (prompt 1024 + 8) takes its cache, 2 * 32 * 1032 *
+# 4096 * 2 = 541,065,216 B, and the eager prefill's scores, 32 * 1024 *
+# 1024 * 2 * 2 = 134,217,728 B (as in cli_generate.sh): 63,832,580,096 /
+# 675,282,944 = 94.53 -> 94 on one device; 2 data-parallel replicas each
+# hold half the batch: 189.06 -> 189
+run "serve-plan one" serve-plan --gen-len 8 --max-batch 1 --format json
+expect_out '"max_batch": 94,'
+run "serve-plan dp" serve-plan --dp 2 --gen-len 8 --max-batch 1 --format json
+expect_out '"max_batch": 189,'
+
 # 2 x 2 x 2 = 8 devices in generate and serve-plan, JSON and text
 run "generate devices" generate --tp 2 --pp 2 --dp 2 --batch 4 --gen-len 8 --format json
 expect_rc 0

@@ -140,6 +140,10 @@ write_json(FILE *f, const report *rp)
     lr_jw_knum(&w, "mem_util", rp->o->s.mem_util);
     lr_jw_knum(&w, "max_batch", rp->max_batch);
     lr_jw_memory(&w, &rp->mem);
+    lr_jw_key(&w, "settings");
+    lr_jw_obj(&w);
+    lr_jw_settings(&w, &rp->o->s, "seq_len"); /* a generation has its own lengths */
+    lr_jw_end_obj(&w);
     lr_jw_key(&w, "best_batch");
     if (rp->best < 0)
         lr_jw_null(&w);
@@ -183,6 +187,7 @@ write_report(FILE *f, void *ud)
                 md ? "## " : "", rp->a->arch->name, rp->a->hw->name, rp->x->prompt, rp->x->gen,
                 rp->max_batch, rp->o->s.mem_util * 100, rp->a->hw->memory_bytes / 1073741824.0);
         vllm_lines(f, &rp->mem, rp->o->s.kv_block, md);
+        lr_devices_line(f, &rp->o->s, md ? "- " : "  ");
         fprintf(f,
                 md ? "\n| batch | TTFT ms | TPOT ms | latency s | output tok/s | memory GiB | "
                      "targets |\n|---:|---:|---:|---:|---:|---:|:---|\n"

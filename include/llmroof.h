@@ -353,7 +353,8 @@ typedef struct lr_hw {
     double l2_bytes;
     double compute_units;      /* SMs / CUs; 0 when unknown */
     double link_bandwidth;     /* interconnect bytes/s per direction, 0 if none */
-    double link_latency;       /* seconds per hop (one step of a ring collective) */
+    double link_latency;       /* seconds per hop of a ring collective, 0 = not stated (then
+                                  the measured curves or their default latencies) */
     double compute_capability; /* NVIDIA CUDA compute capability (8.0, 8.9, 9.0);
                                   0 = not NVIDIA or unknown */
     char *source;
@@ -362,6 +363,9 @@ typedef struct lr_hw {
     double runtime_bytes; /* memory the runtime keeps for itself on this device: CUDA
                              context, library workspaces, graphs (docs/memory.md); 0 = none */
     double comm_bytes[4]; /* communication (NCCL) buffers with 1, 2, 4, 8+ devices */
+    /* the measured collectives of its interconnect class and the default
+     * latencies (data/hardware/collectives.json), NULL without that file */
+    const struct lr_comm *comm;
 } lr_hw;
 
 typedef struct lr_hwdb lr_hwdb;
@@ -422,6 +426,7 @@ typedef struct lr_settings {
     double microbatches; /* pipeline micro-batches (for the bubble) */
     int fp16_acc;        /* the engine's 16-bit GEMMs accumulate in FP16 (llama.cpp);
                             not a row of the settings table: engines set it */
+    double dp;           /* data-parallel attention ranks: the batch split, experts shared */
     unsigned given;      /* bit i: setting i of the table was set by lr_settings_set */
     /* the engine's memory plan (docs/memory.md) */
     double kv_block;           /* KV cache allocated in pages of this many tokens (vLLM 16) */
@@ -436,6 +441,9 @@ LR_API void lr_settings_default(lr_settings *s);
 /* Rejects nonsense, row by row of the settings table: numbers outside their
  * range, fractions where a whole number is needed. */
 LR_API int lr_settings_check(const lr_settings *s, lr_error *err);
+/* The devices a deployment with these settings uses: tp x pp x dp (expert
+ * parallelism splits the same tp x dp devices; docs/generation.md). */
+LR_API double lr_settings_devices(const lr_settings *s);
 
 /* ---- The settings table -------------------------------------------------
  * Every analysis setting, described once: the command line's options, the
@@ -506,6 +514,7 @@ enum lr_var {
     LR_V_COMPUTE_CAPABILITY, /* the device's compute_capability (0 = unknown) */
     LR_V_COMPUTE_UNITS,      /* SMs / CUs (0 = unknown) */
     LR_V_FP16_ACC,           /* 1 when 16-bit GEMMs accumulate in FP16 */
+    LR_V_DP,                 /* data-parallel attention ranks */
     LR_NVARS
 };
 
@@ -648,6 +657,7 @@ typedef struct lr_gen {
     double latency_s;           /* prefill + all decode steps */
     double output_tokens_per_s; /* batch * G / latency */
     double total_tokens_per_s;  /* batch * (P + G) / latency */
+    double decode_tokens_per_s; /* batch * G / decode time: tokens/s while decoding */
     double flops[2], bytes[2];  /* per stage: prefill, and the sum over decode steps */
     lr_memory memory;           /* at the last step */
 } lr_gen;
@@ -707,7 +717,8 @@ LR_API lr_formula *lr_formula_compile(const char *text, const lr_db *db,
 LR_API int lr_formula_eval(const lr_formula *f, const double *vars, double *out, lr_error *err);
 LR_API void lr_formula_free(lr_formula *f);
 /* The runtime variables a stage's formulas see (LR_NVARS values), as
- * lr_analyze sets them: for one micro-batch of `s` on `hw`. */
+ * lr_analyze sets them: for one micro-batch of one data-parallel rank of
+ * `s` on `hw`. */
 LR_API void lr_stage_vars(const lr_settings *s, const lr_hw *hw, int prefill, double *vars);
 /* Name of runtime variable i, and its lookup (aliases included); -1 if none. */
 LR_API const char *lr_var_name(enum lr_var v);
@@ -716,6 +727,9 @@ LR_API int lr_var_lookup(const char *name);
 /* ---- Output -------------------------------------------------------------- */
 
 enum lr_format { LR_FMT_TABLE, LR_FMT_JSON, LR_FMT_CSV, LR_FMT_MD };
+/* One line naming the devices the settings occupy ("8 devices (tp 8 x pp 1
+ * x dp 1; ...); figures per device"), after `indent`, for text reports. */
+LR_API void lr_devices_line(FILE *f, const lr_settings *s, const char *indent);
 LR_API int lr_report_write(FILE *f, enum lr_format fmt, const lr_result *r, const lr_plan *plan,
                            const char *model_name);
 

@@ -11,12 +11,16 @@
 
 /* Each op has its LR_NFIELDS counts plus a presence flag (its "if"). */
 #define LR_SLOT_IF LR_NFIELDS
-#define LR_SLOT_W (LR_NFIELDS + 1) /* the node's weights (elements), on its first op */
-#define LR_NSLOTS (LR_NFIELDS + 2)
+#define LR_SLOT_W (LR_NFIELDS + 1)     /* the node's weights (elements), on its first op */
+#define LR_SLOT_GROUP (LR_NFIELDS + 2) /* a collective's devices */
+#define LR_SLOT_MSG (LR_NFIELDS + 3)   /* a collective's bytes per call */
+#define LR_NSLOTS (LR_NFIELDS + 4)
 
 typedef struct plan_op {
     char *name, *path, *kind, *cls;
     double count;
+    int coll;         /* enum lr_coll of a communication op, -1 none */
+    double calls;     /* calls of the collective per op */
     int ctx_dep;      /* some field depends on the context length */
     double pp_repeat; /* repeat of the enclosing pipeline-split node (layers), 0 if none */
 } plan_op;
@@ -51,6 +55,10 @@ void lr_plan_site_free(plan_site *site);
 
 /* ---- analyze.c: shared with generate.c ---- */
 
+/* Micro-batch stage times per pass of the batch through the pipeline:
+ * m + pp - 1 in prefill, max(m, pp) in a decode step (the pipe full). */
+double lr_pipeline_steps(double m, double pp, int prefill);
+
 /* lr_result's private part: scratch sized by the plan. */
 typedef struct lr_result_priv {
     lr_result pub;
@@ -58,7 +66,7 @@ typedef struct lr_result_priv {
     double *stack; /* program stack */
 } lr_result_priv;
 
-void lr_op_roofline(lr_op *o, const double *v, double peak, const lr_hw *hw);
+void lr_op_roofline(lr_op *o, const plan_op *po, const double *v, double peak, const lr_hw *hw);
 int lr_check_negative(const lr_plan *plan, const double *out, int prefill, lr_error *err);
 double lr_peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used);
 

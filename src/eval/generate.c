@@ -144,8 +144,8 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
         if (!plan->ops[i].ctx_dep)
             add_op(&fixed, &dec->ops[i]);
     double vars[LR_NVARS];
-    lr_settings micro = st; /* the ops see one micro-batch */
-    micro.batch = st.batch / st.microbatches;
+    lr_settings micro = st; /* the ops see one micro-batch of one data-parallel rank */
+    micro.batch = st.batch / (st.dp * st.microbatches);
     lr_set_vars(vars, &micro, hw, 0);
     double total = 0;
     for (double k = 0; k < gen; k++) {
@@ -165,11 +165,12 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
             for (int f = 0; f < LR_NFIELDS; f++)
                 if (v[f] < 0)
                     return lr_check_negative(plan, rp->out, 0, err);
-            lr_op_roofline(&dec->ops[i], v, r->peak_flops, hw);
+            lr_op_roofline(&dec->ops[i], &plan->ops[i], v, r->peak_flops, hw);
             add_op(&step, &dec->ops[i]);
         }
-        /* the ops ran on one micro-batch and one pipeline stage */
-        double t = step.time * (s->microbatches + s->pp - 1);
+        /* the ops ran on one micro-batch and one pipeline stage; the pipe
+         * stays full from token to token */
+        double t = step.time * lr_pipeline_steps(s->microbatches, s->pp, 0);
         if (k == 0)
             g->tpot_first_s = t;
         g->tpot_last_s = t;
@@ -180,6 +181,7 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
     g->tpot_mean_s = total / gen;
     g->latency_s = g->ttft_s + total;
     g->output_tokens_per_s = s->batch * gen / g->latency_s;
+    g->decode_tokens_per_s = s->batch * gen / total;
     g->total_tokens_per_s = s->batch * (prompt + gen) / g->latency_s;
     return lr_generation_memory(plan, prof, hw, s, prompt, gen, r, &g->memory, err);
 }

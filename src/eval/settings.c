@@ -69,7 +69,9 @@ static const row table[] = {
      D(tp)},
     {{"pp", "pp", LR_SET_WHOLE, 1, 65536, NULL, "stages", "pipeline parallel: layers split"},
      D(pp)},
-    {{"ep", "ep", LR_SET_WHOLE, 1, 65536, NULL, "devices", "expert parallel: MoE experts split"},
+    {{"ep", "ep", LR_SET_WHOLE, 1, 65536, NULL, "devices",
+      "expert parallel: MoE experts split over ep of the tp x dp devices (vLLM's "
+      "--enable-expert-parallel is ep = tp x dp); must divide tp x dp"},
      D(ep)},
     {{"microbatches", "microbatches", LR_SET_WHOLE, 1, 65536, NULL, "",
       "pipeline micro-batches (the batch is split in this many)"},
@@ -86,6 +88,10 @@ static const row table[] = {
     {{"allow_long_context", "allow-long-context", LR_SET_FLAG, 0, 1, NULL, "",
       "accept sequences longer than the model's context (max_position_embeddings)"},
      I(allow_long_context)},
+    {{"dp", "dp", LR_SET_WHOLE, 1, 65536, NULL, "devices",
+      "data-parallel attention: the batch split over dp replicas of the attention, "
+      "their MoE experts shared; devices = tp x pp x dp"},
+     D(dp)},
 };
 #undef D
 #undef I
@@ -313,4 +319,10 @@ lr_settings_check(const lr_settings *s, lr_error *err)
         }
     }
     return 0;
+}
+
+double
+lr_settings_devices(const lr_settings *s)
+{
+    return s->tp * s->pp * s->dp;
 }

@@ -123,8 +123,9 @@ settings_table(FILE *f, const lr_result *r, const lr_plan *plan)
     kv_q(f, "memory bandwidth", r->hw->bandwidth, "B/s");
     snprintf(buf, sizeof buf, "%s%s", s->flash ? "flash" : "eager", s->causal ? ", causal" : "");
     kv_text(f, "attention", buf);
-    snprintf(buf, sizeof buf, "tp %.0f, pp %.0f, ep %.0f, micro-batches %.0f", s->tp, s->pp, s->ep,
-             s->microbatches);
+    snprintf(buf, sizeof buf,
+             "%.0f devices: tp %.0f x pp %.0f x dp %.0f; ep %.0f, micro-batches %.0f",
+             lr_settings_devices(s), s->tp, s->pp, s->dp, s->ep, s->microbatches);
     kv_text(f, "parallelism", buf);
     kv_text(f, "profile", lr_profile_name(r->profile));
     fputs("</table>\n", f);

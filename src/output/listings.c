@@ -133,6 +133,11 @@ lr_jw_device(lr_jw *w, const lr_hw *h)
     lr_jw_knum(w, "link_bandwidth", h->link_bandwidth);
     lr_jw_knum(w, "link_latency", h->link_latency);
     lr_jw_knum(w, "compute_capability", h->compute_capability > 0 ? h->compute_capability : NAN);
+    lr_jw_key(w, "collectives"); /* the measured interconnect class, or null */
+    if (lr_hw_comm_class(h))
+        lr_jw_str(w, lr_hw_comm_class(h));
+    else
+        lr_jw_null(w);
     lr_jw_kstr(w, "source", h->source);
     lr_jw_key(w, "unverified");
     lr_jw_arr(w);

@@ -118,6 +118,17 @@ print_rows(FILE *f, row *rows, size_t n, int md)
     }
 }
 
+void
+lr_devices_line(FILE *f, const lr_settings *s, const char *indent)
+{
+    double n = lr_settings_devices(s);
+    fprintf(f, "%s%.0f device%s (tp %.0f x pp %.0f x dp %.0f", indent, n, n == 1 ? "" : "s", s->tp,
+            s->pp, s->dp);
+    if (s->ep > 1)
+        fprintf(f, "; experts split over ep %.0f of the tp x dp", s->ep);
+    fprintf(f, "); figures per device\n");
+}
+
 static void
 write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, int md)
 {
@@ -129,8 +140,10 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
             md ? "- " : "  ", a, s->batch, s->seq_len, s->w_bit, s->a_bit, s->kv_bit,
             lr_dtype_names[r->compute], (human(b, sizeof b, r->peak_flops, 0, "FLOP/s"), b));
     human(a, sizeof a, r->hw->bandwidth, 0, "B/s");
-    fprintf(f, "%smemory bandwidth %s; %s attention%s; profile %s\n\n", md ? "- " : "  ", a,
+    fprintf(f, "%smemory bandwidth %s; %s attention%s; profile %s\n", md ? "- " : "  ", a,
             s->flash ? "flash" : "eager", s->causal ? ", causal" : "", lr_profile_name(r->profile));
+    lr_devices_line(f, s, md ? "- " : "  ");
+    fputc('\n', f);
     for (int st = 0; st < 2; st++) {
         if (!r->has[st])
             continue;
@@ -303,6 +316,8 @@ lr_jw_settings(lr_jw *w, const lr_settings *s, const char *skip)
         default: lr_jw_knum(w, in->name, v); break;
         }
     }
+    /* derived, not a row: what the deployment occupies */
+    lr_jw_knum(w, "devices", lr_settings_devices(s));
 }
 
 static void
@@ -396,6 +411,7 @@ lr_jw_generation(lr_jw *w, const lr_gen *g, const lr_plan *plan, const char *mod
     lr_jw_knum(w, "latency_s", g->latency_s);
     lr_jw_knum(w, "output_tokens_per_s", g->output_tokens_per_s);
     lr_jw_knum(w, "total_tokens_per_s", g->total_tokens_per_s);
+    lr_jw_knum(w, "decode_tokens_per_s", g->decode_tokens_per_s);
     for (int st = 0; st < 2; st++) {
         lr_jw_key(w, st ? "decode" : "prefill");
         lr_jw_obj(w);

@@ -17,6 +17,22 @@ struct lr_mparam {
     ast *def;
 };
 
+/* The collectives a communication op may name ("collective" in a module
+ * entry); its time then comes from the hardware's measured curves
+ * (lr_hw_comm_time). ORDER: the first LR_NCURVES are the curves of
+ * data/hardware/collectives.json; a send is timed as a 2-device
+ * all-gather. */
+enum lr_coll {
+    LR_COLL_ALL_REDUCE,
+    LR_COLL_ALL_GATHER,
+    LR_COLL_REDUCE_SCATTER,
+    LR_COLL_ALL_TO_ALL,
+    LR_COLL_SEND,
+    LR_NCOLL
+};
+#define LR_NCURVES 4
+extern const char *const lr_coll_names[LR_NCOLL];
+
 typedef struct lr_mop {
     char *name;
     char *kind;
@@ -24,6 +40,10 @@ typedef struct lr_mop {
     ast *if_tree;
     char *text[LR_NFIELDS];
     ast *tree[LR_NFIELDS];
+    int coll;     /* enum lr_coll; -1: none (net_bytes / link + net_hops x latency) */
+    double calls; /* calls of the collective the op makes (1 unless given) */
+    char *group_text, *message_text; /* devices in the collective, bytes per call */
+    ast *group_tree, *message_tree;
 } lr_mop;
 
 struct lr_module {
@@ -44,6 +64,21 @@ struct lr_module {
 
 int lr_module_param_index(const lr_module *m, const char *name);
 size_t lr_module_required_params(const lr_module *m);
+
+/* ---- hardware.c: communication time ---- */
+
+/* Seconds of a communication op on hw: `calls` calls of collective `coll`
+ * (enum lr_coll, -1 none) over `group` devices, `message` bytes per call,
+ * `net_bytes` crossing the link in all and `hops` sequential link steps.
+ * A collective with a measured curve at that device count takes the curve
+ * (log-log between measured sizes; the smallest size's time below them,
+ * scaled with the bytes above); otherwise net_bytes / link bandwidth plus
+ * hops x the hardware's link latency when it states one, else plus calls x
+ * the collective's default latency (docs/hardware.md). */
+double lr_hw_comm_time(const lr_hw *hw, int coll, double group, double message, double calls,
+                       double net_bytes, double hops);
+/* The name of hw's measured interconnect class, NULL if it has none. */
+const char *lr_hw_comm_class(const lr_hw *hw);
 
 /* ---- profile.c ---- */
 

@@ -49,6 +49,53 @@ typedef struct plan_site {
 lr_plan *lr_plan_new_site(const lr_arch *arch, const lr_db *db, plan_site *site, lr_error *err);
 void lr_plan_site_free(plan_site *site);
 
+/* ---- expected.c: expected times (docs/expected-time.md) ---- */
+
+/* One op kind's constants for one stage, from its parameters and the
+ * device: what lr_op_expected needs, precomputed. */
+typedef struct lr_kconst {
+    int exact;          /* neutral parameters: the roofline time itself */
+    int matmul;         /* the GEMM shape terms apply */
+    double cpeak;       /* peak x compute_eff */
+    double bw, gemv_bw; /* bandwidth x bandwidth_eff, x gemv_bandwidth_eff */
+    double ramp;        /* bandwidth_ramp_s */
+    double overhead;    /* per kernel: with or without CUDA graphs */
+    double p, inv_p;    /* 0: max */
+    double m_half, gemv_max_m, tile_m, tile_n, sms, a_bytes;
+    double net_bw, net_lat, net_over;
+} lr_kconst;
+
+/* The parameters resolved for one (profile, engine, hardware), per kind of
+ * the plan's ops; a cache in each lr_result. */
+typedef struct lr_expect {
+    const lr_profile *prof; /* the key: NULL = nothing resolved */
+    const lr_hw *hw;
+    char engine[LR_ENGINE_MAX];
+    size_t nkinds;
+    const char **kinds; /* the plan's distinct op kinds (borrowed) */
+    int *op_kind;       /* per plan op: its index in kinds */
+    double (*kp)[LR_EP_N];
+    double glob[LR_EP_N]; /* no kind: the band */
+    int graphs[2];
+    double step_s[2], step_seq_s[2];
+    int exact;
+    double peak, a_bytes, bandwidth; /* what kc was computed for */
+    lr_kconst *kc[2];                /* per stage, per kind */
+} lr_expect;
+
+void lr_expect_init(lr_expect *x, const lr_plan *plan);
+void lr_expect_free(lr_expect *x);
+/* Resolves (when the key changed) and computes the constants (when the
+ * peak or activation width changed). engine NULL or "": the profile's. */
+int lr_expect_prepare(lr_expect *x, const lr_profile *prof, const lr_hw *hw, const char *engine,
+                      double peak, double a_bytes, lr_error *err);
+/* The op's expected time; its roofline fields must be set. */
+double lr_op_expected(const lr_op *o, const lr_kconst *k);
+/* A stage's expected time and latency from its ops' sum over one pass
+ * (one micro-batch of `batch` sequences), and the band. */
+void lr_expect_total(const lr_expect *x, int st, double ops_s, double batch, double micro,
+                     double pp, lr_total *t);
+
 /* ---- analyze.c: shared with generate.c ---- */
 
 /* lr_result's private part: scratch sized by the plan. */
@@ -56,6 +103,7 @@ typedef struct lr_result_priv {
     lr_result pub;
     double *out;   /* nops * LR_NSLOTS */
     double *stack; /* program stack */
+    lr_expect x;   /* the efficiency model's constants */
 } lr_result_priv;
 
 void lr_op_roofline(lr_op *o, const double *v, double peak, const lr_hw *hw);

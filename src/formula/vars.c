@@ -78,6 +78,7 @@ lr_settings_default(lr_settings *s)
     s->tp = s->pp = s->ep = 1;
     s->microbatches = 1;
     s->given = 0;
+    memset(s->engine, 0, sizeof s->engine); /* the profile's default engine */
 }
 
 void

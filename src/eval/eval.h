@@ -70,6 +70,7 @@ typedef struct lr_kconst {
 typedef struct lr_expect {
     const lr_profile *prof; /* the key: NULL = nothing resolved */
     const lr_hw *hw;
+    const char *hw_id, *hw_cls; /* also the key: an lr_hw edited in place */
     char engine[LR_ENGINE_MAX];
     size_t nkinds;
     const char **kinds; /* the plan's distinct op kinds (borrowed) */

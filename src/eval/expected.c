@@ -82,6 +82,8 @@ resolve(lr_expect *x, const lr_profile *prof, const lr_hw *hw, const char *engin
     x->exact = exact;
     x->prof = prof;
     x->hw = hw;
+    x->hw_id = hw->id;
+    x->hw_cls = hw->cls;
     snprintf(x->engine, sizeof x->engine, "%s", engine);
     x->peak = -1; /* constants to recompute */
     return 0;
@@ -126,7 +128,8 @@ lr_expect_prepare(lr_expect *x, const lr_profile *prof, const lr_hw *hw, const c
                   double peak, double a_bytes, lr_error *err)
 {
     const char *name = engine && *engine ? engine : prof->engine;
-    if (!(x->prof == prof && x->hw == hw && strcmp(x->engine, name) == 0) &&
+    if (!(x->prof == prof && x->hw == hw && x->hw_id == hw->id && x->hw_cls == hw->cls &&
+          strcmp(x->engine, name) == 0) &&
         resolve(x, prof, hw, name, err) < 0) {
         x->prof = NULL;
         return -1;

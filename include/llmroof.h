@@ -366,6 +366,8 @@ typedef struct lr_hw {
     /* the measured collectives of its interconnect class and the default
      * latencies (data/hardware/collectives.json), NULL without that file */
     const struct lr_comm *comm;
+    char *cls; /* efficiency class ("hopper", ...) the entry names, or NULL: the
+                  efficiency data's hardware lists decide (docs/expected-time.md) */
 } lr_hw;
 
 typedef struct lr_hwdb lr_hwdb;
@@ -398,6 +400,20 @@ LR_API const char *lr_profile_dir(const lr_profile *p);
 /* The profile's own hardware directory, or NULL to use the shared one. */
 LR_API const char *lr_profile_hardware_dir(const lr_profile *p);
 LR_API const lr_db *lr_profile_db(const lr_profile *p);
+/* Engines (data/engines/NAME.json, docs/expected-time.md): the profile
+ * loads them with the efficiency model, from its own engines/ and
+ * efficiency/ directories when it has them, else from the data directory's
+ * (lr_profile_open's data_dir; lr_data_dir() for lr_profile_load). The
+ * default engine is profile.json's "engine" (vllm when absent; the
+ * llm-viewer profile's is ideal, so its expected times are its rooflines). */
+LR_API const char *lr_profile_engine_default(const lr_profile *p);
+LR_API size_t lr_profile_engine_count(const lr_profile *p);
+/* Engine i in name order, or NULL. */
+LR_API const char *lr_profile_engine_name(const lr_profile *p, size_t i);
+/* 0 when `name` (NULL or "": the default) is one of the profile's engines;
+ * else -1 with "unknown engine 'x' (known: ideal, llama.cpp, ...)". */
+LR_API int lr_profile_engine_check(const lr_profile *p, const char *name, lr_error *err);
+
 /* The name under which an op is compared with other profiles' ops
  * (profile.json "compare_as"; e.g. LLM-Viewer's out_proj is our o_proj). */
 LR_API const char *lr_profile_compare_name(const lr_profile *p, const char *op_name);
@@ -407,6 +423,9 @@ LR_API const char *lr_profile_compare_name(const lr_profile *p, const char *op_n
 enum lr_stage { LR_PREFILL, LR_DECODE };
 enum lr_bound { LR_COMPUTE, LR_MEMORY, LR_COMM };
 LR_API extern const char *const lr_bound_names[3]; /* "compute", "memory", "comm" */
+
+/* Longest text setting (an engine name) + 1. */
+#define LR_ENGINE_MAX 32
 
 typedef struct lr_settings {
     double batch;   /* sequences, >= 1 */
@@ -429,10 +448,11 @@ typedef struct lr_settings {
     double dp;           /* data-parallel attention ranks: the batch split, experts shared */
     unsigned given;      /* bit i: setting i of the table was set by lr_settings_set */
     /* the engine's memory plan (docs/memory.md) */
-    double kv_block;           /* KV cache allocated in pages of this many tokens (vLLM 16) */
-    double max_batched_tokens; /* tokens of one forward pass (chunked prefill; vLLM 8192) */
-    double mem_util;           /* fraction of the device memory the engine may use (0.9) */
-    int allow_long_context;    /* sequences longer than the model's context are accepted */
+    double kv_block;            /* KV cache allocated in pages of this many tokens (vLLM 16) */
+    double max_batched_tokens;  /* tokens of one forward pass (chunked prefill; vLLM 8192) */
+    double mem_util;            /* fraction of the device memory the engine may use (0.9) */
+    int allow_long_context;     /* sequences longer than the model's context are accepted */
+    char engine[LR_ENGINE_MAX]; /* data/engines/NAME.json; "": the profile's default */
 } lr_settings;
 
 /* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits,
@@ -454,7 +474,9 @@ enum lr_setting_type {
     LR_SET_WHOLE,  /* a whole number in [min, max] */
     LR_SET_NUMBER, /* any number in [min, max] (w_bit: a GGUF file's 4.5 bits) */
     LR_SET_FLAG,   /* true or false (1/0, yes/no, on/off) */
-    LR_SET_CHOICE  /* one of `choices`; stored as its index */
+    LR_SET_CHOICE, /* one of `choices`; stored as its index */
+    LR_SET_TEXT    /* a name of at most `max` characters (letters, digits, . _ -);
+                      lr_settings_value gives 0 for it, lr_settings_format the text */
 };
 
 typedef struct lr_setting_info {
@@ -574,6 +596,7 @@ typedef struct lr_op {
     double intensity; /* flops / bytes (0 when bytes is 0) */
     enum lr_bound bound;
     double time_s;
+    double expected_time_s; /* with the engine's efficiency model (docs/expected-time.md) */
 } lr_op;
 
 typedef struct lr_total {
@@ -581,11 +604,15 @@ typedef struct lr_total {
     double bytes;
     double intensity;
     double time_s;
-    double compute_time_s; /* sum of the times of compute-bound ops */
-    double memory_time_s;  /* sum of the times of memory-bound ops */
-    double comm_time_s;    /* sum of the times of ops waiting on the interconnect */
-    double latency_s;      /* with pipeline stages: (micro-batches + stages - 1) x the
-                              time of one micro-batch on one stage; else time_s */
+    double compute_time_s;     /* sum of the times of compute-bound ops */
+    double memory_time_s;      /* sum of the times of memory-bound ops */
+    double comm_time_s;        /* sum of the times of ops waiting on the interconnect */
+    double latency_s;          /* with pipeline stages: (micro-batches + stages - 1) x the
+                                  time of one micro-batch on one stage; else time_s */
+    double expected_time_s;    /* the ops' expected times plus the engine's step overhead */
+    double expected_latency_s; /* as latency_s, from the expected times */
+    double expected_band[2];   /* [low, high]: multipliers of the expected times that
+                                  hold 10% to 90% of the fit's measurements */
 } lr_total;
 
 /* The memory footprint of one device, aggregated from the op records by
@@ -660,6 +687,11 @@ typedef struct lr_gen {
     double decode_tokens_per_s; /* batch * G / decode time: tokens/s while decoding */
     double flops[2], bytes[2];  /* per stage: prefill, and the sum over decode steps */
     lr_memory memory;           /* at the last step */
+    /* the same from the expected times (docs/expected-time.md) */
+    double expected_ttft_s, expected_tpot_mean_s, expected_tpot_first_s, expected_tpot_last_s;
+    double expected_latency_s, expected_output_tokens_per_s, expected_total_tokens_per_s;
+    double expected_band[2];
+    char engine[LR_ENGINE_MAX]; /* the engine used (the profile's default resolved) */
 } lr_gen;
 
 /* Runs a generation with the settings of `s` (its seq_len is ignored),

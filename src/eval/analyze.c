@@ -45,6 +45,7 @@ lr_result_new(const lr_plan *plan)
     int depth = plan->prog[0].maxdepth > plan->prog[1].maxdepth ? plan->prog[0].maxdepth
                                                                 : plan->prog[1].maxdepth;
     rp->stack = lr_xcalloc((size_t)depth + 1, sizeof *rp->stack);
+    lr_expect_init(&rp->x, plan);
     for (int s = 0; s < 2; s++) {
         rp->pub.stage[s].ops = lr_xcalloc(n + 1, sizeof(lr_op));
         rp->pub.stage[s].nops = n;
@@ -68,6 +69,7 @@ lr_result_free(lr_result *r)
     lr_result_priv *rp = (lr_result_priv *)r;
     free(rp->out);
     free(rp->stack);
+    lr_expect_free(&rp->x);
     free(r->stage[0].ops);
     free(r->stage[1].ops);
     free(rp);
@@ -150,17 +152,21 @@ lr_pipeline_steps(double m, double pp, int prefill)
 
 static void
 roofline(lr_stage_result *st, const lr_plan *plan, const double *out, double peak, const lr_hw *hw,
-         const lr_settings *s, int prefill)
+         const lr_settings *s, int prefill, const lr_expect *x)
 {
     memset(&st->total, 0, sizeof st->total);
+    const lr_kconst *kc = x->kc[st->stage];
+    double expected = 0;
     for (size_t i = 0; i < st->nops; i++) {
         lr_op *o = &st->ops[i];
         const double *v = &out[i * LR_NSLOTS];
         o->count = device_count(&plan->ops[i], s->pp);
         o->weights = v[LR_SLOT_W];
         lr_op_roofline(o, &plan->ops[i], v, peak, hw);
+        o->expected_time_s = lr_op_expected(o, &kc[x->op_kind[i]]);
         if (!o->present)
             continue;
+        expected += o->count * o->expected_time_s;
         for (int f = 0; f < LR_NFIELDS; f++)
             st->total.v[f] += o->count * v[f];
         st->total.bytes += o->count * o->bytes;
@@ -179,6 +185,8 @@ roofline(lr_stage_result *st, const lr_plan *plan, const double *out, double pea
         st->total.v[f] *= m;
     st->total.bytes *= m;
     st->total.latency_s = st->total.time_s * lr_pipeline_steps(m, s->pp, prefill);
+    lr_expect_total(x, st->stage, expected, s->batch, m, lr_pipeline_steps(m, s->pp, prefill),
+                    &st->total);
     st->total.time_s *= m;
     st->total.compute_time_s *= m;
     st->total.memory_time_s *= m;
@@ -332,6 +340,11 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
         return -1;
     }
     r->compute = used;
+    if (lr_expect_prepare(&rp->x, prof, hw, s->engine, r->peak_flops, vars[0][LR_V_A_BYTES], err) <
+        0)
+        return -1;
+    /* the result names the engine it used */
+    memcpy(r->settings.engine, rp->x.engine, sizeof r->settings.engine);
     static const struct {
         int bit;
         const char *opt;
@@ -367,7 +380,7 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
             lr_check_negative(plan, rp->out, st == LR_PREFILL, err) < 0)
             return -1;
         r->stage[st].stage = (enum lr_stage)st;
-        roofline(&r->stage[st], plan, rp->out, r->peak_flops, hw, &mb, st == LR_PREFILL);
+        roofline(&r->stage[st], plan, rp->out, r->peak_flops, hw, &mb, st == LR_PREFILL, &rp->x);
         if (liveness && live[st] < 0)
             live[st] = lr_liveness_peak(plan, rp->out);
     }

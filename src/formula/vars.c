@@ -91,6 +91,7 @@ lr_settings_default(lr_settings *s)
     s->max_batched_tokens = 8192;
     s->mem_util = 0.9;
     s->allow_long_context = 0;
+    memset(s->engine, 0, sizeof s->engine); /* the profile's default engine */
 }
 
 void

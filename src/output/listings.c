@@ -57,6 +57,7 @@ explain_record(lr_jw *w, const lr_op *o)
     lr_jw_knum(w, "bytes", o->bytes);
     lr_jw_knum(w, "intensity", o->intensity);
     lr_jw_knum(w, "time_s", o->time_s);
+    lr_jw_knum(w, "expected_time_s", o->expected_time_s);
     lr_jw_kstr(w, "bound", lr_bound_names[o->bound]);
     lr_jw_end_obj(w);
 }

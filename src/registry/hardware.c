@@ -56,6 +56,7 @@ hw_clear(lr_hw *h)
         free(h->aliases[i]);
     free(h->aliases);
     free(h->source);
+    free(h->cls);
     for (size_t i = 0; i < h->nunverified; i++)
         free(h->unverified[i]);
     free(h->unverified);
@@ -143,6 +144,14 @@ load_one(json_t *o, lr_hw *h, const char *file, const char *path, lr_error *err)
     h->name = lr_xstrdup(name ? name : id);
     const char *src = json_string_value(json_object_get(o, "source"));
     h->source = lr_xstrdup(src ? src : "");
+    /* the efficiency class (docs/expected-time.md); absent: by the
+     * efficiency data's hardware lists */
+    json_t *cls = json_object_get(o, "class");
+    if (cls && (!json_is_string(cls) || !*json_string_value(cls))) {
+        lr_err_set(err, file, path, "class: expected an efficiency class name (hopper, ...)");
+        return -1;
+    }
+    h->cls = cls ? lr_xstrdup(json_string_value(cls)) : NULL;
     if (strings(o, "aliases", &h->aliases, &h->naliases, file, path, err) < 0)
         return -1;
     json_t *peaks = json_object_get(o, "peak_flops");

@@ -61,10 +61,21 @@ csv(FILE *f, const out *x)
                         g->bytes[0],
                         g->flops[1],
                         g->bytes[1],
-                        g->memory.total};
+                        g->memory.total,
+                        g->decode_tokens_per_s,
+                        lr_settings_devices(&x->o->s),
+                        g->expected_ttft_s,
+                        g->expected_tpot_mean_s,
+                        g->expected_latency_s,
+                        g->expected_output_tokens_per_s,
+                        g->expected_total_tokens_per_s,
+                        g->expected_band[0],
+                        g->expected_band[1]};
     fputs("batch,prompt_len,gen_len,ttft_s,tpot_mean_s,tpot_first_s,tpot_last_s,latency_s,"
           "output_tokens_per_s,total_tokens_per_s,prefill_flops,prefill_bytes,decode_flops,"
-          "decode_bytes,memory_total\n",
+          "decode_bytes,memory_total,decode_tokens_per_s,devices,expected_ttft_s,"
+          "expected_tpot_mean_s,expected_latency_s,expected_output_tokens_per_s,"
+          "expected_total_tokens_per_s,expected_band_low,expected_band_high\n",
           f);
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         char buf[40];
@@ -83,12 +94,27 @@ table(FILE *f, const out *x, int md)
         f, "%s%s on %s: batch %.0f, prompt %.0f, generate %.0f tokens (%s attention, profile %s)\n",
         md ? "## " : "", x->a->arch->name, x->a->hw->name, x->o->s.batch, g->prompt, g->gen,
         x->o->s.flash ? "flash" : "eager", lr_profile_name(x->a->prof));
-    fprintf(f, "%stime to first token   %10.3f ms\n", li, g->ttft_s * 1e3);
-    fprintf(f, "%stime per output token %10.3f ms (first %.3f ms, last %.3f ms)\n", li,
-            g->tpot_mean_s * 1e3, g->tpot_first_s * 1e3, g->tpot_last_s * 1e3);
-    fprintf(f, "%send-to-end latency    %10.3f ms\n", li, g->latency_s * 1e3);
-    fprintf(f, "%sthroughput            %10.1f output tokens/s, %.1f total tokens/s\n", li,
-            g->output_tokens_per_s, g->total_tokens_per_s);
+    lr_devices_line(f, &x->o->s, li);
+    /* the roofline is the bound; expected is what the engine's model gives */
+    fprintf(f, "%s%-21s %13s  %13s (engine %s)\n", li, "", "roofline", "expected", g->engine);
+    fprintf(f, "%stime to first token   %10.3f ms  %10.3f ms\n", li, g->ttft_s * 1e3,
+            g->expected_ttft_s * 1e3);
+    fprintf(f,
+            "%stime per output token %10.3f ms  %10.3f ms (roofline first %.3f ms, last %.3f ms)\n",
+            li, g->tpot_mean_s * 1e3, g->expected_tpot_mean_s * 1e3, g->tpot_first_s * 1e3,
+            g->tpot_last_s * 1e3);
+    fprintf(f, "%send-to-end latency    %10.3f ms  %10.3f ms\n", li, g->latency_s * 1e3,
+            g->expected_latency_s * 1e3);
+    fprintf(f,
+            "%sthroughput            %10.1f tok/s %9.1f tok/s output (total %.1f, expected %.1f)\n",
+            li, g->output_tokens_per_s, g->expected_output_tokens_per_s, g->total_tokens_per_s,
+            g->expected_total_tokens_per_s);
+    fprintf(
+        f,
+        "%sexpected band         x%.3g to x%.3g of the expected times (10th to 90th percentile)\n",
+        li, g->expected_band[0], g->expected_band[1]);
+    fprintf(f, "%sdecode throughput     %10.1f output tokens/s while decoding\n", li,
+            g->decode_tokens_per_s);
     fprintf(f, "%sprefill               %10.3f TFLOP, %.3f GiB moved\n", li, g->flops[0] / 1e12,
             g->bytes[0] / 1073741824.0);
     fprintf(f, "%sdecode (all steps)    %10.3f TFLOP, %.3f GiB moved\n", li, g->flops[1] / 1e12,

@@ -212,6 +212,8 @@ usage_left(size_t i, char *buf, size_t cap)
         (size_t)snprintf(buf, cap, "--%s%s", cli_setting_negated(i) ? "no-" : "", in->option);
     if (in->type == LR_SET_WHOLE || in->type == LR_SET_NUMBER)
         snprintf(buf + n, cap - n, " N");
+    if (in->type == LR_SET_TEXT)
+        snprintf(buf + n, cap - n, " NAME");
     for (int k = 0; in->type == LR_SET_CHOICE && in->choices[k] && n < cap; k++)
         n += (size_t)snprintf(buf + n, cap - n, "%s%s", k ? "|" : " ", in->choices[k]);
 }
@@ -358,6 +360,11 @@ analysis_run(analysis *a, analysis_opts *o, const char *profile)
                 "llmroof: note: quantization '%s' from %s (%zu modules kept 16-bit by its "
                 "exclusion list; --quant and the other options override)\n",
                 a->arch->quant.preset, a->arch->quant.source, a->arch->quant.nexcluded);
+    /* an engine the data lacks is a usage error, listing the known ones */
+    if (lr_profile_engine_check(a->prof, o->s.engine, &err) < 0) {
+        cli_print_error(&err);
+        return EXIT_USAGE;
+    }
     a->hw = lr_hwdb_find(a->hwdb, o->hardware);
     if (!a->hw) {
         fprintf(stderr,

@@ -382,7 +382,8 @@ typedef struct lr_hw {
     double l2_bytes;
     double compute_units;      /* SMs / CUs; 0 when unknown */
     double link_bandwidth;     /* interconnect bytes/s per direction, 0 if none */
-    double link_latency;       /* seconds per hop (one step of a ring collective) */
+    double link_latency;       /* seconds per hop of a ring collective, 0 = not stated (then
+                                  the measured curves or their default latencies) */
     double compute_capability; /* NVIDIA CUDA compute capability (8.0, 8.9, 9.0);
                                   0 = not NVIDIA or unknown */
     char *source;
@@ -391,6 +392,11 @@ typedef struct lr_hw {
     double runtime_bytes; /* memory the runtime keeps for itself on this device: CUDA
                              context, library workspaces, graphs (docs/memory.md); 0 = none */
     double comm_bytes[4]; /* communication (NCCL) buffers with 1, 2, 4, 8+ devices */
+    /* the measured collectives of its interconnect class and the default
+     * latencies (data/hardware/collectives.json), NULL without that file */
+    const struct lr_comm *comm;
+    char *cls; /* efficiency class ("hopper", ...) the entry names, or NULL: the
+                  efficiency data's hardware lists decide (docs/expected-time.md) */
 } lr_hw;
 
 typedef struct lr_hwdb lr_hwdb;
@@ -423,6 +429,20 @@ LR_API const char *lr_profile_dir(const lr_profile *p);
 /* The profile's own hardware directory, or NULL to use the shared one. */
 LR_API const char *lr_profile_hardware_dir(const lr_profile *p);
 LR_API const lr_db *lr_profile_db(const lr_profile *p);
+/* Engines (data/engines/NAME.json, docs/expected-time.md): the profile
+ * loads them with the efficiency model, from its own engines/ and
+ * efficiency/ directories when it has them, else from the data directory's
+ * (lr_profile_open's data_dir; lr_data_dir() for lr_profile_load). The
+ * default engine is profile.json's "engine" (vllm when absent; the
+ * llm-viewer profile's is ideal, so its expected times are its rooflines). */
+LR_API const char *lr_profile_engine_default(const lr_profile *p);
+LR_API size_t lr_profile_engine_count(const lr_profile *p);
+/* Engine i in name order, or NULL. */
+LR_API const char *lr_profile_engine_name(const lr_profile *p, size_t i);
+/* 0 when `name` (NULL or "": the default) is one of the profile's engines;
+ * else -1 with "unknown engine 'x' (known: ideal, llama.cpp, ...)". */
+LR_API int lr_profile_engine_check(const lr_profile *p, const char *name, lr_error *err);
+
 /* The name under which an op is compared with other profiles' ops
  * (profile.json "compare_as"; e.g. LLM-Viewer's out_proj is our o_proj). */
 LR_API const char *lr_profile_compare_name(const lr_profile *p, const char *op_name);
@@ -432,6 +452,9 @@ LR_API const char *lr_profile_compare_name(const lr_profile *p, const char *op_n
 enum lr_stage { LR_PREFILL, LR_DECODE };
 enum lr_bound { LR_COMPUTE, LR_MEMORY, LR_COMM };
 LR_API extern const char *const lr_bound_names[3]; /* "compute", "memory", "comm" */
+
+/* Longest text setting (an engine name) + 1. */
+#define LR_ENGINE_MAX 32
 
 typedef struct lr_settings {
     double batch;   /* sequences, >= 1 */
@@ -451,12 +474,14 @@ typedef struct lr_settings {
     double microbatches; /* pipeline micro-batches (for the bubble) */
     int fp16_acc;        /* the engine's 16-bit GEMMs accumulate in FP16 (llama.cpp);
                             not a row of the settings table: engines set it */
+    double dp;           /* data-parallel attention ranks: the batch split, experts shared */
     unsigned given;      /* bit i: setting i of the table was set by lr_settings_set */
     /* the engine's memory plan (docs/memory.md) */
-    double kv_block;           /* KV cache allocated in pages of this many tokens (vLLM 16) */
-    double max_batched_tokens; /* tokens of one forward pass (chunked prefill; vLLM 8192) */
-    double mem_util;           /* fraction of the device memory the engine may use (0.9) */
-    int allow_long_context;    /* sequences longer than the model's context are accepted */
+    double kv_block;            /* KV cache allocated in pages of this many tokens (vLLM 16) */
+    double max_batched_tokens;  /* tokens of one forward pass (chunked prefill; vLLM 8192) */
+    double mem_util;            /* fraction of the device memory the engine may use (0.9) */
+    int allow_long_context;     /* sequences longer than the model's context are accepted */
+    char engine[LR_ENGINE_MAX]; /* data/engines/NAME.json; "": the profile's default */
     int quant; /* a quantization preset: index in lr_setting_at(quant)->choices, 0 none */
     int quantize_embeddings; /* embeddings and lm_head at the weight width, not 16 bits */
     double w_scale_bits;     /* bits of a weight group's scale (16: fp16; 8: e8m0/e4m3) */
@@ -471,6 +496,9 @@ LR_API void lr_settings_default(lr_settings *s);
 /* Rejects nonsense, row by row of the settings table: numbers outside their
  * range, fractions where a whole number is needed. */
 LR_API int lr_settings_check(const lr_settings *s, lr_error *err);
+/* The devices a deployment with these settings uses: tp x pp x dp (expert
+ * parallelism splits the same tp x dp devices; docs/generation.md). */
+LR_API double lr_settings_devices(const lr_settings *s);
 
 /* ---- The settings table -------------------------------------------------
  * Every analysis setting, described once: the command line's options, the
@@ -481,7 +509,9 @@ enum lr_setting_type {
     LR_SET_WHOLE,  /* a whole number in [min, max] */
     LR_SET_NUMBER, /* any number in [min, max] (w_bit: a GGUF file's 4.5 bits) */
     LR_SET_FLAG,   /* true or false (1/0, yes/no, on/off) */
-    LR_SET_CHOICE  /* one of `choices`; stored as its index */
+    LR_SET_CHOICE, /* one of `choices`; stored as its index */
+    LR_SET_TEXT    /* a name of at most `max` characters (letters, digits, . _ -);
+                      lr_settings_value gives 0 for it, lr_settings_format the text */
 };
 
 typedef struct lr_setting_info {
@@ -547,6 +577,7 @@ enum lr_var {
     LR_V_COMPUTE_CAPABILITY, /* the device's compute_capability (0 = unknown) */
     LR_V_COMPUTE_UNITS,      /* SMs / CUs (0 = unknown) */
     LR_V_FP16_ACC,           /* 1 when 16-bit GEMMs accumulate in FP16 */
+    LR_V_DP,                 /* data-parallel attention ranks */
     LR_V_W_EMB_BYTES,        /* {w_bytes} {w_scale_bytes} {w_bit} of embedding tables, */
     LR_V_W_EMB_SCALE_BYTES,
     LR_V_W_EMB_BIT,
@@ -622,6 +653,7 @@ typedef struct lr_op {
     double intensity; /* flops / bytes (0 when bytes is 0) */
     enum lr_bound bound;
     double time_s;
+    double expected_time_s; /* with the engine's efficiency model (docs/expected-time.md) */
 } lr_op;
 
 typedef struct lr_total {
@@ -629,11 +661,15 @@ typedef struct lr_total {
     double bytes;
     double intensity;
     double time_s;
-    double compute_time_s; /* sum of the times of compute-bound ops */
-    double memory_time_s;  /* sum of the times of memory-bound ops */
-    double comm_time_s;    /* sum of the times of ops waiting on the interconnect */
-    double latency_s;      /* with pipeline stages: (micro-batches + stages - 1) x the
-                              time of one micro-batch on one stage; else time_s */
+    double compute_time_s;     /* sum of the times of compute-bound ops */
+    double memory_time_s;      /* sum of the times of memory-bound ops */
+    double comm_time_s;        /* sum of the times of ops waiting on the interconnect */
+    double latency_s;          /* with pipeline stages: (micro-batches + stages - 1) x the
+                                  time of one micro-batch on one stage; else time_s */
+    double expected_time_s;    /* the ops' expected times plus the engine's step overhead */
+    double expected_latency_s; /* as latency_s, from the expected times */
+    double expected_band[2];   /* [low, high]: multipliers of the expected times that
+                                  hold 10% to 90% of the fit's measurements */
 } lr_total;
 
 /* The memory footprint of one device, aggregated from the op records by
@@ -705,8 +741,14 @@ typedef struct lr_gen {
     double latency_s;           /* prefill + all decode steps */
     double output_tokens_per_s; /* batch * G / latency */
     double total_tokens_per_s;  /* batch * (P + G) / latency */
+    double decode_tokens_per_s; /* batch * G / decode time: tokens/s while decoding */
     double flops[2], bytes[2];  /* per stage: prefill, and the sum over decode steps */
     lr_memory memory;           /* at the last step */
+    /* the same from the expected times (docs/expected-time.md) */
+    double expected_ttft_s, expected_tpot_mean_s, expected_tpot_first_s, expected_tpot_last_s;
+    double expected_latency_s, expected_output_tokens_per_s, expected_total_tokens_per_s;
+    double expected_band[2];
+    char engine[LR_ENGINE_MAX]; /* the engine used (the profile's default resolved) */
 } lr_gen;
 
 /* Runs a generation with the settings of `s` (its seq_len is ignored),
@@ -764,7 +806,8 @@ LR_API lr_formula *lr_formula_compile(const char *text, const lr_db *db,
 LR_API int lr_formula_eval(const lr_formula *f, const double *vars, double *out, lr_error *err);
 LR_API void lr_formula_free(lr_formula *f);
 /* The runtime variables a stage's formulas see (LR_NVARS values), as
- * lr_analyze sets them: for one micro-batch of `s` on `hw`. */
+ * lr_analyze sets them: for one micro-batch of one data-parallel rank of
+ * `s` on `hw`. */
 LR_API void lr_stage_vars(const lr_settings *s, const lr_hw *hw, int prefill, double *vars);
 /* Name of runtime variable i, and its lookup (aliases included); -1 if none. */
 LR_API const char *lr_var_name(enum lr_var v);
@@ -773,6 +816,9 @@ LR_API int lr_var_lookup(const char *name);
 /* ---- Output -------------------------------------------------------------- */
 
 enum lr_format { LR_FMT_TABLE, LR_FMT_JSON, LR_FMT_CSV, LR_FMT_MD };
+/* One line naming the devices the settings occupy ("8 devices (tp 8 x pp 1
+ * x dp 1; ...); figures per device"), after `indent`, for text reports. */
+LR_API void lr_devices_line(FILE *f, const lr_settings *s, const char *indent);
 LR_API int lr_report_write(FILE *f, enum lr_format fmt, const lr_result *r, const lr_plan *plan,
                            const char *model_name);
 

@@ -107,7 +107,7 @@ expect_err "range step"
 # 13,476,831,232 B. So b <= (77,309,411,328 - 13,476,831,232 -
 # 1,140,850,688 - 3,758,096,384) / 671,088,640 = 58,933,633,024 /
 # 671,088,640 = 87.8: 87. The KV capacity: 58,933,633,024 B in pages of
-# 16 * 131,072 B = 2,097,152 B: 7,025 pages = 112,400 tokens; 7,025 / 80
+# 16 * 524,288 B = 8,388,608 B: 7,025 pages = 112,400 tokens; 7,025 / 80
 # pages per sequence = 87.8: 87 sequences.
 run "serve-plan max batch" serve-plan --format json
 expect_rc 0

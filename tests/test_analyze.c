@@ -459,8 +459,8 @@ test_pipeline_and_checks(void **state)
     lr_error err;
     s.pp = 1;
     s.tp = 2;
-    assert_int_equal(
-        lr_analyze(f->plan, f->prof, lr_hwdb_find(f->hw, "l40s"), &s, 1, 1, f->r, &err), -1);
+    assert_int_equal(lr_analyze(f->plan, f->prof, lr_hwdb_find(f->hw, "a10"), &s, 1, 1, f->r, &err),
+                     -1);
     assert_non_null(strstr(err.msg, "no interconnect"));
     s.tp = 0;
     assert_int_equal(

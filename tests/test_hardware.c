@@ -69,7 +69,8 @@ known_key(const char *item)
                                        "compute_units",
                                        "compute_capability",
                                        "interconnect_bandwidth",
-                                       "interconnect_latency_s"};
+                                       "interconnect_latency_s",
+                                       "collectives"};
     size_t len = strcspn(item, " (");
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (len == strlen(keys[i]) && strncmp(item, keys[i], len) == 0)

@@ -35,6 +35,7 @@ static const char *const var_names[] = {
     "compute_capability",
     "compute_units",
     "fp16_acc",
+    "dp",
     "w_emb_bytes",
     "w_emb_scale_bytes",
     "w_emb_bit",
@@ -100,6 +101,7 @@ lr_settings_default(lr_settings *s)
     s->tp = s->pp = s->ep = 1;
     s->microbatches = 1;
     s->fp16_acc = 0;
+    s->dp = 1;
     s->given = 0;
     /* vLLM's defaults: CacheConfig.block_size 16, gpu_memory_utilization
      * 0.9, max_num_batched_tokens 8192 for `vllm serve` on GPUs of 70 GiB
@@ -108,6 +110,7 @@ lr_settings_default(lr_settings *s)
     s->max_batched_tokens = 8192;
     s->mem_util = 0.9;
     s->allow_long_context = 0;
+    memset(s->engine, 0, sizeof s->engine); /* the profile's default engine */
     s->quant = 0;
     s->quantize_embeddings = 0;
     s->w_scale_bits = 16;
@@ -119,7 +122,7 @@ void
 lr_stage_vars(const lr_settings *s, const lr_hw *hw, int prefill, double *vars)
 {
     lr_settings mb = *s;
-    mb.batch = s->batch / s->microbatches;
+    mb.batch = s->batch / (s->dp * s->microbatches);
     lr_set_vars(vars, &mb, hw, prefill);
 }
 
@@ -174,6 +177,7 @@ lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
     v[LR_V_TP] = s->tp;
     v[LR_V_PP] = s->pp;
     v[LR_V_EP] = s->ep;
+    v[LR_V_DP] = s->dp;
     v[LR_V_SM_SRAM_BYTES] = hw && hw->compute_units > 0 ? hw->onchip_bytes / hw->compute_units : 0;
     v[LR_V_COMPUTE_CAPABILITY] = hw ? hw->compute_capability : 0;
     v[LR_V_COMPUTE_UNITS] = hw ? hw->compute_units : 0;

@@ -57,6 +57,7 @@ explain_record(lr_jw *w, const lr_op *o)
     lr_jw_knum(w, "bytes", o->bytes);
     lr_jw_knum(w, "intensity", o->intensity);
     lr_jw_knum(w, "time_s", o->time_s);
+    lr_jw_knum(w, "expected_time_s", o->expected_time_s);
     lr_jw_kstr(w, "bound", lr_bound_names[o->bound]);
     lr_jw_end_obj(w);
 }
@@ -133,6 +134,11 @@ lr_jw_device(lr_jw *w, const lr_hw *h)
     lr_jw_knum(w, "link_bandwidth", h->link_bandwidth);
     lr_jw_knum(w, "link_latency", h->link_latency);
     lr_jw_knum(w, "compute_capability", h->compute_capability > 0 ? h->compute_capability : NAN);
+    lr_jw_key(w, "collectives"); /* the measured interconnect class, or null */
+    if (lr_hw_comm_class(h))
+        lr_jw_str(w, lr_hw_comm_class(h));
+    else
+        lr_jw_null(w);
     lr_jw_kstr(w, "source", h->source);
     lr_jw_key(w, "unverified");
     lr_jw_arr(w);

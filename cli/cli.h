@@ -55,13 +55,32 @@ int cli_setting_set(const char *cmd, lr_settings *s, const char *name, const cha
 /* A flag row whose default is on: the command line spells it --no-OPTION. */
 int cli_setting_negated(size_t row);
 
+struct option;
+/* getopt_long returned '?' (unknown option) or ':' (missing value): prints
+ * one line naming the option, the nearest known ones and "see `llmroof CMD
+ * --help`". Returns EXIT_USAGE. */
+int cli_bad_option(const char *cmd, int c, char **argv, const struct option *opts);
+/* The exit code of a model that did not load: EXIT_USAGE for an unknown
+ * id (a typo on the command line), EXIT_INPUT for a file that is missing
+ * or bad. */
+int cli_model_exit(const char *name);
+/* The device `arg` names in db: an id or alias, or a JSON file of devices
+ * (the bundled schema) laid over db whose one device is used. Prints why
+ * not and returns NULL with *rc: EXIT_USAGE (unknown id, with the closest
+ * ids), EXIT_INPUT (a bad file). */
+const lr_hw *cli_find_hw(lr_hwdb *db, const char *arg, const lr_profile *prof, int *rc);
+/* --hw-set KEY=VALUE items on device `hw` of db. Returns an exit code. */
+int cli_hw_sets(lr_hwdb *db, const lr_hw *hw, const char *const *sets, size_t n);
+
 /* Loaders print their own errors and return NULL. */
 lr_profile *cli_load_profile(const char *name_or_dir);
-/* The profile's own hardware table if it has one, else data/hardware. */
+/* The profile's own hardware table if it has one, else data/hardware;
+ * then the user's hardware directory over it (cli_user_hardware_dir). */
 lr_hwdb *cli_load_hw(const lr_profile *prof);
 lr_arch *cli_load_model(const lr_profile *prof, const char *name);
-/* The same with --config FILE and --set NAME=VALUE for a print(model)
- * text (config may be NULL, nsets 0); prints the notes of a repr. */
+/* The same with --config FILE (a print(model) text) and --set NAME=VALUE
+ * (any config); name "-" reads the model from standard input (read once,
+ * kept for a second load). Prints the library's notes. */
 lr_arch *cli_load_model_ex(const lr_profile *prof, const char *name, const char *config,
                            const char *const *sets, size_t nsets);
 

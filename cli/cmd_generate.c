@@ -12,6 +12,12 @@
 
 static char usage[8192];
 
+/* The shared options this command does not take (options.h). */
+static const opt_reject rejects[] = {
+    {"seq-len", "use --prompt-len and --gen-len"},
+    {"stage", "a generation runs the prefill and every decode step"},
+    {NULL, NULL}};
+
 static void
 build_usage(void)
 {
@@ -28,7 +34,7 @@ build_usage(void)
              "  --prompt-len P    prompt tokens per sequence (default 1024)\n"
              "  --gen-len G       generated tokens per sequence (default 256)\n"
              "%s",
-             analysis_opts_usage());
+             analysis_opts_usage(rejects));
 }
 
 typedef struct out {
@@ -241,7 +247,7 @@ cmd_generate(int argc, char **argv)
     build_usage();
     if (take_lengths(&argc, argv, &prompt, &gen) < 0)
         return EXIT_USAGE;
-    if (analysis_opts_parse("generate", usage, argc, argv, &o, &rc) < 0)
+    if (analysis_opts_parse("generate", usage, rejects, argc, argv, &o, &rc) < 0)
         return rc;
     if (o.nprofiles > 1)
         return cli_usage_error("generate", "one --profile only");

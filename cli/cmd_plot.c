@@ -16,6 +16,10 @@
 
 static char usage[10240];
 
+/* The shared options this command does not take (options.h). */
+static const opt_reject rejects[] = {
+    {"format", "a plot is SVG"}, {"svg", "the chart goes to -o FILE"}, {NULL, NULL}};
+
 static void
 build_usage(void)
 {
@@ -42,7 +46,7 @@ build_usage(void)
              "  --max-tpot T      draw a TPOT target (50ms, 0.05s, 50000us)\n"
              "\n"
              "The analysis options (roofline, breakdown, ops, serve):\n%s",
-             analysis_opts_usage());
+             analysis_opts_usage(rejects));
 }
 
 /* ---- roofline, breakdown, ops ---- */
@@ -70,7 +74,7 @@ plot_analysis(const char *kind, int argc, char **argv)
 {
     analysis_opts o;
     int rc;
-    if (analysis_opts_parse("plot", usage, argc, argv, &o, &rc) < 0)
+    if (analysis_opts_parse("plot", usage, rejects, argc, argv, &o, &rc) < 0)
         return rc;
     if (o.nprofiles > 1)
         return cli_usage_error("plot", "one --profile only");
@@ -263,7 +267,7 @@ plot_serve(int argc, char **argv)
         return EXIT_USAGE;
     analysis_opts o;
     int rc;
-    if (analysis_opts_parse("plot", usage, argc, argv, &o, &rc) < 0)
+    if (analysis_opts_parse("plot", usage, rejects, argc, argv, &o, &rc) < 0)
         return rc;
     return serve_lines(&o, &x);
 }

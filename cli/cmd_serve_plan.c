@@ -14,6 +14,14 @@
 
 static char usage[8192];
 
+/* The shared options this command does not take (options.h). */
+static const opt_reject rejects[] = {
+    {"seq-len", "use --prompt-len and --gen-len"},
+    {"stage", "a serving plan runs whole generations"},
+    {"batch", "serve-plan tries every batch up to the largest that fits; --max-batch caps it"},
+    {"svg", "the chart is `llmroof plot serve`"},
+    {NULL, NULL}};
+
 static void
 build_usage(void)
 {
@@ -34,7 +42,7 @@ build_usage(void)
              "  --max-ttft T      target time to first token\n"
              "  --max-batch N     largest batch to consider\n"
              "%s",
-             analysis_opts_usage());
+             analysis_opts_usage(rejects));
 }
 
 typedef struct extra {
@@ -185,7 +193,7 @@ cmd_serve_plan(int argc, char **argv)
     build_usage();
     if (take_extra(&argc, argv, &x) < 0)
         return EXIT_USAGE;
-    if (analysis_opts_parse("serve-plan", usage, argc, argv, &o, &rc) < 0)
+    if (analysis_opts_parse("serve-plan", usage, rejects, argc, argv, &o, &rc) < 0)
         return rc;
     analysis a;
     rc = analysis_run(&a, &o, o.nprofiles ? o.profiles[0] : NULL);

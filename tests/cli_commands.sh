@@ -258,7 +258,7 @@ expect_out "a100-80gb"
 
 # A near miss of a bundled name is not silently another model.
 run "near-miss model name" analyze meta-llama/Llama-2-7b-zz
-expect_rc 2
+expect_rc 1
 expect_err_text="unknown model 'meta-llama/Llama-2-7b-zz'"
 checks=$((checks + 1))
 grep -qF -- "$expect_err_text" "$T/err" || fail "$name: stderr lacks '$expect_err_text'"
@@ -388,9 +388,17 @@ expect_err "model.layers.self_attn: unknown module class 'LlamaAttn' (closest kn
 run "repr --set syntax" analyze "$REPR/meta-llama--Llama-2-7b-hf.txt" --set heads
 expect_rc 1
 expect_err "--set: expected NAME=VALUE"
-run "--set on a JSON model" analyze --set num_attention_heads=32
+# --set overrides a config.json's fields before the template runs: 16 of
+# Llama-2-7b's 32 layers. Per layer 4 * 4096^2 (q k v o) + 3 * 4096 * 11008
+# (gate up down) + 2 * 4096 (norms) = 202383360 parameters; the model has
+# 6738415616 (data/models/SOURCES.md), so 16 layers fewer leave
+# 6738415616 - 16 * 202383360 = 3500281856.
+run "--set on a JSON model" analyze --set num_hidden_layers=16 --format json
+expect_rc 0
+expect_out '"params": 3500281856'
+run "--config on a JSON model" analyze --config "$DATA/models/meta-llama--Llama-2-7b-hf.json"
 expect_rc 2
-expect_err "--config and --set complete a print(model) text"
+expect_err "--config completes a print(model) text"
 # OPT-125m from its text alone (no bundled config): fc1 768 -> 3072 with a
 # bias at 2048 tokens: 2 * 2048 * 768 * 3072 + 2048 * 3072 = 9669967872.
 run "repr OPT" analyze "$REPR/facebook--opt-125m.txt" --set num_attention_heads=12 --stage prefill --format csv

@@ -254,7 +254,7 @@ expect_err "no_hidden/config.json"
 expect_err "missing config field 'hidden_size'"
 
 run "unknown model (analyze)" analyze no-such-org/No-Such-Model-7b
-expect_rc 2
+expect_rc 1
 expect_err "unknown model 'no-such-org/No-Such-Model-7b'"
 expect_no_stdout
 run "unknown model (models show)" models show No-Such-Model-7b

@@ -15,13 +15,8 @@
 const char *const lr_dtype_names[LR_NDTYPES] = {"fp32", "tf32", "fp16", "bf16",
                                                 "fp8",  "int8", "int4"};
 
-struct lr_hwdb {
-    lr_hw *hw;
-    size_t n;
-};
-
-static void
-hw_clear(lr_hw *h)
+void
+lr_hw_clear(lr_hw *h)
 {
     free(h->id);
     free(h->name);
@@ -37,7 +32,7 @@ lr_hwdb_free(lr_hwdb *db)
     if (!db)
         return;
     for (size_t i = 0; i < db->n; i++)
-        hw_clear(&db->hw[i]);
+        lr_hw_clear(&db->hw[i]);
     free(db->hw);
     free(db);
 }
@@ -59,8 +54,8 @@ num(json_t *o, const char *key, double *out, const char *file, const char *path,
     return 0;
 }
 
-static int
-load_one(json_t *o, lr_hw *h, const char *file, const char *path, lr_error *err)
+int
+lr_hw_load_entry(json_t *o, lr_hw *h, const char *file, const char *path, lr_error *err)
 {
     const char *id = json_string_value(json_object_get(o, "id"));
     if (!id || !*id) {
@@ -144,7 +139,7 @@ lr_hwdb_load(const char *path, lr_error *err)
             db->hw = lr_xrealloc(db->hw, db->n + 1, sizeof *db->hw);
             memset(&db->hw[db->n], 0, sizeof db->hw[0]);
             db->n++;
-            rc = load_one(json_array_get(arr, i), &db->hw[db->n - 1], files[f], p, err);
+            rc = lr_hw_load_entry(json_array_get(arr, i), &db->hw[db->n - 1], files[f], p, err);
         }
         json_decref(root);
         free(files[f]);
@@ -168,7 +163,7 @@ lr_hwdb_find(const lr_hwdb *db, const char *id)
             if (strcasecmp(db->hw[i].aliases[j], id) == 0)
                 return &db->hw[i];
     }
-    return NULL;
+    return lr_hwdb_find_loose(db, id); /* h100sxm, RTX 4090: hw_user.c */
 }
 
 size_t

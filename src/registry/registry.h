@@ -92,4 +92,18 @@ int lr_bind_module_params(lr_bind_ctx *cx, const lr_module *m, const lr_binding 
 /* The module's FLOP formula: the sum of its ops' FLOPs (NULL-safe). */
 ast *lr_module_flops_ast(lr_arena *a, const lr_module *m);
 
+/* ---- hardware.c, hw_user.c ---- */
+
+struct lr_hwdb {
+    lr_hw *hw;
+    size_t n;
+};
+typedef struct json_t json_t;
+/* One entry of a hardware file's "hardware" array into `h` (zeroed). */
+int lr_hw_load_entry(json_t *o, lr_hw *h, const char *file, const char *path, lr_error *err);
+void lr_hw_clear(lr_hw *h);
+/* The one device whose id or alias equals `id` ignoring case and
+ * punctuation ("h100sxm", "RTX 4090"); NULL when none or several. */
+const lr_hw *lr_hwdb_find_loose(const lr_hwdb *db, const char *id);
+
 #endif

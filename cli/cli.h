@@ -12,8 +12,9 @@
 /* Exit codes, documented in `llmroof --help` and docs/cli.md. */
 enum {
     EXIT_OK = 0,
-    EXIT_USAGE = 1, /* bad command line: unknown option, nonsense number */
-    EXIT_INPUT = 2, /* bad input data: malformed JSON, unknown class, bad formula */
+    EXIT_USAGE = 1, /* bad command line: unknown option, command, model or hardware id,
+                       nonsense value, an option that does not apply */
+    EXIT_INPUT = 2, /* bad input file: missing, malformed JSON, unknown class, bad formula */
     EXIT_EVAL = 3,  /* a formula failed at evaluation: division by zero, NaN */
     EXIT_IO = 4,    /* cannot write the output */
 };
@@ -58,7 +59,7 @@ int cli_setting_negated(size_t row);
 struct option;
 /* getopt_long returned '?' (unknown option) or ':' (missing value): prints
  * one line naming the option, the nearest known ones and "see `llmroof CMD
- * --help`". Returns EXIT_USAGE. */
+ * --help`" (cmd NULL: a global option). Returns EXIT_USAGE. */
 int cli_bad_option(const char *cmd, int c, char **argv, const struct option *opts);
 /* The exit code of a model that did not load: EXIT_USAGE for an unknown
  * id (a typo on the command line), EXIT_INPUT for a file that is missing
@@ -67,7 +68,7 @@ int cli_model_exit(const char *name);
 /* The device `arg` names in db: an id or alias, or a JSON file of devices
  * (the bundled schema) laid over db whose one device is used. Prints why
  * not and returns NULL with *rc: EXIT_USAGE (unknown id, with the closest
- * ids), EXIT_INPUT (a bad file). */
+ * ids), EXIT_INPUT (a bad file); *rc is EXIT_OK when found. */
 const lr_hw *cli_find_hw(lr_hwdb *db, const char *arg, const lr_profile *prof, int *rc);
 /* --hw-set KEY=VALUE items on device `hw` of db. Returns an exit code. */
 int cli_hw_sets(lr_hwdb *db, const lr_hw *hw, const char *const *sets, size_t n);

@@ -168,9 +168,11 @@ cli_find_hw(lr_hwdb *db, const char *arg, const lr_profile *prof, int *rc)
                     arg, n, cli_user_hardware_dir() ? cli_user_hardware_dir() : "a directory");
             return NULL;
         }
+        *rc = EXIT_OK;
         return last;
     }
     const lr_hw *hw = lr_hwdb_find(db, arg);
+    *rc = hw ? EXIT_OK : EXIT_USAGE;
     if (hw)
         return hw;
     char near[512];
@@ -180,7 +182,6 @@ cli_find_hw(lr_hwdb *db, const char *arg, const lr_profile *prof, int *rc)
             "hardware list`)\n",
             arg, lr_profile_name(prof), near[0] ? "; did you mean " : "", near, near[0] ? "?" : "",
             lr_profile_name(prof));
-    *rc = EXIT_USAGE;
     return NULL;
 }
 

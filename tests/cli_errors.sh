@@ -258,10 +258,10 @@ expect_rc 1
 expect_err "unknown model 'no-such-org/No-Such-Model-7b'"
 expect_no_stdout
 run "unknown model (models show)" models show No-Such-Model-7b
-expect_rc 2
+expect_rc 1
 expect_err "unknown model 'No-Such-Model-7b'"
 run "unknown model (arch)" arch No-Such-Model-7b
-expect_rc 2
+expect_rc 1
 expect_err "unknown model 'No-Such-Model-7b'"
 
 # A profile directory (given to --profile) whose llama template has a bad

@@ -66,11 +66,12 @@ checks=$((checks + 1))
 cmp -s "$T/out" "$T/sweep2" || fail "sweep: output depends on the thread count"
 # a row equals the analysis of the same settings: prefill total FLOPs of
 # batch 2, seq 256 (the sweep's prefill_flops column, found by name: the
-# columns carry every setting of the table; the total row of analyze's CSV)
+# columns carry the model, profile, hardware and every setting of the
+# table: batch is column 4, seq_len 5; the total row of analyze's CSV)
 want=$("$BIN" --data-dir "$DATA" analyze --batch 2 --seq-len 256 --format csv --stage prefill |
     awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "flops") c = i } $2 == "total" { print $c }')
 got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "prefill_flops") c = i }
-    $3 == 2 && $4 == 256 { print $c }' "$T/sweep2")
+    $4 == 2 && $5 == 256 { print $c }' "$T/sweep2")
 checks=$((checks + 1))
 [ -n "$want" ] && [ "$got" = "$want" ] || fail "sweep row: prefill flops '$got', analyze says '$want'"
 # +K ranges: kv groups 0, 50, 100 -> 3 rows

@@ -85,6 +85,13 @@ lr_arch *cli_load_model(const lr_profile *prof, const char *name);
 lr_arch *cli_load_model_ex(const lr_profile *prof, const char *name, const char *config,
                            const char *const *sets, size_t nsets);
 
+/* A CSV field: quoted when it holds a comma, a quote or a line break. */
+void cli_csv_field(FILE *f, const char *sep, const char *s);
+/* ",name,name..." or ",value,value..." of every setting of the table but
+ * those in `skip` (comma-separated, may be NULL): what a CSV row carries
+ * so that it can be reproduced. */
+void cli_csv_settings(FILE *f, const lr_settings *s, const char *skip, int header);
+
 /* Writes through `write` into `path` atomically (temp file + rename), or to
  * stdout when path is NULL or "-". */
 int cli_write_output(const char *path, int (*write)(FILE *f, void *ud), void *ud);

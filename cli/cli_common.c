@@ -252,14 +252,18 @@ cli_load_model(const lr_profile *prof, const char *name)
     return cli_load_model_ex(prof, name, NULL, NULL, 0);
 }
 
-/* One "llmroof: note: " line per line of the library's notes. */
+/* One "llmroof: note: " line per line of the library's notes ("llmroof:
+ * warning: " for a line the library starts with "warning: "). */
 static void
 print_notes(const char *notes)
 {
     for (const char *p = notes; p && *p;) {
         const char *nl = strchr(p, '\n');
         int len = nl ? (int)(nl - p) : (int)strlen(p);
-        fprintf(stderr, "llmroof: note: %.*s\n", len, p);
+        if (strncmp(p, "warning: ", 9) == 0 && len >= 9)
+            fprintf(stderr, "llmroof: %.*s\n", len, p);
+        else
+            fprintf(stderr, "llmroof: note: %.*s\n", len, p);
         p += len + (nl != NULL);
     }
 }
@@ -350,6 +354,36 @@ cli_write_output(const char *path, int (*write)(FILE *f, void *ud), void *ud)
     }
     free(tmp);
     return EXIT_OK;
+}
+
+void
+cli_csv_field(FILE *f, const char *sep, const char *s)
+{
+    fputs(sep, f);
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+void
+cli_csv_settings(FILE *f, const lr_settings *s, const char *skip, int header)
+{
+    for (size_t i = 0; i < lr_setting_count(); i++) {
+        const lr_setting_info *in = lr_setting_at(i);
+        if (lr_name_listed(skip, in->name))
+            continue;
+        char v[64];
+        lr_settings_format(s, i, v, sizeof v);
+        fprintf(f, ",%s", header ? in->name : v);
+    }
 }
 
 int

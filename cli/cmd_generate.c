@@ -68,15 +68,23 @@ csv(FILE *f, const out *x)
                         g->flops[1],
                         g->bytes[1],
                         g->memory.total};
+    /* the figures first (their columns are fixed), then what produced
+     * them: model, device, profile and every other setting */
     fputs("batch,prompt_len,gen_len,ttft_s,tpot_mean_s,tpot_first_s,tpot_last_s,latency_s,"
           "output_tokens_per_s,total_tokens_per_s,prefill_flops,prefill_bytes,decode_flops,"
-          "decode_bytes,memory_total\n",
+          "decode_bytes,memory_total,model,hardware,profile",
           f);
+    cli_csv_settings(f, &x->o->s, "batch,seq_len", 1);
+    fputc('\n', f);
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         char buf[40];
         lr_fmt_double(buf, sizeof buf, v[i]);
         fprintf(f, "%s%s", i ? "," : "", buf);
     }
+    cli_csv_field(f, ",", x->a->arch->name);
+    cli_csv_field(f, ",", x->a->hw->id);
+    cli_csv_field(f, ",", lr_profile_name(x->a->prof));
+    cli_csv_settings(f, &x->o->s, "batch,seq_len", 0);
     fputc('\n', f);
 }
 

@@ -111,6 +111,26 @@ write_json(FILE *f, const report *rp)
     lr_jw_knum(&w, "gen_len", rp->x->gen);
     lr_jw_knum(&w, "mem_util", rp->x->mem_util);
     lr_jw_knum(&w, "max_batch", rp->max_batch);
+    lr_jw_kstr(&w, "profile", lr_profile_name(rp->a->prof));
+    /* what produced the plan: every setting but the batch (the rows vary
+     * it) and seq_len (a generation has its own lengths), and the targets
+     * (null: none given) */
+    lr_jw_key(&w, "settings");
+    lr_jw_obj(&w);
+    lr_jw_settings(&w, &rp->o->s, "batch,seq_len");
+    lr_jw_knum(&w, "prompt_len", rp->x->prompt);
+    lr_jw_knum(&w, "gen_len", rp->x->gen);
+    lr_jw_knum(&w, "mem_util", rp->x->mem_util);
+    const double targets[3] = {rp->x->max_tpot, rp->x->max_ttft, rp->x->max_batch};
+    static const char *const tnames[3] = {"max_tpot_s", "max_ttft_s", "max_batch"};
+    for (int i = 0; i < 3; i++) {
+        lr_jw_key(&w, tnames[i]);
+        if (targets[i] > 0)
+            lr_jw_num(&w, targets[i]);
+        else
+            lr_jw_null(&w);
+    }
+    lr_jw_end_obj(&w);
     lr_jw_key(&w, "best_batch");
     if (rp->best < 0)
         lr_jw_null(&w);
@@ -134,6 +154,30 @@ write_json(FILE *f, const report *rp)
     lr_jw_end_obj(&w);
 }
 
+/* One CSV row: the figures, then the model, device, profile, lengths,
+ * targets (empty: none) and settings that produced them. */
+static void
+csv_row(FILE *f, const report *rp, const plan_row *r)
+{
+    fprintf(f, "%.0f,%.17g,%.17g,%.17g,%.17g,%.17g,%s", r->batch, r->g.ttft_s, r->g.tpot_mean_s,
+            r->g.latency_s, r->g.output_tokens_per_s, r->g.memory.total, r->ok ? "true" : "false");
+    cli_csv_field(f, ",", rp->a->arch->name);
+    cli_csv_field(f, ",", rp->a->hw->id);
+    cli_csv_field(f, ",", lr_profile_name(rp->a->prof));
+    char mu[40];
+    lr_fmt_double(mu, sizeof mu, rp->x->mem_util);
+    fprintf(f, ",%.0f,%.0f,%s", rp->x->prompt, rp->x->gen, mu);
+    const double t[2] = {rp->x->max_tpot, rp->x->max_ttft};
+    for (int i = 0; i < 2; i++) {
+        char buf[40] = "";
+        if (t[i] > 0)
+            lr_fmt_double(buf, sizeof buf, t[i]);
+        fprintf(f, ",%s", buf);
+    }
+    cli_csv_settings(f, &rp->o->s, "batch,seq_len", 0);
+    fputc('\n', f);
+}
+
 static int
 write_report(FILE *f, void *ud)
 {
@@ -144,9 +188,11 @@ write_report(FILE *f, void *ud)
     }
     int csv = rp->o->fmt == LR_FMT_CSV, md = rp->o->fmt == LR_FMT_MD;
     if (csv) {
-        fputs(
-            "batch,ttft_s,tpot_mean_s,latency_s,output_tokens_per_s,memory_total,within_targets\n",
-            f);
+        fputs("batch,ttft_s,tpot_mean_s,latency_s,output_tokens_per_s,memory_total,within_targets,"
+              "model,hardware,profile,prompt_len,gen_len,mem_util,max_tpot_s,max_ttft_s",
+              f);
+        cli_csv_settings(f, &rp->o->s, "batch,seq_len", 1);
+        fputc('\n', f);
     } else {
         fprintf(f,
                 "%s%s on %s: prompt %.0f, generate %.0f; at most %.0f sequences fit in %.0f%% "
@@ -163,9 +209,7 @@ write_report(FILE *f, void *ud)
     for (int i = 0; i < rp->n; i++) {
         const plan_row *r = &rp->rows[i];
         if (csv)
-            fprintf(f, "%.0f,%.17g,%.17g,%.17g,%.17g,%.17g,%s\n", r->batch, r->g.ttft_s,
-                    r->g.tpot_mean_s, r->g.latency_s, r->g.output_tokens_per_s, r->g.memory.total,
-                    r->ok ? "true" : "false");
+            csv_row(f, rp, r);
         else
             fprintf(f,
                     md ? "| %.0f | %.3f | %.3f | %.3f | %.1f | %.2f | %s |\n"

@@ -498,6 +498,13 @@ analysis_run(analysis *a, analysis_opts *o, const char *profile)
     }
     if (strcmp(o->model, "-") != 0)
         cross_check_safetensors(a, o->model);
+    double cover = lr_arch_weight_coverage(a->arch, a->plan);
+    if (cover > 0 && cover < 0.99)
+        fprintf(stderr,
+                "llmroof: warning: the weight file's tensors hold %.0f parameters, the "
+                "architecture %.0f: %.1f%% have no tensor (a partial file?); the bits per weight "
+                "come from the tensors present\n",
+                a->arch->weight_params, lr_plan_params(a->plan), (1 - cover) * 100);
     a->r = lr_result_new(a->plan);
     if (lr_analyze(a->plan, a->prof, a->hw, &o->s, o->do_prefill, o->do_decode, a->r, &err) < 0) {
         cli_print_error(&err);

@@ -327,6 +327,9 @@ typedef struct lr_weights_info {
     char *arch;        /* GGUF general.architecture; NULL for safetensors */
     char *config_json; /* GGUF: an HF-style config.json text built from the
                           metadata through the key map; NULL otherwise */
+    size_t past_eof;   /* GGUF: tensors whose data lies past the end of the
+                          file (a header-only or truncated file: accepted, the
+                          data is never read; the caller warns) */
 } lr_weights_info;
 
 /* Reads a GGUF file. `key_map` (data/gguf-keys.json, may be NULL: then no
@@ -533,6 +536,11 @@ LR_API double lr_plan_params(const lr_plan *p);
  * the model came without one. Callers use it for w_bit unless w_bit was
  * given (lr_settings_given). */
 LR_API double lr_arch_weight_bits(const lr_arch *arch);
+/* The weight file's tensors' elements over the plan's parameter count
+ * (lr_plan_params): below 1 when the file lists fewer tensors than the
+ * architecture has (a partial or hand-made file: its bits per weight then
+ * come from the tensors present); 0 without a weight file. */
+LR_API double lr_arch_weight_coverage(const lr_arch *arch, const lr_plan *plan);
 
 #define LR_MAX_MISSING 10
 typedef struct lr_missing_tensor {
@@ -797,8 +805,11 @@ LR_API void lr_jw_knum(lr_jw *w, const char *k, double v);
 LR_API void lr_jw_kbool(lr_jw *w, const char *k, int b);
 /* Writes every setting of the table as "name": value pairs into the open
  * object (numbers, flags as booleans, choices as their names), leaving out
- * the one named `skip` (may be NULL). */
+ * those named in `skip` (comma-separated: "seq_len,batch"; may be NULL). */
 LR_API void lr_jw_settings(lr_jw *w, const lr_settings *s, const char *skip);
+/* 1 when `name` is one of the comma-separated names of `list` (may be
+ * NULL): the `skip` of lr_jw_settings. */
+LR_API int lr_name_listed(const char *list, const char *name);
 /* Writes "memory": {weights, kv_cache, activations, total, device, fits}. */
 LR_API void lr_jw_memory(lr_jw *w, const lr_memory *m);
 /* "Did you mean": up to 3 of the n `names` closest to `typed` (every word

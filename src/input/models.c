@@ -256,6 +256,14 @@ load_gguf(const char *path, const char *models_dir, const char *template_dir,
                              info.arch, info.ntensors, info.params, info.bytes, info.eff_bits);
             add_note(notes, line);
             free(line);
+            if (info.past_eof) {
+                line = lr_xasprintf("warning: %s: the data of %zu of its %zu tensors lies past the "
+                                    "end of the file (a header-only or truncated file): read "
+                                    "anyway, tensor data is never read",
+                                    path, info.past_eof, info.ntensors);
+                add_note(notes, line);
+                free(line);
+            }
         }
         lr_weights_info_free(&info);
     }

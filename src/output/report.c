@@ -274,12 +274,27 @@ lr_report_json(lr_jw *w, const lr_result *r, const lr_plan *plan, const char *mo
     lr_jw_end_obj(w);
 }
 
+/* 1 when `name` is one of the comma-separated names of `list` (may be
+ * NULL). */
+int
+lr_name_listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        size_t w = strcspn(p, ",");
+        if (w == n && strncmp(p, name, n) == 0)
+            return 1;
+        p += w + (p[w] == ',');
+    }
+    return 0;
+}
+
 void
 lr_jw_settings(lr_jw *w, const lr_settings *s, const char *skip)
 {
     for (size_t i = 0; i < lr_setting_count(); i++) {
         const lr_setting_info *in = lr_setting_at(i);
-        if (skip && strcmp(in->name, skip) == 0)
+        if (lr_name_listed(skip, in->name))
             continue;
         double v = lr_settings_value(s, i);
         switch (in->type) {

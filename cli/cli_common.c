@@ -219,8 +219,11 @@ cli_bad_option(const char *cmd, int c, char **argv, const struct option *opts)
         snprintf(typed, sizeof typed, "-%c", optopt);
     else
         snprintf(typed, sizeof typed, "%.*s", (int)strcspn(arg, "="), arg);
+    /* cmd NULL: a global option, before the command */
+    const char *sp = cmd ? " " : "", *name = cmd ? cmd : "";
     if (c == ':') {
-        fprintf(stderr, "llmroof %s: %s needs a value; see `llmroof %s --help`\n", cmd, typed, cmd);
+        fprintf(stderr, "llmroof%s%s: %s needs a value; see `llmroof%s%s --help`\n", sp, name,
+                typed, sp, name);
         return EXIT_USAGE;
     }
     const char *names[256];
@@ -241,8 +244,8 @@ cli_bad_option(const char *cmd, int c, char **argv, const struct option *opts)
                 k += (size_t)snprintf(shown + k, sizeof shown - k, ", "), p += 2;
         }
     }
-    fprintf(stderr, "llmroof %s: unknown option '%s'%s%s%s; see `llmroof %s --help`\n", cmd, typed,
-            shown[0] ? " (did you mean " : "", shown, shown[0] ? "?)" : "", cmd);
+    fprintf(stderr, "llmroof%s%s: unknown option '%s'%s%s%s; see `llmroof%s%s --help`\n", sp, name,
+            typed, shown[0] ? " (did you mean " : "", shown, shown[0] ? "?)" : "", sp, name);
     return EXIT_USAGE;
 }
 

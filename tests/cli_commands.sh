@@ -500,6 +500,11 @@ run "-o x.csv" analyze -o "$T/x.csv" --stage prefill
 expect_rc 0
 expect_eq "x.csv prefill q_proj flops is a number" \
     "$(csv_field "$T/x.csv" prefill q_proj flops | tr -d '0-9')" ""
+# every row carries the model, device, profile and settings
+expect_eq "x.csv model column" "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "model") c = i }
+    NR == 2 { print $c }' "$T/x.csv")" "meta-llama/Llama-2-7b-hf"
+expect_eq "x.csv seq_len column" "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seq_len") c = i }
+    NR == 3 { print $c }' "$T/x.csv")" 2048
 run "-o x.md" analyze -o "$T/x.md"
 expect_rc 0
 check grep -q '^|' "$T/x.md"

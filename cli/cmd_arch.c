@@ -214,7 +214,7 @@ cmd_arch(int argc, char **argv)
     lr_arch *a = cli_load_model_ex(prof, model, config, sets, nsets);
     if (!a) {
         lr_profile_free(prof);
-        return EXIT_INPUT;
+        return cli_model_exit(model);
     }
     if (analyze) {
         int rc = analyze_missing(a, db, source_dir);

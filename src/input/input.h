@@ -18,5 +18,11 @@ lr_arch *lr_arch_from_config_obj(json_t *cfg, const char *source, const char *te
 
 /* ---- arch.c ---- */
 void lr_node_add_param(lr_node *n, const char *name, double value, const char *formula);
+/* An architecture JSON already parsed (not consumed); `source` names it. */
+lr_arch *lr_arch_from_json_obj(json_t *root, const char *source, lr_error *err);
+
+/* ---- repr.c ---- */
+/* A --set value as JSON: true, false, null, a number, else a string. */
+json_t *lr_config_set_value(const char *s);
 
 #endif

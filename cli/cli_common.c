@@ -18,6 +18,7 @@
 const char *cli_data_dir;
 const char *cli_module_db;
 const char *cli_profile;
+const char *cli_family;
 
 void
 cli_print_error(const lr_error *err)
@@ -163,7 +164,7 @@ cli_load_model_ex(const lr_profile *prof, const char *name, const char *config,
     snprintf(templates, sizeof templates, "%s/architectures", lr_profile_dir(prof));
     lr_repr_opts ro = {NULL, config, sets, nsets, lr_profile_db(prof)};
     char *notes = NULL;
-    lr_arch *a = lr_model_load_ex(models, templates, name, &ro, &notes, &err);
+    lr_arch *a = lr_model_load_family(models, templates, name, cli_family, &ro, &notes, &err);
     if (!a)
         cli_print_error(&err);
     print_notes(notes);

@@ -59,6 +59,7 @@ enum {
     OPT_SET,
     OPT_SVG,
     OPT_SETTING,
+    OPT_FAMILY,
     OPT_ROW = 3000,
     OPT_NEG = 3100,
 };
@@ -76,6 +77,7 @@ static const struct option fixed_opts[] = {
     {"set", required_argument, NULL, OPT_SET},
     {"svg", required_argument, NULL, OPT_SVG},
     {"setting", required_argument, NULL, OPT_SETTING},
+    {"family", required_argument, NULL, OPT_FAMILY},
     {"help", no_argument, NULL, 'h'},
 };
 
@@ -159,6 +161,7 @@ other_option(const char *cmd, const char *usage, analysis_opts *o, int c, int *e
     case OPT_CONFIG: o->config = optarg; break;
     case OPT_SET: return add_set(cmd, o, optarg, exit_code);
     case OPT_SVG: o->svg = optarg; break;
+    case OPT_FAMILY: cli_family = optarg; break;
     case OPT_SETTING:
         if (generic_setting(cmd, &o->s, optarg) < 0)
             return fail_usage(exit_code, EXIT_USAGE);
@@ -287,6 +290,8 @@ analysis_opts_usage(void)
              "                    what the text does not show (head counts)\n"
              "  --set NAME=VALUE  the same for one config field, repeatable\n"
              "                    (e.g. --set num_attention_heads=32)\n"
+             "  --family NAME     MODEL is a config.json: use the template of this family\n"
+             "                    (llmroof arch lists them when the class is unknown)\n"
              "  --format F        table, json, csv or md (default table)\n"
              "  -o, --output FILE write there (atomically) instead of standard output\n"
              "  --svg FILE        analyze, generate: also write charts there (docs/plots.md)\n"

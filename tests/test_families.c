@@ -5,6 +5,7 @@
  * from a named published source):
  *
  *   params MODEL VALUE
+ *   active MODEL VALUE   (the parameters one token uses: MoE top-k experts)
  *   op     MODEL STAGE PATH FIELD VALUE [SETTING=V ...]
  *   absent MODEL STAGE PATH [SETTING=V ...]
  *   memory MODEL STAGE FIELD VALUE [SETTING=V ...]
@@ -189,6 +190,10 @@ run_line(runner *rn, char **tok, int n)
     loaded *l = load(rn, tok[1]);
     if (!l)
         return;
+    if (!strcmp(tok[0], "active")) {
+        compare(rn, "active params", lr_plan_active_params(l->plan), strtod(tok[2], NULL), 0);
+        return;
+    }
     if (!strcmp(tok[0], "params")) {
         compare(rn, "params", lr_plan_params(l->plan), strtod(tok[2], NULL), 0);
         /* and the model analyses in both stages */

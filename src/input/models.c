@@ -195,6 +195,13 @@ lr_arch *
 lr_model_load_ex(const char *models_dir, const char *template_dir, const char *name,
                  const lr_repr_opts *opts, char **notes, lr_error *err)
 {
+    return lr_model_load_family(models_dir, template_dir, name, NULL, opts, notes, err);
+}
+
+lr_arch *
+lr_model_load_family(const char *models_dir, const char *template_dir, const char *name,
+                     const char *family, const lr_repr_opts *opts, char **notes, lr_error *err)
+{
     if (notes)
         *notes = NULL;
     char *path = lr_model_find(models_dir, name);
@@ -234,17 +241,22 @@ lr_model_load_ex(const char *models_dir, const char *template_dir, const char *n
     /* An architecture JSON has a class (or an "architecture" node); a
      * config.json has model_type / architectures. */
     int is_arch = json_object_get(root, "class") || json_object_get(root, "architecture");
-    json_decref(root);
     lr_arch *a;
     if (is_arch) {
         a = lr_arch_from_json_file(path, err);
     } else {
-        a = lr_arch_from_hf_config(path, template_dir, err);
+        a = lr_arch_from_config_family(root, path, template_dir, family, err);
+        if (a && notes && json_is_object(json_object_get(root, "text_config")) &&
+            json_object_get(root, "vision_config"))
+            *notes = lr_xasprintf("%s: the text part (text_config) only: the vision tower "
+                                  "(vision_config) is not counted",
+                                  path);
         if (a && strstr(path, "/models/") && !lr_is_file(name)) {
             free(a->name);
             a->name = lr_model_id_from_file(path);
         }
     }
+    json_decref(root);
     free(path);
     return a;
 }

@@ -10,6 +10,7 @@
  *   absent MODEL STAGE PATH [SETTING=V ...]
  *   memory MODEL STAGE FIELD VALUE [SETTING=V ...]
  *
+ * MODEL is a bundled id, or fixtures/NAME for a config in tests/fixtures.
  * STAGE is prefill or decode; FIELD an op field (flops, load_weight,
  * load_act, store_act, load_kv, store_kv, bytes, count) or a memory field
  * (weights, kv_cache, activations). Settings: batch= seq= w= a= kv=
@@ -70,7 +71,10 @@ load(runner *rn, const char *model)
     loaded *l = &rn->cache[rn->ncache];
     lr_error err;
     memset(&err, 0, sizeof err);
-    l->arch = tu_model(model);
+    /* "fixtures/NAME": a config kept with the tests (tests/fixtures/NAME) */
+    char fx[1024];
+    snprintf(fx, sizeof fx, "%s/%s", LR_FIXTURES, model + 9);
+    l->arch = tu_model(strncmp(model, "fixtures/", 9) == 0 ? fx : model);
     if (!l->arch) {
         report(rn, "cannot load %s", model);
         return NULL;

@@ -469,8 +469,9 @@ matches(json_t *list, const char *s)
     return 0;
 }
 
-/* The templates of a profile's architectures/ directory, parsed, in file
- * name order. */
+/* The templates of a profile's architectures/ directory in file name
+ * order, each parsed when first looked at (a Llama config need not parse
+ * the templates after llama.json). */
 typedef struct tlist {
     json_t **t;
     char **files;
@@ -497,18 +498,23 @@ tlist_load(const char *dir, tlist *tl, lr_error *err)
     if (!tl->files && err->msg[0])
         return -1;
     tl->t = lr_xcalloc(tl->n + 1, sizeof *tl->t);
-    for (size_t i = 0; i < tl->n; i++) {
+    return 0;
+}
+
+/* Template i, parsed; NULL (err set) when its JSON is malformed. */
+static json_t *
+tget(tlist *tl, size_t i, lr_error *err)
+{
+    if (!tl->t[i]) {
         json_error_t je;
         tl->t[i] = json_load_file(tl->files[i], JSON_REJECT_DUPLICATES, &je);
         if (!tl->t[i]) {
             lr_err_set(err, tl->files[i], "", "malformed JSON: %s", je.text);
             err->line = je.line;
             err->col = je.column;
-            tlist_free(tl);
-            return -1;
         }
     }
-    return 0;
+    return tl->t[i];
 }
 
 /* The file name without directory and ".json": "llama" for
@@ -566,7 +572,11 @@ find_template(const char *dir, json_t *cfg, const char *top_arch, const char *to
         if (pass && (family || !cls || (arch && !strcmp(cls, arch))))
             break;
         for (size_t i = 0; i < tl.n && hit == tl.n; i++) {
-            json_t *t = tl.t[i];
+            json_t *t = tget(&tl, i, err);
+            if (!t) {
+                tlist_free(&tl);
+                return NULL;
+            }
             const char *fam = json_string_value(json_object_get(t, "family"));
             if (family ? (fam && !strcmp(fam, family)) || base_is(tl.files[i], family)
                 : cls  ? matches(json_object_get(t, "architectures"), cls)
@@ -581,6 +591,11 @@ find_template(const char *dir, json_t *cfg, const char *top_arch, const char *to
         *tfile = lr_xstrdup(tl.files[hit]);
     } else {
         char classes[640] = "", fams[360] = "";
+        for (size_t i = 0; i < tl.n; i++)
+            if (!tget(&tl, i, err)) {
+                tlist_free(&tl);
+                return NULL;
+            }
         list_known(&tl, "architectures", classes, sizeof classes);
         list_known(&tl, "family", fams, sizeof fams);
         if (family)

@@ -229,6 +229,23 @@ test_for_each(void **state)
     assert_non_null(strstr(of->formula, "(512 / {tp})"));
     assert_true(params_of(a, NULL) == 234368);
     lr_arch_free(a);
+    /* the template's "defaults" fill what an element leaves out (no
+     * window_length here); replace_with_linear gives one Linear in place of
+     * the attention: 64 * 64 = 4,096 weights */
+    a = load("{\"architectures\": [\"DeciLMForCausalLM\"], \"vocab_size\": 100, \"hidden_size\": "
+             "64, \"num_hidden_layers\": 1, \"num_attention_heads\": 4, \"block_configs\": "
+             "[{\"attention\": {\"replace_with_linear\": true}, \"ffn\": {\"ffn_mult\": 1.5}}]}",
+             NULL, &err);
+    if (!a)
+        fprintf(stderr, "%s: %s\n", err.path, err.msg);
+    assert_non_null(a);
+    model = child(&a->root, "model", 0);
+    const lr_node *lin = child(child(model, "layers", 0), "self_attn", 0);
+    assert_string_equal(lin->cls, "torch.nn.Linear");
+    /* embedding 6,400 + input norm 64 + linear 4,096 + post norm 64 + MLP
+     * 49,152 + final norm 64 + head 6,400 = 66,240 */
+    assert_true(params_of(a, NULL) == 66240);
+    lr_arch_free(a);
     /* no list to iterate: an error naming it */
     a = load("{\"architectures\": [\"DeciLMForCausalLM\"], \"vocab_size\": 100, \"hidden_size\": "
              "64, \"num_hidden_layers\": 3, \"num_attention_heads\": 4, \"block_configs\": 3}",

@@ -129,10 +129,29 @@ bind_element(tbuild *tb, json_t *v, const char *prefix)
     tb->nenv++;
 }
 
+/* `over` merged into `base` (a copy of the node's "defaults"): members of
+ * both objects merged again, anything else from `over`. */
+static void
+merge_into(json_t *base, json_t *over)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(over, k, v)
+    {
+        json_t *b = json_object_get(base, k);
+        if (json_is_object(b) && json_is_object(v))
+            merge_into(b, v);
+        else
+            json_object_set(base, k, v);
+    }
+}
+
 /* A node with "for_each": LIST: one instance per element of the config's
  * list (heterogeneous layers, Nemotron-NAS block_configs), the element's
  * numbers bound as {AS...} ("as", default "item") and its index as
  * {AS.index} while the node is built; its "if" is evaluated per element.
+ * "defaults" (an object shaped like the elements) supplies members an
+ * element leaves out (older block_configs without window_length).
  * Consecutive instances that come out equal become one node with their
  * repeat counts added, so a uniform list gives one repeated node. */
 static int
@@ -161,7 +180,16 @@ expand_for_each(tbuild *tb, json_t *s, lr_node *parent, const char *path)
         snprintf(ik, sizeof ik, "%s.index", pre);
         bind_element(tb, idx, ik);
         json_decref(idx);
-        bind_element(tb, json_array_get(list, i), pre);
+        json_t *el = json_array_get(list, i);
+        json_t *dflt = json_object_get(s, "defaults");
+        if (json_is_object(dflt) && json_is_object(el)) {
+            json_t *m = json_deep_copy(dflt);
+            merge_into(m, el);
+            bind_element(tb, m, pre);
+            json_decref(m);
+        } else {
+            bind_element(tb, el, pre);
+        }
         double c = 1;
         json_t *cond = json_object_get(s, "if");
         char cp[840];
@@ -208,9 +236,9 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         lr_err_set(tb->err, tb->tfile, path, "expected a node with a \"class\"");
         return -1;
     }
-    static const char *const keys[] = {
-        "name", "class",       "parameters", "sub_layers", "repeat", "output",      "tied",
-        "if",   "description", "pipeline",   "for_each",   "as",     "weights_only"};
+    static const char *const keys[] = {"name",     "class", "parameters", "sub_layers",  "repeat",
+                                       "output",   "tied",  "if",         "description", "pipeline",
+                                       "for_each", "as",    "defaults",   "weights_only"};
     const char *key;
     json_t *val;
     json_object_foreach(o, key, val)
@@ -220,11 +248,12 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
             if (strcmp(key, keys[i]) == 0)
                 break;
         if (i == sizeof keys / sizeof keys[0]) {
-            lr_err_set(tb->err, tb->tfile, path,
-                       "unknown key '%s' (expected name, class, parameters, sub_layers, repeat, "
-                       "output, tied, if, description, pipeline, for_each, as, weights_only; or "
-                       "{\"op\": NAME})",
-                       key);
+            lr_err_set(
+                tb->err, tb->tfile, path,
+                "unknown key '%s' (expected name, class, parameters, sub_layers, repeat, "
+                "output, tied, if, description, pipeline, for_each, as, defaults, weights_only; or "
+                "{\"op\": NAME})",
+                key);
             return -1;
         }
     }

@@ -19,6 +19,7 @@
 const char *cli_data_dir;
 const char *cli_module_db;
 const char *cli_profile;
+const char *cli_family;
 
 void
 cli_print_error(const lr_error *err)
@@ -301,7 +302,7 @@ cli_load_model_ex(const lr_profile *prof, const char *name, const char *config,
         const char *text = stdin_text(&len);
         a = lr_model_load_text(models, templates, text, len, "-", &ro, &notes, &err);
     } else {
-        a = lr_model_load_ex(models, templates, name, &ro, &notes, &err);
+        a = lr_model_load_family(models, templates, name, cli_family, &ro, &notes, &err);
     }
     if (!a)
         cli_print_error(&err);

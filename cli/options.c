@@ -60,6 +60,7 @@ enum {
     OPT_SVG,
     OPT_SETTING,
     OPT_HW_SET,
+    OPT_FAMILY,
     OPT_ROW = 3000,
     OPT_NEG = 3100,
 };
@@ -78,6 +79,7 @@ static const struct option fixed_opts[] = {
     {"svg", required_argument, NULL, OPT_SVG},
     {"setting", required_argument, NULL, OPT_SETTING},
     {"hw-set", required_argument, NULL, OPT_HW_SET},
+    {"family", required_argument, NULL, OPT_FAMILY},
     {"help", no_argument, NULL, 'h'},
 };
 
@@ -173,6 +175,7 @@ other_option(const char *cmd, const char *usage, analysis_opts *o, int c, int *e
                               cli_usage_error(cmd, "--hw-set given more than %d times", MAX_SETS));
         o->hw_sets[o->nhw_sets++] = optarg;
         break;
+    case OPT_FAMILY: cli_family = optarg; break;
     case OPT_SETTING:
         if (generic_setting(cmd, &o->s, optarg) < 0)
             return fail_usage(exit_code, EXIT_USAGE);
@@ -385,6 +388,9 @@ analysis_opts_usage(const opt_reject *rej)
                    "  --set NAME=VALUE  override one config field (a config.json, a bundled\n"
                    "                    model, a GGUF file's metadata, a print(model) text),\n"
                    "                    repeatable (e.g. --set num_hidden_layers=16)\n");
+    n = fixed_line(text, n, cap, rej, "family",
+                   "  --family NAME     MODEL is a config.json: use the template of this family\n"
+                   "                    (llmroof arch lists them when the class is unknown)\n");
     n = fixed_line(text, n, cap, rej, "format",
                    "  --format F        table, json, csv or md (default table; else -o's\n"
                    "                    extension: .json, .csv, .md)\n");

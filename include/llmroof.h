@@ -195,12 +195,14 @@ typedef struct lr_node {
     size_t nparams;
     struct lr_node *subs;
     size_t nsubs;
-    double repeat; /* 1 unless the node stands for a repeated block */
-    int output_kv; /* the node's output goes to the KV cache */
-    int pipeline;  /* a repeated block split across pipeline stages (--pp) */
-    int tied;      /* weights shared with another node: not counted twice */
-    char *op;      /* when set, not a module: places the parent's op of this
-                      name here in execution order (cls is then "") */
+    double repeat;    /* 1 unless the node stands for a repeated block */
+    int output_kv;    /* the node's output goes to the KV cache */
+    int pipeline;     /* a repeated block split across pipeline stages (--pp) */
+    int tied;         /* weights shared with another node: not counted twice */
+    int weights_only; /* counted in the parameters, no ops: not run in the forward
+                         pass (multi-token-prediction layers) */
+    char *op;         /* when set, not a module: places the parent's op of this
+                         name here in execution order (cls is then "") */
 } lr_node;
 
 enum { LR_PAR_TP = 1, LR_PAR_PP = 2, LR_PAR_EP = 4 };
@@ -312,6 +314,11 @@ LR_API lr_arch *lr_model_load_ex(const char *models_dir, const char *template_di
 LR_API lr_arch *lr_model_load_text(const char *models_dir, const char *template_dir,
                                    const char *text, size_t len, const char *source,
                                    const lr_repr_opts *opts, char **notes, lr_error *err);
+/* lr_model_load_ex with a config.json built through the template of
+ * `family` (--family; NULL: the one its class names). */
+LR_API lr_arch *lr_model_load_family(const char *models_dir, const char *template_dir,
+                                     const char *name, const char *family, const lr_repr_opts *opts,
+                                     char **notes, lr_error *err);
 
 /* ---- Weight files: GGUF and safetensors headers -----------------------------
  * Only headers and metadata are read, never tensor data: the reader seeks
@@ -595,6 +602,10 @@ LR_API void lr_plan_free(lr_plan *p);
 LR_API size_t lr_plan_op_count(const lr_plan *p);
 /* The model's parameter count (tied weights counted once). */
 LR_API double lr_plan_params(const lr_plan *p);
+/* The parameters one token uses: the whole count, but for a mixture of
+ * experts only top_k / num_experts of the routed experts' (the module
+ * entries' "active_weights"). */
+LR_API double lr_plan_active_params(const lr_plan *p);
 
 /* ---- Weight files against the model ------------------------------------ */
 

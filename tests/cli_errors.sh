@@ -55,6 +55,27 @@ usage_case "seq-len trailing junk" --seq-len 12x
 usage_case "w-group-size fraction" --w-group-size 1.5
 usage_case "kv-group-size negative" --kv-group-size -64
 
+# a config whose class no template lists: the known classes and --family,
+# never a guess from its model_type (llama here)
+printf '{"architectures": ["FooForCausalLM"], "model_type": "llama", "vocab_size": 100,
+ "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+ "num_attention_heads": 4}' >"$T/foo.json"
+run "unknown class" arch "$T/foo.json"
+expect_rc 2
+expect_err "architectures: no family template for architecture 'FooForCausalLM' (model_type 'llama')"
+expect_err "LlamaForCausalLM"
+expect_err "--family NAME"
+# forced: the llama template counts 95,040 parameters (tests/test_recognition.c)
+run "family forced" arch "$T/foo.json" --family llama
+expect_rc 0
+expect_out "parameters: 95040"
+run "family forced analyze" analyze "$T/foo.json" --family llama --format json
+expect_rc 0
+expect_out '"params": 95040'
+run "family unknown" arch "$T/foo.json" --family nosuch
+expect_rc 2
+expect_err "no family template named 'nosuch'"
+
 run "usage unknown attention" analyze --attention sparse
 expect_rc 1
 expect_err "--attention: expected eager or flash, got 'sparse'"

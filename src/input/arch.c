@@ -11,8 +11,8 @@
 
 #include "input/input.h"
 
-static void
-node_free(lr_node *n)
+void
+lr_node_free_contents(lr_node *n)
 {
     free(n->name);
     free(n->cls);
@@ -23,7 +23,7 @@ node_free(lr_node *n)
     }
     free(n->params);
     for (size_t i = 0; i < n->nsubs; i++)
-        node_free(&n->subs[i]);
+        lr_node_free_contents(&n->subs[i]);
     free(n->subs);
 }
 
@@ -32,7 +32,7 @@ lr_arch_free(lr_arch *a)
 {
     if (!a)
         return;
-    node_free(&a->root);
+    lr_node_free_contents(&a->root);
     free(a->name);
     free(a->file);
     free(a->family);

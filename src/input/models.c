@@ -420,7 +420,7 @@ apply_sets(json_t *cfg, const lr_repr_opts *opts, const char *source, char **not
 /* A config.json or an architecture JSON, parsed: --set overrides config
  * fields; --config is for print(model) texts only. */
 static lr_arch *
-load_json_model(json_t *root, const char *source, const char *template_dir,
+load_json_model(json_t *root, const char *source, const char *template_dir, const char *family,
                 const lr_repr_opts *opts, char **notes, lr_error *err)
 {
     if (!json_is_object(root)) {
@@ -447,12 +447,21 @@ load_json_model(json_t *root, const char *source, const char *template_dir,
     }
     if (apply_sets(root, opts, source, notes, err) < 0)
         return NULL;
-    return lr_arch_from_config_obj(root, source, template_dir, err);
+    lr_arch *a = lr_arch_from_config_family(root, source, template_dir, family, err);
+    if (a && json_is_object(json_object_get(root, "text_config")) &&
+        json_object_get(root, "vision_config")) {
+        char *line = lr_xasprintf("%s: the text part (text_config) only: the vision tower "
+                                  "(vision_config) is not counted",
+                                  source);
+        add_note(notes, line);
+        free(line);
+    }
+    return a;
 }
 
 static lr_arch *
-load_json_file(const char *path, const char *template_dir, const lr_repr_opts *opts, char **notes,
-               lr_error *err)
+load_json_file(const char *path, const char *template_dir, const char *family,
+               const lr_repr_opts *opts, char **notes, lr_error *err)
 {
     json_error_t je;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
@@ -462,7 +471,7 @@ load_json_file(const char *path, const char *template_dir, const lr_repr_opts *o
         err->col = je.column;
         return NULL;
     }
-    lr_arch *a = load_json_model(root, path, template_dir, opts, notes, err);
+    lr_arch *a = load_json_model(root, path, template_dir, family, opts, notes, err);
     json_decref(root);
     return a;
 }
@@ -482,6 +491,13 @@ lr_arch *
 lr_model_load_ex(const char *models_dir, const char *template_dir, const char *name,
                  const lr_repr_opts *opts, char **notes, lr_error *err)
 {
+    return lr_model_load_family(models_dir, template_dir, name, NULL, opts, notes, err);
+}
+
+lr_arch *
+lr_model_load_family(const char *models_dir, const char *template_dir, const char *name,
+                     const char *family, const lr_repr_opts *opts, char **notes, lr_error *err)
+{
     if (notes)
         *notes = NULL;
     char *path = lr_model_find(models_dir, name);
@@ -499,7 +515,7 @@ lr_model_load_ex(const char *models_dir, const char *template_dir, const char *n
     else if (file_is_gguf(path))
         a = load_gguf(path, models_dir, template_dir, opts, notes, err);
     else
-        a = load_json_file(path, template_dir, opts, notes, err);
+        a = load_json_file(path, template_dir, family, opts, notes, err);
     if (a && strstr(path, "/models/") && !lr_is_file(name) && !lr_is_dir(name)) {
         free(a->name);
         a->name = lr_model_id_from_file(path);
@@ -552,7 +568,7 @@ lr_model_load_text(const char *models_dir, const char *template_dir, const char 
         err->col = je.column;
         return NULL;
     }
-    lr_arch *a = load_json_model(root, source, template_dir, opts, notes, err);
+    lr_arch *a = load_json_model(root, source, template_dir, NULL, opts, notes, err);
     json_decref(root);
     return a;
 }

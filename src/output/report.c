@@ -269,6 +269,7 @@ lr_report_json(lr_jw *w, const lr_result *r, const lr_plan *plan, const char *mo
     lr_jw_obj(w);
     lr_jw_kstr(w, "name", model);
     lr_jw_knum(w, "params", plan->params);
+    lr_jw_knum(w, "active_params", plan->active_params);
     lr_jw_end_obj(w);
     const lr_hw *hw = r->hw;
     lr_jw_key(w, "hardware");
@@ -479,6 +480,7 @@ lr_jw_generation(lr_jw *w, const lr_gen *g, const lr_plan *plan, const char *mod
     lr_jw_obj(w);
     lr_jw_kstr(w, "name", model);
     lr_jw_knum(w, "params", plan->params);
+    lr_jw_knum(w, "active_params", plan->active_params);
     lr_jw_end_obj(w);
     lr_jw_key(w, "hardware");
     lr_jw_obj(w);

@@ -57,6 +57,8 @@ struct lr_module {
     int composite;
     char *weights_text;
     ast *weights;
+    char *active_weights_text; /* optional: the weights one token uses, per instance */
+    ast *active_weights;
     lr_mop *ops;
     size_t nops;
     int mark; /* cycle detection */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "testutil.h"
 
@@ -360,23 +361,67 @@ test_hf_quant_config(void **state)
     lr_arch_free(a);
 }
 
-/* Llama-3-8B's config with a quantization_config appended. */
+/* A bundled config with its quantization_config set to `qc`. */
 static lr_arch *
-llama_with(const char *qc)
+config_with(const char *file, const char *qc)
 {
-    char *base = read_text(LR_DATA_DIR "/models/meta-llama--Meta-Llama-3-8B.json");
-    char *end = strrchr(base, '}');
-    *end = '\0';
-    size_t n = strlen(base) + strlen(qc) + 64;
-    char *text = malloc(n);
-    snprintf(text, n, "%s, \"quantization_config\": %s}", base, qc);
+    json_t *cfg = json_load_file(file, 0, NULL), *q = json_loads(qc, 0, NULL);
+    assert_non_null(cfg);
+    assert_non_null(q);
+    json_object_set_new(cfg, "quantization_config", q);
+    char *text = json_dumps(cfg, 0);
+    json_decref(cfg);
     lr_error err;
-    lr_arch *a = lr_arch_from_hf_config_text(text, "llama-q.json", TEMPLATES, &err);
+    lr_arch *a = lr_arch_from_hf_config_text(text, "config-q.json", TEMPLATES, &err);
     if (!a)
         fail_msg("%s: %s: %s", err.file, err.path, err.msg);
     free(text);
-    free(base);
     return a;
+}
+
+static lr_arch *
+llama_with(const char *qc)
+{
+    return config_with(LR_DATA_DIR "/models/meta-llama--Meta-Llama-3-8B.json", qc);
+}
+
+/* The node `name` under the i-th child of model/ named "layers" (a layer
+ * group). */
+static const lr_node *
+in_group(const lr_arch *a, int i, const char *name)
+{
+    const lr_node *model = find_node(&a->root, "model");
+    for (size_t k = 0; k < model->nsubs; k++)
+        if (strcmp(model->subs[k].name, "layers") == 0 && i-- == 0)
+            return find_node(&model->subs[k], name);
+    return NULL;
+}
+
+/* DeepSeek-V3 has two layer groups under one name: layers 0-2 dense, 3-60
+ * MoE. A checkpoint's layer index names the group that holds it. */
+static void
+test_layer_groups(void **state)
+{
+    (void)state;
+    const char *v3 = LR_DATA_DIR "/models/deepseek-ai--DeepSeek-V3.json";
+    lr_arch *a = config_with(v3, "{\"quant_method\": \"fp8\", \"weight_block_size\": [128, 128], "
+                                 "\"modules_to_not_convert\": [\"model.layers.2.mlp\"]}");
+    assert_int_equal(in_group(a, 0, "mlp")->wrole, LR_WR_KEEP);
+    assert_int_equal(in_group(a, 0, "down_proj")->wrole, LR_WR_KEEP); /* inside it */
+    assert_int_not_equal(in_group(a, 1, "mlp")->wrole, LR_WR_KEEP);
+    lr_arch_free(a);
+    a = config_with(v3, "{\"quant_method\": \"fp8\", \"modules_to_not_convert\": "
+                        "[\"model.layers.3.self_attn\"]}");
+    assert_int_not_equal(in_group(a, 0, "self_attn")->wrole, LR_WR_KEEP);
+    assert_int_equal(in_group(a, 1, "self_attn")->wrole, LR_WR_KEEP);
+    lr_arch_free(a);
+    /* a glob over every layer reaches both groups */
+    a = config_with(v3, "{\"quant_method\": \"fp8\", \"modules_to_not_convert\": "
+                        "[\"model.layers.*.self_attn\"]}");
+    assert_int_equal(in_group(a, 0, "self_attn")->wrole, LR_WR_KEEP);
+    assert_int_equal(in_group(a, 1, "self_attn")->wrole, LR_WR_KEEP);
+    assert_int_equal(a->quant.nexcluded, 2);
+    lr_arch_free(a);
 }
 
 /* Exclusion lists as checkpoints write them: gpt-oss's globs, Kimi's "re:"
@@ -514,6 +559,7 @@ main(void)
         cmocka_unit_test(test_config_selects_preset),
         cmocka_unit_test(test_hf_quant_config),
         cmocka_unit_test(test_exclusions),
+        cmocka_unit_test(test_layer_groups),
         cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_llm_viewer_unchanged),
     };

@@ -128,26 +128,40 @@ mark_keep(lr_node *n)
         mark_keep(&n->subs[i]);
 }
 
-/* The node's module name as the checkpoint spells it, with index `idx`
- * after the first repeated component (a ModuleList element) and 0 after
- * any deeper one: "model.layers.7.mlp.gate". */
+/* One component of a module name: a node, and for a layer stack (a
+ * repeated or pipeline node: a ModuleList's elements) the range of indices
+ * it stands for. Layer groups share their name ("layers": the dense first
+ * layers, then the MoE ones), so a group's indices start after the
+ * previous group's. */
+typedef struct comp {
+    const char *name;
+    int indexed;
+    double start, count;
+} comp;
+
+/* The node's module name as the checkpoint spells it, with index
+ * start + idx after the first indexed component and its start after any
+ * deeper one: "model.layers.7.mlp.gate". Matches when some index does. */
 static int
-node_matches(const excl *x, const char *const *names, const double *reps, size_t depth)
+node_matches(const excl *x, const comp *c, size_t depth)
 {
-    double first = 0;
-    for (size_t d = 0; d < depth && first == 0; d++)
-        if (reps[d] > 1)
-            first = reps[d];
-    double tries = first > 0 ? (first < 4096 ? first : 4096) : 1;
+    double tries = 1;
+    for (size_t d = 0; d < depth; d++) {
+        if (c[d].indexed) {
+            tries = c[d].count < 4096 ? c[d].count : 4096;
+            break;
+        }
+    }
     for (double idx = 0; idx < tries; idx++) {
         char name[1024];
         size_t len = 0;
         int seen = 0;
         for (size_t d = 0; d < depth && len < sizeof name; d++) {
             len +=
-                (size_t)snprintf(name + len, sizeof name - len, "%s%s", len ? "." : "", names[d]);
-            if (reps[d] > 1 && len < sizeof name) {
-                len += (size_t)snprintf(name + len, sizeof name - len, ".%.0f", seen ? 0 : idx);
+                (size_t)snprintf(name + len, sizeof name - len, "%s%s", len ? "." : "", c[d].name);
+            if (c[d].indexed && len < sizeof name) {
+                len += (size_t)snprintf(name + len, sizeof name - len, ".%.0f",
+                                        c[d].start + (seen ? 0 : idx));
                 seen = 1;
             }
         }
@@ -158,22 +172,41 @@ node_matches(const excl *x, const char *const *names, const double *reps, size_t
     return 0;
 }
 
+static void mark_subs(excl *x, lr_node *n, comp *c, size_t depth);
+
 /* A node some pattern names (in any layer) stays unquantized, with
  * everything under it. */
 static void
-mark_excluded(excl *x, lr_node *n, const char **names, double *reps, size_t depth)
+mark_excluded(excl *x, lr_node *n, comp *c, size_t depth)
 {
     if (depth >= 32 || n->op)
         return;
-    names[depth] = n->name;
-    reps[depth] = n->repeat;
-    if (node_matches(x, names, reps, depth + 1)) {
+    if (node_matches(x, c, depth + 1)) {
         mark_keep(n);
         x->marked++;
         return;
     }
-    for (size_t i = 0; i < n->nsubs; i++)
-        mark_excluded(x, &n->subs[i], names, reps, depth + 1);
+    mark_subs(x, n, c, depth + 1);
+}
+
+/* The children of n at c[depth], each layer group numbered after the
+ * groups of the same name before it. */
+static void
+mark_subs(excl *x, lr_node *n, comp *c, size_t depth)
+{
+    for (size_t i = 0; i < n->nsubs && depth < 32; i++) {
+        lr_node *sub = &n->subs[i];
+        comp *k = &c[depth];
+        k->name = sub->name;
+        k->indexed = sub->repeat > 1 || sub->pipeline;
+        k->count = sub->repeat;
+        k->start = 0;
+        for (size_t j = 0; j < i; j++)
+            if ((n->subs[j].repeat > 1 || n->subs[j].pipeline) &&
+                strcmp(n->subs[j].name, sub->name) == 0)
+                k->start += n->subs[j].repeat;
+        mark_excluded(x, sub, c, depth);
+    }
 }
 
 static int
@@ -204,10 +237,8 @@ apply_exclusions(qread *r, lr_arch *a, json_t *list, const char *key)
     }
     if (rc == 0) {
         /* the root is the model itself: names start at its children */
-        const char *names[32];
-        double reps[32];
-        for (size_t i = 0; i < a->root.nsubs; i++)
-            mark_excluded(&x, &a->root.subs[i], names, reps, 0);
+        comp c[33];
+        mark_subs(&x, &a->root, c, 0);
         r->q->nexcluded += x.marked;
     }
     for (size_t i = 0; i < x.n; i++)

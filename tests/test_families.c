@@ -14,7 +14,8 @@
  * (weights, kv_cache, activations). Settings: batch= seq= w= a= kv=
  * flash= causal= wg= (weight group) kvg= tp= pp= ep= mb= (micro-batches)
  * hw= (default a100-80gb), and
- * tol= (relative tolerance; default exact). Every family's models are also
+ * tol= (relative tolerance; default exact). PATH@N names the N-th op
+ * record with that path (layer groups share paths). Every family's models are also
  * analysed in both stages by the `params` line's load.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -143,11 +144,21 @@ settings(runner *rn, char **tok, int n, lr_settings *s, const char **hw, double 
     return 0;
 }
 
+/* The op record at `path`; "PATH@N" is the N-th record with that path
+ * (layer groups share their paths: @2 is the second group's). */
 static const lr_op *
 find(const lr_stage_result *st, const char *path)
 {
+    char want[512];
+    snprintf(want, sizeof want, "%s", path);
+    char *at = strrchr(want, '@');
+    long nth = 1;
+    if (at) {
+        nth = strtol(at + 1, NULL, 10);
+        *at = '\0';
+    }
     for (size_t i = 0; i < st->nops; i++)
-        if (strcmp(st->ops[i].path, path) == 0)
+        if (strcmp(st->ops[i].path, want) == 0 && --nth == 0)
             return &st->ops[i];
     return NULL;
 }

@@ -367,7 +367,9 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
     ast *weights;
     if (count_weights(b, n, m, env, path, count, &weights) < 0)
         goto out;
-    b->pending_weights = weights;
+    /* a composite's own weights (gpt-oss's attention sinks) ride on its
+     * first own op, not on the first op of a sub-layer walked before it */
+    b->pending_weights = NULL;
     /* Sub-layers in order; a placeholder sub puts one of this module's own
      * ops at its place (the residual add after the attention), and the
      * ops no placeholder names follow the sub-layers. */
@@ -385,15 +387,22 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
                 goto out;
             }
             placed[k] = 1;
+            b->pending_weights = weights;
+            weights = NULL;
             if (compile_op(b, n, m, (size_t)k, env, path, count) < 0)
                 goto out;
         } else if (walk(b, sub, path, count) < 0) {
             goto out;
         }
     }
-    for (size_t k = 0; k < m->nops; k++)
-        if (!placed[k] && compile_op(b, n, m, k, env, path, count) < 0)
+    for (size_t k = 0; k < m->nops; k++) {
+        if (placed[k])
+            continue;
+        b->pending_weights = weights;
+        weights = NULL;
+        if (compile_op(b, n, m, k, env, path, count) < 0)
             goto out;
+    }
     rc = 0;
 out:
     b->pp_repeat = saved_pp;

@@ -187,14 +187,53 @@ config_lookup(json_t *cfg, const char *key)
     return json_is_object(sub) ? config_lookup(sub, dot + 1) : NULL;
 }
 
+/* Whether a list element equals the field's "count" value: strings by
+ * text, numbers and booleans by value. */
+static int
+same_value(json_t *a, json_t *b)
+{
+    if (json_is_string(a) || json_is_string(b))
+        return json_is_string(a) && json_is_string(b) &&
+               strcmp(json_string_value(a), json_string_value(b)) == 0;
+    double x = json_is_boolean(a) ? json_is_true(a) : json_number_value(a);
+    double y = json_is_boolean(b) ? json_is_true(b) : json_number_value(b);
+    return (json_is_number(a) || json_is_boolean(a)) && (json_is_number(b) || json_is_boolean(b)) &&
+           x == y;
+}
+
+/* A layer pattern given as data: how many elements of a list equal `what`
+ * (layer_types, no_rope_layers), or how many times the string `what` occurs
+ * in a string (Nemotron-H's hybrid_override_pattern "M-M*-..."). Returns
+ * -1 when the value is neither a list nor a string. */
+static double
+count_in(json_t *v, json_t *what)
+{
+    double n = 0;
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++)
+            n += same_value(json_array_get(v, i), what);
+        return n;
+    }
+    const char *s = json_string_value(v), *w = json_string_value(what);
+    if (!s || !w || !*w)
+        return -1;
+    for (const char *p = strstr(s, w); p; p = strstr(p + strlen(w), w))
+        n++;
+    return n;
+}
+
 /* The number a config value stands for: numbers and booleans as they are;
- * a list's length when the field says "length": true; a string compared
- * with the field's "equals" (1 or 0). */
+ * a list's length when the field says "length": true; the elements (or
+ * substrings) equal to the field's "count"; a string compared with the
+ * field's "equals" (1 or 0). */
 static int
 config_value(tbuild *tb, json_t *f, json_t *v, const char *key, double *d)
 {
     const char *eq = json_string_value(json_object_get(f, "equals"));
-    if (json_is_number(v)) {
+    json_t *count = json_object_get(f, "count");
+    if (count && (*d = count_in(v, count)) >= 0) {
+        /* counted */
+    } else if (json_is_number(v)) {
         *d = json_number_value(v);
     } else if (json_is_boolean(v)) {
         *d = json_is_true(v);

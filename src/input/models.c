@@ -222,12 +222,8 @@ lr_model_load_ex(const char *models_dir, const char *template_dir, const char *n
         free(path);
         return NULL;
     }
-    json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = lr_config_load(path, err);
     if (!root) {
-        lr_err_set(err, path, "", "malformed JSON: %s", je.text);
-        err->line = je.line;
-        err->col = je.column;
         free(path);
         return NULL;
     }

@@ -6,6 +6,7 @@
  * may also use runtime variables ({B}, {S}, ...): those stay formulas in the tree and are bound
  * when a plan is compiled.
  */
+#include <ctype.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -426,17 +427,72 @@ lr_arch_from_config_obj(json_t *cfg, const char *source, const char *template_di
     return a;
 }
 
+/* Python's json module writes float('inf') and float('nan') as the bare
+ * tokens Infinity, -Infinity and NaN (Nemotron-H's and Mamba-2's
+ * time_step_limit [0.0, Infinity]), which JSON does not have. Outside
+ * strings they become null, which templates read as absent. Returns a new
+ * string (caller frees). */
+static char *
+python_nonfinite_to_null(const char *s)
+{
+    static const char *const toks[] = {"-Infinity", "Infinity", "NaN"};
+    size_t n = strlen(s);
+    char *out = lr_xcalloc(2 * n + 1, 1), *o = out;
+    int in_str = 0;
+    for (size_t i = 0; i < n;) {
+        if (in_str) {
+            if (s[i] == '\\' && i + 1 < n)
+                *o++ = s[i++];
+            else if (s[i] == '"')
+                in_str = 0;
+            *o++ = s[i++];
+            continue;
+        }
+        if (s[i] == '"')
+            in_str = 1;
+        size_t k, tl = 0;
+        for (k = 0; k < 3; k++) {
+            tl = strlen(toks[k]);
+            if (strncmp(s + i, toks[k], tl) == 0 && (i == 0 || !isalnum((unsigned char)s[i - 1])))
+                break;
+        }
+        if (k < 3) {
+            memcpy(o, "null", 4);
+            o += 4;
+            i += tl;
+        } else {
+            *o++ = s[i++];
+        }
+    }
+    return out;
+}
+
+json_t *
+lr_config_load(const char *path, lr_error *err)
+{
+    size_t len;
+    char *text = lr_read_file(path, &len, err);
+    if (!text)
+        return NULL;
+    char *clean = python_nonfinite_to_null(text);
+    json_error_t je;
+    json_t *j = json_loads(clean, JSON_REJECT_DUPLICATES, &je);
+    free(clean);
+    free(text);
+    if (!j) {
+        lr_err_set(err, path, "", "malformed JSON: %s", je.text);
+        err->line = je.line;
+        err->col = je.column;
+    }
+    return j;
+}
+
 lr_arch *
 lr_arch_from_hf_config(const char *config_path, const char *template_dir, lr_error *err)
 {
-    json_error_t je;
-    json_t *cfg = json_load_file(config_path, JSON_REJECT_DUPLICATES, &je);
-    if (!cfg) {
-        lr_err_set(err, config_path, "", "malformed JSON: %s", je.text);
-        err->line = je.line;
-        err->col = je.column;
+    json_t *cfg = lr_config_load(config_path, err);
+    if (!cfg)
         return NULL;
-    }
     lr_arch *a = lr_arch_from_config_obj(cfg, config_path, template_dir, err);
     json_decref(cfg);
     return a;
@@ -447,7 +503,9 @@ lr_arch_from_hf_config_text(const char *text, const char *source, const char *te
                             lr_error *err)
 {
     json_error_t je;
-    json_t *cfg = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    char *clean = python_nonfinite_to_null(text);
+    json_t *cfg = json_loads(clean, JSON_REJECT_DUPLICATES, &je);
+    free(clean);
     if (!cfg) {
         lr_err_set(err, source, "", "malformed JSON: %s", je.text);
         err->line = je.line;

@@ -201,6 +201,8 @@ typedef struct lr_node {
     int tied;      /* weights shared with another node: not counted twice */
     char *op;      /* when set, not a module: places the parent's op of this
                       name here in execution order (cls is then "") */
+    char *when;    /* NULL, or a formula over runtime variables: the node's ops
+                      exist only where it is non-zero (MTP layers: {mtp}) */
 } lr_node;
 
 enum { LR_PAR_TP = 1, LR_PAR_PP = 2, LR_PAR_EP = 4 };
@@ -394,6 +396,7 @@ typedef struct lr_settings {
     double pp;           /* pipeline stages: layers split */
     double ep;           /* expert-parallel degree: MoE experts split */
     double microbatches; /* pipeline micro-batches (for the bubble) */
+    int mtp;             /* run the multi-token-prediction layers (speculative decoding) */
     unsigned given;      /* bit i: setting i of the table was set by lr_settings_set */
 } lr_settings;
 
@@ -470,6 +473,7 @@ enum lr_var {
     LR_V_TP,             /* tensor-parallel degree */
     LR_V_PP,             /* pipeline stages */
     LR_V_EP,             /* expert-parallel degree */
+    LR_V_MTP,            /* 1 when the multi-token-prediction layers run (--mtp) */
     LR_NVARS
 };
 

@@ -12,7 +12,7 @@
  * STAGE is prefill or decode; FIELD an op field (flops, load_weight,
  * load_act, store_act, load_kv, store_kv, bytes, count) or a memory field
  * (weights, kv_cache, activations). Settings: batch= seq= w= a= kv=
- * flash= causal= wg= (weight group) kvg= tp= pp= ep= mb= (micro-batches)
+ * flash= causal= wg= (weight group) kvg= tp= pp= ep= mb= (micro-batches) mtp=
  * hw= (default a100-80gb), and
  * tol= (relative tolerance; default exact). PATH@N names the N-th op
  * record with that path (layer groups share paths). Every family's models are also
@@ -130,6 +130,8 @@ settings(runner *rn, char **tok, int n, lr_settings *s, const char **hw, double 
             s->ep = d;
         else if (!strcmp(k, "mb"))
             s->microbatches = d;
+        else if (!strcmp(k, "mtp"))
+            s->mtp = (int)d;
         else if (!strcmp(k, "hw"))
             *hw = v;
         else if (!strcmp(k, "tol"))

@@ -216,8 +216,9 @@ test_round_trip(void **state)
         {"pp", "4", "4", 4},
         {"ep", "2", "2", 2},
         {"microbatches", "16", "16", 16},
+        {"mtp", "on", "true", 1},
     };
-    /* the table has these 16 rows, in this (the JSON output's) order */
+    /* the table has these 17 rows, in this (the JSON output's) order */
     assert_int_equal(lr_setting_count(), sizeof cases / sizeof cases[0]);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_string_equal(lr_setting_at(i)->name, cases[i].name);

@@ -17,6 +17,7 @@
 typedef struct pbuild {
     lr_plan *p;
     ast *pending_weights; /* the current node's weights, for its first op */
+    ast *when;            /* the enclosing nodes' runtime condition, NULL = always */
     double pp_repeat;     /* repeat of the enclosing pipeline-split node, 0 if none */
     const lr_arch *arch;
     const lr_db *db;
@@ -195,6 +196,41 @@ capture_site(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr
     st->node_path = lr_xstrdup(node_path);
 }
 
+/* a && b as a tree: a ? b : 0 (the truth of b where a holds) */
+static ast *
+both(pbuild *b, ast *x, ast *y)
+{
+    ast *e = lr_arena_alloc(&b->arena, sizeof *e);
+    memset(e, 0, sizeof *e);
+    e->kind = A_COND;
+    e->args = lr_arena_alloc(&b->arena, 3 * sizeof *e->args);
+    e->args[0] = x;
+    e->args[1] = y;
+    e->args[2] = lr_ast_num(&b->arena, 0);
+    e->nargs = 3;
+    return e;
+}
+
+/* A node's "when" (a formula over runtime variables, MTP layers' {mtp})
+ * joins the conditions of the enclosing nodes. */
+static int
+enter_when(pbuild *b, const lr_node *n, const char *path)
+{
+    if (!n->when)
+        return 0;
+    ast *t = lr_expr_parse(&b->arena, n->when, b->err);
+    lr_bind_ctx cx = lr_db_bind_ctx(&b->arena, b->db, LR_V_A_BYTES, b->err);
+    ast *w = t ? lr_bind(&cx, t, NULL, 0) : NULL;
+    if (!w) {
+        lr_err_set(b->err, b->arch->file ? b->arch->file : "", path[0] ? path : "(root)",
+                   "\"when\" %s: %s", n->when, b->err->msg);
+        return -1;
+    }
+    w = lr_ast_fold(&b->arena, w);
+    b->when = b->when ? both(b, b->when, w) : w;
+    return 0;
+}
+
 /* Compiles op i of module m at node n into the next plan slot. */
 static int
 compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_binding *env,
@@ -239,6 +275,8 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
         }
         cond = lr_ast_fold(&b->arena, cond);
         int slot = (int)(idx * LR_NSLOTS) + LR_SLOT_IF;
+        if (b->when && !(cond->kind == A_NUM && cond->num == 0))
+            cond = both(b, b->when, cond);
         if (cond->kind == A_NUM) {
             b->p->base[slot] = cond->num != 0;
             if (cond->num == 0)
@@ -246,6 +284,8 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
             cond = NULL;
         }
     }
+    if (!mo->if_tree && b->when)
+        cond = b->when;
     for (int f = 0; f < LR_NFIELDS; f++) {
         if (!mo->tree[f])
             continue;
@@ -331,8 +371,11 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
     int rc = -1;
     count *= n->repeat;
     double saved_pp = b->pp_repeat;
+    ast *saved_when = b->when;
     if (n->pipeline)
         b->pp_repeat = n->repeat;
+    if (enter_when(b, n, path) < 0)
+        goto out;
     if (!m) {
         lr_error e;
         lr_db_unknown_class(b->db, n->cls, &e);
@@ -406,6 +449,7 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
     rc = 0;
 out:
     b->pp_repeat = saved_pp;
+    b->when = saved_when;
     free(placed);
     free(path);
     return rc;
@@ -429,7 +473,7 @@ lr_plan_site_free(plan_site *site)
 lr_plan *
 lr_plan_new_site(const lr_arch *arch, const lr_db *db, plan_site *site, lr_error *err)
 {
-    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), NULL, 0, arch, db, {0}, err, 0, site, NULL};
+    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), NULL, NULL, 0, arch, db, {0}, err, 0, site, NULL};
     lr_prog_init(&b.p->prog[0]);
     lr_prog_init(&b.p->prog[1]);
     lr_err_clear(err);

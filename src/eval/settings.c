@@ -74,6 +74,10 @@ static const row table[] = {
     {{"microbatches", "microbatches", LR_SET_WHOLE, 1, 65536, NULL, "",
       "pipeline micro-batches (the batch is split in this many)"},
      D(microbatches)},
+    {{"mtp", "mtp", LR_SET_FLAG, 0, 1, NULL, "",
+      "run the model's multi-token-prediction layers (speculative decoding drafts); "
+      "off: counted as parameters only"},
+     I(mtp)},
 };
 #undef D
 #undef I

@@ -32,6 +32,7 @@ static const char *const var_names[] = {
     "tp",
     "pp",
     "ep",
+    "mtp",
 };
 _Static_assert(sizeof var_names / sizeof var_names[0] == LR_NVARS, "a name for every lr_var");
 
@@ -77,6 +78,7 @@ lr_settings_default(lr_settings *s)
     s->a_fp8 = 0;
     s->tp = s->pp = s->ep = 1;
     s->microbatches = 1;
+    s->mtp = 0;
     s->given = 0;
 }
 
@@ -112,5 +114,6 @@ lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
     v[LR_V_TP] = s->tp;
     v[LR_V_PP] = s->pp;
     v[LR_V_EP] = s->ep;
+    v[LR_V_MTP] = s->mtp;
     v[LR_V_SM_SRAM_BYTES] = hw && hw->compute_units > 0 ? hw->onchip_bytes / hw->compute_units : 0;
 }

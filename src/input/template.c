@@ -87,8 +87,9 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         lr_err_set(tb->err, tb->tfile, path, "expected a node with a \"class\"");
         return -1;
     }
-    static const char *const keys[] = {"name",   "class", "parameters", "sub_layers",  "repeat",
-                                       "output", "tied",  "if",         "description", "pipeline"};
+    static const char *const keys[] = {"name",   "class",       "parameters", "sub_layers",
+                                       "repeat", "output",      "tied",       "if",
+                                       "when",   "description", "pipeline"};
     const char *key;
     json_t *val;
     json_object_foreach(o, key, val)
@@ -100,7 +101,7 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         if (i == sizeof keys / sizeof keys[0]) {
             lr_err_set(tb->err, tb->tfile, path,
                        "unknown key '%s' (expected name, class, parameters, sub_layers, repeat, "
-                       "output, tied, if, description, pipeline; or {\"op\": NAME})",
+                       "output, tied, if, when, description, pipeline; or {\"op\": NAME})",
                        key);
             return -1;
         }
@@ -131,6 +132,18 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         if (eval_const(tb, tied, p, &t) < 0)
             return -1;
         n->tied = t != 0;
+    }
+    json_t *when = json_object_get(o, "when");
+    if (when) {
+        /* a runtime condition: kept as a formula, bound when the plan is
+         * compiled (MTP layers run only with --mtp) */
+        snprintf(p, sizeof p, "%s.when", path);
+        ast *e = eval_field(tb, when, p);
+        if (!e)
+            return -1;
+        char text[1024];
+        lr_ast_print(e, text, sizeof text);
+        n->when = lr_xstrdup(text);
     }
     const char *out = json_string_value(json_object_get(o, "output"));
     n->output_kv = out && strcmp(out, "kv") == 0;

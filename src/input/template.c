@@ -236,6 +236,31 @@ count_in(json_t *v, json_t *what)
     return n;
 }
 
+/* The first of `keys` the config has (not null), or NULL. */
+static json_t *
+first_key(json_t *cfg, json_t *keys)
+{
+    for (size_t k = 0; k < json_array_size(keys); k++) {
+        json_t *v = config_lookup(cfg, json_string_value(json_array_get(keys, k)));
+        if (v && !json_is_null(v))
+            return v;
+    }
+    return NULL;
+}
+
+/* Two layer patterns at once: the positions i where list a[i] equals `what`
+ * and list b[i] equals `and_what` (Jamba-like overlaps given as lists:
+ * MiMo-V2's hybrid_layer_pattern and moe_layer_freq). Lists of different
+ * lengths count over the shorter. */
+static double
+count_pairs(json_t *a, json_t *what, json_t *b, json_t *and_what)
+{
+    double n = 0;
+    for (size_t i = 0; i < json_array_size(a) && i < json_array_size(b); i++)
+        n += same_value(json_array_get(a, i), what) && same_value(json_array_get(b, i), and_what);
+    return n;
+}
+
 /* The number a config value stands for: numbers and booleans as they are;
  * a list's length when the field says "length": true; the elements (or
  * substrings) equal to the field's "count"; a string compared with the
@@ -299,7 +324,14 @@ resolve_config(tbuild *tb, json_t *fields, json_t *cfg)
             v = config_lookup(cfg, name);
         }
         double d;
-        if (v && !json_is_null(v)) {
+        json_t *and = json_object_get(f, "and"), *v2 = NULL;
+        if (and&&v && !json_is_null(v))
+            v2 = first_key(cfg, json_object_get(and, "keys"));
+        if (and&&!(json_is_array(v) && json_is_array(v2)))
+            v = NULL; /* both lists, or the default */
+        if (v && and) {
+            d = count_pairs(v, json_object_get(f, "count"), v2, json_object_get(and, "count"));
+        } else if (v && !json_is_null(v)) {
             if (config_value(tb, f, v, vkey, &d) < 0)
                 return -1;
         } else if (json_object_get(f, "default")) {

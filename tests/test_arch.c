@@ -162,7 +162,7 @@ test_config_layer_patterns(void **state)
     lr_arch_free(a);
     unlink(p);
     free(p);
-    /* an MoE block (E) is refused, not silently dropped */
+    /* MoE blocks (E) without n_routed_experts are refused, not silently dropped */
     p = tu_tmpfile("{\"architectures\": [\"NemotronHForCausalLM\"], \"vocab_size\": 100,"
                    " \"hidden_size\": 64, \"intermediate_size\": 128, \"num_hidden_layers\": 2,"
                    " \"num_attention_heads\": 4, \"mamba_num_heads\": 4, \"mamba_head_dim\": 16,"

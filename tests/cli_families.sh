@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# cli_families.sh BINARY DATA_DIR FIXTURES_DIR: the recent families through
+# the command line: config variants the bundled files do not cover (Step's
+# per-head output gate), --mtp, Python's Infinity in a config, and the
+# errors of a layer pattern the template cannot build.
+set -u
+BIN=$1
+DATA=$2
+unset LLMROOF_DATA
+. "$(dirname "$0")/lib.sh"
+make_temp cli-fam
+
+# Step-3.7 with use_head_wise_attn_gate and 96 sliding-layer heads: the
+# first group (full attention, dense) has 64 heads: g_proj 2 * 4096 * 64 =
+# 524,288 FLOPs per token; head_gate 64 * (4 + 128) = 8,448.
+sed 's/}[[:space:]]*$/, "use_head_wise_attn_gate": true, "attention_other_setting": {"num_attention_heads": 96}}/' \
+    "$DATA/models/stepfun-ai--Step-3.7-Flash.json" >"$T/step.json"
+run "step gate" analyze "$T/step.json" --stage decode --format csv
+expect_rc 0
+expect_eq "g_proj flops" "$(csv_field "$T/out" decode g_proj flops)" 524288
+expect_eq "head_gate flops" "$(csv_field "$T/out" decode head_gate flops)" 8448
+# the sliding layers' q_proj has 96 heads: 2 * 4096 * 96 * 128 = 100,663,296
+run "step arch" arch "$T/step.json"
+expect_rc 0
+expect_out "num_heads=(96 / {tp})"
+
+# --mtp: DeepSeek-V3.2's MTP layer runs only when asked; eh_proj
+# 2 * 14336 * 7168 = 205,520,896 FLOPs per token
+run "no mtp" analyze deepseek-ai/DeepSeek-V3.2 --stage decode --format csv
+expect_rc 0
+expect_no_out_text "model.mtp.eh_proj"
+run "mtp" analyze deepseek-ai/DeepSeek-V3.2 --stage decode --format csv --mtp
+expect_rc 0
+expect_eq "eh_proj flops" "$(csv_field "$T/out" decode eh_proj flops)" 205520896
+run "mtp json" analyze deepseek-ai/DeepSeek-V3.2 --stage decode --format json --mtp
+expect_out '"mtp": true'
+run "mtp arch" arch deepseek-ai/DeepSeek-V3.2
+expect_out "[runs when {mtp}]"
+
+# Python writes float('inf') as Infinity: read as null
+sed 's/"time_step_limit": \[0.0, Infinity\]/"time_step_limit": [-Infinity, NaN], "note": "Infinity"/' \
+    "$DATA/models/nvidia--Nemotron-H-56B-Base-8K.json" >"$T/nh.json"
+run "infinity" arch "$T/nh.json"
+expect_rc 0
+expect_out "parameters: 56324350464"
+
+# an E (MoE) block without n_routed_experts cannot be built
+sed 's/"hybrid_override_pattern": "M-/"hybrid_override_pattern": "E-/' \
+    "$DATA/models/nvidia--Nemotron-H-56B-Base-8K.json" >"$T/nh_e.json"
+run "E without experts" arch "$T/nh_e.json"
+expect_rc 2
+expect_err "llmroof_moe_needs_experts: value -1 is below the minimum 0"
+
+finish cli_families.sh

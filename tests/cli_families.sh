@@ -51,4 +51,27 @@ run "E without experts" arch "$T/nh_e.json"
 expect_rc 2
 expect_err "llmroof_moe_needs_experts: value -1 is below the minimum 0"
 
+# Mamba-2 (the Mamba-Codestral-7B shapes, no bundled config): hidden 4096,
+# 64 layers, 128 heads of 64 (I = 8192), 8 groups, state 128, conv 4 with
+# bias, vocab 32768, untied. Per layer in_proj 4096 * (2 * 8192 + 2 * 8 *
+# 128 + 128) = 75,759,616, conv1d (8192 + 2048) * 5 = 51,200, dt_bias A_log
+# D 384, gated norm 8,192, out_proj 8192 * 4096 = 33,554,432, norm 4,096
+# -> 109,640,064 (64: 7,016,964,096); embedding and head 2 * 32768 * 4096 =
+# 268,435,456; final norm 4,096. Total 7,285,403,648.
+cat >"$T/m2.json" <<'JSON'
+{"architectures": ["Mamba2ForCausalLM"], "model_type": "mamba2", "hidden_size": 4096,
+ "num_hidden_layers": 64, "num_heads": 128, "head_dim": 64, "n_groups": 8, "state_size": 128,
+ "expand": 2, "conv_kernel": 4, "chunk_size": 256, "vocab_size": 32768, "use_bias": false,
+ "use_conv_bias": true, "tie_word_embeddings": false, "time_step_limit": [0.0, Infinity]}
+JSON
+run "mamba2 arch" arch "$T/m2.json"
+expect_rc 0
+expect_out "parameters: 7285403648"
+# decode SSD: 128 * (5 * 64 * 128 + 3 * 64 + 2) = 5,267,712 FLOPs; the
+# state 128 * 64 * 128 * 2 B = 2,097,152 read
+run "mamba2 decode" analyze "$T/m2.json" --stage decode --format csv
+expect_rc 0
+expect_eq "ssd flops" "$(csv_field "$T/out" decode ssd flops)" 5267712
+expect_eq "ssd load_kv" "$(csv_field "$T/out" decode ssd load_kv)" 2097152
+
 finish cli_families.sh

@@ -40,10 +40,8 @@ int cli_take_format(const char *cmdname, int *argc, char **argv, int *json);
 /* The name of the profile in use, as the web API's listings name it. */
 const char *cli_profile_key(void);
 int cli_parse_whole(const char *opt, const char *arg, double min, double max, double *out);
-/* "50ms", "0.05s", "50000us", "0.05" (seconds), positive. */
+/* "50ms", "0.05s", "50000us", positive; a bare number is rejected. */
 int cli_parse_time(const char *opt, const char *arg, double *out);
-/* A fraction in (0, 1] (--mem-util). */
-int cli_parse_fraction(const char *opt, const char *arg, double *out);
 int cli_parse_int(const char *opt, const char *arg, int min, int max, int *out);
 
 /* Sets a row of the settings table from text (lr_settings_set); a bad value

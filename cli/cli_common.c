@@ -55,26 +55,16 @@ cli_parse_time(const char *opt, const char *arg, double *out)
     char *end;
     double v = strtod(arg, &end);
     double scale = !strcmp(end, "ms") ? 1e-3 : !strcmp(end, "us") ? 1e-6 : 1;
-    if (end == arg || (*end && strcmp(end, "ms") && strcmp(end, "us") && strcmp(end, "s")) ||
+    /* a bare number has no unit: 7 could mean 7 ms as well as 7 s */
+    if (end == arg || (strcmp(end, "ms") && strcmp(end, "us") && strcmp(end, "s")) ||
         !isfinite(v) || v <= 0) {
-        fprintf(stderr, "llmroof: error: %s: expected a positive time such as 50ms, got '%s'\n",
+        fprintf(stderr,
+                "llmroof: error: %s: expected a positive time with a unit (s, ms or us) such "
+                "as 50ms, got '%s'\n",
                 opt, arg);
         return -1;
     }
     *out = v * scale;
-    return 0;
-}
-
-int
-cli_parse_fraction(const char *opt, const char *arg, double *out)
-{
-    char *end;
-    double v = strtod(arg, &end);
-    if (end == arg || *end || !(v > 0 && v <= 1)) {
-        fprintf(stderr, "llmroof: error: %s: expected a fraction in (0, 1], got '%s'\n", opt, arg);
-        return -1;
-    }
-    *out = v;
     return 0;
 }
 

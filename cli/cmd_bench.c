@@ -76,7 +76,8 @@ cmd_bench(int argc, char **argv)
                     cli_print_error(&err);
                     goto done;
                 }
-                checksum += r->stage[LR_DECODE].total.time_s;
+                checksum +=
+                    r->stage[LR_DECODE].total.time_s + r->stage[LR_DECODE].total.expected_time_s;
             }
             t = now();
         }

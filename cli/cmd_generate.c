@@ -61,10 +61,21 @@ csv(FILE *f, const out *x)
                         g->bytes[0],
                         g->flops[1],
                         g->bytes[1],
-                        g->memory.total};
+                        g->memory.total,
+                        g->decode_tokens_per_s,
+                        lr_settings_devices(&x->o->s),
+                        g->expected_ttft_s,
+                        g->expected_tpot_mean_s,
+                        g->expected_latency_s,
+                        g->expected_output_tokens_per_s,
+                        g->expected_total_tokens_per_s,
+                        g->expected_band[0],
+                        g->expected_band[1]};
     fputs("batch,prompt_len,gen_len,ttft_s,tpot_mean_s,tpot_first_s,tpot_last_s,latency_s,"
           "output_tokens_per_s,total_tokens_per_s,prefill_flops,prefill_bytes,decode_flops,"
-          "decode_bytes,memory_total\n",
+          "decode_bytes,memory_total,decode_tokens_per_s,devices,expected_ttft_s,"
+          "expected_tpot_mean_s,expected_latency_s,expected_output_tokens_per_s,"
+          "expected_total_tokens_per_s,expected_band_low,expected_band_high\n",
           f);
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         char buf[40];
@@ -83,27 +94,48 @@ table(FILE *f, const out *x, int md)
         f, "%s%s on %s: batch %.0f, prompt %.0f, generate %.0f tokens (%s attention, profile %s)\n",
         md ? "## " : "", x->a->arch->name, x->a->hw->name, x->o->s.batch, g->prompt, g->gen,
         x->o->s.flash ? "flash" : "eager", lr_profile_name(x->a->prof));
-    fprintf(f, "%stime to first token   %10.3f ms\n", li, g->ttft_s * 1e3);
-    fprintf(f, "%stime per output token %10.3f ms (first %.3f ms, last %.3f ms)\n", li,
-            g->tpot_mean_s * 1e3, g->tpot_first_s * 1e3, g->tpot_last_s * 1e3);
-    fprintf(f, "%send-to-end latency    %10.3f ms\n", li, g->latency_s * 1e3);
-    fprintf(f, "%sthroughput            %10.1f output tokens/s, %.1f total tokens/s\n", li,
-            g->output_tokens_per_s, g->total_tokens_per_s);
+    lr_devices_line(f, &x->o->s, li);
+    /* the roofline is the bound; expected is what the engine's model gives */
+    fprintf(f, "%s%-21s %13s  %13s (engine %s)\n", li, "", "roofline", "expected", g->engine);
+    fprintf(f, "%stime to first token   %10.3f ms  %10.3f ms\n", li, g->ttft_s * 1e3,
+            g->expected_ttft_s * 1e3);
+    fprintf(f,
+            "%stime per output token %10.3f ms  %10.3f ms (roofline first %.3f ms, last %.3f ms)\n",
+            li, g->tpot_mean_s * 1e3, g->expected_tpot_mean_s * 1e3, g->tpot_first_s * 1e3,
+            g->tpot_last_s * 1e3);
+    fprintf(f, "%send-to-end latency    %10.3f ms  %10.3f ms\n", li, g->latency_s * 1e3,
+            g->expected_latency_s * 1e3);
+    fprintf(f,
+            "%sthroughput            %10.1f tok/s %9.1f tok/s output (total %.1f, expected %.1f)\n",
+            li, g->output_tokens_per_s, g->expected_output_tokens_per_s, g->total_tokens_per_s,
+            g->expected_total_tokens_per_s);
+    fprintf(
+        f,
+        "%sexpected band         x%.3g to x%.3g of the expected times (10th to 90th percentile)\n",
+        li, g->expected_band[0], g->expected_band[1]);
+    fprintf(f, "%sdecode throughput     %10.1f output tokens/s while decoding\n", li,
+            g->decode_tokens_per_s);
     fprintf(f, "%sprefill               %10.3f TFLOP, %.3f GiB moved\n", li, g->flops[0] / 1e12,
             g->bytes[0] / 1073741824.0);
     fprintf(f, "%sdecode (all steps)    %10.3f TFLOP, %.3f GiB moved\n", li, g->flops[1] / 1e12,
             g->bytes[1] / 1073741824.0);
     const lr_memory *m = &g->memory;
-    fprintf(
-        f,
-        "%smemory at the end     %10.3f GiB = weights %.3f + KV cache %.3f + activations %.3f GiB",
-        li, m->total / 1073741824.0, m->weights / 1073741824.0, m->kv_cache / 1073741824.0,
-        m->activations / 1073741824.0);
-    if (m->fits < 0)
+    const double g30 = 1073741824.0;
+    fprintf(f,
+            "%smemory at the end     %10.3f GiB = weights %.3f + KV cache %.3f + activations "
+            "%.3f + runtime %.3f GiB",
+            li, m->total / g30, m->weights / g30, m->kv_cache / g30, m->activations / g30,
+            m->runtime / g30);
+    if (m->fits < 0) {
         fprintf(f, " (device capacity unknown)\n");
-    else
-        fprintf(f, " of %.1f GiB: %s\n", m->device / 1073741824.0,
-                m->fits ? "fits" : "DOES NOT FIT");
+        return;
+    }
+    fprintf(f, " of %.1f GiB (%.0f%% of %.1f GiB): %s\n", m->budget / g30, x->o->s.mem_util * 100,
+            m->device / g30, m->fits ? "fits" : "DOES NOT FIT");
+    /* vLLM's startup lines (docs/memory.md) */
+    fprintf(f, "%sGPU KV cache size     %10.0f tokens per device\n", li, m->kv_capacity_tokens);
+    fprintf(f, "%smaximum concurrency   %10.0f sequences of %.0f tokens\n", li, m->max_sequences,
+            m->seq_tokens);
 }
 
 static int
@@ -245,13 +277,19 @@ cmd_generate(int argc, char **argv)
         return rc;
     if (o.nprofiles > 1)
         return cli_usage_error("generate", "one --profile only");
+    o.seq_tokens = prompt + gen;
     analysis a;
     rc = analysis_run(&a, &o, o.nprofiles ? o.profiles[0] : NULL);
     if (rc == EXIT_OK) {
         lr_gen g;
         lr_error err;
         memset(&err, 0, sizeof err);
-        if (lr_generate(a.plan, a.prof, a.hw, &o.s, prompt, gen, a.r, &g, &err) < 0) {
+        /* a model that does not fit even one sequence is an error, naming
+         * the smallest --tp that would fit */
+        if (lr_check_fit(a.arch, a.plan, a.prof, a.hw, &o.s, prompt, gen, a.r, &err) < 0) {
+            cli_print_error(&err);
+            rc = EXIT_EVAL;
+        } else if (lr_generate(a.plan, a.prof, a.hw, &o.s, prompt, gen, a.r, &g, &err) < 0) {
             cli_print_error(&err);
             rc = EXIT_EVAL;
         } else {

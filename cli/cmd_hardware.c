@@ -10,9 +10,37 @@ static const char usage[] = "usage: llmroof hardware list [--format table|json]\
                             "       llmroof hardware show ID [--format table|json]\n"
                             "\n"
                             "list: every device with its memory and 16-bit peak.\n"
-                            "show: a device's peaks per data type, memory, buffers and source.\n"
+                            "show: every field of a device, with units; `*` marks the figures its\n"
+                            "entry lists as unverified (not confirmed by a second source).\n"
                             "--format json: every field of each device, as the web API's\n"
                             "/api/hardware (docs/json-output.md).\n";
+
+/* 1 when the entry's `unverified` list names `key`: an item is the key of the
+ * figure (peak_flops.fp16, memory_bandwidth, ...), optionally followed by a
+ * note; `peak_flops` alone covers every peak. */
+static int
+unverified(const lr_hw *h, const char *key)
+{
+    for (size_t i = 0; i < h->nunverified; i++) {
+        const char *u = h->unverified[i];
+        size_t n = strcspn(u, " (");
+        if ((strlen(key) == n && strncmp(u, key, n) == 0) ||
+            (n == strlen("peak_flops") && strncmp(u, "peak_flops", n) == 0 &&
+             strncmp(key, "peak_flops.", 11) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+/* One line: label, value with its unit (or "-" when unknown), '*' if unverified. */
+static void
+field(const lr_hw *h, const char *key, const char *label, double v, const char *unit)
+{
+    char q[48] = "-";
+    if (v > 0)
+        lr_fmt_quantity(q, sizeof q, v, unit);
+    printf("  %-24s %14s%s\n", label, q, unverified(h, key) ? "  *" : "");
+}
 
 static void
 show(const lr_hw *h)
@@ -22,18 +50,27 @@ show(const lr_hw *h)
         printf(" %s", h->aliases[i]);
     printf("\npeak (dense):\n");
     for (int d = 0; d < LR_NDTYPES; d++) {
-        if (h->peak[d] > 0)
-            printf("  %-5s %10.1f TFLOP/s\n", lr_dtype_names[d], h->peak[d] / 1e12);
-        else
-            printf("  %-5s          -\n", lr_dtype_names[d]);
+        char key[32];
+        snprintf(key, sizeof key, "peak_flops.%s", lr_dtype_names[d]);
+        field(h, key, lr_dtype_names[d], h->peak[d],
+              d >= LR_INT8 && d <= LR_INT4 ? "OP/s" : "FLOP/s");
     }
-    printf("memory:      %.1f GiB at %.0f GB/s\n", h->memory_bytes / 1073741824.0,
-           h->bandwidth / 1e9);
-    printf("on-chip:     %.1f MiB L1/shared, %.1f MiB L2\n", h->onchip_bytes / 1048576.0,
-           h->l2_bytes / 1048576.0);
-    if (h->link_bandwidth > 0)
-        printf("interconnect %.0f GB/s per direction\n", h->link_bandwidth / 1e9);
+    printf("memory:\n");
+    field(h, "memory_bytes", "memory_bytes", h->memory_bytes, "B");
+    field(h, "memory_bandwidth", "memory_bandwidth", h->bandwidth, "B/s");
+    field(h, "onchip_bytes", "onchip_bytes (L1/shared)", h->onchip_bytes, "B");
+    field(h, "l2_bytes", "l2_bytes", h->l2_bytes, "B");
+    printf("compute:\n");
+    field(h, "compute_units", "compute_units", h->compute_units, "");
+    field(h, "compute_capability", "compute_capability", h->compute_capability, "");
+    printf("interconnect:\n");
+    field(h, "interconnect_bandwidth", "bandwidth per direction", h->link_bandwidth, "B/s");
+    field(h, "interconnect_latency_s", "latency per hop", h->link_latency, "s");
     printf("source:      %s\n", h->source);
+    if (h->nunverified)
+        printf("* unverified (not confirmed by a second source):\n");
+    for (size_t i = 0; i < h->nunverified; i++)
+        printf("  - %s\n", h->unverified[i]);
 }
 
 static void

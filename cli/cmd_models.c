@@ -15,28 +15,6 @@ static const char usage[] = "usage: llmroof models [--format table|json]\n"
                             "context length, or prints one model's config.json. --format json:\n"
                             "the web API's /api/models (docs/json-output.md).\n";
 
-/* One bundled model, loaded and compiled in the profile, or why not. */
-typedef struct loaded {
-    char *id;
-    lr_arch *arch;
-    lr_plan *plan;
-    lr_error err;
-    char why[2048]; /* err as the web API's listing words it */
-} loaded;
-
-static void
-load(loaded *m, const lr_profile *prof, const char *dir, const char *file)
-{
-    char templates[4096];
-    snprintf(templates, sizeof templates, "%s/architectures", lr_profile_dir(prof));
-    memset(m, 0, sizeof *m);
-    m->id = lr_model_id_from_file(file);
-    m->arch = lr_model_load(dir, templates, m->id, &m->err);
-    m->plan = m->arch ? lr_plan_new(m->arch, lr_profile_db(prof), &m->err) : NULL;
-    if (!m->plan)
-        lr_error_format(&m->err, m->why, sizeof m->why);
-}
-
 static void
 table(const lr_model_entry *es, size_t n)
 {
@@ -84,18 +62,8 @@ cmd_models(int argc, char **argv)
     if (!prof)
         return EXIT_INPUT;
     size_t n = 0;
-    char **files = lr_models_list(dir, &n);
-    int rc = files || n == 0 ? EXIT_OK : EXIT_INPUT;
-    loaded *ms = calloc(n ? n : 1, sizeof *ms);
-    lr_model_entry *es = calloc(n ? n : 1, sizeof *es);
-    if (!ms || !es)
-        abort();
-    for (size_t i = 0; i < n; i++) {
-        load(&ms[i], prof, dir, files[i]);
-        es[i] = (lr_model_entry){ms[i].id, ms[i].plan ? ms[i].arch : NULL, ms[i].plan, ms[i].why};
-        free(files[i]);
-    }
-    free(files);
+    lr_model_entry *es = lr_models_load_all(dir, prof, &n);
+    int rc = EXIT_OK;
     if (json) {
         lr_jw w;
         lr_jw_init(&w, stdout, 1);
@@ -103,13 +71,7 @@ cmd_models(int argc, char **argv)
     } else {
         table(es, n);
     }
-    for (size_t i = 0; i < n; i++) {
-        lr_plan_free(ms[i].plan);
-        lr_arch_free(ms[i].arch);
-        free(ms[i].id);
-    }
-    free(ms);
-    free(es);
+    lr_model_entries_free(es, n);
     lr_profile_free(prof);
     return rc;
 }

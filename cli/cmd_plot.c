@@ -37,7 +37,6 @@ build_usage(void)
              "serve also takes:\n"
              "  --prompt-len P    prompt tokens per sequence (default 1024)\n"
              "  --gen-len G       generated tokens per sequence (default 256)\n"
-             "  --mem-util F      usable fraction of the device memory (default 0.9)\n"
              "  --max-batch N     largest batch to consider\n"
              "  --max-tpot T      draw a TPOT target (50ms, 0.05s, 50000us)\n"
              "\n"
@@ -93,12 +92,14 @@ typedef struct serve_opts {
     double prompt, gen, mem_util, max_batch, max_tpot;
 } serve_opts;
 
-/* One device's line: TPOT and throughput per batch size. */
+/* One device's line: expected TPOT and throughput per batch size, and the
+ * roofline's (the bound, dashed). */
 typedef struct serve_line {
     double tpot[MAX_ROWS], tps[MAX_ROWS];
+    double roof_tpot[MAX_ROWS], roof_tps[MAX_ROWS];
     char lab[MAX_ROWS][16];
     const char *labp[MAX_ROWS];
-    char name[160];
+    char name[160], roof_name[200];
     int n;
 } serve_line;
 
@@ -106,12 +107,11 @@ static int
 parse_serve(const char **v, serve_opts *x)
 {
     if (cli_parse_whole("--prompt-len", v[0], 1, 1e9, &x->prompt) < 0 ||
-        cli_parse_whole("--gen-len", v[1], 1, 1e9, &x->gen) < 0 ||
-        cli_parse_fraction("--mem-util", v[2], &x->mem_util) < 0)
+        cli_parse_whole("--gen-len", v[1], 1, 1e9, &x->gen) < 0)
         return -1;
-    if (v[3] && cli_parse_whole("--max-batch", v[3], 1, 1e9, &x->max_batch) < 0)
+    if (v[2] && cli_parse_whole("--max-batch", v[2], 1, 1e9, &x->max_batch) < 0)
         return -1;
-    if (v[4] && cli_parse_time("--max-tpot", v[4], &x->max_tpot) < 0)
+    if (v[3] && cli_parse_time("--max-tpot", v[3], &x->max_tpot) < 0)
         return -1;
     return 0;
 }
@@ -150,6 +150,7 @@ serve_device(analysis_opts *o, const serve_opts *x, serve_line *ln)
         if (top < 1)
             fprintf(stderr, "llmroof: note: not even one sequence fits on %s\n", a.hw->id);
         snprintf(ln->name, sizeof ln->name, "%s (up to batch %.0f)", a.hw->name, top);
+        snprintf(ln->roof_name, sizeof ln->roof_name, "%s: roofline (bound)", a.hw->name);
         int nb = top >= 1 ? batch_sizes(top, b) : 0;
         for (int i = 0; i < nb && rc == EXIT_OK; i++) {
             lr_settings s = o->s;
@@ -160,8 +161,11 @@ serve_device(analysis_opts *o, const serve_opts *x, serve_line *ln)
                 rc = EXIT_EVAL;
                 break;
             }
-            ln->tpot[ln->n] = g.tpot_mean_s;
-            ln->tps[ln->n] = g.output_tokens_per_s;
+            /* the expected times (--engine), the roofline as the bound */
+            ln->tpot[ln->n] = g.expected_tpot_mean_s;
+            ln->tps[ln->n] = g.expected_output_tokens_per_s;
+            ln->roof_tpot[ln->n] = g.tpot_mean_s;
+            ln->roof_tps[ln->n] = g.output_tokens_per_s;
             snprintf(ln->lab[ln->n], sizeof ln->lab[0], "%.0f", b[i]);
             /* labels on powers of two and the largest batch: round sizes
              * people look for, spread out along the curve */
@@ -188,9 +192,13 @@ wide(const serve_chart *c, int tps)
     double lo = INFINITY, hi = 0;
     for (int d = 0; d < c->n; d++)
         for (int i = 0; i < c->ln[d].n; i++) {
-            double v = tps ? c->ln[d].tps[i] : c->ln[d].tpot[i];
-            lo = fmin(lo, v);
-            hi = fmax(hi, v);
+            for (int roof = 0; roof < 2; roof++) {
+                const serve_line *l = &c->ln[d];
+                double v = tps ? (roof ? l->roof_tps[i] : l->tps[i])
+                               : (roof ? l->roof_tpot[i] : l->tpot[i]);
+                lo = fmin(lo, v);
+                hi = fmax(hi, v);
+            }
         }
     return lo > 0 && hi / lo > 20;
 }
@@ -199,16 +207,14 @@ static int
 write_serve(FILE *f, void *ud)
 {
     const serve_chart *c = ud;
-    lr_series s[MAX_DEVICES];
+    lr_series s[2 * MAX_DEVICES];
     for (int d = 0; d < c->n; d++) {
-        lr_series se = {c->ln[d].name,
-                        c->ln[d].tpot,
-                        c->ln[d].tps,
-                        (size_t)c->ln[d].n,
-                        (const char *const *)c->ln[d].labp,
-                        0,
-                        0};
-        s[d] = se;
+        const serve_line *l = &c->ln[d];
+        lr_series se = {l->name, l->tpot, l->tps, (size_t)l->n, (const char *const *)l->labp,
+                        d + 1,   0};
+        lr_series roof = {l->roof_name, l->roof_tpot, l->roof_tps, (size_t)l->n, NULL, d + 1, 1};
+        s[2 * d] = se;
+        s[2 * d + 1] = roof;
     }
     char ref[64] = "", q[32], title[1024];
     lr_fmt_quantity(q, sizeof q, c->x->max_tpot, "s");
@@ -218,7 +224,7 @@ write_serve(FILE *f, void *ud)
         {"time per output token (mean over the generation)", "s", wide(c, 0), c->x->max_tpot, ref},
         {"output tokens/s", "", wide(c, 1), 0, NULL},
         s,
-        (size_t)c->n};
+        (size_t)(2 * c->n)};
     snprintf(title, sizeof title, "%s: prompt %.0f, generate %.0f, %.0f%% of memory usable",
              c->model, c->x->prompt, c->x->gen, c->x->mem_util * 100);
     return lr_svg_lines(f, &ch, 1, title, 0);
@@ -255,16 +261,20 @@ serve_lines(analysis_opts *o, const serve_opts *x)
 static int
 plot_serve(int argc, char **argv)
 {
-    static const char *const names[] = {"--prompt-len", "--gen-len", "--mem-util", "--max-batch",
-                                        "--max-tpot"};
-    const char *v[5] = {"1024", "256", "0.9", NULL, NULL};
+    /* --mem-util is a setting (the table's row), read with the others */
+    static const char *const names[] = {"--prompt-len", "--gen-len", "--max-batch", "--max-tpot"};
+    const char *v[4] = {"1024", "256", NULL, NULL};
     serve_opts x = {0, 0, 0, 0, 0};
-    if (cli_take_opts("plot", &argc, argv, names, 5, v) < 0 || parse_serve(v, &x) < 0)
+    if (cli_take_opts("plot", &argc, argv, names, 4, v) < 0 || parse_serve(v, &x) < 0)
         return EXIT_USAGE;
     analysis_opts o;
     int rc;
     if (analysis_opts_parse("plot", usage, argc, argv, &o, &rc) < 0)
         return rc;
+    x.mem_util = o.s.mem_util;
+    o.seq_tokens = x.prompt + x.gen;
+    if (o.s.microbatches > o.s.batch) /* the batches are serve's to choose */
+        o.s.batch = o.s.microbatches;
     return serve_lines(&o, &x);
 }
 

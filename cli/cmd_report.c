@@ -120,6 +120,7 @@ cmd_report(int argc, char **argv)
         return rc;
     if (o.nprofiles > 1)
         return cli_usage_error("report", "one --profile only");
+    o.seq_tokens = prompt + gen;
     analysis a;
     rc = analysis_run(&a, &o, o.nprofiles ? o.profiles[0] : NULL);
     if (rc == EXIT_OK)

@@ -47,9 +47,13 @@ static const char usage_tail[] =
 #define MAXV 4096  /* values per list: enough for 1:4096 */
 #define MAXROWS 32 /* rows of the settings table (lr_settings.given has 32 bits) */
 
+#define MAXTEXT 64 /* values of a text row (engines) */
+
 typedef struct list {
-    double v[MAXV]; /* as lr_settings_value gives them: flags 0/1, choices their index */
+    double v[MAXV]; /* as lr_settings_value gives them: flags 0/1, choices their index;
+                       a text row: the index in text */
     int n;          /* 0: not swept, the default (a_bit may still move kv_bit) */
+    char text[MAXTEXT][LR_ENGINE_MAX];
 } list;
 
 typedef struct strs {
@@ -117,6 +121,34 @@ add_range(list *l, size_t i, const char *opt, char *item, char *rest)
     return 0;
 }
 
+/* "vllm,ideal" for a text row: each name through the table, kept as text. */
+static int
+parse_texts(size_t i, const char *opt, const char *arg, list *l)
+{
+    char *copy = strdup(arg);
+    if (!copy)
+        abort();
+    int rc = 0;
+    for (char *save = NULL, *item = strtok_r(copy, ",", &save); item && rc == 0;
+         item = strtok_r(NULL, ",", &save)) {
+        double v;
+        if (l->n == MAXTEXT) {
+            fprintf(stderr, "llmroof: error: %s: more than %d values\n", opt, MAXTEXT);
+            rc = -1;
+        } else if ((rc = row_value(i, opt, item, &v)) == 0) {
+            snprintf(l->text[l->n], sizeof l->text[0], "%s", item);
+            l->v[l->n] = l->n;
+            l->n++;
+        }
+    }
+    free(copy);
+    if (rc == 0 && l->n == 0) {
+        fprintf(stderr, "llmroof: error: %s: empty list\n", opt);
+        rc = -1;
+    }
+    return rc;
+}
+
 /* Parses "1,2,4", "1:64", "128:32768:x2", "0:100:+10" for a number row,
  * "true,false" or "eager,flash" for the others; every value through the
  * table. */
@@ -126,6 +158,8 @@ parse_list(size_t i, const char *opt, const char *arg, list *l)
     const lr_setting_info *in = lr_setting_at(i);
     int numeric = in->type == LR_SET_WHOLE || in->type == LR_SET_NUMBER;
     l->n = 0;
+    if (in->type == LR_SET_TEXT)
+        return parse_texts(i, opt, arg, l);
     char *copy = strdup(arg);
     if (!copy)
         abort();
@@ -217,9 +251,15 @@ combo(const sweep *sw, double k, lr_settings *s, int *pi, int *hi)
     }
     lr_settings_default(s);
     lr_error err;
-    for (size_t i = 0; i < sw->nrows; i++)
-        if (sw->l[i].n)
-            lr_settings_put(s, i, sw->l[i].v[(int)idx[i]], &err); /* checked when parsed */
+    for (size_t i = 0; i < sw->nrows; i++) {
+        if (!sw->l[i].n)
+            continue;
+        /* checked when parsed */
+        if (lr_setting_at(i)->type == LR_SET_TEXT)
+            lr_settings_set(s, lr_setting_at(i)->name, sw->l[i].text[(int)idx[i]], &err);
+        else
+            lr_settings_put(s, i, sw->l[i].v[(int)idx[i]], &err);
+    }
     *hi = (int)idx[sw->nrows];
     *pi = (int)idx[sw->nrows + 1];
 }
@@ -276,10 +316,10 @@ bfield(buf *b, const char *sep, const char *s)
 
 static const char csv_figures_head[] =
     ",prefill_flops,prefill_bytes,prefill_latency_s,decode_flops,decode_bytes,decode_latency_s,"
-    "memory_total,fits";
+    "memory_total,fits,prefill_expected_latency_s,decode_expected_latency_s";
 static const char csv_ops_head[] =
     ",stage,op,path,count,flops,load_weight,load_act,store_act,load_kv,store_kv,net_bytes,"
-    "net_hops,bytes,intensity,bound,time_s";
+    "net_hops,bytes,intensity,bound,time_s,expected_time_s";
 
 /* profile, hardware, every setting by its JSON name in table order, the
  * figures (and the op columns with --ops). */
@@ -300,20 +340,21 @@ row_csv(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_
     bfield(b, ",", sw->pc[pi].hw[hi]->id);
     for (size_t i = 0; i < sw->nrows; i++) {
         char t[64];
-        lr_settings_format(s, i, t, sizeof t);
+        /* the result's settings name the engine it resolved */
+        lr_settings_format(&r->settings, i, t, sizeof t);
         bprintf(b, ",%s", t);
     }
+    (void)s;
     for (int st = 0; st < 2; st++) {
         bnum(b, r->stage[st].total.v[LR_F_FLOPS]);
         bnum(b, r->stage[st].total.bytes);
         bnum(b, r->stage[st].total.latency_s);
     }
     bnum(b, r->memory.total);
-    bprintf(b, ",%s%s\n",
-            r->memory.fits < 0 ? ""
-            : r->memory.fits   ? "true"
-                               : "false",
-            op_tail ? op_tail : "");
+    bprintf(b, ",%s", r->memory.fits < 0 ? "" : r->memory.fits ? "true" : "false");
+    bnum(b, r->stage[LR_PREFILL].total.expected_latency_s);
+    bnum(b, r->stage[LR_DECODE].total.expected_latency_s);
+    bprintf(b, "%s\n", op_tail ? op_tail : "");
 }
 
 /* A setting as the JSON output's "settings" writes it: flags as booleans,
@@ -326,6 +367,7 @@ json_setting(lr_jw *w, const lr_settings *s, size_t i)
     switch (in->type) {
     case LR_SET_FLAG: lr_jw_kbool(w, in->name, lr_settings_value(s, i) != 0); break;
     case LR_SET_CHOICE:
+    case LR_SET_TEXT:
         lr_settings_format(s, i, t, sizeof t);
         lr_jw_kstr(w, in->name, t);
         break;
@@ -341,6 +383,12 @@ json_stage(lr_jw *w, const char *key, const lr_stage_result *st)
     lr_jw_knum(w, "flops", st->total.v[LR_F_FLOPS]);
     lr_jw_knum(w, "bytes", st->total.bytes);
     lr_jw_knum(w, "latency_s", st->total.latency_s);
+    lr_jw_knum(w, "expected_latency_s", st->total.expected_latency_s);
+    lr_jw_key(w, "expected_band");
+    lr_jw_arr(w);
+    lr_jw_num(w, st->total.expected_band[0]);
+    lr_jw_num(w, st->total.expected_band[1]);
+    lr_jw_end_arr(w);
     lr_jw_end_obj(w);
 }
 
@@ -359,7 +407,8 @@ row_jsonl(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const l
     lr_jw_kstr(&w, "profile", lr_profile_name(sw->pc[pi].prof));
     lr_jw_kstr(&w, "hardware", sw->pc[pi].hw[hi]->id);
     for (size_t i = 0; i < sw->nrows; i++)
-        json_setting(&w, s, i);
+        json_setting(&w, &r->settings, i); /* the engine resolved */
+    (void)s;
     json_stage(&w, "prefill", &r->stage[LR_PREFILL]);
     json_stage(&w, "decode", &r->stage[LR_DECODE]);
     lr_jw_knum(&w, "memory_total", r->memory.total);
@@ -401,6 +450,7 @@ rows_for(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr
             bnum(&tail, o->intensity);
             bprintf(&tail, ",%s", lr_bound_names[o->bound]);
             bnum(&tail, o->time_s);
+            bnum(&tail, o->expected_time_s);
             row_csv(b, sw, pi, hi, s, r, tail.s);
             free(tail.s);
         }
@@ -524,6 +574,43 @@ run_sweep(FILE *f, void *ud)
     return rc < 0 || (f && ferror(f)) ? -1 : 0;
 }
 
+/* Every point through lr_check_settings before anything is written: a
+ * point an engine would refuse (--tp 3 on 64 heads) is a usage error, as
+ * on the command line of analyze. A few hundred ns per point. */
+static int
+check_points(sweep *sw)
+{
+    for (double k = 0; k < sw->total; k++) {
+        lr_settings s;
+        int pi, hi;
+        lr_error err;
+        combo(sw, k, &s, &pi, &hi);
+        const prof_ctx *pc = &sw->pc[pi];
+        if (lr_check_settings(pc->arch, pc->hw[hi], &s, s.seq_len, NULL, 0, &err) < 0) {
+            cli_print_error(&err);
+            return EXIT_USAGE;
+        }
+    }
+    return EXIT_OK;
+}
+
+/* Every engine of the text rows (or the profile's default) must be known:
+ * a usage error naming the known ones, before any analysis. */
+static int
+check_engines(const sweep *sw, const lr_profile *prof)
+{
+    int row = lr_setting_index("engine");
+    const list *l = row >= 0 ? &sw->l[row] : NULL;
+    lr_error err;
+    for (int k = 0; k < (l && l->n ? l->n : 1); k++) {
+        if (lr_profile_engine_check(prof, l && l->n ? l->text[k] : NULL, &err) < 0) {
+            cli_print_error(&err);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int
 load_profiles(sweep *sw)
 {
@@ -535,6 +622,8 @@ load_profiles(sweep *sw)
             !(pc->hwdb = cli_load_hw(pc->prof)) ||
             !(pc->arch = cli_load_model(pc->prof, sw->model)))
             return EXIT_INPUT;
+        if (check_engines(sw, pc->prof) < 0)
+            return EXIT_USAGE;
         for (int h = 0; h < sw->hardware.n; h++) {
             pc->hw[h] = lr_hwdb_find(pc->hwdb, sw->hardware.v[h]);
             if (!pc->hw[h]) {
@@ -628,6 +717,8 @@ print_usage(FILE *f, const sweep *sw)
         int n = snprintf(left, sizeof left, "--%s ", in->option);
         if (in->type == LR_SET_WHOLE || in->type == LR_SET_NUMBER)
             snprintf(left + n, sizeof left - (size_t)n, "LIST");
+        else if (in->type == LR_SET_TEXT)
+            snprintf(left + n, sizeof left - (size_t)n, "NAME,NAME");
         else if (in->type == LR_SET_FLAG)
             snprintf(left + n, sizeof left - (size_t)n, "true,false%s",
                      cli_setting_negated(i) ? " (or --no-" : "");
@@ -767,7 +858,10 @@ group_name(const sweep *sw, int xi, double k, char *buf, size_t cap)
             len += (size_t)snprintf(buf + len, cap - len, ", ");
         if (len >= cap)
             break;
-        if (d < (int)sw->nrows)
+        if (d < (int)sw->nrows && lr_setting_at((size_t)d)->type == LR_SET_TEXT)
+            len += (size_t)snprintf(buf + len, cap - len, "%s %s", lr_setting_at((size_t)d)->option,
+                                    sw->l[d].text[i]);
+        else if (d < (int)sw->nrows)
             len += (size_t)value_name((size_t)d, sw->l[d].v[i], buf + len, cap - len);
         else
             len += (size_t)snprintf(buf + len, cap - len, "%s",
@@ -945,6 +1039,8 @@ sweep_main(int argc, char **argv, int plot_only)
             abort();
     }
     rc = load_profiles(sw);
+    if (rc == EXIT_OK)
+        rc = check_points(sw);
     if (rc == EXIT_OK)
         rc = plot_only ? (run_sweep(NULL, sw) < 0 ? EXIT_EVAL : EXIT_OK)
                        : cli_write_output(out, run_sweep, sw);

@@ -12,6 +12,7 @@
 
 int cmd_analyze(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_op(int argc, char **argv);
 int cmd_modules(int argc, char **argv);
 int cmd_hardware(int argc, char **argv);
 int cmd_arch(int argc, char **argv);
@@ -28,6 +29,7 @@ int cmd_serve(int argc, char **argv);
 static const cmd commands[] = {
     {"analyze", "per-op FLOPs, bytes and roofline time of prefill and decode", cmd_analyze},
     {"explain", "one op's formulas with the values of the settings put in", cmd_explain},
+    {"op", "one module entry's own ops (a Linear, an attention) with given parameters", cmd_op},
     {"generate", "a whole generation: TTFT, TPOT, latency, throughput, memory", cmd_generate},
     {"serve-plan", "the largest batch that fits, and throughput vs TPOT per batch", cmd_serve_plan},
     {"sweep", "every combination of lists of settings, on all cores, as CSV or JSON lines",

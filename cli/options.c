@@ -212,6 +212,8 @@ usage_left(size_t i, char *buf, size_t cap)
         (size_t)snprintf(buf, cap, "--%s%s", cli_setting_negated(i) ? "no-" : "", in->option);
     if (in->type == LR_SET_WHOLE || in->type == LR_SET_NUMBER)
         snprintf(buf + n, cap - n, " N");
+    if (in->type == LR_SET_TEXT)
+        snprintf(buf + n, cap - n, " NAME");
     for (int k = 0; in->type == LR_SET_CHOICE && in->choices[k] && n < cap; k++)
         n += (size_t)snprintf(buf + n, cap - n, "%s%s", k ? "|" : " ", in->choices[k]);
 }
@@ -348,6 +350,11 @@ analysis_run(analysis *a, analysis_opts *o, const char *profile)
                 "llmroof: note: weights at %.4g bits (the file's tensors; --w-bit overrides)\n",
                 o->s.w_bit);
     }
+    /* an engine the data lacks is a usage error, listing the known ones */
+    if (lr_profile_engine_check(a->prof, o->s.engine, &err) < 0) {
+        cli_print_error(&err);
+        return EXIT_USAGE;
+    }
     a->hw = lr_hwdb_find(a->hwdb, o->hardware);
     if (!a->hw) {
         fprintf(stderr,
@@ -356,6 +363,15 @@ analysis_run(analysis *a, analysis_opts *o, const char *profile)
                 o->hardware, lr_profile_name(a->prof), lr_profile_name(a->prof));
         return EXIT_USAGE;
     }
+    /* what an engine refuses before it starts (lr_check_settings) */
+    char warn[512];
+    double seq = o->seq_tokens > 0 ? o->seq_tokens : o->s.seq_len;
+    if (lr_check_settings(a->arch, a->hw, &o->s, seq, warn, sizeof warn, &err) < 0) {
+        cli_print_error(&err);
+        return EXIT_USAGE;
+    }
+    if (warn[0])
+        fprintf(stderr, "llmroof: warning: %s\n", warn);
     if (!(a->plan = lr_plan_new(a->arch, lr_profile_db(a->prof), &err))) {
         cli_print_error(&err);
         return EXIT_INPUT;

@@ -22,7 +22,9 @@ typedef struct analysis_opts {
     const char *config;         /* --config FILE, for a print(model) text */
     const char *sets[MAX_SETS]; /* --set NAME=VALUE, for a print(model) text */
     size_t nsets;
-    const char *svg; /* --svg FILE: charts too (analyze, generate) */
+    const char *svg;   /* --svg FILE: charts too (analyze, generate) */
+    double seq_tokens; /* the longest sequence, for the context check (0: seq_len);
+                          generate and serve-plan set prompt + gen */
 } analysis_opts;
 
 /* The option lines of the usage text, shared by the commands; the

@@ -216,6 +216,12 @@ typedef struct lr_arch {
     double weight_bytes;  /* and their bytes as stored: params * bits / 8 */
     double max_context;   /* from the config, 0 when unknown */
     lr_node root;
+    /* the config's shape, for lr_check_settings (0 when unknown: an
+     * architecture JSON, a tree without a template) */
+    double heads;    /* num_attention_heads */
+    double kv_heads; /* key/value heads (num_key_value_heads, Falcon's kv_heads) */
+    double head_dim;
+    double layers; /* num_hidden_layers */
 } lr_arch;
 
 LR_API void lr_arch_free(lr_arch *a);
@@ -321,7 +327,20 @@ LR_API void lr_weights_info_free(lr_weights_info *info);
 
 /* ---- Hardware ------------------------------------------------------------ */
 
-enum lr_dtype { LR_FP32, LR_TF32, LR_FP16, LR_BF16, LR_FP8, LR_INT8, LR_INT4, LR_NDTYPES };
+/* LR_FP16_ACC16: FP16 tensor throughput with FP16 accumulation, twice the
+ * FP32-accumulate figure on GeForce cards (and equal to it elsewhere); last so
+ * the older indices keep their values. */
+enum lr_dtype {
+    LR_FP32,
+    LR_TF32,
+    LR_FP16,
+    LR_BF16,
+    LR_FP8,
+    LR_INT8,
+    LR_INT4,
+    LR_FP16_ACC16,
+    LR_NDTYPES
+};
 LR_API extern const char *const lr_dtype_names[LR_NDTYPES];
 
 typedef struct lr_hw {
@@ -334,10 +353,23 @@ typedef struct lr_hw {
     double memory_bytes;     /* capacity */
     double onchip_bytes;     /* L1/shared total */
     double l2_bytes;
-    double compute_units;  /* SMs / CUs; 0 when unknown */
-    double link_bandwidth; /* interconnect bytes/s per direction, 0 if none */
-    double link_latency;   /* seconds per hop (one step of a ring collective) */
+    double compute_units;      /* SMs / CUs; 0 when unknown */
+    double link_bandwidth;     /* interconnect bytes/s per direction, 0 if none */
+    double link_latency;       /* seconds per hop of a ring collective, 0 = not stated (then
+                                  the measured curves or their default latencies) */
+    double compute_capability; /* NVIDIA CUDA compute capability (8.0, 8.9, 9.0);
+                                  0 = not NVIDIA or unknown */
     char *source;
+    char **unverified; /* the entry's `unverified` list: fields not confirmed */
+    size_t nunverified;
+    double runtime_bytes; /* memory the runtime keeps for itself on this device: CUDA
+                             context, library workspaces, graphs (docs/memory.md); 0 = none */
+    double comm_bytes[4]; /* communication (NCCL) buffers with 1, 2, 4, 8+ devices */
+    /* the measured collectives of its interconnect class and the default
+     * latencies (data/hardware/collectives.json), NULL without that file */
+    const struct lr_comm *comm;
+    char *cls; /* efficiency class ("hopper", ...) the entry names, or NULL: the
+                  efficiency data's hardware lists decide (docs/expected-time.md) */
 } lr_hw;
 
 typedef struct lr_hwdb lr_hwdb;
@@ -370,6 +402,20 @@ LR_API const char *lr_profile_dir(const lr_profile *p);
 /* The profile's own hardware directory, or NULL to use the shared one. */
 LR_API const char *lr_profile_hardware_dir(const lr_profile *p);
 LR_API const lr_db *lr_profile_db(const lr_profile *p);
+/* Engines (data/engines/NAME.json, docs/expected-time.md): the profile
+ * loads them with the efficiency model, from its own engines/ and
+ * efficiency/ directories when it has them, else from the data directory's
+ * (lr_profile_open's data_dir; lr_data_dir() for lr_profile_load). The
+ * default engine is profile.json's "engine" (vllm when absent; the
+ * llm-viewer profile's is ideal, so its expected times are its rooflines). */
+LR_API const char *lr_profile_engine_default(const lr_profile *p);
+LR_API size_t lr_profile_engine_count(const lr_profile *p);
+/* Engine i in name order, or NULL. */
+LR_API const char *lr_profile_engine_name(const lr_profile *p, size_t i);
+/* 0 when `name` (NULL or "": the default) is one of the profile's engines;
+ * else -1 with "unknown engine 'x' (known: ideal, llama.cpp, ...)". */
+LR_API int lr_profile_engine_check(const lr_profile *p, const char *name, lr_error *err);
+
 /* The name under which an op is compared with other profiles' ops
  * (profile.json "compare_as"; e.g. LLM-Viewer's out_proj is our o_proj). */
 LR_API const char *lr_profile_compare_name(const lr_profile *p, const char *op_name);
@@ -379,6 +425,9 @@ LR_API const char *lr_profile_compare_name(const lr_profile *p, const char *op_n
 enum lr_stage { LR_PREFILL, LR_DECODE };
 enum lr_bound { LR_COMPUTE, LR_MEMORY, LR_COMM };
 LR_API extern const char *const lr_bound_names[3]; /* "compute", "memory", "comm" */
+
+/* Longest text setting (an engine name) + 1. */
+#define LR_ENGINE_MAX 32
 
 typedef struct lr_settings {
     double batch;   /* sequences, >= 1 */
@@ -396,8 +445,17 @@ typedef struct lr_settings {
     double pp;           /* pipeline stages: layers split */
     double ep;           /* expert-parallel degree: MoE experts split */
     double microbatches; /* pipeline micro-batches (for the bubble) */
+    int fp16_acc;        /* the engine's 16-bit GEMMs accumulate in FP16 (llama.cpp);
+                            not a row of the settings table: engines set it */
+    double dp;           /* data-parallel attention ranks: the batch split, experts shared */
     int mtp;             /* run the multi-token-prediction layers (speculative decoding) */
     unsigned given;      /* bit i: setting i of the table was set by lr_settings_set */
+    /* the engine's memory plan (docs/memory.md) */
+    double kv_block;            /* KV cache allocated in pages of this many tokens (vLLM 16) */
+    double max_batched_tokens;  /* tokens of one forward pass (chunked prefill; vLLM 8192) */
+    double mem_util;            /* fraction of the device memory the engine may use (0.9) */
+    int allow_long_context;     /* sequences longer than the model's context are accepted */
+    char engine[LR_ENGINE_MAX]; /* data/engines/NAME.json; "": the profile's default */
 } lr_settings;
 
 /* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits,
@@ -406,6 +464,9 @@ LR_API void lr_settings_default(lr_settings *s);
 /* Rejects nonsense, row by row of the settings table: numbers outside their
  * range, fractions where a whole number is needed. */
 LR_API int lr_settings_check(const lr_settings *s, lr_error *err);
+/* The devices a deployment with these settings uses: tp x pp x dp (expert
+ * parallelism splits the same tp x dp devices; docs/generation.md). */
+LR_API double lr_settings_devices(const lr_settings *s);
 
 /* ---- The settings table -------------------------------------------------
  * Every analysis setting, described once: the command line's options, the
@@ -416,7 +477,9 @@ enum lr_setting_type {
     LR_SET_WHOLE,  /* a whole number in [min, max] */
     LR_SET_NUMBER, /* any number in [min, max] (w_bit: a GGUF file's 4.5 bits) */
     LR_SET_FLAG,   /* true or false (1/0, yes/no, on/off) */
-    LR_SET_CHOICE  /* one of `choices`; stored as its index */
+    LR_SET_CHOICE, /* one of `choices`; stored as its index */
+    LR_SET_TEXT    /* a name of at most `max` characters (letters, digits, . _ -);
+                      lr_settings_value gives 0 for it, lr_settings_format the text */
 };
 
 typedef struct lr_setting_info {
@@ -463,17 +526,21 @@ enum lr_var {
     LR_V_W_BIT,        /* bits per weight, activation, KV element */
     LR_V_A_BIT,
     LR_V_KV_BIT,
-    LR_V_FLASH,          /* 1 with fused (flash) attention */
-    LR_V_CAUSAL,         /* 1 with causal masking */
-    LR_V_A_FP8,          /* 1 when 8-bit activations are FP8 */
-    LR_V_W_SCALE_BYTES,  /* bytes of group scales (and zeros) per weight element */
-    LR_V_KV_SCALE_BYTES, /* the same per KV-cache element */
-    LR_V_ONCHIP_BYTES,   /* the device's on-chip buffer (all SMs) */
-    LR_V_SM_SRAM_BYTES,  /* on-chip buffer of one SM / CU */
-    LR_V_TP,             /* tensor-parallel degree */
-    LR_V_PP,             /* pipeline stages */
-    LR_V_EP,             /* expert-parallel degree */
-    LR_V_MTP,            /* 1 when the multi-token-prediction layers run (--mtp) */
+    LR_V_FLASH,              /* 1 with fused (flash) attention */
+    LR_V_CAUSAL,             /* 1 with causal masking */
+    LR_V_A_FP8,              /* 1 when 8-bit activations are FP8 */
+    LR_V_W_SCALE_BYTES,      /* bytes of group scales (and zeros) per weight element */
+    LR_V_KV_SCALE_BYTES,     /* the same per KV-cache element */
+    LR_V_ONCHIP_BYTES,       /* the device's on-chip buffer (all SMs) */
+    LR_V_SM_SRAM_BYTES,      /* on-chip buffer of one SM / CU */
+    LR_V_TP,                 /* tensor-parallel degree */
+    LR_V_PP,                 /* pipeline stages */
+    LR_V_EP,                 /* expert-parallel degree */
+    LR_V_COMPUTE_CAPABILITY, /* the device's compute_capability (0 = unknown) */
+    LR_V_COMPUTE_UNITS,      /* SMs / CUs (0 = unknown) */
+    LR_V_FP16_ACC,           /* 1 when 16-bit GEMMs accumulate in FP16 */
+    LR_V_DP,                 /* data-parallel attention ranks */
+    LR_V_MTP,                /* 1 when the multi-token-prediction layers run (--mtp) */
     LR_NVARS
 };
 
@@ -533,6 +600,7 @@ typedef struct lr_op {
     double intensity; /* flops / bytes (0 when bytes is 0) */
     enum lr_bound bound;
     double time_s;
+    double expected_time_s; /* with the engine's efficiency model (docs/expected-time.md) */
 } lr_op;
 
 typedef struct lr_total {
@@ -540,22 +608,43 @@ typedef struct lr_total {
     double bytes;
     double intensity;
     double time_s;
-    double compute_time_s; /* sum of the times of compute-bound ops */
-    double memory_time_s;  /* sum of the times of memory-bound ops */
-    double comm_time_s;    /* sum of the times of ops waiting on the interconnect */
-    double latency_s;      /* with pipeline stages: (micro-batches + stages - 1) x the
-                              time of one micro-batch on one stage; else time_s */
+    double compute_time_s;     /* sum of the times of compute-bound ops */
+    double memory_time_s;      /* sum of the times of memory-bound ops */
+    double comm_time_s;        /* sum of the times of ops waiting on the interconnect */
+    double latency_s;          /* with pipeline stages: (micro-batches + stages - 1) x the
+                                  time of one micro-batch on one stage; else time_s */
+    double expected_time_s;    /* the ops' expected times plus the engine's step overhead */
+    double expected_latency_s; /* as latency_s, from the expected times */
+    double expected_band[2];   /* [low, high]: multipliers of the expected times that
+                                  hold 10% to 90% of the fit's measurements */
 } lr_total;
 
-/* The memory footprint, aggregated from the op records by the profile's
- * rules (profile.json "memory"). */
+/* The memory footprint of one device, aggregated from the op records by
+ * the profile's rules (profile.json "memory"); with the default profile's
+ * engine plan (docs/memory.md) as vLLM plans it. */
 typedef struct lr_memory {
-    double weights;     /* default profile: parameters x bytes per weight */
-    double kv_cache;    /* default profile: what a prefill of seq_len tokens stores */
-    double activations; /* default profile: the largest load_act + store_act of one op */
-    double total;
-    double device; /* device capacity, 0 when unknown */
-    int fits;      /* 1, 0, or -1 when the capacity is unknown */
+    double weights;            /* default profile: parameters x bytes per weight (with scales) */
+    double kv_cache;           /* default profile: the batch's KV cache of seq_len tokens, in
+                                  whole pages of kv_block_size tokens */
+    double activations;        /* default profile: the liveness peak of one forward pass of at
+                                  most max_batched_tokens tokens */
+    double total;              /* weights + kv_cache + activations + runtime */
+    double device;             /* device capacity, 0 when unknown */
+    int fits;                  /* total <= budget: 1, 0, or -1 when the capacity is unknown */
+    double runtime;            /* the runtime's own memory (CUDA context, workspaces, NCCL
+                                  buffers: lr_hw.runtime_bytes, comm_bytes); 0 outside the
+                                  engine plan */
+    double budget;             /* mem_util x device */
+    double kv_per_token;       /* KV-cache bytes per token (all layers on this device) */
+    double kv_per_seq;         /* cache bytes per sequence that do not grow with its tokens:
+                                  the states of linear-attention and state-space layers */
+    double kv_capacity_tokens; /* tokens of KV cache that fit in the budget beside the
+                                  rest, whole pages (vLLM's "GPU KV cache size");
+                                  NaN when the capacity is unknown */
+    double max_sequences;      /* sequences of seq_tokens tokens whose pages fit in it
+                                  (vLLM's "Maximum concurrency") */
+    double seq_tokens;         /* the sequence length max_sequences is for */
+    double pass_tokens;        /* tokens of the pass whose activations are counted */
 } lr_memory;
 
 typedef struct lr_stage_result {
@@ -601,8 +690,14 @@ typedef struct lr_gen {
     double latency_s;           /* prefill + all decode steps */
     double output_tokens_per_s; /* batch * G / latency */
     double total_tokens_per_s;  /* batch * (P + G) / latency */
+    double decode_tokens_per_s; /* batch * G / decode time: tokens/s while decoding */
     double flops[2], bytes[2];  /* per stage: prefill, and the sum over decode steps */
     lr_memory memory;           /* at the last step */
+    /* the same from the expected times (docs/expected-time.md) */
+    double expected_ttft_s, expected_tpot_mean_s, expected_tpot_first_s, expected_tpot_last_s;
+    double expected_latency_s, expected_output_tokens_per_s, expected_total_tokens_per_s;
+    double expected_band[2];
+    char engine[LR_ENGINE_MAX]; /* the engine used (the profile's default resolved) */
 } lr_gen;
 
 /* Runs a generation with the settings of `s` (its seq_len is ignored),
@@ -627,6 +722,26 @@ LR_API double lr_max_batch(const lr_plan *plan, const lr_profile *prof, const lr
 LR_API int lr_gen_write_json(FILE *f, const lr_gen *g, const lr_plan *plan, const char *model,
                              const lr_hw *hw, const lr_settings *s, const lr_profile *prof);
 
+/* ---- Settings against the model and the device ------------------------- */
+
+/* The checks an engine makes before it starts (docs/memory.md): --tp
+ * splits the attention heads evenly (the KV heads split or replicate; the
+ * error lists the valid sizes), head_dim is whole, --pp is at most the
+ * layers, --microbatches at most the batch, sequences of seq_tokens
+ * tokens are within the model's context unless allow_long_context, and
+ * lr_settings_check. Checks the arch cannot make (an architecture JSON
+ * without a config) are skipped. `warn` (may be NULL) receives a warning
+ * or "" (FP8 asked of a device without FP8: the type it falls back to). */
+LR_API int lr_check_settings(const lr_arch *arch, const lr_hw *hw, const lr_settings *s,
+                             double seq_tokens, char *warn, size_t warncap, lr_error *err);
+/* -1 with `err` when one sequence of prompt + gen tokens does not fit in
+ * mem_util of the device (lr_generation_memory at batch 1): the message
+ * names the shortfall and the smallest --tp that would fit. `r` is
+ * scratch. */
+LR_API int lr_check_fit(const lr_arch *arch, const lr_plan *plan, const lr_profile *prof,
+                        const lr_hw *hw, const lr_settings *s, double prompt, double gen,
+                        lr_result *r, lr_error *err);
+
 /* ---- Formulas (exposed for tests and tools) ------------------------------ */
 
 typedef struct lr_formula lr_formula;
@@ -640,7 +755,8 @@ LR_API lr_formula *lr_formula_compile(const char *text, const lr_db *db,
 LR_API int lr_formula_eval(const lr_formula *f, const double *vars, double *out, lr_error *err);
 LR_API void lr_formula_free(lr_formula *f);
 /* The runtime variables a stage's formulas see (LR_NVARS values), as
- * lr_analyze sets them: for one micro-batch of `s` on `hw`. */
+ * lr_analyze sets them: for one micro-batch of one data-parallel rank of
+ * `s` on `hw`. */
 LR_API void lr_stage_vars(const lr_settings *s, const lr_hw *hw, int prefill, double *vars);
 /* Name of runtime variable i, and its lookup (aliases included); -1 if none. */
 LR_API const char *lr_var_name(enum lr_var v);
@@ -649,6 +765,9 @@ LR_API int lr_var_lookup(const char *name);
 /* ---- Output -------------------------------------------------------------- */
 
 enum lr_format { LR_FMT_TABLE, LR_FMT_JSON, LR_FMT_CSV, LR_FMT_MD };
+/* One line naming the devices the settings occupy ("8 devices (tp 8 x pp 1
+ * x dp 1; ...); figures per device"), after `indent`, for text reports. */
+LR_API void lr_devices_line(FILE *f, const lr_settings *s, const char *indent);
 LR_API int lr_report_write(FILE *f, enum lr_format fmt, const lr_result *r, const lr_plan *plan,
                            const char *model_name);
 
@@ -829,6 +948,20 @@ LR_API lr_explain *lr_plan_explain_op(const lr_arch *arch, const lr_profile *pro
                                       const lr_settings *s, const char *path, lr_error *err);
 LR_API void lr_explain_free(lr_explain *x);
 
+/* ---- One module entry on its own (`llmroof op`) ------------------------- */
+
+/* A model of one node: the entry `cls` (a full class name, an alias or an
+ * entry key) with parameters names[i] = values[i] (a number, or a formula
+ * over the runtime variables such as "{B} * {S}"). Only the entry's own ops
+ * are evaluated (a composite's sub-layers are not in the tree); plan and
+ * analyse it like any model (lr_plan_new, lr_analyze, lr_report_write).
+ * NULL with `err`: an unknown class (with the closest known ones), a name
+ * that is not a parameter of the entry, one given twice, or a parameter
+ * without a default that is not given (each message names the parameter and
+ * lists the entry's). Free with lr_arch_free. */
+LR_API lr_arch *lr_op_arch(const lr_db *db, const char *cls, const char *const *names,
+                           const char *const *values, size_t n, lr_error *err);
+
 /* {path, op, kind, node, class, module, parameters, formulas, prefill,
  * decode}: the reply of the web API's /api/op. */
 LR_API void lr_jw_explain(lr_jw *w, const lr_explain *x);
@@ -847,11 +980,21 @@ LR_API void lr_jw_modules(lr_jw *w, const char *profile, const lr_db *db);
 /* A bundled model as a listing shows it: loaded (arch and plan) or not
  * (error says why). */
 typedef struct lr_model_entry {
-    const char *id;
-    const lr_arch *arch; /* NULL when the model does not load in this profile */
-    const lr_plan *plan;
-    const char *error;
+    char *id;
+    lr_arch *arch; /* NULL when the model does not build in this profile */
+    lr_plan *plan;
+    char *error; /* then: why, as lr_error_format words it */
 } lr_model_entry;
+/* Every bundled model of models_dir (sorted by id) loaded through the
+ * templates of `prof` and compiled against its database; *n entries, each
+ * with its arch and plan or its error. The caller owns the array: free it
+ * with lr_model_entries_free. */
+LR_API lr_model_entry *lr_models_load_all(const char *models_dir, const lr_profile *prof,
+                                          size_t *n);
+LR_API void lr_model_entries_free(lr_model_entry *es, size_t n);
+/* By id, then by the name after the organisation, any case; NULL if none. */
+LR_API const lr_model_entry *lr_model_entries_find(const lr_model_entry *es, size_t n,
+                                                   const char *name);
 /* {profile, default, models: [{name, analysable, family, params, context}
  * or {name, analysable, error}]}: /api/models. */
 LR_API void lr_jw_models(lr_jw *w, const char *profile, const char *default_model,

@@ -22,34 +22,8 @@ serve_strdup(const char *s)
     return d;
 }
 
-static char *
-error_text(const lr_error *err)
-{
-    char buf[4096];
-    lr_error_format(err, buf, sizeof buf);
-    return serve_strdup(buf);
-}
-
-static void
-load_model(serve_model *m, const char *id, const char *models_dir, const serve_profile *sp)
-{
-    lr_error err;
-    memset(&err, 0, sizeof err);
-    char templates[4096];
-    snprintf(templates, sizeof templates, "%s/architectures", lr_profile_dir(sp->prof));
-    m->id = serve_strdup(id);
-    m->arch = lr_model_load(models_dir, templates, id, &err);
-    if (m->arch && !(m->plan = lr_plan_new(m->arch, lr_profile_db(sp->prof), &err))) {
-        lr_arch_free(m->arch);
-        m->arch = NULL;
-    }
-    if (!m->arch)
-        m->error = error_text(&err);
-}
-
 static int
-load_profile(serve_profile *sp, const serve_opts *o, const char *key, char *const *ids, size_t nids,
-             lr_error *err)
+load_profile(serve_profile *sp, const serve_opts *o, const char *key, lr_error *err)
 {
     char models[4096];
     snprintf(models, sizeof models, "%s/models", o->data_dir);
@@ -57,30 +31,14 @@ load_profile(serve_profile *sp, const serve_opts *o, const char *key, char *cons
     if (!(sp->prof = lr_profile_open(o->data_dir, key, o->extra_modules, err)) ||
         !(sp->hwdb = lr_profile_hwdb_load(sp->prof, o->data_dir, err)))
         return -1;
-    sp->models = calloc(nids ? nids : 1, sizeof *sp->models);
-    sp->entries = calloc(nids ? nids : 1, sizeof *sp->entries);
-    if (!sp->models || !sp->entries)
-        abort();
-    sp->nmodels = nids;
-    for (size_t i = 0; i < nids; i++) {
-        const serve_model *m = &sp->models[i];
-        load_model(&sp->models[i], ids[i], models, sp);
-        sp->entries[i] = (lr_model_entry){m->id, m->arch, m->plan, m->error};
-    }
+    sp->models = lr_models_load_all(models, sp->prof, &sp->nmodels);
     return 0;
 }
 
 static void
 free_profile(serve_profile *sp)
 {
-    for (size_t i = 0; i < sp->nmodels; i++) {
-        lr_plan_free(sp->models[i].plan);
-        lr_arch_free(sp->models[i].arch);
-        free(sp->models[i].id);
-        free(sp->models[i].error);
-    }
-    free(sp->models);
-    free(sp->entries);
+    lr_model_entries_free(sp->models, sp->nmodels);
     lr_hwdb_free(sp->hwdb);
     lr_profile_free(sp->prof);
     free(sp->key);
@@ -113,36 +71,17 @@ profile_keys(const serve_opts *o, char **keys, size_t cap)
     return n;
 }
 
-/* The bundled models' ids ("org/name"), sorted; the caller frees them. */
-static char **
-model_ids(const serve_opts *o, size_t *n)
-{
-    char models[4096];
-    snprintf(models, sizeof models, "%s/models", o->data_dir);
-    char **files = lr_models_list(models, n);
-    char **ids = calloc(*n ? *n : 1, sizeof *ids);
-    if (!ids)
-        abort();
-    for (size_t i = 0; i < *n; i++) {
-        ids[i] = lr_model_id_from_file(files[i]);
-        free(files[i]);
-    }
-    free(files);
-    return ids;
-}
-
 int
 serve_load(serve_server *sv, const serve_opts *o, lr_error *err)
 {
     char *keys[SERVE_MAX_PROFILES];
-    size_t nids = 0, nkeys = profile_keys(o, keys, SERVE_MAX_PROFILES);
-    char **ids = model_ids(o, &nids);
+    size_t nkeys = profile_keys(o, keys, SERVE_MAX_PROFILES);
     const char *want = o->profile ? o->profile : "default";
     int rc = 0, found = 0;
     if (nkeys == 0)
         snprintf(err->msg, sizeof err->msg, "no profiles in %s/profiles", o->data_dir);
     for (size_t i = 0; i < nkeys; i++) {
-        if (rc == 0 && load_profile(&sv->profiles[sv->nprofiles++], o, keys[i], ids, nids, err) < 0)
+        if (rc == 0 && load_profile(&sv->profiles[sv->nprofiles++], o, keys[i], err) < 0)
             rc = -1;
         if (strcmp(keys[i], want) == 0) {
             sv->def = i;
@@ -150,9 +89,6 @@ serve_load(serve_server *sv, const serve_opts *o, lr_error *err)
         }
         free(keys[i]);
     }
-    for (size_t i = 0; i < nids; i++)
-        free(ids[i]);
-    free(ids);
     if (rc == 0 && !found) {
         snprintf(err->msg, sizeof err->msg,
                  "unknown profile '%s' (bundled profiles are the directories of %s/profiles)", want,
@@ -184,13 +120,5 @@ serve_find_profile(const serve_server *sv, const char *key)
 const serve_model *
 serve_find_model(const serve_profile *sp, const char *name)
 {
-    for (size_t i = 0; i < sp->nmodels; i++)
-        if (strcmp(sp->models[i].id, name) == 0)
-            return &sp->models[i];
-    for (size_t i = 0; i < sp->nmodels; i++) {
-        const char *id = sp->models[i].id, *tail = strchr(id, '/');
-        if (strcasecmp(id, name) == 0 || (tail && strcasecmp(tail + 1, name) == 0))
-            return &sp->models[i];
-    }
-    return NULL;
+    return lr_model_entries_find(sp->models, sp->nmodels, name);
 }

@@ -163,6 +163,9 @@ static int
 run_analyze(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
 {
     const serve_request *q = &j->rq;
+    /* the settings an engine would refuse (lr_check_settings) */
+    if (lr_check_settings(j->arch, j->hw, &q->s, q->s.seq_len, NULL, 0, e) < 0)
+        return eval_failed(e, rp);
     if (lr_analyze(j->plan, j->sp->prof, j->hw, &q->s, q->do_prefill, q->do_decode, r, e) < 0)
         return eval_failed(e, rp);
     if (lr_report_write(rp->f, LR_FMT_JSON, r, j->plan, j->arch->name) < 0) {
@@ -177,7 +180,8 @@ run_generate(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
 {
     const serve_request *q = &j->rq;
     lr_gen g;
-    if (lr_generate(j->plan, j->sp->prof, j->hw, &q->s, q->prompt, q->gen, r, &g, e) < 0)
+    if (lr_check_settings(j->arch, j->hw, &q->s, q->prompt + q->gen, NULL, 0, e) < 0 ||
+        lr_generate(j->plan, j->sp->prof, j->hw, &q->s, q->prompt, q->gen, r, &g, e) < 0)
         return eval_failed(e, rp);
     lr_gen_write_json(rp->f, &g, j->plan, j->arch->name, j->hw, &q->s, j->sp->prof);
     return HTTP_OK;
@@ -300,7 +304,7 @@ api_models(const serve_server *sv, const serve_params *p, serve_reply *rp)
         return HTTP_BAD_REQUEST;
     lr_jw w;
     lr_jw_init(&w, rp->f, 1);
-    lr_jw_models(&w, sp->key, sv->model, sp->entries, sp->nmodels);
+    lr_jw_models(&w, sp->key, sv->model, sp->models, sp->nmodels);
     return HTTP_OK;
 }
 

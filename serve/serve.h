@@ -65,20 +65,16 @@ enum {
 
 #define SERVE_MAX_PROFILES 16
 
-/* data.c: what is loaded at start and only read afterwards. */
-typedef struct serve_model {
-    char *id;
-    lr_arch *arch; /* NULL when the model does not build in this profile */
-    lr_plan *plan;
-    char *error; /* then: why */
-} serve_model;
+/* data.c: what is loaded at start and only read afterwards. A model is the
+ * library's catalog entry (lr_models_load_all): its tree and plan, or why
+ * it does not build in the profile. */
+typedef lr_model_entry serve_model;
 
 typedef struct serve_profile {
     char *key; /* the name requests use */
     lr_profile *prof;
     lr_hwdb *hwdb;
-    serve_model *models;
-    lr_model_entry *entries; /* the models as lr_jw_models lists them */
+    lr_model_entry *models; /* every bundled model, as lr_jw_models lists them */
     size_t nmodels;
 } serve_profile;
 

@@ -120,6 +120,50 @@ expect_out "nvidia_A100_80G"
 run "hardware show id" hardware show h100-sxm
 expect_rc 0
 expect_out "H100"
+# every field, with the unverified ones marked: the RTX 4090's FP8 figure
+# is flagged in its entry, its FP16-accumulate peak (330.3 TFLOP/s, Ada
+# whitepaper appendix) is not
+run "hardware show unverified" hardware show rtx-4090
+expect_rc 0
+expect_out_re '^  fp8 +330 TFLOP/s  [*]$'
+expect_out_re '^  fp16_acc16 +330 TFLOP/s$'
+expect_out_re '^  compute_capability +8.9$'
+expect_out "* unverified (not confirmed by a second source):"
+expect_out "  - peak_flops.fp8"
+# the old Apple ids are aliases of the per-GPU-variant ids
+run "hardware show apple alias" hardware show apple-m2-ultra
+expect_rc 0
+expect_out "id:          apple-m2-ultra-76gpu"
+
+# ---------------------------------------------------------------------------
+# op: one module entry on its own
+# ---------------------------------------------------------------------------
+# torch.nn.Linear 4096 -> 4096, 2048 tokens, A100 80GB (312 TFLOP/s FP16,
+# 2,039 GB/s: NVIDIA A100 datasheet): 2 * 2048 * 4096 * 4096 =
+# 68,719,476,736 FLOPs; 4096 * 4096 * 2 = 33,554,432 weight bytes + 2 *
+# 2048 * 4096 * 2 of activations = 67,108,864 B; compute-bound:
+# 68,719,476,736 / 312e12 = 220.255 us
+run "op linear csv" op torch.nn.Linear --param tokens=2048 --param in_features=4096 \
+    --param out_features=4096 --format csv
+expect_rc 0
+expect_eq "op flops" "$(csv_field "$T/out" prefill linear flops)" 68719476736
+expect_eq "op bytes" "$(csv_field "$T/out" prefill linear bytes)" 67108864
+expect_eq "op bound" "$(csv_field "$T/out" prefill linear bound)" compute
+expect_eq "op time" "$(csv_field "$T/out" prefill linear time_s | cut -c1-10)" 0.00022025
+run "op linear table" op Linear --param=in_features=4096 --param out_features=4096 --stage prefill
+expect_rc 0
+expect_out "Linear on NVIDIA A100 80GB SXM4"
+expect_out "220.255 us"
+# decode of Llama-2-7b's attention on its own: the eager ops of one layer
+# (qk_matmul reads K: 32 * 2048 * 128 * 2 = 16,777,216 B)
+run "op attention json" op LlamaSdpaAttention --param hidden_size=4096 --param num_heads=32 \
+    --param num_kv_heads=32 --param head_dim=128 --stage decode --format json
+expect_rc 0
+expect_out '"path": "qk_matmul"'
+expect_out '"load_kv": 16777216'
+run "op help" op --help
+expect_rc 0
+expect_out "--param NAME=VALUE"
 
 # ---------------------------------------------------------------------------
 # modules

@@ -116,6 +116,26 @@ run "usage hardware show unknown" hardware show tpu-v99
 expect_rc 1
 expect_err "unknown hardware 'tpu-v99'"
 
+# op: unknown class (suggestions, exit 2 as for any unknown module class),
+# a missing required parameter named (2), an unknown parameter (2), a
+# --param without '=' and no CLASS (usage, 1)
+run "op unknown class" op torch.nn.Linea --param in_features=1
+expect_rc 2
+expect_err "unknown module class 'torch.nn.Linea'"
+expect_err "torch.nn.modules.linear.Linear"
+run "op missing parameter" op torch.nn.Linear --param in_features=4096
+expect_rc 2
+expect_err "missing parameter 'out_features'"
+run "op unknown parameter" op torch.nn.Linear --param in_features=1 --param out_features=1 --param width=2
+expect_rc 2
+expect_err "no parameter 'width'"
+run "op bad param" op torch.nn.Linear --param in_features
+expect_rc 1
+expect_err "--param: expected NAME=VALUE, got 'in_features'"
+run "op no class" op --batch 2
+expect_rc 1
+expect_err "CLASS is required"
+
 run "usage unknown command" frobnicate
 expect_rc 1
 expect_err "unknown command 'frobnicate'"

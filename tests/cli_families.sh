@@ -74,4 +74,25 @@ expect_rc 0
 expect_eq "ssd flops" "$(csv_field "$T/out" decode ssd flops)" 5267712
 expect_eq "ssd load_kv" "$(csv_field "$T/out" decode ssd load_kv)" 2097152
 
+# A state is per sequence, not per token: Falcon-Mamba at 1000 tokens (not
+# a whole number of 16-token pages) holds 64 * (8192 * 16 * 2 + 3 * 8192 *
+# 2) = 19,922,944 B per sequence, no pages; no KV capacity in tokens, and
+# max_sequences = floor(room / state): room = 0.9 * 80 GiB - weights
+# 14,545,330,176 - activations 73,792,000 (the liveness peak) - runtime
+# 3,758,096,384 = 58,932,192,768 -> 2958
+run "state memory" analyze tiiuae/falcon-mamba-7b --seq-len 1000 --format json
+expect_rc 0
+expect_out '"kv_cache": 19922944,'
+expect_out '"kv_per_token": 0,'
+expect_out '"kv_per_seq": 19922944,'
+expect_out '"kv_capacity_tokens": null,'
+expect_out '"max_sequences": 2958,'
+# a hybrid: Qwen3-Next's 12 attention layers 12 * 2 * 512 * 2 = 24,576 B
+# per token, its 36 Gated DeltaNet layers 36 * (1,048,576 + 49,152) =
+# 39,518,208 B per sequence
+run "hybrid memory" analyze Qwen/Qwen3-Next-80B-A3B-Thinking --seq-len 4096 --format json
+expect_out '"kv_per_token": 24576,'
+expect_out '"kv_per_seq": 39518208,'
+expect_out '"kv_cache": 140181504,'
+
 finish cli_families.sh

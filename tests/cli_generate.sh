@@ -98,15 +98,22 @@ expect_err "range step"
 
 # ---- serve-plan ----
 # Llama-2-7b, A100 80GB (85,899,345,920 B) at 90%: 77,309,411,328 B. At the
-# end of prompt 1024 + 256 generated tokens the cache holds 1280 tokens per
-# sequence: 1280 * 2 * 32 * 4096 * 2 B = 671,088,640 B; eager prefill
-# activations peak at softmax, which reads and writes the scores:
-# 2 * (32 * 1024 * 1024 * 2) = 134,217,728 B per sequence. Weights
-# 13,476,831,232 B. So b <= (77,309,411,328 - 13,476,831,232) /
-# (671,088,640 + 134,217,728) = 63,832,580,096 / 805,306,368 = 79.27: 79.
+# end of prompt 1024 + 256 generated tokens the cache holds 1280 tokens (80
+# pages of 16) per sequence: 1280 * 2 * 32 * 4096 * 2 B = 671,088,640 B.
+# The engine reserves one pass of 8192 tokens (8 prompts of 1024): eager
+# softmax reads and writes 8 * 32 * 1024 * 1024 * 2 B each = 1,073,741,824 B,
+# plus the residual stream 8192 * 4096 * 2 = 67,108,864 B: 1,140,850,688 B.
+# Runtime 3,758,096,384 B (aiconfigurator other_mem). Weights
+# 13,476,831,232 B. So b <= (77,309,411,328 - 13,476,831,232 -
+# 1,140,850,688 - 3,758,096,384) / 671,088,640 = 58,933,633,024 /
+# 671,088,640 = 87.8: 87. The KV capacity: 58,933,633,024 B in pages of
+# 16 * 524,288 B = 8,388,608 B: 7,025 pages = 112,400 tokens; 7,025 / 80
+# pages per sequence = 87.8: 87 sequences.
 run "serve-plan max batch" serve-plan --format json
 expect_rc 0
-expect_out '"max_batch": 79'
+expect_out '"max_batch": 87'
+expect_out '"kv_capacity_tokens": 112400'
+expect_out '"max_sequences": 87'
 # a target nobody meets
 run "serve-plan impossible target" serve-plan --max-tpot 1us
 expect_rc 0

@@ -109,7 +109,9 @@ no_temp
 run "plot serve" plot serve --hardware a100-80gb,h100-sxm --max-tpot 30ms --gen-len 128 -o "$T/serve.svg"
 expect_rc 0
 svg_ok "$T/serve.svg"
-count_is "$T/serve.svg" 'class="series"' 2
+# per device: the expected line and the roofline's (the bound, dashed)
+count_is "$T/serve.svg" 'class="series"' 4
+has "$T/serve.svg" 'NVIDIA H100 SXM5 80GB: roofline (bound)'
 has "$T/serve.svg" '>target 30 ms</text>'
 has "$T/serve.svg" 'NVIDIA H100 SXM5 80GB (up to batch'
 has "$T/serve.svg" '>output tokens/s</text>'

@@ -179,6 +179,15 @@ printf '{"repr": %s}' "$(json_string "$repr")" >"$T/req.json"
 post "repr without heads" /api/analyze "@$T/req.json"
 expect_error 422 num_attention_heads
 
+# the settings checks of the CLI (lr_check_settings) apply to the API too:
+# Llama-2-7b has 32 heads, 32 layers and a context of 4096 tokens
+get "tp not dividing the heads" "/api/analyze?model=Llama-2-7b-hf&tp=3"
+expect_error 422 "--tp 3 does not split the model's 32 attention heads evenly; valid --tp sizes: 1, 2, 4, 8, 16, 32"
+get "sequence past the context" "/api/generate?model=Llama-2-7b-hf&prompt-len=4000&gen-len=200"
+expect_error 422 "a sequence of 4200 tokens is longer than the model's context of 4096 tokens"
+get "long context allowed" "/api/generate?model=Llama-2-7b-hf&prompt-len=4000&gen-len=200&allow-long-context"
+expect_code 200
+
 # one op's formulas with the values put in: they evaluate to the op's numbers
 get "op" "/api/op?batch=8&seq-len=1024&path=model.layers.self_attn.qk_matmul"
 expect_code 200

@@ -182,12 +182,28 @@ test_memory_footprint(void **state)
     assert_true(m->weights == 13476831232.0);
     /* KV: 2 (k,v) * 32 layers * 4 seqs * 1024 tokens * 4096 * 1 B (8-bit) */
     assert_true(m->kv_cache == 2.0 * 32 * 4 * 1024 * 4096);
-    /* peak activations: softmax reads and writes 4*32*1024*1024*2 B each */
-    assert_true(m->activations == 2.0 * 4 * 32 * 1024 * 1024 * 2);
-    assert_true(m->total == m->weights + m->kv_cache + m->activations);
+    /* the activations by liveness (docs/memory.md): 4 * 1024 = 4096 tokens
+     * make one pass (<= max_batched_tokens 8192); the largest op is
+     * softmax, reading and writing 4*32*1024*1024*2 = 268,435,456 B each,
+     * plus the residual stream 4*1024*4096*2 = 33,554,432 B alive beside it */
+    assert_true(m->activations == 2.0 * 4 * 32 * 1024 * 1024 * 2 + 4.0 * 1024 * 4096 * 2);
+    assert_true(m->pass_tokens == 4096);
+    /* the runtime: aiconfigurator's other_mem 3,758,096,384 B, no NCCL
+     * buffers on one device */
+    assert_true(m->runtime == 3758096384.0);
+    assert_true(m->total == m->weights + m->kv_cache + m->activations + m->runtime);
     assert_int_equal(m->fits, 1);
-    /* 80 GiB */
+    /* 80 GiB, of which mem_util 0.9 = 77,309,411,328 B */
     assert_true(m->device == 85899345920.0);
+    assert_true(m->budget == 0.9 * 85899345920.0);
+    /* KV capacity: 77,309,411,328 - 13,476,831,232 - 570,425,344 -
+     * 3,758,096,384 = 59,504,058,368 B free; a token holds 2*32*4096*1 B =
+     * 262,144 B, a page of 16 tokens 4,194,304 B: 14,186 whole pages =
+     * 226,976 tokens; a 1024-token sequence takes 64 pages: 221 of them */
+    assert_true(m->kv_per_token == 262144.0);
+    assert_true(m->kv_capacity_tokens == 226976.0);
+    assert_true(m->max_sequences == 221.0);
+    assert_true(m->seq_tokens == 1024.0);
 }
 
 static void
@@ -230,6 +246,40 @@ test_compute_dtype(void **state)
     assert_true(q->v[LR_F_LOAD_WEIGHT] == 8388608.0);
 }
 
+/* FP16 accumulation (fp16_acc: the engine's choice, llama.cpp's prefill). The
+ * NVIDIA Ada whitepaper's appendix lists the GeForce RTX 4090 at 165.2 dense
+ * FP16 tensor TFLOP/s with FP32 accumulate and 330.3 with FP16 accumulate;
+ * the Ampere GA102 whitepaper the RTX 3090 at 71 and 142. The A100 has one
+ * rate (312), so its table lists no fp16_acc16 and the fp16 peak is used. */
+static void
+test_fp16_accumulate(void **state)
+{
+    fixture *f = *state;
+    lr_settings s;
+    lr_error err;
+    lr_settings_default(&s);
+    const lr_hw *h = lr_hwdb_find(f->hw, "rtx-4090");
+    assert_non_null(h);
+    assert_int_equal(lr_analyze(f->plan, f->prof, h, &s, 1, 1, f->r, &err), 0);
+    assert_int_equal(f->r->compute, LR_FP16); /* unknown engine: FP32 accumulate */
+    assert_true(f->r->peak_flops == 165.2e12);
+    s.fp16_acc = 1;
+    assert_int_equal(lr_analyze(f->plan, f->prof, h, &s, 1, 1, f->r, &err), 0);
+    assert_int_equal(f->r->compute, LR_FP16_ACC16);
+    assert_true(f->r->peak_flops == 330.3e12);
+    assert_int_equal(
+        lr_analyze(f->plan, f->prof, lr_hwdb_find(f->hw, "rtx-3090"), &s, 1, 1, f->r, &err), 0);
+    assert_true(f->r->peak_flops == 142e12);
+    assert_int_equal(
+        lr_analyze(f->plan, f->prof, lr_hwdb_find(f->hw, "a100-80gb"), &s, 1, 1, f->r, &err), 0);
+    assert_int_equal(f->r->compute, LR_FP16);
+    assert_true(f->r->peak_flops == 312e12);
+    /* 8-bit weights and activations stay on the INT8 path */
+    s.w_bit = s.a_bit = 8;
+    assert_int_equal(lr_analyze(f->plan, f->prof, h, &s, 1, 1, f->r, &err), 0);
+    assert_int_equal(f->r->compute, LR_INT8);
+}
+
 static void
 test_bad_settings(void **state)
 {
@@ -262,8 +312,11 @@ analyze_s(fixture *f, const char *hw, const lr_settings *s)
 }
 
 /* Flash attention, default profile, Llama-2-7b B=1 S=2048 on an A100 80GB
- * (108 SMs, 21,233,664 B of L1/shared: 196,608 B per SM). Tile = min(128,
- * floor(196,608 / (4*128*2))) = min(128, 192) = 128 query rows. */
+ * (compute capability 8.0, 108 SMs). FlashAttention-2's forward kernel for
+ * head dim 128 on sm80 uses 128 x 64 tiles (flash-attention commit 0251105,
+ * csrc/flash_attn/src/flash_fwd_launch_template.h, run_mha_fwd_hdim128:
+ * Flash_fwd_kernel_traits<128, 128, 64, 4, ...>); its split-KV decode
+ * kernel 64 x 128 (run_mha_fwd_splitkv_dispatch). */
 static void
 test_flash(void **state)
 {
@@ -288,14 +341,14 @@ test_flash(void **state)
     assert_true(fa->present);
     /* causal: computed score elements E = 2048*2048 - 2048*(2048-128)/2 =
      * 4,194,304 - 1,966,080 = 2,228,224 (= 16*17/2 tiles of 128x128).
-     * FLOPs = heads * ((4*128 + 5) * E + 128 * E / 128) = 32 * 518 * E =
-     * 36,935,041,024 (eager: 2 * 34,359,738,368 + 671,088,640 =
-     * 69,390,565,376; about half). */
-    assert_true(fa->v[LR_F_FLOPS] == 36935041024.0);
-    /* K and V re-read per query tile: 2 * heads * E / 128 * 128 * 2 B =
-     * 2 * 32 * 2,228,224 * 2 = 285,212,672; Q read and O written once:
-     * 32 * 2048 * 128 * 2 = 16,777,216 each */
-    assert_true(fa->v[LR_F_LOAD_KV] == 285212672.0);
+     * FLOPs = heads * ((4*128 + 5) * E + 128 * ceil(E / 64)) = 32 *
+     * (1,151,991,808 + 128 * 34,816) = 32 * 1,156,448,256 = 37,006,344,192
+     * (eager: 69,390,565,376; about half). */
+    assert_true(fa->v[LR_F_FLOPS] == 37006344192.0);
+    /* the 16 query tiles of a head run at once on 108 SMs (one wave), so K
+     * and V stream from DRAM once per KV head: 2 * 32 * 2048 * 128 * 2 =
+     * 33,554,432; Q read and O written once: 32 * 2048 * 128 * 2 each */
+    assert_true(fa->v[LR_F_LOAD_KV] == 33554432.0);
     assert_true(fa->v[LR_F_LOAD_ACT] == 16777216.0);
     assert_true(fa->v[LR_F_STORE_ACT] == 16777216.0);
     /* decode: one query row over ctx = 2048 keys: E = 2048; FLOPs = 32 *
@@ -305,13 +358,39 @@ test_flash(void **state)
     assert_true(fd->v[LR_F_FLOPS] == 33947648.0);
     assert_true(fd->v[LR_F_LOAD_KV] == 33554432.0);
     /* without causal masking no tile is skipped: E = 4,194,304, FLOPs =
-     * 32 * 518 * E = 32 * 2,172,649,472 = 69,524,783,104; K/V reads
-     * 2 * 32 * 4,194,304 * 2 = 536,870,912 */
+     * 32 * (517 * E + 128 * 65,536) = 32 * 2,176,843,776 = 69,659,000,832;
+     * K and V still once per KV head */
     s.causal = 0;
     analyze_s(f, "a100-80gb", &s);
     fa = OP(LR_PREFILL, "model.layers.self_attn.flash_attention");
-    assert_true(fa->v[LR_F_FLOPS] == 69524783104.0);
-    assert_true(fa->v[LR_F_LOAD_KV] == 536870912.0);
+    assert_true(fa->v[LR_F_FLOPS] == 69659000832.0);
+    assert_true(fa->v[LR_F_LOAD_KV] == 33554432.0);
+    /* the wave count by hand: seq 32768, causal: 32768 / 128 = 256 query
+     * tiles per head over 108 SMs = ceil(2.37) = 3 waves. E = 32768 *
+     * (32768 + 128) / 2 = 538,968,064; the 3 waves stream 3 * E / 32768 =
+     * 49,344 keys per KV head (wave w reads the keys up to its last tile):
+     * load_kv = 2 * 32 * 49,344 * 128 * 2 = 808,452,096 */
+    s.causal = 1;
+    s.seq_len = 32768;
+    analyze_s(f, "a100-80gb", &s);
+    fa = OP(LR_PREFILL, "model.layers.self_attn.flash_attention");
+    assert_true(fa->v[LR_F_LOAD_KV] == 808452096.0);
+    /* RTX 4090 (compute capability 8.9, an sm8x part): FA2 picks 64 x 64 for
+     * causal head dim 128 ("64 x 64 is the fastest for causal"), so fewer
+     * elements are wasted on the diagonal: E = 2048 * (2048 + 64) / 2 =
+     * 2,162,688; FLOPs = 32 * (517 * E + 128 * E / 64) = 32 * 519 * E =
+     * 32 * 1,122,435,072 = 35,917,922,304 */
+    s.seq_len = 2048;
+    analyze_s(f, "rtx-4090", &s);
+    fa = OP(LR_PREFILL, "model.layers.self_attn.flash_attention");
+    assert_true(fa->v[LR_F_FLOPS] == 35917922304.0);
+    /* H100 SXM (9.0): FlashAttention-3, 128 x 128 for causal head dim 128
+     * (hopper/tile_size.h, tile_size_fwd_sm90): E = 2,228,224 as on the
+     * A100; FLOPs = 32 * (517 * E + 128 * E / 128) = 32 * 518 * E =
+     * 36,935,041,024 */
+    analyze_s(f, "h100-sxm", &s);
+    fa = OP(LR_PREFILL, "model.layers.self_attn.flash_attention");
+    assert_true(fa->v[LR_F_FLOPS] == 36935041024.0);
 }
 
 /* Weight groups, weight-only dequantization and KV-cache widths. */
@@ -380,8 +459,8 @@ test_pipeline_and_checks(void **state)
     lr_error err;
     s.pp = 1;
     s.tp = 2;
-    assert_int_equal(
-        lr_analyze(f->plan, f->prof, lr_hwdb_find(f->hw, "l40s"), &s, 1, 1, f->r, &err), -1);
+    assert_int_equal(lr_analyze(f->plan, f->prof, lr_hwdb_find(f->hw, "a10"), &s, 1, 1, f->r, &err),
+                     -1);
     assert_non_null(strstr(err.msg, "no interconnect"));
     s.tp = 0;
     assert_int_equal(
@@ -457,6 +536,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_memory_footprint, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_totals_multiply_repeats, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_compute_dtype, setup_llama2, teardown),
+        cmocka_unit_test_setup_teardown(test_fp16_accumulate, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_bad_settings, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_flash, setup_llama2, teardown),
         cmocka_unit_test_setup_teardown(test_quantization, setup_llama2, teardown),

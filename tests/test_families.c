@@ -128,6 +128,8 @@ settings(runner *rn, char **tok, int n, lr_settings *s, const char **hw, double 
             s->pp = d;
         else if (!strcmp(k, "ep"))
             s->ep = d;
+        else if (!strcmp(k, "dp"))
+            s->dp = d;
         else if (!strcmp(k, "mb"))
             s->microbatches = d;
         else if (!strcmp(k, "mtp"))

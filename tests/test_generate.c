@@ -144,13 +144,65 @@ test_memory_at_end(void **state)
     lr_profile_free(prof);
 }
 
+/* Decode with the pipe kept full (engines never drain it between tokens).
+ * pp = 2 stages, m = 4 micro-batches of 2 sequences, one decode step (G =
+ * 1). With t1 the time of one micro-batch on one stage, stage 1 serves
+ * mb1..mb4 in slots 0..3 and stage 2 in slots 1..4; mb1's token leaves
+ * stage 2 after slot 1, but stage 1 takes mb1's next token only in slot 4,
+ * after mb2..mb4: one token per micro-batch every 4 = max(m, pp) slots.
+ * With pp = 4, m = 2: mb1's token leaves stage 4 after slot 3 and enters
+ * stage 1 again in slot 4 (stage 1 idles in slots 2 and 3): again every 4
+ * = max(m, pp) slots. A drained pipe would take m + pp - 1 = 5. So TPOT =
+ * 4 t1 per sequence and the decode throughput 8 sequences / (4 t1). t1 comes
+ * from an analysis of one micro-batch (batch 8 / m) with m = 1, whose
+ * time_s is the busy time of one stage. */
+static void
+test_pipe_full(void **state)
+{
+    (void)state;
+    lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
+    lr_arch *a = tu_model("meta-llama/Llama-2-7b-hf");
+    lr_hwdb *hw = tu_hw();
+    const lr_hw *h = lr_hwdb_find(hw, "a100-80gb");
+    lr_error err;
+    lr_plan *p = lr_plan_new(a, lr_profile_db(prof), &err);
+    lr_result *r = lr_result_new(p);
+    static const double cases[][2] = {{2, 4}, {4, 2}}; /* pp, m */
+    for (int c = 0; c < 2; c++) {
+        double pp = cases[c][0], m = cases[c][1];
+        lr_settings s;
+        lr_settings_default(&s);
+        s.pp = pp;
+        s.batch = 8 / m;
+        s.seq_len = 100 + 1; /* the step attends the prompt and its own token */
+        assert_int_equal(lr_analyze(p, prof, h, &s, 0, 1, r, &err), 0);
+        double t1 = r->stage[LR_DECODE].total.time_s;
+        s.batch = 8;
+        s.microbatches = m;
+        lr_gen g;
+        assert_int_equal(lr_generate(p, prof, h, &s, 100, 1, r, &g, &err), 0);
+        close_to(g.tpot_mean_s, 4 * t1, "tpot, pipe full");
+        close_to(g.decode_tokens_per_s, 8 / (4 * t1), "decode tokens/s, pipe full");
+        /* the device is busy m slots of every 4 */
+        s.seq_len = 101;
+        assert_int_equal(lr_analyze(p, prof, h, &s, 0, 1, r, &err), 0);
+        close_to(r->stage[LR_DECODE].total.time_s, m * t1, "busy time");
+        close_to(r->stage[LR_DECODE].total.latency_s, 4 * t1, "decode latency");
+    }
+    lr_result_free(r);
+    lr_plan_free(p);
+    lr_arch_free(a);
+    lr_hwdb_free(hw);
+    lr_profile_free(prof);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_default_eager), cmocka_unit_test(test_default_flash),
         cmocka_unit_test(test_llm_viewer),    cmocka_unit_test(test_pipeline),
-        cmocka_unit_test(test_memory_at_end),
+        cmocka_unit_test(test_memory_at_end), cmocka_unit_test(test_pipe_full),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -180,6 +180,26 @@ test_errors(void **state)
     expect_error("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"ops\": "
                  "[{\"name\": \"a\", \"flops\": \"1\"}, {\"name\": \"a\", \"flops\": \"2\"}]}}}",
                  "modules.x.ops[1]", "used twice", -1);
+    /* collectives: a known name, with its group and message; calls a
+     * positive number; group, message and calls only with a collective */
+    expect_error("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"ops\": "
+                 "[{\"name\": \"a\", \"collective\": \"allreduce\", \"group\": \"2\", "
+                 "\"message\": \"8\"}]}}}",
+                 "modules.x.ops[0]", "collective: expected all_reduce, all_gather", -1);
+    expect_error("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"ops\": "
+                 "[{\"name\": \"a\", \"collective\": \"all_reduce\", \"group\": \"2\"}]}}}",
+                 "modules.x.ops[0]", "needs \"group\" (devices) and \"message\"", -1);
+    expect_error("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"ops\": "
+                 "[{\"name\": \"a\", \"group\": \"2\"}]}}}",
+                 "modules.x.ops[0]", "need a \"collective\"", -1);
+    expect_error("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"ops\": "
+                 "[{\"name\": \"a\", \"collective\": \"send\", \"group\": \"2\", "
+                 "\"message\": \"8\", \"calls\": 0}]}}}",
+                 "modules.x.ops[0]", "calls: expected a positive number", -1);
+    expect_error("{\"modules\": {\"x\": {\"full_class_name\": \"X\", \"ops\": "
+                 "[{\"name\": \"a\", \"collective\": \"send\", \"group\": \"2\", "
+                 "\"message\": \"{nope}\"}]}}}",
+                 "modules.x.ops[0].message", "nope", -1);
 }
 
 static void

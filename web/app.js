@@ -263,7 +263,7 @@ function render() {
 
 function renderTotals() {
   const a = state.analysis;
-  const head = el("tr", {}, ...["stage", "time", "FLOPs", "weights", "activations r+w",
+  const head = el("tr", {}, ...["stage", "time", "expected", "FLOPs", "weights", "activations r+w",
     "KV cache r+w", "bytes", "FLOP/B", "compute-bound", "memory-bound"].map((h) => el("th", {}, h)));
   const rows = [el("thead", {}, head)];
   const body = el("tbody");
@@ -274,6 +274,8 @@ function renderTotals() {
     body.append(el("tr", { "data-stage": st },
       el("th", { scope: "row" }, st),
       numCell("td", k("time_s"), t.time_s, humanTime(t.time_s)),
+      // the engine's expected time; the roofline's time is the bound
+      numCell("td", k("expected_time_s"), t.expected_time_s, humanTime(t.expected_time_s)),
       numCell("td", k("flops"), t.flops, human(t.flops, false, "FLOP")),
       numCell("td", k("load_weight"), t.load_weight, human(t.load_weight, true, "B")),
       numCell("td", k("act"), t.load_act + t.store_act, human(t.load_act + t.store_act, true, "B")),
@@ -308,6 +310,10 @@ function renderGeneration() {
     ["latency_s", "end-to-end latency", humanTime(g.latency_s)],
     ["output_tokens_per_s", "output tokens/s", plain(Math.round(g.output_tokens_per_s * 10) / 10)],
     ["total_tokens_per_s", "total tokens/s", plain(Math.round(g.total_tokens_per_s * 10) / 10)],
+    ["expected_ttft_s", `expected with ${g.settings.engine}: time to first token`, humanTime(g.expected_ttft_s)],
+    ["expected_tpot_mean_s", "expected time per output token", humanTime(g.expected_tpot_mean_s)],
+    ["expected_latency_s", "expected end-to-end latency", humanTime(g.expected_latency_s)],
+    ["expected_output_tokens_per_s", "expected output tokens/s", plain(Math.round(g.expected_output_tokens_per_s * 10) / 10)],
     ["prefill.flops", "prefill", `${human(g.prefill.flops, false, "FLOP")}, ${human(g.prefill.bytes, true, "B")} moved`],
     ["decode.flops", "decode (all steps)", `${human(g.decode.flops, false, "FLOP")}, ${human(g.decode.bytes, true, "B")} moved`],
     ["memory.total", "memory at the end",

@@ -23,6 +23,8 @@ lr_peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used)
         [LR_BF16] = {LR_BF16, LR_FP16, LR_FP32, LR_FP32, LR_FP32},
         [LR_FP32] = {LR_FP32, LR_FP32, LR_FP32, LR_FP32, LR_FP32},
         [LR_TF32] = {LR_TF32, LR_FP32, LR_FP32, LR_FP32, LR_FP32},
+        /* a device that lists no FP16-accumulate figure runs at its FP16 rate */
+        [LR_FP16_ACC16] = {LR_FP16_ACC16, LR_FP16, LR_BF16, LR_FP32, LR_FP32},
     };
     for (int i = 0; i < 5; i++) {
         if (hw->peak[chain[d][i]] > 0) {
@@ -43,6 +45,7 @@ lr_result_new(const lr_plan *plan)
     int depth = plan->prog[0].maxdepth > plan->prog[1].maxdepth ? plan->prog[0].maxdepth
                                                                 : plan->prog[1].maxdepth;
     rp->stack = lr_xcalloc((size_t)depth + 1, sizeof *rp->stack);
+    lr_expect_init(&rp->x, plan);
     for (int s = 0; s < 2; s++) {
         rp->pub.stage[s].ops = lr_xcalloc(n + 1, sizeof(lr_op));
         rp->pub.stage[s].nops = n;
@@ -66,6 +69,7 @@ lr_result_free(lr_result *r)
     lr_result_priv *rp = (lr_result_priv *)r;
     free(rp->out);
     free(rp->stack);
+    lr_expect_free(&rp->x);
     free(r->stage[0].ops);
     free(r->stage[1].ops);
     free(rp);
@@ -97,7 +101,7 @@ eval_stage(const lr_plan *plan, lr_result_priv *rp, const double *vars, int pref
 const char *const lr_bound_names[3] = {"compute", "memory", "comm"};
 
 void
-lr_op_roofline(lr_op *o, const double *v, double peak, const lr_hw *hw)
+lr_op_roofline(lr_op *o, const plan_op *po, const double *v, double peak, const lr_hw *hw)
 {
     memcpy(o->v, v, sizeof o->v);
     o->present = v[LR_SLOT_IF] != 0;
@@ -108,11 +112,11 @@ lr_op_roofline(lr_op *o, const double *v, double peak, const lr_hw *hw)
     /* ties go to compute, as in LLM-Viewer (intensity >= turning point) */
     o->bound = (tc >= tm && v[0] > 0) ? LR_COMPUTE : LR_MEMORY;
     o->time_s = tc > tm ? tc : tm;
-    /* a communication op waits for the link: bytes over its bandwidth plus
-     * one latency per sequential hop; the HBM side overlaps with it */
+    /* a communication op waits for its collective (measured, or bytes over
+     * the link plus latency: lr_hw_comm_time); the HBM side overlaps */
     if (v[LR_F_NET_BYTES] > 0 || v[LR_F_NET_HOPS] > 0) {
-        double tn = (hw->link_bandwidth > 0 ? v[LR_F_NET_BYTES] / hw->link_bandwidth : 0) +
-                    v[LR_F_NET_HOPS] * hw->link_latency;
+        double tn = lr_hw_comm_time(hw, po->coll, v[LR_SLOT_GROUP], v[LR_SLOT_MSG], po->calls,
+                                    v[LR_F_NET_BYTES], v[LR_F_NET_HOPS]);
         if (tn > o->time_s) {
             o->time_s = tn;
             o->bound = LR_COMM;
@@ -130,19 +134,39 @@ device_count(const plan_op *po, double pp)
     return po->count / po->pp_repeat * ceil(po->pp_repeat / pp);
 }
 
+/* How many micro-batch stage times one pass of the batch takes. A prefill
+ * fills the pipe and drains it: the last of m micro-batches leaves the
+ * last of pp stages after m + pp - 1. A decode step runs with the pipe kept
+ * full, as engines run it: a micro-batch's next token can enter stage 1
+ * only when its previous token has left stage pp (pp stage times) and when
+ * the stage has served the other micro-batches (m stage times), so each
+ * micro-batch gets a token every max(m, pp) stage times, and so does the
+ * batch. */
+double
+lr_pipeline_steps(double m, double pp, int prefill)
+{
+    if (prefill)
+        return m + pp - 1;
+    return m > pp ? m : pp;
+}
+
 static void
 roofline(lr_stage_result *st, const lr_plan *plan, const double *out, double peak, const lr_hw *hw,
-         const lr_settings *s)
+         const lr_settings *s, int prefill, const lr_expect *x)
 {
     memset(&st->total, 0, sizeof st->total);
+    const lr_kconst *kc = x->kc[st->stage];
+    double expected = 0;
     for (size_t i = 0; i < st->nops; i++) {
         lr_op *o = &st->ops[i];
         const double *v = &out[i * LR_NSLOTS];
         o->count = device_count(&plan->ops[i], s->pp);
         o->weights = v[LR_SLOT_W];
-        lr_op_roofline(o, v, peak, hw);
+        lr_op_roofline(o, &plan->ops[i], v, peak, hw);
+        o->expected_time_s = lr_op_expected(o, &kc[x->op_kind[i]]);
         if (!o->present)
             continue;
+        expected += o->count * o->expected_time_s;
         for (int f = 0; f < LR_NFIELDS; f++)
             st->total.v[f] += o->count * v[f];
         st->total.bytes += o->count * o->bytes;
@@ -155,13 +179,14 @@ roofline(lr_stage_result *st, const lr_plan *plan, const double *out, double pea
             st->total.comm_time_s += o->count * o->time_s;
     }
     st->total.intensity = st->total.bytes > 0 ? st->total.v[0] / st->total.bytes : 0;
-    /* the ops ran on one micro-batch: the batch takes m of them on a stage,
-     * and through pp stages the last one finishes (m + pp - 1) later */
+    /* the ops ran on one micro-batch: the batch takes m of them on a stage */
     double m = s->microbatches;
     for (int f = 0; f < LR_NFIELDS; f++)
         st->total.v[f] *= m;
     st->total.bytes *= m;
-    st->total.latency_s = st->total.time_s * (m + s->pp - 1);
+    st->total.latency_s = st->total.time_s * lr_pipeline_steps(m, s->pp, prefill);
+    lr_expect_total(x, st->stage, expected, s->batch, m, lr_pipeline_steps(m, s->pp, prefill),
+                    &st->total);
     st->total.time_s *= m;
     st->total.compute_time_s *= m;
     st->total.memory_time_s *= m;
@@ -205,23 +230,74 @@ mem_figure(const lr_mem_rule *m, const lr_stage_result *st, double w_bytes, doub
     return acc;
 }
 
+/* The stage's footprint by the profile's rules; `live` is the stage's
+ * liveness peak (the pass's in prefill) for a "liveness" rule. */
+/* The part of the prefill's store_kv total that is per-sequence state (ops
+ * whose cache write does not grow with the tokens), as a fraction. */
+static double
+state_fraction(const lr_plan *plan, const lr_stage_result *pre)
+{
+    double all = 0, state = 0;
+    for (size_t i = 0; i < pre->nops && i < plan->nops; i++) {
+        const lr_op *o = &pre->ops[i];
+        if (!o->present)
+            continue;
+        double v = o->count * o->v[LR_F_STORE_KV];
+        all += v;
+        if (plan->ops[i].kv_seq)
+            state += v;
+    }
+    return all > 0 ? state / all : 0;
+}
+
 static void
-stage_memory(const lr_profile *prof, lr_result *r, int st)
+stage_memory(const lr_plan *plan, const lr_profile *prof, lr_result *r, int st, double live,
+             double pass_tokens)
 {
     lr_memory *m = &r->stage[st].memory;
+    const lr_settings *s = &r->settings;
+    memset(m, 0, sizeof *m);
     double *fig[LR_NMEM] = {&m->weights, &m->kv_cache, &m->activations};
     for (int k = 0; k < LR_NMEM; k++) {
         const lr_mem_rule *rule = &prof->mem[k];
         int from = rule->stage < 0 ? st : rule->stage;
         /* a weight carries its share of its group's scales (0 without groups) */
-        double wb =
-            r->settings.w_bit / 8.0 +
-            (r->settings.w_group > 0 ? (r->settings.w_asym ? 4.0 : 2.0) / r->settings.w_group : 0);
-        *fig[k] = mem_figure(rule, &r->stage[from], wb, r->settings.microbatches);
+        double wb = s->w_bit / 8.0 + (s->w_group > 0 ? (s->w_asym ? 4.0 : 2.0) / s->w_group : 0);
+        *fig[k] = rule->reduce == LR_MR_LIVENESS
+                      ? live
+                      : mem_figure(rule, &r->stage[from], wb, s->microbatches);
     }
-    m->total = m->weights + m->kv_cache + m->activations;
-    m->device = r->hw->memory_bytes;
-    m->fits = m->device > 0 ? (m->total <= m->device) : -1;
+    /* the prefill stores the KV of every token it reads (bytes per token)
+     * and the final state of the recurrent layers (bytes per sequence) */
+    double stored = r->stage[LR_PREFILL].total.v[LR_F_STORE_KV];
+    double state = stored * state_fraction(plan, &r->stage[LR_PREFILL]);
+    m->kv_per_token = (stored - state) / (s->batch * s->seq_len);
+    m->kv_per_seq = state / s->batch;
+    if (prof->engine_memory)
+        m->kv_cache = lr_kv_paged(s->batch, s->seq_len, s->kv_block, m->kv_per_token) +
+                      s->batch * m->kv_per_seq;
+    m->pass_tokens = st == LR_PREFILL ? pass_tokens : s->batch;
+    lr_memory_finish(m, s, r->hw, prof->engine_memory, s->seq_len);
+}
+
+/* The liveness peak of the prefill pass an engine reserves: the stage's
+ * own when the whole batch fits in one pass, else a pass of
+ * max_batched_tokens evaluated here (before the stages: the scratch
+ * holds the decode's values afterwards, which lr_generate reuses). */
+static int
+prefill_pass(const lr_plan *plan, lr_result_priv *rp, const lr_settings *mb, const lr_hw *hw,
+             double *live, double *tokens, lr_error *err)
+{
+    *live = -1;
+    *tokens = mb->batch * mb->seq_len;
+    if (*tokens <= mb->max_batched_tokens)
+        return 0;
+    double vars[LR_NVARS];
+    lr_pass_vars(mb, hw, vars, tokens);
+    if (eval_stage(plan, rp, vars, 1, err) < 0 || lr_check_negative(plan, rp->out, 1, err) < 0)
+        return -1;
+    *live = lr_liveness_peak(plan, rp->out);
+    return 0;
 }
 
 int
@@ -239,6 +315,31 @@ lr_check_negative(const lr_plan *plan, const double *out, int prefill, lr_error 
     return 0;
 }
 
+/* Expert parallelism splits the tp x dp devices that run one pipeline
+ * stage (as in vLLM and SGLang), it adds none: ep must divide tp x dp. The
+ * data-parallel ranks of a MoE model exchange their tokens over the link. */
+static int
+check_expert_split(const lr_plan *plan, const lr_hw *hw, const lr_settings *s, lr_error *err)
+{
+    double group = s->tp * s->dp;
+    if (s->ep > 1 && fmod(group, s->ep) != 0) {
+        lr_err_set(err, "", "ep",
+                   "ep %g must divide tp x dp = %g x %g = %g: expert parallelism splits the "
+                   "devices of tensor and data parallelism (e.g. --tp %g --ep %g, or --dp %g "
+                   "--ep %g)",
+                   s->ep, s->tp, s->dp, group, s->ep, s->ep, s->ep, s->ep);
+        return -1;
+    }
+    if (s->dp > 1 && (plan->parallel & LR_PAR_EP) && hw->link_bandwidth <= 0) {
+        lr_err_set(err, "", hw->id,
+                   "hardware %s lists no interconnect bandwidth: the data-parallel (--dp) ranks "
+                   "of a mixture of experts share their experts over it",
+                   hw->id);
+        return -1;
+    }
+    return 0;
+}
+
 int
 lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
            int do_prefill, int do_decode, lr_result *r, lr_error *err)
@@ -249,9 +350,9 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
     r->settings = *s;
     r->profile = prof;
     r->hw = hw;
-    /* the ops see one micro-batch */
+    /* the ops see one micro-batch of one data-parallel rank */
     lr_settings mb = *s;
-    mb.batch = s->batch / s->microbatches;
+    mb.batch = s->batch / (s->dp * s->microbatches);
     double vars[2][LR_NVARS];
     lr_set_vars(vars[0], &mb, hw, 1);
     lr_set_vars(vars[1], &mb, hw, 0);
@@ -263,6 +364,11 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
         return -1;
     }
     r->compute = used;
+    if (lr_expect_prepare(&rp->x, prof, hw, s->engine, r->peak_flops, vars[0][LR_V_A_BYTES], err) <
+        0)
+        return -1;
+    /* the result names the engine it used */
+    memcpy(r->settings.engine, rp->x.engine, sizeof r->settings.engine);
     static const struct {
         int bit;
         const char *opt;
@@ -282,6 +388,14 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
             return -1;
         }
     }
+    if (check_expert_split(plan, hw, s, err) < 0)
+        return -1;
+    /* the activations: liveness per stage, the prefill's over one pass */
+    int liveness = prof->mem[LR_MEM_ACT].reduce == LR_MR_LIVENESS;
+    double live[2] = {-1, -1}, pass_tokens = mb.batch * mb.seq_len;
+    if (liveness && prof->engine_memory &&
+        prefill_pass(plan, rp, &mb, hw, &live[LR_PREFILL], &pass_tokens, err) < 0)
+        return -1;
     /* Both stages are always evaluated: memory rules may read the prefill
      * (the KV cache it stores) while the decode is reported, and the cost
      * is a few hundred bytecode instructions. */
@@ -290,14 +404,16 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
             lr_check_negative(plan, rp->out, st == LR_PREFILL, err) < 0)
             return -1;
         r->stage[st].stage = (enum lr_stage)st;
-        roofline(&r->stage[st], plan, rp->out, r->peak_flops, hw, &mb);
+        roofline(&r->stage[st], plan, rp->out, r->peak_flops, hw, &mb, st == LR_PREFILL, &rp->x);
+        if (liveness && live[st] < 0)
+            live[st] = lr_liveness_peak(plan, rp->out);
     }
     r->has[LR_PREFILL] = do_prefill;
     r->has[LR_DECODE] = do_decode;
     memset(&r->memory, 0, sizeof r->memory);
     int first = 1;
     for (int st = 0; st < 2; st++) {
-        stage_memory(prof, r, st);
+        stage_memory(plan, prof, r, st, live[st], pass_tokens);
         if (r->has[st] && (first || r->stage[st].memory.total > r->memory.total)) {
             r->memory = r->stage[st].memory;
             first = 0;

@@ -5,19 +5,27 @@
 #ifndef LR_EVAL_H
 #define LR_EVAL_H
 
+#include <math.h>
+
 #include "input/input.h"
 
 /* ---- plan.c ---- */
 
 /* Each op has its LR_NFIELDS counts plus a presence flag (its "if"). */
 #define LR_SLOT_IF LR_NFIELDS
-#define LR_SLOT_W (LR_NFIELDS + 1) /* the node's weights (elements), on its first op */
-#define LR_NSLOTS (LR_NFIELDS + 2)
+#define LR_SLOT_W (LR_NFIELDS + 1)     /* the node's weights (elements), on its first op */
+#define LR_SLOT_GROUP (LR_NFIELDS + 2) /* a collective's devices */
+#define LR_SLOT_MSG (LR_NFIELDS + 3)   /* a collective's bytes per call */
+#define LR_NSLOTS (LR_NFIELDS + 4)
 
 typedef struct plan_op {
     char *name, *path, *kind, *cls;
     double count;
+    int coll;         /* enum lr_coll of a communication op, -1 none */
+    double calls;     /* calls of the collective per op */
     int ctx_dep;      /* some field depends on the context length */
+    int kv_seq;       /* its store_kv does not grow with the tokens: a recurrent state
+                         (linear attention, state space, convolution cache) per sequence */
     double pp_repeat; /* repeat of the enclosing pipeline-split node (layers), 0 if none */
 } plan_op;
 
@@ -49,17 +57,147 @@ typedef struct plan_site {
 lr_plan *lr_plan_new_site(const lr_arch *arch, const lr_db *db, plan_site *site, lr_error *err);
 void lr_plan_site_free(plan_site *site);
 
+/* ---- expected.c: expected times (docs/expected-time.md) ---- */
+
+/* One op kind's constants for one stage, from its parameters and the
+ * device: what lr_op_expected needs, precomputed. */
+typedef struct lr_kconst {
+    int exact;          /* neutral parameters: the roofline time itself */
+    int matmul;         /* the GEMM shape terms apply */
+    double cpeak;       /* peak x compute_eff */
+    double bw, gemv_bw; /* bandwidth x bandwidth_eff, x gemv_bandwidth_eff */
+    double ramp;        /* bandwidth_ramp_s */
+    double overhead;    /* per kernel: with or without CUDA graphs */
+    double p, inv_p;    /* 0: max */
+    double m_half, gemv_max_m, tile_m, tile_n, sms, a_bytes;
+    double net_bw, net_lat, net_over;
+} lr_kconst;
+
+/* The parameters resolved for one (profile, engine, hardware), per kind of
+ * the plan's ops; a cache in each lr_result. */
+typedef struct lr_expect {
+    const lr_profile *prof; /* the key: NULL = nothing resolved */
+    const lr_hw *hw;
+    const char *hw_id, *hw_cls; /* also the key: an lr_hw edited in place */
+    char engine[LR_ENGINE_MAX];
+    size_t nkinds;
+    const char **kinds; /* the plan's distinct op kinds (borrowed) */
+    int *op_kind;       /* per plan op: its index in kinds */
+    double (*kp)[LR_EP_N];
+    double glob[LR_EP_N]; /* no kind: the band */
+    int graphs[2];
+    double step_s[2], step_seq_s[2];
+    int exact;
+    double peak, a_bytes, bandwidth; /* what kc was computed for */
+    lr_kconst *kc[2];                /* per stage, per kind */
+} lr_expect;
+
+void lr_expect_init(lr_expect *x, const lr_plan *plan);
+void lr_expect_free(lr_expect *x);
+/* Resolves (when the key changed) and computes the constants (when the
+ * peak or activation width changed). engine NULL or "": the profile's. */
+int lr_expect_prepare(lr_expect *x, const lr_profile *prof, const lr_hw *hw, const char *engine,
+                      double peak, double a_bytes, lr_error *err);
+/* (a^p + b^p)^(1/p), scaled by the larger so that tiny times do not
+ * underflow; p = 0: the larger (the roofline's max). */
+static inline double
+lr_expect_combine(double a, double b, const lr_kconst *k)
+{
+    double hi = a > b ? a : b, lo = a > b ? b : a;
+    if (k->p == 0 || lo == 0)
+        return hi;
+    if (k->p == 2)
+        return hi * sqrt(1 + (lo / hi) * (lo / hi));
+    if (k->p == 1)
+        return hi + lo;
+    return hi * pow(1 + pow(lo / hi, k->p), k->inv_p);
+}
+
+/* A GEMM's compute rate from its shape: M = FLOPs / (2 x weights) rows (a
+ * linear layer's weights are N x K); its output N = stored bytes / (M x
+ * activation bytes). Ops without weights (attention's batched matmuls)
+ * keep the kind's rate. */
+static inline double
+lr_expect_gemm_rate(const lr_op *o, const lr_kconst *k, double *bw)
+{
+    double rate = k->cpeak;
+    double m = o->v[LR_F_FLOPS] / (2 * o->weights);
+    if (k->m_half > 0)
+        rate *= m / (m + k->m_half);
+    if (m <= k->gemv_max_m)
+        *bw = k->gemv_bw;
+    if (k->tile_m > 0 && k->tile_n > 0 && k->sms > 0 && k->a_bytes > 0) {
+        double n = (o->v[LR_F_STORE_ACT] + o->v[LR_F_STORE_KV]) / (m * k->a_bytes);
+        if (n >= 1) {
+            double tiles = ceil(m / k->tile_m) * ceil(n / k->tile_n);
+            rate *= tiles / (ceil(tiles / k->sms) * k->sms);
+        }
+    }
+    return rate;
+}
+
+/* The op's expected time; its roofline fields must be set. Inline: it
+ * runs for every op of every analysis. */
+static inline double
+lr_op_expected(const lr_op *o, const lr_kconst *k)
+{
+    if (k->exact)
+        return o->time_s;
+    const double *v = o->v;
+    double f = v[LR_F_FLOPS], b = o->bytes;
+    int net = v[LR_F_NET_BYTES] > 0 || v[LR_F_NET_HOPS] > 0;
+    if (f <= 0 && b <= 0 && !net)
+        return 0;
+    double bw = k->bw, rate = k->cpeak;
+    if (k->matmul && o->weights > 0 && f > 0)
+        rate = lr_expect_gemm_rate(o, k, &bw);
+    double tc = f / rate, tm = b > 0 ? b / bw + k->ramp : 0;
+    double t = lr_expect_combine(tc, tm, k);
+    if (net) {
+        double tn = (k->net_bw > 0 ? v[LR_F_NET_BYTES] / k->net_bw : 0) +
+                    v[LR_F_NET_HOPS] * k->net_lat + k->net_over;
+        t = tn > t ? tn : t;
+    }
+    return t + k->overhead;
+}
+
+/* A stage's expected time and latency from its ops' sum over one pass
+ * (one micro-batch of `batch` sequences), and the band. */
+void lr_expect_total(const lr_expect *x, int st, double ops_s, double batch, double micro,
+                     double steps, lr_total *t);
+
 /* ---- analyze.c: shared with generate.c ---- */
+
+/* Micro-batch stage times per pass of the batch through the pipeline:
+ * m + pp - 1 in prefill, max(m, pp) in a decode step (the pipe full). */
+double lr_pipeline_steps(double m, double pp, int prefill);
 
 /* lr_result's private part: scratch sized by the plan. */
 typedef struct lr_result_priv {
     lr_result pub;
     double *out;   /* nops * LR_NSLOTS */
     double *stack; /* program stack */
+    lr_expect x;   /* the efficiency model's constants */
 } lr_result_priv;
 
-void lr_op_roofline(lr_op *o, const double *v, double peak, const lr_hw *hw);
+void lr_op_roofline(lr_op *o, const plan_op *po, const double *v, double peak, const lr_hw *hw);
 int lr_check_negative(const lr_plan *plan, const double *out, int prefill, lr_error *err);
 double lr_peak_for(const lr_hw *hw, enum lr_dtype d, enum lr_dtype *used);
+
+/* ---- memory.c: the engine's memory plan (docs/memory.md) ---- */
+
+/* The activation peak of one pass whose op values are in `out` (nops *
+ * LR_NSLOTS): the residual stream plus the largest load_act + store_act. */
+double lr_liveness_peak(const lr_plan *plan, const double *out);
+/* The runtime variables of the prefill pass an engine reserves for one
+ * micro-batch `mb` (at most max_batched_tokens tokens); *tokens: its size. */
+void lr_pass_vars(const lr_settings *mb, const lr_hw *hw, double *vars, double *tokens);
+/* The KV cache of `seqs` sequences of `tokens` tokens in pages of `block`. */
+double lr_kv_paged(double seqs, double tokens, double block, double per_token);
+/* Fills runtime, total, device, budget, fits, kv_capacity_tokens,
+ * max_sequences and seq_tokens of `m` from its weights, kv_cache,
+ * activations and kv_per_token; sequences of `tokens` tokens. */
+void lr_memory_finish(lr_memory *m, const lr_settings *s, const lr_hw *hw, int engine,
+                      double tokens);
 
 #endif

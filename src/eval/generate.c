@@ -30,7 +30,7 @@ check_gen_args(double prompt, double gen, lr_error *err)
 /* Time, FLOPs and bytes of the present ops of one decode step, split into
  * what does not depend on the context (fixed) and what does. */
 typedef struct step_sums {
-    double time, flops, bytes;
+    double time, expected, flops, bytes;
 } step_sums;
 
 static void
@@ -39,6 +39,7 @@ add_op(step_sums *s, const lr_op *o)
     if (!o->present)
         return;
     s->time += o->count * o->time_s;
+    s->expected += o->count * o->expected_time_s;
     s->flops += o->count * o->v[LR_F_FLOPS];
     s->bytes += o->count * o->bytes;
 }
@@ -55,6 +56,7 @@ lr_generation_memory(const lr_plan *plan, const lr_profile *prof, const lr_hw *h
     if (lr_analyze(plan, prof, hw, &st, 1, 0, r, err) < 0)
         return -1;
     double prefill_act = r->stage[LR_PREFILL].memory.activations;
+    double pass_tokens = r->stage[LR_PREFILL].memory.pass_tokens;
     /* the footprint as the last step sees it (its whole context cached),
      * with the larger of the prefill's and the decode's activations */
     st.seq_len = prompt + gen - 1 + prof->decode_ctx_offset;
@@ -62,10 +64,15 @@ lr_generation_memory(const lr_plan *plan, const lr_profile *prof, const lr_hw *h
         return -1;
     *m = r->stage[LR_DECODE].memory;
     if (prefill_act > m->activations) {
-        m->total += prefill_act - m->activations;
         m->activations = prefill_act;
-        m->fits = m->device > 0 ? m->total <= m->device : -1;
+        m->pass_tokens = pass_tokens;
     }
+    /* an engine holds the pages of every token of the sequence: prompt and
+     * generated ones (the cache of the analysis above is at its seq_len) */
+    if (prof->engine_memory)
+        m->kv_cache = lr_kv_paged(s->batch, prompt + gen, s->kv_block, m->kv_per_token) +
+                      s->batch * m->kv_per_seq;
+    lr_memory_finish(m, s, hw, prof->engine_memory, prompt + gen);
     return 0;
 }
 
@@ -128,21 +135,27 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
     if (lr_analyze(plan, prof, hw, &st, 1, 0, r, err) < 0)
         return -1;
     g->ttft_s = r->stage[LR_PREFILL].total.latency_s;
+    g->expected_ttft_s = r->stage[LR_PREFILL].total.expected_latency_s;
+    memcpy(g->engine, r->settings.engine, sizeof g->engine);
     g->flops[0] = r->stage[LR_PREFILL].total.v[LR_F_FLOPS];
     g->bytes[0] = r->stage[LR_PREFILL].total.bytes;
     st.seq_len = prompt + off;
     if (lr_analyze(plan, prof, hw, &st, 0, 1, r, err) < 0)
         return -1;
     lr_stage_result *dec = &r->stage[LR_DECODE];
-    step_sums fixed = {0, 0, 0};
+    step_sums fixed = {0, 0, 0, 0};
+    const lr_expect *x = &rp->x;
+    const lr_kconst *kc = x->kc[LR_DECODE];
     for (size_t i = 0; i < dec->nops; i++)
         if (!plan->ops[i].ctx_dep)
             add_op(&fixed, &dec->ops[i]);
     double vars[LR_NVARS];
-    lr_settings micro = st; /* the ops see one micro-batch */
-    micro.batch = st.batch / st.microbatches;
+    lr_settings micro = st; /* the ops see one micro-batch of one data-parallel rank */
+    micro.batch = st.batch / (st.dp * st.microbatches);
     lr_set_vars(vars, &micro, hw, 0);
-    double total = 0;
+    double total = 0, etotal = 0;
+    /* the engine's overhead per decode pass (one micro-batch) */
+    double step_over = x->step_s[LR_DECODE] + x->step_seq_s[LR_DECODE] * micro.batch;
     for (double k = 0; k < gen; k++) {
         vars[LR_V_CTX] = prompt + k + off;
         int bad;
@@ -160,21 +173,36 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
             for (int f = 0; f < LR_NFIELDS; f++)
                 if (v[f] < 0)
                     return lr_check_negative(plan, rp->out, 0, err);
-            lr_op_roofline(&dec->ops[i], v, r->peak_flops, hw);
+            lr_op_roofline(&dec->ops[i], &plan->ops[i], v, r->peak_flops, hw);
+            dec->ops[i].expected_time_s = lr_op_expected(&dec->ops[i], &kc[x->op_kind[i]]);
             add_op(&step, &dec->ops[i]);
         }
-        /* the ops ran on one micro-batch and one pipeline stage */
-        double t = step.time * (s->microbatches + s->pp - 1);
-        if (k == 0)
+        /* the ops ran on one micro-batch and one pipeline stage; the pipe
+         * stays full from token to token */
+        double steps = lr_pipeline_steps(s->microbatches, s->pp, 0);
+        double t = step.time * steps;
+        double et = (step.expected + step_over) * steps;
+        if (k == 0) {
             g->tpot_first_s = t;
+            g->expected_tpot_first_s = et;
+        }
         g->tpot_last_s = t;
+        g->expected_tpot_last_s = et;
         total += t;
+        etotal += et;
         g->flops[1] += step.flops * s->microbatches;
         g->bytes[1] += step.bytes * s->microbatches;
     }
     g->tpot_mean_s = total / gen;
     g->latency_s = g->ttft_s + total;
     g->output_tokens_per_s = s->batch * gen / g->latency_s;
+    g->decode_tokens_per_s = s->batch * gen / total;
     g->total_tokens_per_s = s->batch * (prompt + gen) / g->latency_s;
+    g->expected_tpot_mean_s = etotal / gen;
+    g->expected_latency_s = g->expected_ttft_s + etotal;
+    g->expected_output_tokens_per_s = s->batch * gen / g->expected_latency_s;
+    g->expected_total_tokens_per_s = s->batch * (prompt + gen) / g->expected_latency_s;
+    g->expected_band[0] = x->glob[LR_EP_BAND_LOW];
+    g->expected_band[1] = x->glob[LR_EP_BAND_HIGH];
     return lr_generation_memory(plan, prof, hw, s, prompt, gen, r, &g->memory, err);
 }

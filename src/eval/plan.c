@@ -122,6 +122,8 @@ add_op(pbuild *b)
     }
     plan_op *o = &p->ops[p->nops];
     memset(o, 0, sizeof *o);
+    o->coll = -1;
+    o->calls = 1;
     memset(&p->base[p->nops * LR_NSLOTS], 0, LR_NSLOTS * sizeof *p->base);
     p->base[p->nops * LR_NSLOTS + LR_SLOT_IF] = 1; /* present unless an "if" says */
     p->nops++;
@@ -163,6 +165,11 @@ emit_op(lr_plan *p, size_t idx, int output_kv, ast *cond, ast **e)
         any[where[f]] = 1;
     }
     p->ops[idx].ctx_dep = any[1] || all_ctx;
+    /* a cache write that does not depend on the tokens of the pass is a
+     * state of constant size per sequence, not a per-token KV cache */
+    ast *kv = e[LR_F_STORE_KV] ? e[LR_F_STORE_KV] : output_kv ? e[LR_F_STORE_ACT] : NULL;
+    p->ops[idx].kv_seq = kv && !uses_slot(kv, LR_V_S) && !uses_slot(kv, LR_V_CTX) &&
+                         !(kv->kind == A_NUM && kv->num == 0);
     if (cond)
         lr_prog_emit_store(&p->prog[all_ctx], cond, slot_if);
     for (int g = 0; g < 2; g++) {
@@ -231,6 +238,38 @@ enter_when(pbuild *b, const lr_node *n, const char *path)
     return 0;
 }
 
+/* A collective's devices and bytes per call into the op's slots: a
+ * constant into the base, the rest into the program of its context
+ * dependence (evaluated whether or not the op is present: harmless, the
+ * roofline reads them only for present ops). */
+static int
+compile_collective(pbuild *b, size_t idx, const lr_module *m, const lr_mop *mo,
+                   const lr_binding *env, const char *path, lr_bind_ctx *cx)
+{
+    plan_op *o = &b->p->ops[idx];
+    o->coll = mo->coll;
+    o->calls = mo->calls;
+    if (mo->coll < 0)
+        return 0;
+    const ast *tree[2] = {mo->group_tree, mo->message_tree};
+    char *const text[2] = {mo->group_text, mo->message_text};
+    static const int slot[2] = {LR_SLOT_GROUP, LR_SLOT_MSG};
+    for (int k = 0; k < 2; k++) {
+        ast *e = lr_bind(cx, tree[k], env, m->nparams);
+        if (!e) {
+            blame(b, path, m, k ? "op message" : "op group", text[k]);
+            return -1;
+        }
+        e = lr_ast_fold(&b->arena, e);
+        int at = (int)(idx * LR_NSLOTS) + slot[k];
+        if (e->kind == A_NUM)
+            b->p->base[at] = e->num;
+        else
+            lr_prog_emit_store(&b->p->prog[uses_slot(e, LR_V_CTX)], e, at);
+    }
+    return 0;
+}
+
 /* Compiles op i of module m at node n into the next plan slot. */
 static int
 compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_binding *env,
@@ -286,6 +325,8 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
     }
     if (!mo->if_tree && b->when)
         cond = b->when;
+    if (compile_collective(b, idx, m, mo, env, path, &cx) < 0)
+        return -1;
     for (int f = 0; f < LR_NFIELDS; f++) {
         if (!mo->tree[f])
             continue;

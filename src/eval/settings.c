@@ -17,8 +17,8 @@
 static const char *const attention_choices[] = {"eager", "flash", NULL};
 static const char *const a_dtype_choices[] = {"int", "fp8", NULL};
 
-/* Where a row's value is stored: a double or an int member. */
-enum store { ST_DOUBLE, ST_INT };
+/* Where a row's value is stored: a double, an int or a char array member. */
+enum store { ST_DOUBLE, ST_INT, ST_TEXT };
 
 typedef struct row {
     lr_setting_info info;
@@ -28,6 +28,7 @@ typedef struct row {
 
 #define D(m) ST_DOUBLE, offsetof(lr_settings, m)
 #define I(m) ST_INT, offsetof(lr_settings, m)
+#define T(m) ST_TEXT, offsetof(lr_settings, m)
 
 /* ORDER: the JSON output's "settings" object follows this order, and
  * lr_settings.given has one bit per row (at most 32 rows). */
@@ -69,11 +70,34 @@ static const row table[] = {
      D(tp)},
     {{"pp", "pp", LR_SET_WHOLE, 1, 65536, NULL, "stages", "pipeline parallel: layers split"},
      D(pp)},
-    {{"ep", "ep", LR_SET_WHOLE, 1, 65536, NULL, "devices", "expert parallel: MoE experts split"},
+    {{"ep", "ep", LR_SET_WHOLE, 1, 65536, NULL, "devices",
+      "expert parallel: MoE experts split over ep of the tp x dp devices (vLLM's "
+      "--enable-expert-parallel is ep = tp x dp); must divide tp x dp"},
      D(ep)},
     {{"microbatches", "microbatches", LR_SET_WHOLE, 1, 65536, NULL, "",
       "pipeline micro-batches (the batch is split in this many)"},
      D(microbatches)},
+    {{"kv_block_size", "kv-block-size", LR_SET_WHOLE, 1, 1e6, NULL, "tokens",
+      "the KV cache is allocated in pages of this many tokens per sequence"},
+     D(kv_block)},
+    {{"max_batched_tokens", "max-batched-tokens", LR_SET_WHOLE, 1, 1e9, NULL, "tokens",
+      "tokens of one forward pass (chunked prefill): its activation peak is reserved"},
+     D(max_batched_tokens)},
+    {{"mem_util", "mem-util", LR_SET_NUMBER, 0.01, 1, NULL, "",
+      "fraction of the device memory the engine uses (vLLM's gpu_memory_utilization)"},
+     D(mem_util)},
+    {{"allow_long_context", "allow-long-context", LR_SET_FLAG, 0, 1, NULL, "",
+      "accept sequences longer than the model's context (max_position_embeddings)"},
+     I(allow_long_context)},
+    {{"dp", "dp", LR_SET_WHOLE, 1, 65536, NULL, "devices",
+      "data-parallel attention: the batch split over dp replicas of the attention, "
+      "their MoE experts shared; devices = tp x pp x dp"},
+     D(dp)},
+    {{"engine", "engine", LR_SET_TEXT, 1, LR_ENGINE_MAX - 1, NULL, "",
+      "engine whose efficiency and overheads give the expected times: ideal (the roofline), "
+      "pytorch, vllm, sglang, trtllm, lmdeploy, llama.cpp, or any DATA/engines/NAME.json "
+      "(default: the profile's, vllm; llm-viewer: ideal)"},
+     T(engine)},
     {{"mtp", "mtp", LR_SET_FLAG, 0, 1, NULL, "",
       "run the model's multi-token-prediction layers (speculative decoding drafts); "
       "off: counted as parameters only"},
@@ -81,6 +105,7 @@ static const row table[] = {
 };
 #undef D
 #undef I
+#undef T
 
 enum { NROWS = sizeof table / sizeof table[0] };
 _Static_assert(NROWS <= 32, "lr_settings.given has 32 bits");
@@ -110,7 +135,32 @@ static double
 get(const lr_settings *s, const row *r)
 {
     const char *p = (const char *)s + r->offset;
+    if (r->store == ST_TEXT)
+        return 0; /* a text has no number */
     return r->store == ST_DOUBLE ? *(const double *)p : *(const int *)p;
+}
+
+static const char *
+text_of(const lr_settings *s, const row *r)
+{
+    return (const char *)s + r->offset;
+}
+
+/* A name: 1 to max characters, letters, digits, '.', '_' and '-' (it
+ * names a data file: no slash). */
+static int
+text_ok(const row *r, const char *t, size_t cap)
+{
+    size_t n = strnlen(t, cap);
+    if (n < (size_t)r->info.min || n > (size_t)r->info.max)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)t[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return t[0] != '.';
 }
 
 static void
@@ -160,6 +210,7 @@ lr_settings_format(const lr_settings *s, size_t i, char *buf, size_t cap)
         /* a struct filled by hand may hold any int: no read past the names */
         snprintf(buf, cap, "%s", v >= 0 && v < nchoices(r) ? r->info.choices[(int)v] : "?");
         break;
+    case LR_SET_TEXT: snprintf(buf, cap, "%.*s", LR_ENGINE_MAX - 1, text_of(s, r)); break;
     default: lr_fmt_double(buf, cap, v); break;
     }
 }
@@ -206,6 +257,9 @@ expected(const row *r, char *buf, size_t cap)
         break;
     }
     case LR_SET_FLAG: snprintf(buf, cap, "true or false"); break;
+    case LR_SET_TEXT:
+        snprintf(buf, cap, "a name of 1 to %g letters, digits, '.', '_' or '-'", in->max);
+        break;
     case LR_SET_CHOICE: {
         size_t n = 0;
         for (int i = 0; in->choices[i] && n < cap; i++)
@@ -224,6 +278,21 @@ in_range(const row *r, double v)
     return v >= r->info.min && v <= r->info.max;
 }
 
+static int
+set_text(lr_settings *s, size_t i, const char *value, lr_error *err)
+{
+    const row *r = &table[i];
+    if (!text_ok(r, value, strlen(value) + 1)) {
+        char what[256];
+        expected(r, what, sizeof what);
+        lr_err_set(err, "", r->info.name, "%s: expected %s, got '%s'", r->info.name, what, value);
+        return -1;
+    }
+    snprintf((char *)s + r->offset, LR_ENGINE_MAX, "%s", value);
+    s->given |= 1u << i;
+    return 0;
+}
+
 int
 lr_settings_set(lr_settings *s, const char *name, const char *value, lr_error *err)
 {
@@ -236,6 +305,8 @@ lr_settings_set(lr_settings *s, const char *name, const char *value, lr_error *e
     const row *r = &table[i];
     double v = 0;
     int rc;
+    if (r->info.type == LR_SET_TEXT)
+        return set_text(s, (size_t)i, value, err);
     switch (r->info.type) {
     case LR_SET_FLAG: rc = parse_flag(value, &v); break;
     case LR_SET_CHOICE: rc = parse_choice(r->info.choices, value, &v); break;
@@ -259,6 +330,11 @@ lr_settings_put(lr_settings *s, size_t i, double v, lr_error *err)
         return -1;
     }
     const row *r = &table[i];
+    if (r->info.type == LR_SET_TEXT) {
+        lr_err_set(err, "", r->info.name, "%s: a text setting, set by its name (lr_settings_set)",
+                   r->info.name);
+        return -1;
+    }
     int ok = r->info.type == LR_SET_FLAG     ? v == 0 || v == 1
              : r->info.type == LR_SET_CHOICE ? v == floor(v) && v >= 0 && v < nchoices(r)
                                              : in_range(r, v);
@@ -282,6 +358,16 @@ lr_settings_check(const lr_settings *s, lr_error *err)
     for (size_t i = 0; i < NROWS; i++) {
         const row *r = &table[i];
         double v = get(s, r);
+        if (r->info.type == LR_SET_TEXT) {
+            /* empty: the profile's default */
+            const char *t = text_of(s, r);
+            if (t[0] && !text_ok(r, t, LR_ENGINE_MAX)) {
+                lr_err_set(err, "", r->info.name, "%s must be a name (letters, digits, . _ -)",
+                           r->info.name);
+                return -1;
+            }
+            continue;
+        }
         if (r->info.type == LR_SET_FLAG) {
             if (v != 0 && v != 1) {
                 lr_err_set(err, "", r->info.name, "%s must be 0 or 1, got %g", r->info.name, v);
@@ -305,4 +391,10 @@ lr_settings_check(const lr_settings *s, lr_error *err)
         }
     }
     return 0;
+}
+
+double
+lr_settings_devices(const lr_settings *s)
+{
+    return s->tp * s->pp * s->dp;
 }

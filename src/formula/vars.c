@@ -32,6 +32,10 @@ static const char *const var_names[] = {
     "tp",
     "pp",
     "ep",
+    "compute_capability",
+    "compute_units",
+    "fp16_acc",
+    "dp",
     "mtp",
 };
 _Static_assert(sizeof var_names / sizeof var_names[0] == LR_NVARS, "a name for every lr_var");
@@ -78,15 +82,25 @@ lr_settings_default(lr_settings *s)
     s->a_fp8 = 0;
     s->tp = s->pp = s->ep = 1;
     s->microbatches = 1;
+    s->fp16_acc = 0;
+    s->dp = 1;
     s->mtp = 0;
     s->given = 0;
+    /* vLLM's defaults: CacheConfig.block_size 16, gpu_memory_utilization
+     * 0.9, max_num_batched_tokens 8192 for `vllm serve` on GPUs of 70 GiB
+     * or more other than A100 (EngineArgs.get_batch_defaults; 2048 below) */
+    s->kv_block = 16;
+    s->max_batched_tokens = 8192;
+    s->mem_util = 0.9;
+    s->allow_long_context = 0;
+    memset(s->engine, 0, sizeof s->engine); /* the profile's default engine */
 }
 
 void
 lr_stage_vars(const lr_settings *s, const lr_hw *hw, int prefill, double *vars)
 {
     lr_settings mb = *s;
-    mb.batch = s->batch / s->microbatches;
+    mb.batch = s->batch / (s->dp * s->microbatches);
     lr_set_vars(vars, &mb, hw, prefill);
 }
 
@@ -114,6 +128,10 @@ lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
     v[LR_V_TP] = s->tp;
     v[LR_V_PP] = s->pp;
     v[LR_V_EP] = s->ep;
+    v[LR_V_DP] = s->dp;
     v[LR_V_MTP] = s->mtp;
     v[LR_V_SM_SRAM_BYTES] = hw && hw->compute_units > 0 ? hw->onchip_bytes / hw->compute_units : 0;
+    v[LR_V_COMPUTE_CAPABILITY] = hw ? hw->compute_capability : 0;
+    v[LR_V_COMPUTE_UNITS] = hw ? hw->compute_units : 0;
+    v[LR_V_FP16_ACC] = s->fp16_acc;
 }

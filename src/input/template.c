@@ -458,9 +458,20 @@ lr_arch_from_config_obj(json_t *cfg, const char *source, const char *template_di
     if (rc == 0)
         rc = build_node(&tb, json_object_get(tpl, "tree"), &a->root, "tree");
     if (rc == 0) {
-        for (size_t i = 0; i < tb.nenv; i++)
-            if (strcmp(tb.env[i].name, "max_position_embeddings") == 0)
-                a->max_context = tb.env[i].value->num;
+        for (size_t i = 0; i < tb.nenv; i++) {
+            const char *n = tb.env[i].name;
+            double v = tb.env[i].value->num;
+            if (strcmp(n, "max_position_embeddings") == 0)
+                a->max_context = v;
+            else if (strcmp(n, "num_attention_heads") == 0)
+                a->heads = v;
+            else if (strcmp(n, "num_key_value_heads") == 0 || strcmp(n, "kv_heads") == 0)
+                a->kv_heads = v;
+            else if (strcmp(n, "head_dim") == 0)
+                a->head_dim = v;
+            else if (strcmp(n, "num_hidden_layers") == 0)
+                a->layers = v;
+        }
     }
     lr_arena_free(&tb.arena);
     json_decref(tpl);

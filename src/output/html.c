@@ -123,8 +123,9 @@ settings_table(FILE *f, const lr_result *r, const lr_plan *plan)
     kv_q(f, "memory bandwidth", r->hw->bandwidth, "B/s");
     snprintf(buf, sizeof buf, "%s%s", s->flash ? "flash" : "eager", s->causal ? ", causal" : "");
     kv_text(f, "attention", buf);
-    snprintf(buf, sizeof buf, "tp %.0f, pp %.0f, ep %.0f, micro-batches %.0f", s->tp, s->pp, s->ep,
-             s->microbatches);
+    snprintf(buf, sizeof buf,
+             "%.0f devices: tp %.0f x pp %.0f x dp %.0f; ep %.0f, micro-batches %.0f",
+             lr_settings_devices(s), s->tp, s->pp, s->dp, s->ep, s->microbatches);
     kv_text(f, "parallelism", buf);
     kv_text(f, "profile", lr_profile_name(r->profile));
     fputs("</table>\n", f);
@@ -135,7 +136,8 @@ totals_table(FILE *f, const lr_result *r)
 {
     fputs("<h2>Totals</h2>\n<table>\n<tr><th>stage</th><th>FLOPs</th><th>bytes</th>"
           "<th>FLOP/B</th><th>time</th><th>latency</th><th>compute-bound</th>"
-          "<th>memory-bound</th><th>communication</th></tr>\n",
+          "<th>memory-bound</th><th>communication</th><th>expected time</th>"
+          "<th>expected latency</th></tr>\n",
           f);
     for (int st = 0; st < 2; st++) {
         if (!r->has[st])
@@ -150,9 +152,16 @@ totals_table(FILE *f, const lr_result *r)
         td_q(f, t->compute_time_s, "s");
         td_q(f, t->memory_time_s, "s");
         td_q(f, t->comm_time_s, "s");
+        td_q(f, t->expected_time_s, "s");
+        td_q(f, t->expected_latency_s, "s");
         fputs("</tr>\n", f);
     }
     fputs("</table>\n", f);
+    fprintf(f,
+            "<p>time and latency: the roofline, a bound; expected: with engine %s "
+            "(docs/expected-time.md), band x%.3g to x%.3g.</p>\n",
+            r->settings.engine, r->stage[r->has[0] ? 0 : 1].total.expected_band[0],
+            r->stage[r->has[0] ? 0 : 1].total.expected_band[1]);
     const lr_memory *m = &r->memory;
     fputs("<h3>Memory</h3>\n<table class=\"kv\">\n", f);
     kv_q(f, "weights", m->weights, "B");
@@ -182,6 +191,10 @@ gen_table(FILE *f, const lr_gen *g)
     kv_q(f, "end-to-end latency", g->latency_s, "s");
     kv_q(f, "output throughput", g->output_tokens_per_s, "tokens/s");
     kv_q(f, "total throughput", g->total_tokens_per_s, "tokens/s");
+    kv_q(f, "expected time to first token", g->expected_ttft_s, "s");
+    kv_q(f, "expected time per output token (mean)", g->expected_tpot_mean_s, "s");
+    kv_q(f, "expected end-to-end latency", g->expected_latency_s, "s");
+    kv_q(f, "expected output throughput", g->expected_output_tokens_per_s, "tokens/s");
     kv_q(f, "prefill FLOPs", g->flops[0], "FLOP");
     kv_q(f, "decode FLOPs (all steps)", g->flops[1], "FLOP");
     kv_q(f, "decode bytes (all steps)", g->bytes[1], "B");
@@ -210,6 +223,7 @@ op_row(FILE *f, const lr_op *o, double stage_time)
             lr_bound_names[o->bound]);
     td_q(f, o->time_s, "s");
     td_q(f, o->count * o->time_s, "s");
+    td_q(f, o->expected_time_s, "s");
     fprintf(f, "<td>%.1f%%</td></tr>\n",
             stage_time > 0 ? 100 * o->count * o->time_s / stage_time : 0);
 }
@@ -222,7 +236,7 @@ op_table(FILE *f, const lr_stage_result *sr)
             "<h3>%s</h3>\n<div class=\"wide\"><table class=\"ops\" id=\"ops-%s\">\n"
             "<tr><th>op</th><th>kind</th><th>count</th><th>FLOPs</th><th>weights</th>"
             "<th>act r+w</th><th>KV r+w</th><th>bytes</th><th>FLOP/B</th><th>bound</th>"
-            "<th>time</th><th>count x time</th><th>share</th></tr>\n",
+            "<th>time</th><th>count x time</th><th>expected</th><th>share</th></tr>\n",
             sr->stage == LR_PREFILL ? "Prefill (the whole prompt, per op instance)"
                                     : "Decode (one token per sequence, per op instance)",
             name);
@@ -239,6 +253,7 @@ op_table(FILE *f, const lr_stage_result *sr)
     fprintf(f, "<td>%.1f</td><td></td>", t->intensity);
     td_q(f, t->time_s, "s");
     td_q(f, t->time_s, "s");
+    td_q(f, t->expected_time_s, "s");
     fputs("<td>100.0%</td></tr>\n</table></div>\n", f);
 }
 

@@ -57,6 +57,7 @@ explain_record(lr_jw *w, const lr_op *o)
     lr_jw_knum(w, "bytes", o->bytes);
     lr_jw_knum(w, "intensity", o->intensity);
     lr_jw_knum(w, "time_s", o->time_s);
+    lr_jw_knum(w, "expected_time_s", o->expected_time_s);
     lr_jw_kstr(w, "bound", lr_bound_names[o->bound]);
     lr_jw_end_obj(w);
 }
@@ -132,7 +133,25 @@ lr_jw_device(lr_jw *w, const lr_hw *h)
     lr_jw_knum(w, "compute_units", h->compute_units);
     lr_jw_knum(w, "link_bandwidth", h->link_bandwidth);
     lr_jw_knum(w, "link_latency", h->link_latency);
+    lr_jw_knum(w, "compute_capability", h->compute_capability > 0 ? h->compute_capability : NAN);
+    lr_jw_key(w, "collectives"); /* the measured interconnect class, or null */
+    if (lr_hw_comm_class(h))
+        lr_jw_str(w, lr_hw_comm_class(h));
+    else
+        lr_jw_null(w);
     lr_jw_kstr(w, "source", h->source);
+    lr_jw_key(w, "unverified");
+    lr_jw_arr(w);
+    for (size_t k = 0; k < h->nunverified; k++)
+        lr_jw_str(w, h->unverified[k]);
+    lr_jw_end_arr(w);
+    /* the runtime's own memory (docs/memory.md) */
+    lr_jw_knum(w, "runtime_bytes", h->runtime_bytes);
+    lr_jw_key(w, "comm_bytes");
+    lr_jw_arr(w);
+    for (int k = 0; k < 4; k++)
+        lr_jw_num(w, h->comm_bytes[k]);
+    lr_jw_end_arr(w);
     lr_jw_end_obj(w);
 }
 

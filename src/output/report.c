@@ -64,13 +64,15 @@ fmt_count(char *buf, size_t cap, double v)
 
 /* ---- table and markdown ---- */
 
+enum { NCOLS = 11 };
+
 typedef struct row {
-    char c[10][48];
+    char c[NCOLS][48];
 } row;
 
 static void
 op_row(row *r, const char *name, double count, const double *v, double bytes, double intensity,
-       const char *bound, double time_s)
+       const char *bound, double time_s, double expected_s)
 {
     snprintf(r->c[0], sizeof r->c[0], "%s", name);
     if (count > 0)
@@ -85,25 +87,28 @@ op_row(row *r, const char *name, double count, const double *v, double bytes, do
     snprintf(r->c[7], sizeof r->c[7], "%.1f", intensity);
     snprintf(r->c[8], sizeof r->c[8], "%s", bound);
     human_time(r->c[9], sizeof r->c[9], time_s);
+    human_time(r->c[10], sizeof r->c[10], expected_s);
 }
 
-static const char *const headers[10] = {"op",     "count", "FLOPs",  "weights", "act r+w",
-                                        "KV r+w", "bytes", "FLOP/B", "bound",   "time"};
+/* "time" is the roofline (the bound), "expected" the engine's model */
+static const char *const headers[NCOLS] = {"op",      "count",  "FLOPs",   "weights",
+                                           "act r+w", "KV r+w", "bytes",   "FLOP/B",
+                                           "bound",   "time",   "expected"};
 
 static void
 print_rows(FILE *f, row *rows, size_t n, int md)
 {
-    size_t w[10];
-    for (int c = 0; c < 10; c++) {
+    size_t w[NCOLS];
+    for (int c = 0; c < NCOLS; c++) {
         w[c] = strlen(headers[c]);
         for (size_t i = 0; i < n; i++)
             if (strlen(rows[i].c[c]) > w[c])
                 w[c] = strlen(rows[i].c[c]);
     }
-    for (int c = 0; c < 10; c++)
+    for (int c = 0; c < NCOLS; c++)
         fprintf(f, md ? "| %-*s " : (c ? "  %*s" : "%-*s"), (int)w[c], headers[c]);
     fputs(md ? "|\n" : "\n", f);
-    for (int c = 0; c < 10; c++) {
+    for (int c = 0; c < NCOLS; c++) {
         if (md)
             fputs(c ? "|---:" : "|:---", f);
         else
@@ -112,10 +117,21 @@ print_rows(FILE *f, row *rows, size_t n, int md)
     }
     fputs(md ? "|\n" : "\n", f);
     for (size_t i = 0; i < n; i++) {
-        for (int c = 0; c < 10; c++)
+        for (int c = 0; c < NCOLS; c++)
             fprintf(f, md ? "| %-*s " : (c ? "  %*s" : "%-*s"), (int)w[c], rows[i].c[c]);
         fputs(md ? "|\n" : "\n", f);
     }
+}
+
+void
+lr_devices_line(FILE *f, const lr_settings *s, const char *indent)
+{
+    double n = lr_settings_devices(s);
+    fprintf(f, "%s%.0f device%s (tp %.0f x pp %.0f x dp %.0f", indent, n, n == 1 ? "" : "s", s->tp,
+            s->pp, s->dp);
+    if (s->ep > 1)
+        fprintf(f, "; experts split over ep %.0f of the tp x dp", s->ep);
+    fprintf(f, "); figures per device\n");
 }
 
 static void
@@ -129,8 +145,10 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
             md ? "- " : "  ", a, s->batch, s->seq_len, s->w_bit, s->a_bit, s->kv_bit,
             lr_dtype_names[r->compute], (human(b, sizeof b, r->peak_flops, 0, "FLOP/s"), b));
     human(a, sizeof a, r->hw->bandwidth, 0, "B/s");
-    fprintf(f, "%smemory bandwidth %s; %s attention%s; profile %s\n\n", md ? "- " : "  ", a,
+    fprintf(f, "%smemory bandwidth %s; %s attention%s; profile %s\n", md ? "- " : "  ", a,
             s->flash ? "flash" : "eager", s->causal ? ", causal" : "", lr_profile_name(r->profile));
+    lr_devices_line(f, s, md ? "- " : "  ");
+    fputc('\n', f);
     for (int st = 0; st < 2; st++) {
         if (!r->has[st])
             continue;
@@ -141,10 +159,11 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
             const lr_op *o = &sr->ops[i];
             if (o->present)
                 op_row(&rows[nr++], o->path, o->count, o->v, o->bytes, o->intensity,
-                       lr_bound_names[o->bound], o->time_s);
+                       lr_bound_names[o->bound], o->time_s, o->expected_time_s);
         }
         const lr_total *t = &sr->total;
-        op_row(&rows[nr++], "total", 0, t->v, t->bytes, t->intensity, "", t->time_s);
+        op_row(&rows[nr++], "total", 0, t->v, t->bytes, t->intensity, "", t->time_s,
+               t->expected_time_s);
         if (md)
             fprintf(f, "### %s\n\n", st == LR_PREFILL ? "Prefill" : "Decode");
         else
@@ -162,35 +181,58 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
             human_time(a, sizeof a, t->comm_time_s);
             fprintf(f, ", communication %s", a);
         }
-        fprintf(f, ")\n\n");
+        fprintf(f, ")\n");
+        human_time(a, sizeof a, t->expected_latency_s);
+        fprintf(f,
+                "%sexpected with %s: %s (band x%.3g to x%.3g; the roofline above is the bound)\n\n",
+                md ? "\n" : "", s->engine, a, t->expected_band[0], t->expected_band[1]);
     }
     const lr_memory *m = &r->memory;
-    char w[32], k[32], ac[32], tot[32], dev[32];
+    char w[32], k[32], ac[32], rt[32], tot[32], bud[32], dev[32];
     human(w, sizeof w, m->weights, 1, "B");
     human(k, sizeof k, m->kv_cache, 1, "B");
     human(ac, sizeof ac, m->activations, 1, "B");
+    human(rt, sizeof rt, m->runtime, 1, "B");
     human(tot, sizeof tot, m->total, 1, "B");
+    human(bud, sizeof bud, m->budget, 1, "B");
     human(dev, sizeof dev, m->device, 1, "B");
-    if (m->fits < 0)
-        fprintf(
-            f,
-            "%smemory: weights %s + KV cache %s + activations %s = %s (device capacity unknown)\n",
-            md ? "- " : "", w, k, ac, tot);
-    else
-        fprintf(f, "%smemory: weights %s + KV cache %s + activations %s = %s of %s: %s\n",
-                md ? "- " : "", w, k, ac, tot, dev, m->fits ? "fits" : "DOES NOT FIT");
+    fprintf(f, "%smemory: weights %s + KV cache %s + activations %s", md ? "- " : "", w, k, ac);
+    if (m->runtime > 0)
+        fprintf(f, " + runtime %s", rt);
+    if (m->fits < 0) {
+        fprintf(f, " = %s (device capacity unknown)\n", tot);
+        return;
+    }
+    fprintf(f, " = %s of %s (%.0f%% of %s): %s\n", tot, bud, r->settings.mem_util * 100, dev,
+            m->fits ? "fits" : "DOES NOT FIT");
+    /* the engine's capacity (docs/memory.md), as vLLM logs it */
+    if (isfinite(m->kv_capacity_tokens))
+        fprintf(f, "%sKV cache room: %.0f tokens per device, %.0f sequences of %.0f tokens\n",
+                md ? "- " : "", m->kv_capacity_tokens, m->max_sequences, m->seq_tokens);
 }
 
 /* ---- JSON ---- */
 
 static void
-json_fields(lr_jw *w, const double *v, double bytes, double intensity, double time_s)
+json_fields(lr_jw *w, const double *v, double bytes, double intensity, double time_s,
+            double expected_s)
 {
     for (int f = 0; f < LR_NFIELDS; f++)
         lr_jw_knum(w, lr_field_names[f], v[f]);
     lr_jw_knum(w, "bytes", bytes);
     lr_jw_knum(w, "intensity", intensity);
     lr_jw_knum(w, "time_s", time_s);
+    lr_jw_knum(w, "expected_time_s", expected_s);
+}
+
+static void
+json_band(lr_jw *w, const double band[2])
+{
+    lr_jw_key(w, "expected_band");
+    lr_jw_arr(w);
+    lr_jw_num(w, band[0]);
+    lr_jw_num(w, band[1]);
+    lr_jw_end_arr(w);
 }
 
 void
@@ -208,6 +250,15 @@ lr_jw_memory(lr_jw *w, const lr_memory *m)
         lr_jw_null(w);
     else
         lr_jw_bool(w, m->fits);
+    /* the engine's plan (docs/memory.md); non-finite values are null */
+    lr_jw_knum(w, "runtime", m->runtime);
+    lr_jw_knum(w, "budget", m->budget);
+    lr_jw_knum(w, "kv_per_token", m->kv_per_token);
+    lr_jw_knum(w, "kv_per_seq", m->kv_per_seq);
+    lr_jw_knum(w, "kv_capacity_tokens", m->kv_capacity_tokens);
+    lr_jw_knum(w, "max_sequences", m->max_sequences);
+    lr_jw_knum(w, "seq_tokens", m->seq_tokens);
+    lr_jw_knum(w, "pass_tokens", m->pass_tokens);
     lr_jw_end_obj(w);
 }
 
@@ -254,18 +305,21 @@ lr_report_json(lr_jw *w, const lr_result *r, const lr_plan *plan, const char *mo
             lr_jw_kstr(w, "kind", o->kind);
             lr_jw_kstr(w, "class", o->cls);
             lr_jw_knum(w, "count", o->count);
-            json_fields(w, o->v, o->bytes, o->intensity, o->time_s);
+            json_fields(w, o->v, o->bytes, o->intensity, o->time_s, o->expected_time_s);
             lr_jw_kstr(w, "bound", lr_bound_names[o->bound]);
             lr_jw_end_obj(w);
         }
         lr_jw_end_arr(w);
         lr_jw_key(w, "total");
         lr_jw_obj(w);
-        json_fields(w, sr->total.v, sr->total.bytes, sr->total.intensity, sr->total.time_s);
+        json_fields(w, sr->total.v, sr->total.bytes, sr->total.intensity, sr->total.time_s,
+                    sr->total.expected_time_s);
         lr_jw_knum(w, "compute_time_s", sr->total.compute_time_s);
         lr_jw_knum(w, "memory_time_s", sr->total.memory_time_s);
         lr_jw_knum(w, "comm_time_s", sr->total.comm_time_s);
         lr_jw_knum(w, "latency_s", sr->total.latency_s);
+        lr_jw_knum(w, "expected_latency_s", sr->total.expected_latency_s);
+        json_band(w, sr->total.expected_band);
         lr_jw_end_obj(w);
         lr_jw_memory(w, &sr->memory);
         lr_jw_end_obj(w);
@@ -285,9 +339,17 @@ lr_jw_settings(lr_jw *w, const lr_settings *s, const char *skip)
         switch (in->type) {
         case LR_SET_FLAG: lr_jw_kbool(w, in->name, v != 0); break;
         case LR_SET_CHOICE: lr_jw_kstr(w, in->name, in->choices[(int)v]); break;
+        case LR_SET_TEXT: {
+            char t[LR_ENGINE_MAX];
+            lr_settings_format(s, i, t, sizeof t);
+            lr_jw_kstr(w, in->name, t);
+            break;
+        }
         default: lr_jw_knum(w, in->name, v); break;
         }
     }
+    /* derived, not a row: what the deployment occupies */
+    lr_jw_knum(w, "devices", lr_settings_devices(s));
 }
 
 static void
@@ -314,7 +376,7 @@ write_csv(FILE *f, const lr_result *r)
     fputs("stage,name,path,kind,class,count", f);
     for (int k = 0; k < LR_NFIELDS; k++)
         fprintf(f, ",%s", lr_field_names[k]);
-    fputs(",bytes,intensity,bound,time_s\n", f);
+    fputs(",bytes,intensity,bound,time_s,expected_time_s\n", f);
     for (int st = 0; st < 2; st++) {
         if (!r->has[st])
             continue;
@@ -335,6 +397,7 @@ write_csv(FILE *f, const lr_result *r)
             csv_num(f, total ? sr->total.intensity : o->intensity);
             fprintf(f, ",%s", total ? "" : lr_bound_names[o->bound]);
             csv_num(f, total ? sr->total.time_s : o->time_s);
+            csv_num(f, total ? sr->total.expected_time_s : o->expected_time_s);
             fputc('\n', f);
         }
     }
@@ -369,7 +432,10 @@ lr_jw_generation(lr_jw *w, const lr_gen *g, const lr_plan *plan, const char *mod
     lr_jw_end_obj(w);
     lr_jw_key(w, "settings");
     lr_jw_obj(w);
-    lr_jw_settings(w, s, "seq_len"); /* a generation has its own lengths */
+    lr_settings named = *s; /* the engine it ran with, the profile's default resolved */
+    if (g->engine[0])
+        memcpy(named.engine, g->engine, sizeof named.engine);
+    lr_jw_settings(w, &named, "seq_len"); /* a generation has its own lengths */
     lr_jw_knum(w, "prompt_len", g->prompt);
     lr_jw_knum(w, "gen_len", g->gen);
     lr_jw_kstr(w, "profile", lr_profile_name(prof));
@@ -381,6 +447,15 @@ lr_jw_generation(lr_jw *w, const lr_gen *g, const lr_plan *plan, const char *mod
     lr_jw_knum(w, "latency_s", g->latency_s);
     lr_jw_knum(w, "output_tokens_per_s", g->output_tokens_per_s);
     lr_jw_knum(w, "total_tokens_per_s", g->total_tokens_per_s);
+    lr_jw_knum(w, "decode_tokens_per_s", g->decode_tokens_per_s);
+    lr_jw_knum(w, "expected_ttft_s", g->expected_ttft_s);
+    lr_jw_knum(w, "expected_tpot_mean_s", g->expected_tpot_mean_s);
+    lr_jw_knum(w, "expected_tpot_first_s", g->expected_tpot_first_s);
+    lr_jw_knum(w, "expected_tpot_last_s", g->expected_tpot_last_s);
+    lr_jw_knum(w, "expected_latency_s", g->expected_latency_s);
+    lr_jw_knum(w, "expected_output_tokens_per_s", g->expected_output_tokens_per_s);
+    lr_jw_knum(w, "expected_total_tokens_per_s", g->expected_total_tokens_per_s);
+    json_band(w, g->expected_band);
     for (int st = 0; st < 2; st++) {
         lr_jw_key(w, st ? "decode" : "prefill");
         lr_jw_obj(w);

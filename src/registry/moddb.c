@@ -8,6 +8,7 @@
  * bug came from deriving names mechanically, so no name is ever derived.
  */
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@ module_free(lr_module *m)
         free(m->ops[i].if_text);
         for (int f = 0; f < LR_NFIELDS; f++)
             free(m->ops[i].text[f]);
+        free(m->ops[i].group_text);
+        free(m->ops[i].message_text);
     }
     free(m->ops);
     free(m);
@@ -403,12 +406,67 @@ load_params(loader *ld, lr_module *m, json_t *arr, const char *path)
     return 0;
 }
 
+const char *const lr_coll_names[LR_NCOLL] = {"all_reduce", "all_gather", "reduce_scatter",
+                                             "all_to_all", "send"};
+
+/* An op's optional "collective" (timed from the hardware's measured
+ * curves): which one, over "group" devices, "message" bytes per call,
+ * "calls" calls (a plain positive number, 1 by default). */
+static int
+load_collective(loader *ld, lr_mop *op, json_t *o, const char *path)
+{
+    op->coll = -1;
+    op->calls = 1;
+    json_t *c = json_object_get(o, "collective");
+    if (!c) {
+        if (json_object_get(o, "group") || json_object_get(o, "message") ||
+            json_object_get(o, "calls")) {
+            lr_err_set(ld->err, ld->file, path,
+                       "\"group\", \"message\" and \"calls\" need a \"collective\"");
+            return -1;
+        }
+        return 0;
+    }
+    const char *name = json_string_value(c);
+    for (int k = 0; name && k < LR_NCOLL; k++)
+        if (strcmp(name, lr_coll_names[k]) == 0)
+            op->coll = k;
+    if (op->coll < 0) {
+        lr_err_set(ld->err, ld->file, path,
+                   "collective: expected all_reduce, all_gather, reduce_scatter, all_to_all or "
+                   "send");
+        return -1;
+    }
+    json_t *calls = json_object_get(o, "calls");
+    if (calls && !(json_is_number(calls) && json_number_value(calls) > 0 &&
+                   isfinite(json_number_value(calls)))) {
+        lr_err_set(ld->err, ld->file, path, "calls: expected a positive number");
+        return -1;
+    }
+    if (calls)
+        op->calls = json_number_value(calls);
+    json_t *g = json_object_get(o, "group"), *m = json_object_get(o, "message");
+    if (!g || !m) {
+        lr_err_set(ld->err, ld->file, path,
+                   "a \"collective\" needs \"group\" (devices) and \"message\" (bytes per "
+                   "call) formulas");
+        return -1;
+    }
+    char fpath[640];
+    snprintf(fpath, sizeof fpath, "%s.group", path);
+    if (load_formula(ld, g, fpath, &op->group_text, &op->group_tree) < 0)
+        return -1;
+    snprintf(fpath, sizeof fpath, "%s.message", path);
+    return load_formula(ld, m, fpath, &op->message_text, &op->message_tree);
+}
+
 static int
 load_op(loader *ld, lr_mop *op, json_t *o, const char *path)
 {
     static const char *const keys[] = {"name",        "kind",      "description", "flops",
                                        "load_weight", "load_act",  "store_act",   "load_kv",
-                                       "store_kv",    "net_bytes", "net_hops",    "if"};
+                                       "store_kv",    "net_bytes", "net_hops",    "if",
+                                       "collective",  "group",     "message",     "calls"};
     if (!json_is_object(o)) {
         lr_err_set(ld->err, ld->file, path, "expected an op object");
         return -1;
@@ -452,7 +510,7 @@ load_op(loader *ld, lr_mop *op, json_t *o, const char *path)
         if (load_formula(ld, cond, fpath, &op->if_text, &op->if_tree) < 0)
             return -1;
     }
-    return 0;
+    return load_collective(ld, op, o, path);
 }
 
 static int
@@ -528,6 +586,8 @@ load_prototype(loader *ld, lr_module *m, json_t *e, const char *path)
     lr_mop *op = &m->ops[0];
     op->name = lr_xstrdup(m->key);
     op->kind = lr_xstrdup("other");
+    op->coll = -1; /* the prototype's entries know no collectives */
+    op->calls = 1;
     if (load_formula(ld, calc, p, &op->text[LR_F_FLOPS], &op->tree[LR_F_FLOPS]) < 0)
         return -1;
     char *mem[4] = {NULL, NULL, NULL, NULL};
@@ -848,6 +908,14 @@ each_formula(checker *ck, lr_module *m, formula_fn fn)
         if (m->ops[i].if_tree) {
             snprintf(path, sizeof path, "modules.%s.ops[%zu].if", m->key, i);
             if (fn(ck, path, m->ops[i].if_text, m->ops[i].if_tree) < 0)
+                return -1;
+        }
+        if (m->ops[i].group_tree) {
+            snprintf(path, sizeof path, "modules.%s.ops[%zu].group", m->key, i);
+            if (fn(ck, path, m->ops[i].group_text, m->ops[i].group_tree) < 0)
+                return -1;
+            snprintf(path, sizeof path, "modules.%s.ops[%zu].message", m->key, i);
+            if (fn(ck, path, m->ops[i].message_text, m->ops[i].message_tree) < 0)
                 return -1;
         }
     }

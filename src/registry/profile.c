@@ -38,6 +38,9 @@ lr_profile_free(lr_profile *p)
     free(p->cmp_from);
     free(p->cmp_to);
     lr_db_free(p->db);
+    lr_timing_free(p->timing);
+    free(p->engine);
+    free(p->timing_dirs);
     free(p);
 }
 
@@ -88,8 +91,8 @@ load_rules(lr_profile *p, json_t *arr, const char *file, lr_error *err)
         int d = dtype_of(json_string_value(json_object_get(r, "dtype")));
         if (!when || d < 0) {
             lr_err_set(err, file, path,
-                       "expected {\"when\": FORMULA, \"dtype\": one of fp32 fp16 bf16 fp8 int8 "
-                       "int4}");
+                       "expected {\"when\": FORMULA, \"dtype\": one of fp32 tf32 fp16 bf16 fp8 "
+                       "int8 int4 fp16_acc16}");
             return -1;
         }
         lr_error ferr;
@@ -130,12 +133,14 @@ load_mem_rule(lr_mem_rule *m, json_t *o, const char *file, const char *path, lr_
     m->reduce = !reduce || strcmp(reduce, "sum") == 0 ? LR_MR_SUM
                 : strcmp(reduce, "max") == 0          ? LR_MR_MAX
                 : strcmp(reduce, "sum_repeated") == 0 ? LR_MR_SUM_REPEATED
+                : strcmp(reduce, "liveness") == 0     ? LR_MR_LIVENESS
                                                       : -1;
-    if (m->field < 0 || m->stage == -2 || (int)m->reduce < 0) {
+    if (m->field < 0 || m->stage == -2 || (int)m->reduce < 0 ||
+        (m->reduce == LR_MR_LIVENESS && m->field != LR_MF_ACT_IO)) {
         lr_err_set(err, file, path,
                    "expected {\"field\": params|act_io|flops|load_weight|..., \"stage\": "
                    "prefill|decode (absent: the stage itself), \"reduce\": "
-                   "sum|max|sum_repeated, \"skip\": [op names]}");
+                   "sum|max|sum_repeated|liveness (act_io only), \"skip\": [op names]}");
         return -1;
     }
     json_t *skip = json_object_get(o, "skip");
@@ -178,6 +183,13 @@ load_profile_json(lr_profile *p, const char *file, lr_error *err)
             rc = load_mem_rule(&p->mem[m], o, file, path, err);
         }
     }
+    const char *plan = json_string_value(json_object_get(mem, "plan"));
+    if (rc == 0 && json_object_get(mem, "plan") &&
+        (!plan || (strcmp(plan, "engine") && strcmp(plan, "profile")))) {
+        lr_err_set(err, file, "memory.plan", "expected \"engine\" or \"profile\"");
+        rc = -1;
+    }
+    p->engine_memory = plan && strcmp(plan, "engine") == 0;
     json_t *off = json_object_get(root, "decode_ctx_offset");
     p->decode_ctx_offset = 1;
     if (off &&
@@ -187,6 +199,13 @@ load_profile_json(lr_profile *p, const char *file, lr_error *err)
     } else if (off) {
         p->decode_ctx_offset = (double)json_integer_value(off);
     }
+    json_t *eng = json_object_get(root, "engine");
+    if (eng && !json_is_string(eng)) {
+        lr_err_set(err, file, "engine", "expected the default engine's name (data/engines)");
+        rc = rc ? rc : -1;
+    }
+    /* without one: vllm, the default of docs/expected-time.md */
+    p->engine = lr_xstrdup(eng && json_is_string(eng) ? json_string_value(eng) : "vllm");
     json_t *cmp = json_object_get(root, "compare_as");
     const char *k;
     json_t *v;
@@ -228,8 +247,42 @@ load_extra(lr_db *db, const char *path, lr_error *err)
     return rc;
 }
 
+/* The efficiency model and the engines: the profile's own efficiency/ and
+ * engines/ when it has them, else data_dir's; none at all leaves the
+ * profile without (analyses then fail, naming where they were looked for). */
+static int
+load_timing(lr_profile *p, const char *data_dir, lr_error *err)
+{
+    char *eff = lr_xasprintf("%s/efficiency", p->dir);
+    char *eng = lr_xasprintf("%s/engines", p->dir);
+    if (!lr_is_dir(eff) && data_dir) {
+        free(eff);
+        eff = lr_xasprintf("%s/efficiency", data_dir);
+    }
+    if (!lr_is_dir(eng) && data_dir) {
+        free(eng);
+        eng = lr_xasprintf("%s/engines", data_dir);
+    }
+    p->timing_dirs = lr_xasprintf("%s and %s", eff, eng);
+    int rc = 0;
+    if (lr_is_dir(eff) && lr_is_dir(eng))
+        rc = (p->timing = lr_timing_load(eff, eng, err)) ? 0 : -1;
+    free(eff);
+    free(eng);
+    return rc;
+}
+
+static lr_profile *profile_load(const char *dir, const char *extra_modules, const char *data_dir,
+                                lr_error *err);
+
 lr_profile *
 lr_profile_load(const char *dir, const char *extra_modules, lr_error *err)
+{
+    return profile_load(dir, extra_modules, lr_data_dir(), err);
+}
+
+static lr_profile *
+profile_load(const char *dir, const char *extra_modules, const char *data_dir, lr_error *err)
 {
     lr_err_clear(err);
     if (!lr_is_dir(dir)) {
@@ -249,6 +302,8 @@ lr_profile_load(const char *dir, const char *extra_modules, lr_error *err)
         rc = load_extra(p->db, extra_modules, err);
     if (rc == 0)
         rc = lr_db_finish(p->db, err);
+    if (rc == 0)
+        rc = load_timing(p, data_dir, err);
     if (lr_is_dir(hw))
         p->hw_dir = hw;
     else
@@ -268,7 +323,7 @@ lr_profile_open(const char *data_dir, const char *name, const char *extra_module
     /* a name is a bundled profile; anything with a slash is a directory */
     char *dir =
         strchr(name, '/') ? lr_xstrdup(name) : lr_xasprintf("%s/profiles/%s", data_dir, name);
-    lr_profile *p = lr_profile_load(dir, extra_modules, err);
+    lr_profile *p = profile_load(dir, extra_modules, data_dir, err);
     if (!p && !lr_is_dir(dir) && !lr_is_file(dir)) /* a file: lr_profile_load's message */
         lr_err_set(err, "", "",
                    "unknown profile '%s' (no directory %s; bundled profiles are the directories "
@@ -308,4 +363,47 @@ lr_profile_compute_dtype(const lr_profile *p, const double *vars)
             return p->rules[i].dtype;
     }
     return p->rules[p->nrules - 1].dtype;
+}
+
+/* ---- engines ---- */
+
+const char *
+lr_profile_engine_default(const lr_profile *p)
+{
+    return p->engine;
+}
+
+size_t
+lr_profile_engine_count(const lr_profile *p)
+{
+    return p->timing ? p->timing->nengines : 0;
+}
+
+const char *
+lr_profile_engine_name(const lr_profile *p, size_t i)
+{
+    return p->timing && i < p->timing->nengines ? p->timing->engines[i].name : NULL;
+}
+
+int
+lr_profile_engine_check(const lr_profile *p, const char *name, lr_error *err)
+{
+    const char *n = name && *name ? name : p->engine;
+    if (!p->timing) {
+        lr_err_set(err, "", "engine",
+                   "profile %s has no engine data (looked for %s): no expected times", p->name,
+                   p->timing_dirs ? p->timing_dirs : "?");
+        return -1;
+    }
+    if (lr_timing_engine(p->timing, n))
+        return 0;
+    char known[512];
+    size_t k = 0;
+    known[0] = '\0';
+    for (size_t i = 0; i < p->timing->nengines && k < sizeof known; i++)
+        k += (size_t)snprintf(known + k, sizeof known - k, "%s%s", i ? ", " : "",
+                              p->timing->engines[i].name);
+    lr_err_set(err, "", "engine", "unknown engine '%s' (known: %s; data/engines/NAME.json)", n,
+               known);
+    return -1;
 }

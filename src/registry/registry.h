@@ -17,6 +17,22 @@ struct lr_mparam {
     ast *def;
 };
 
+/* The collectives a communication op may name ("collective" in a module
+ * entry); its time then comes from the hardware's measured curves
+ * (lr_hw_comm_time). ORDER: the first LR_NCURVES are the curves of
+ * data/hardware/collectives.json; a send is timed as a 2-device
+ * all-gather. */
+enum lr_coll {
+    LR_COLL_ALL_REDUCE,
+    LR_COLL_ALL_GATHER,
+    LR_COLL_REDUCE_SCATTER,
+    LR_COLL_ALL_TO_ALL,
+    LR_COLL_SEND,
+    LR_NCOLL
+};
+#define LR_NCURVES 4
+extern const char *const lr_coll_names[LR_NCOLL];
+
 typedef struct lr_mop {
     char *name;
     char *kind;
@@ -24,6 +40,10 @@ typedef struct lr_mop {
     ast *if_tree;
     char *text[LR_NFIELDS];
     ast *tree[LR_NFIELDS];
+    int coll;     /* enum lr_coll; -1: none (net_bytes / link + net_hops x latency) */
+    double calls; /* calls of the collective the op makes (1 unless given) */
+    char *group_text, *message_text; /* devices in the collective, bytes per call */
+    ast *group_tree, *message_tree;
 } lr_mop;
 
 struct lr_module {
@@ -45,18 +65,109 @@ struct lr_module {
 int lr_module_param_index(const lr_module *m, const char *name);
 size_t lr_module_required_params(const lr_module *m);
 
+/* ---- hardware.c: communication time ---- */
+
+/* Seconds of a communication op on hw: `calls` calls of collective `coll`
+ * (enum lr_coll, -1 none) over `group` devices, `message` bytes per call,
+ * `net_bytes` crossing the link in all and `hops` sequential link steps.
+ * A collective with a measured curve at that device count takes the curve
+ * (log-log between measured sizes; the smallest size's time below them,
+ * scaled with the bytes above); otherwise net_bytes / link bandwidth plus
+ * hops x the hardware's link latency when it states one, else plus calls x
+ * the collective's default latency (docs/hardware.md). */
+double lr_hw_comm_time(const lr_hw *hw, int coll, double group, double message, double calls,
+                       double net_bytes, double hops);
+/* The name of hw's measured interconnect class, NULL if it has none. */
+const char *lr_hw_comm_class(const lr_hw *hw);
+/* ---- timing.c: the efficiency model's data (docs/expected-time.md) ---- */
+
+/* The parameters, in the order of timing.c's table (their JSON names). */
+enum lr_ep {
+    LR_EP_P,                        /* (t_c^p + t_m^p)^(1/p); 0: max(t_c, t_m) */
+    LR_EP_COMPUTE_EFF,              /* fraction of the peak reached */
+    LR_EP_BANDWIDTH_EFF,            /* fraction of the memory bandwidth reached */
+    LR_EP_BANDWIDTH_RAMP_S,         /* added to the memory time of an op that moves bytes */
+    LR_EP_KERNEL_OVERHEAD_S,        /* per kernel launched one by one */
+    LR_EP_KERNEL_OVERHEAD_GRAPHS_S, /* per kernel inside a CUDA graph */
+    LR_EP_GEMM_M_HALF,              /* GEMM rows at which compute_eff is halved */
+    LR_EP_GEMV_MAX_M,               /* up to this many rows a GEMM takes the GEMV path */
+    LR_EP_GEMV_BANDWIDTH_EFF,       /* ... whose bandwidth fraction this is */
+    LR_EP_GEMM_TILE_M,              /* output tile for wave quantization; 0: off */
+    LR_EP_GEMM_TILE_N,
+    LR_EP_NET_EFF,        /* fraction of the link bandwidth collectives reach */
+    LR_EP_NET_OVERHEAD_S, /* per communication op */
+    LR_EP_BAND_LOW,       /* expected_band: 10th and 90th percentile of measured/expected */
+    LR_EP_BAND_HIGH,
+    LR_EP_N
+};
+
+typedef struct lr_eff_vals {
+    double v[LR_EP_N];
+    unsigned set; /* bit i: v[i] given */
+} lr_eff_vals;
+
+/* Parameters for all kinds, and per kind. */
+typedef struct lr_eff_block {
+    lr_eff_vals all;
+    char **kinds;
+    lr_eff_vals *per;
+    size_t nkinds;
+} lr_eff_block;
+
+typedef struct lr_eff_class {
+    char *name;
+    char **hw; /* hardware ids or fnmatch patterns (efficiency files only) */
+    size_t nhw;
+    lr_eff_block b;
+} lr_eff_class;
+
+typedef struct lr_engine_data {
+    char *name; /* the file's name without .json */
+    char *file;
+    char *attention;            /* the attention kernel it runs (documentation) */
+    int graphs[2];              /* CUDA graphs in prefill, decode */
+    double step_s[2];           /* per forward pass, prefill and decode */
+    double step_seq_s[2];       /* ... plus this per sequence of the batch */
+    lr_eff_block params, scale; /* overrides, then multipliers */
+    lr_eff_class *classes;      /* overrides per hardware class */
+    size_t nclasses;
+} lr_engine_data;
+
+typedef struct lr_timing {
+    lr_eff_block *defaults; /* one per efficiency file, in name order */
+    size_t ndefaults;
+    lr_eff_class *classes;
+    size_t nclasses;
+    lr_engine_data *engines; /* in name order */
+    size_t nengines;
+} lr_timing;
+
+lr_timing *lr_timing_load(const char *eff_dir, const char *eng_dir, lr_error *err);
+void lr_timing_free(lr_timing *t);
+const char *lr_ep_name(int i);
+const lr_engine_data *lr_timing_engine(const lr_timing *t, const char *name);
+const char *lr_timing_class(const lr_timing *t, const lr_hw *hw);
+/* Every parameter for (engine e (may be NULL), class cls (may be NULL),
+ * op kind (may be NULL)): defaults, the class, the engine's overrides, its
+ * class overrides, then its multipliers; each level's kind after its own
+ * parameters. */
+void lr_timing_resolve(const lr_timing *t, const lr_engine_data *e, const char *cls,
+                       const char *kind, double out[LR_EP_N]);
+
 /* ---- profile.c ---- */
 
 enum { LR_MEM_WEIGHTS, LR_MEM_KV, LR_MEM_ACT, LR_NMEM };
 enum { LR_MF_PARAMS = LR_NFIELDS, LR_MF_ACT_IO }; /* pseudo-fields beyond enum lr_field */
-enum lr_mem_reduce { LR_MR_SUM, LR_MR_MAX, LR_MR_SUM_REPEATED };
+enum lr_mem_reduce { LR_MR_SUM, LR_MR_MAX, LR_MR_SUM_REPEATED, LR_MR_LIVENESS };
 
 /* How one memory figure is aggregated from the op records. */
 typedef struct lr_mem_rule {
     int field; /* enum lr_field, LR_MF_PARAMS (params x bytes per weight) or LR_MF_ACT_IO */
     int stage; /* -1: the stage being reported; 0 prefill; 1 decode */
     enum lr_mem_reduce reduce; /* sum x count; max per instance; sum of one instance of
-                                  each repeated op (one layer) */
+                                  each repeated op (one layer); liveness (act_io only:
+                                  the residual stream plus the largest op's inputs and
+                                  output, docs/memory.md) */
     char **skip;               /* op names left out */
     size_t nskip;
 } lr_mem_rule;
@@ -72,9 +183,14 @@ struct lr_profile {
     } * rules;
     size_t nrules;
     lr_mem_rule mem[LR_NMEM];
+    int engine_memory;         /* memory.plan "engine": KV in pages, runtime memory, activations
+                                  of one pass of max_batched_tokens (docs/memory.md) */
     char **cmp_from, **cmp_to; /* "compare_as": op names mapped for diffs */
     double decode_ctx_offset;  /* a decode step with N cached tokens attends N + this */
     size_t ncmp;
+    lr_timing *timing; /* engines and efficiency (NULL when the data has none) */
+    char *engine;      /* profile.json "engine": the default engine */
+    char *timing_dirs; /* where the timing data was looked for (for errors) */
 };
 
 enum lr_dtype lr_profile_compute_dtype(const lr_profile *p, const double *vars);

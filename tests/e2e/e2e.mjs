@@ -83,7 +83,7 @@ function cliArgs(s, batch) {
 }
 
 const TOTAL_FIELDS = ["time_s", "flops", "load_weight", "bytes", "intensity", "compute_time_s",
-  "memory_time_s"];
+  "memory_time_s", "expected_time_s"];
 const OP_FIELDS = ["count", "flops", "load_weight", "load_act", "store_act", "load_kv", "store_kv",
   "bytes", "intensity", "time_s"];
 
@@ -161,6 +161,8 @@ async function main() {
     await waitValue(page, '[data-key="generation.ttft_s"]', gen.ttft_s);
     assert.equal(await valueOf(page, '[data-key="generation.tpot_mean_s"]'), gen.tpot_mean_s);
     assert.equal(await valueOf(page, '[data-key="generation.latency_s"]'), gen.latency_s);
+    assert.equal(await valueOf(page, '[data-key="generation.expected_latency_s"]'),
+      gen.expected_latency_s);
 
     // a node of the layer graph: its numbers are the CLI's op record
     const op = eight.prefill.ops.find((o) => o.kind === "attention" && o.count > 1);

@@ -12,8 +12,9 @@
 /* Exit codes, documented in `llmroof --help` and docs/cli.md. */
 enum {
     EXIT_OK = 0,
-    EXIT_USAGE = 1, /* bad command line: unknown option, nonsense number */
-    EXIT_INPUT = 2, /* bad input data: malformed JSON, unknown class, bad formula */
+    EXIT_USAGE = 1, /* bad command line: unknown option, command, model or hardware id,
+                       nonsense value, an option that does not apply */
+    EXIT_INPUT = 2, /* bad input file: missing, malformed JSON, unknown class, bad formula */
     EXIT_EVAL = 3,  /* a formula failed at evaluation: division by zero, NaN */
     EXIT_IO = 4,    /* cannot write the output */
 };
@@ -28,6 +29,7 @@ typedef struct cmd {
 extern const char *cli_data_dir;
 extern const char *cli_module_db; /* extra module directory or file, or NULL */
 extern const char *cli_profile;   /* profile name (data/profiles/NAME) or directory */
+extern const char *cli_family;    /* --family: the template forced on a config.json, or NULL */
 
 void cli_print_error(const lr_error *err);
 /* Prints "llmroof CMD: msg" and returns EXIT_USAGE. */
@@ -53,15 +55,41 @@ int cli_setting_set(const char *cmd, lr_settings *s, const char *name, const cha
 /* A flag row whose default is on: the command line spells it --no-OPTION. */
 int cli_setting_negated(size_t row);
 
+struct option;
+/* getopt_long returned '?' (unknown option) or ':' (missing value): prints
+ * one line naming the option, the nearest known ones and "see `llmroof CMD
+ * --help`" (cmd NULL: a global option). Returns EXIT_USAGE. */
+int cli_bad_option(const char *cmd, int c, char **argv, const struct option *opts);
+/* The exit code of a model that did not load: EXIT_USAGE for an unknown
+ * id (a typo on the command line), EXIT_INPUT for a file that is missing
+ * or bad. */
+int cli_model_exit(const char *name);
+/* The device `arg` names in db: an id or alias, or a JSON file of devices
+ * (the bundled schema) laid over db whose one device is used. Prints why
+ * not and returns NULL with *rc: EXIT_USAGE (unknown id, with the closest
+ * ids), EXIT_INPUT (a bad file); *rc is EXIT_OK when found. */
+const lr_hw *cli_find_hw(lr_hwdb *db, const char *arg, const lr_profile *prof, int *rc);
+/* --hw-set KEY=VALUE items on device `hw` of db. Returns an exit code. */
+int cli_hw_sets(lr_hwdb *db, const lr_hw *hw, const char *const *sets, size_t n);
+
 /* Loaders print their own errors and return NULL. */
 lr_profile *cli_load_profile(const char *name_or_dir);
-/* The profile's own hardware table if it has one, else data/hardware. */
+/* The profile's own hardware table if it has one, else data/hardware;
+ * then the user's hardware directory over it (cli_user_hardware_dir). */
 lr_hwdb *cli_load_hw(const lr_profile *prof);
 lr_arch *cli_load_model(const lr_profile *prof, const char *name);
-/* The same with --config FILE and --set NAME=VALUE for a print(model)
- * text (config may be NULL, nsets 0); prints the notes of a repr. */
+/* The same with --config FILE (a print(model) text) and --set NAME=VALUE
+ * (any config); name "-" reads the model from standard input (read once,
+ * kept for a second load). Prints the library's notes. */
 lr_arch *cli_load_model_ex(const lr_profile *prof, const char *name, const char *config,
                            const char *const *sets, size_t nsets);
+
+/* A CSV field: quoted when it holds a comma, a quote or a line break. */
+void cli_csv_field(FILE *f, const char *sep, const char *s);
+/* ",name,name..." or ",value,value..." of every setting of the table but
+ * those in `skip` (comma-separated, may be NULL): what a CSV row carries
+ * so that it can be reproduced. */
+void cli_csv_settings(FILE *f, const lr_settings *s, const char *skip, int header);
 
 /* Writes through `write` into `path` atomically (temp file + rename), or to
  * stdout when path is NULL or "-". */

@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 const char *cli_data_dir;
 const char *cli_module_db;
 const char *cli_profile;
+const char *cli_family;
 
 void
 cli_print_error(const lr_error *err)
@@ -119,9 +121,123 @@ cli_load_hw(const lr_profile *prof)
 {
     lr_error err;
     lr_hwdb *hw = lr_profile_hwdb_load(prof, cli_data_dir, &err);
+    const char *user = cli_user_hardware_dir();
+    if (hw && user && cli_is_dir(user) && lr_hwdb_load_layer(hw, user, NULL, &err) < 0) {
+        lr_hwdb_free(hw);
+        hw = NULL;
+    }
     if (!hw)
         cli_print_error(&err);
     return hw;
+}
+
+/* A --hardware argument that is a file rather than an id. */
+static int
+hw_is_file(const char *arg)
+{
+    size_t l = strlen(arg);
+    return cli_is_file(arg) || strchr(arg, '/') || (l > 5 && strcmp(arg + l - 5, ".json") == 0);
+}
+
+const lr_hw *
+cli_find_hw(lr_hwdb *db, const char *arg, const lr_profile *prof, int *rc)
+{
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    *rc = EXIT_INPUT;
+    if (hw_is_file(arg)) {
+        const lr_hw *last = NULL;
+        int n = lr_hwdb_load_layer(db, arg, &last, &err);
+        if (n < 0) {
+            cli_print_error(&err);
+            return NULL;
+        }
+        if (n != 1) {
+            fprintf(stderr,
+                    "llmroof: error: %s: --hardware FILE takes a file of one device, this one "
+                    "has %d; put files of several into %s and give --hardware ID\n",
+                    arg, n, cli_user_hardware_dir() ? cli_user_hardware_dir() : "a directory");
+            return NULL;
+        }
+        *rc = EXIT_OK;
+        return last;
+    }
+    const lr_hw *hw = lr_hwdb_find(db, arg);
+    *rc = hw ? EXIT_OK : EXIT_USAGE;
+    if (hw)
+        return hw;
+    char near[512];
+    lr_hwdb_suggest(db, arg, near, sizeof near);
+    fprintf(stderr,
+            "llmroof: error: unknown hardware '%s' in profile %s%s%s%s (see `llmroof --profile %s "
+            "hardware list`)\n",
+            arg, lr_profile_name(prof), near[0] ? "; did you mean " : "", near, near[0] ? "?" : "",
+            lr_profile_name(prof));
+    return NULL;
+}
+
+int
+cli_hw_sets(lr_hwdb *db, const lr_hw *hw, const char *const *sets, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *eq = strchr(sets[i], '=');
+        char key[128];
+        snprintf(key, sizeof key, "%.*s", (int)(eq - sets[i]), sets[i]);
+        lr_error err;
+        memset(&err, 0, sizeof err);
+        if (lr_hwdb_set(db, hw->id, key, eq + 1, &err) < 0) {
+            cli_print_error(&err);
+            return EXIT_USAGE;
+        }
+    }
+    return EXIT_OK;
+}
+
+int
+cli_model_exit(const char *name)
+{
+    char models[4096];
+    snprintf(models, sizeof models, "%s/models", cli_data_dir);
+    return strcmp(name, "-") && lr_model_unknown_id(models, name) ? EXIT_USAGE : EXIT_INPUT;
+}
+
+int
+cli_bad_option(const char *cmd, int c, char **argv, const struct option *opts)
+{
+    char typed[128];
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    if (strncmp(arg, "--", 2) != 0 && optopt > ' ' && optopt < 127)
+        snprintf(typed, sizeof typed, "-%c", optopt);
+    else
+        snprintf(typed, sizeof typed, "%.*s", (int)strcspn(arg, "="), arg);
+    /* cmd NULL: a global option, before the command */
+    const char *sp = cmd ? " " : "", *name = cmd ? cmd : "";
+    if (c == ':') {
+        fprintf(stderr, "llmroof%s%s: %s needs a value; see `llmroof%s%s --help`\n", sp, name,
+                typed, sp, name);
+        return EXIT_USAGE;
+    }
+    const char *names[256];
+    size_t n = 0;
+    for (; opts[n].name && n < 256; n++)
+        names[n] = opts[n].name;
+    char near[512] = "", shown[600] = "";
+    const char *bare = typed + strspn(typed, "-");
+    if (lr_suggest_names(bare, names, n, near, sizeof near) > 0) {
+        /* "--a, --b" */
+        size_t k = 0;
+        for (const char *p = near; *p && k + 4 < sizeof shown;) {
+            k += (size_t)snprintf(shown + k, sizeof shown - k, "--");
+            size_t w = strcspn(p, ",");
+            k += (size_t)snprintf(shown + k, sizeof shown - k, "%.*s", (int)w, p);
+            p += w;
+            if (*p)
+                k += (size_t)snprintf(shown + k, sizeof shown - k, ", "), p += 2;
+        }
+    }
+    fprintf(stderr, "llmroof%s%s: unknown option '%s'%s%s%s; see `llmroof%s%s --help`\n", sp, name,
+            typed, shown[0] ? " (did you mean " : "", shown, shown[0] ? "?)" : "", sp, name);
+    return EXIT_USAGE;
 }
 
 lr_arch *
@@ -130,16 +246,43 @@ cli_load_model(const lr_profile *prof, const char *name)
     return cli_load_model_ex(prof, name, NULL, NULL, 0);
 }
 
-/* One "llmroof: note: " line per line of the library's notes. */
+/* One "llmroof: note: " line per line of the library's notes ("llmroof:
+ * warning: " for a line the library starts with "warning: "). */
 static void
 print_notes(const char *notes)
 {
     for (const char *p = notes; p && *p;) {
         const char *nl = strchr(p, '\n');
         int len = nl ? (int)(nl - p) : (int)strlen(p);
-        fprintf(stderr, "llmroof: note: %.*s\n", len, p);
+        if (strncmp(p, "warning: ", 9) == 0 && len >= 9)
+            fprintf(stderr, "llmroof: %.*s\n", len, p);
+        else
+            fprintf(stderr, "llmroof: note: %.*s\n", len, p);
         p += len + (nl != NULL);
     }
+}
+
+/* Standard input, read once: diff loads the model for each profile. */
+static char *
+stdin_text(size_t *len)
+{
+    static char *text;
+    static size_t n;
+    if (!text) {
+        size_t cap = 1 << 16;
+        text = malloc(cap);
+        size_t got;
+        while (text && (got = fread(text + n, 1, cap - n - 1, stdin)) > 0) {
+            n += got;
+            if (cap - n < 2 && !(text = realloc(text, cap *= 2)))
+                break;
+        }
+        if (!text)
+            abort();
+        text[n] = '\0';
+    }
+    *len = n;
+    return text;
 }
 
 lr_arch *
@@ -153,7 +296,14 @@ cli_load_model_ex(const lr_profile *prof, const char *name, const char *config,
     snprintf(templates, sizeof templates, "%s/architectures", lr_profile_dir(prof));
     lr_repr_opts ro = {NULL, config, sets, nsets, lr_profile_db(prof)};
     char *notes = NULL;
-    lr_arch *a = lr_model_load_ex(models, templates, name, &ro, &notes, &err);
+    lr_arch *a;
+    if (strcmp(name, "-") == 0) {
+        size_t len;
+        const char *text = stdin_text(&len);
+        a = lr_model_load_text(models, templates, text, len, "-", &ro, &notes, &err);
+    } else {
+        a = lr_model_load_family(models, templates, name, cli_family, &ro, &notes, &err);
+    }
     if (!a)
         cli_print_error(&err);
     print_notes(notes);
@@ -198,6 +348,36 @@ cli_write_output(const char *path, int (*write)(FILE *f, void *ud), void *ud)
     }
     free(tmp);
     return EXIT_OK;
+}
+
+void
+cli_csv_field(FILE *f, const char *sep, const char *s)
+{
+    fputs(sep, f);
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+void
+cli_csv_settings(FILE *f, const lr_settings *s, const char *skip, int header)
+{
+    for (size_t i = 0; i < lr_setting_count(); i++) {
+        const lr_setting_info *in = lr_setting_at(i);
+        if (lr_name_listed(skip, in->name))
+            continue;
+        char v[64];
+        lr_settings_format(s, i, v, sizeof v);
+        fprintf(f, ",%s", header ? in->name : v);
+    }
 }
 
 int

@@ -23,7 +23,7 @@ build_usage(void)
              "MODEL  a bundled model id (default " DEFAULT_MODEL "; see `llmroof models`),\n"
              "       a config.json or a directory holding one, or an architecture JSON\n"
              "\n%s",
-             analysis_opts_usage());
+             analysis_opts_usage(NULL));
 }
 
 typedef struct job {
@@ -82,7 +82,7 @@ cmd_analyze(int argc, char **argv)
     analysis_opts o;
     int rc;
     build_usage();
-    if (analysis_opts_parse("analyze", usage, argc, argv, &o, &rc) < 0)
+    if (analysis_opts_parse("analyze", usage, NULL, argc, argv, &o, &rc) < 0)
         return rc;
     if (o.nprofiles > 1)
         return cli_usage_error("analyze", "one --profile only (`llmroof diff` compares two)");

@@ -14,7 +14,7 @@
 #include "userdb.h"
 
 static const char usage[] =
-    "usage: llmroof arch [MODEL] [--config FILE] [--set NAME=VALUE]...\n"
+    "usage: llmroof arch [MODEL] [--config FILE] [--set NAME=VALUE]... [--family NAME]\n"
     "                    [--ensure-modules [--analyze --source-dir DIR]]\n"
     "\n"
     "Prints the architecture tree of MODEL (default " DEFAULT_MODEL "): each node's\n"
@@ -24,7 +24,9 @@ static const char usage[] =
     "each is sent, with its source found under DIR (`class NAME(` in *.py), to the\n"
     "module analyzer (`llmroof modules analyze`; endpoint from LLMROOF_LLM_URL) and\n"
     "stored in the user database.\n"
-    "--config and --set complete a print(model) text (head counts; docs/repr.md).\n";
+    "--config and --set complete a print(model) text (head counts; docs/repr.md).\n"
+    "--family NAME builds a config.json through that family's template whatever its\n"
+    "class (docs/architecture-templates.md).\n";
 
 static void
 print_node(const lr_node *n, const lr_db *db, int depth, size_t *missing)
@@ -192,6 +194,8 @@ cmd_arch(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--config") && i + 1 < argc)
             config = argv[++i];
+        else if (!strcmp(argv[i], "--family") && i + 1 < argc)
+            cli_family = argv[++i];
         else if (!strcmp(argv[i], "--set") && i + 1 < argc && nsets < 64)
             sets[nsets++] = argv[++i];
         else if (!strcmp(argv[i], "--ensure-modules"))
@@ -216,7 +220,7 @@ cmd_arch(int argc, char **argv)
     lr_arch *a = cli_load_model_ex(prof, model, config, sets, nsets);
     if (!a) {
         lr_profile_free(prof);
-        return EXIT_INPUT;
+        return cli_model_exit(model);
     }
     if (analyze) {
         int rc = analyze_missing(a, db, source_dir);

@@ -49,19 +49,17 @@ cmd_bench(int argc, char **argv)
     lr_profile *prof = cli_load_profile(NULL);
     lr_hwdb *hwdb = prof ? cli_load_hw(prof) : NULL;
     lr_arch *a = hwdb ? cli_load_model(prof, model) : NULL;
-    const lr_hw *hw = a ? lr_hwdb_find(hwdb, hwname) : NULL;
+    int rc = hwdb && !a ? cli_model_exit(model) : EXIT_INPUT;
+    const lr_hw *hw = a ? cli_find_hw(hwdb, hwname, prof, &rc) : NULL;
     lr_error err;
     memset(&err, 0, sizeof err);
     lr_plan *p = hw ? lr_plan_new(a, lr_profile_db(prof), &err) : NULL;
-    int rc = EXIT_INPUT;
-    if (a && !hw) {
-        fprintf(stderr, "llmroof: error: unknown hardware '%s' (see `llmroof hardware list`)\n",
-                hwname);
-        rc = EXIT_USAGE;
-    }
-    if (hw && !p)
+    if (hw && !p) {
         cli_print_error(&err);
+        rc = EXIT_INPUT;
+    }
     if (p) {
+        rc = EXIT_EVAL; /* until the measurement has run */
         lr_result *r = lr_result_new(p);
         lr_settings s;
         lr_settings_default(&s);

@@ -13,6 +13,10 @@
 
 static char usage[8192];
 
+/* The shared options this command does not take (options.h). */
+static const opt_reject rejects[] = {
+    {"svg", "the charts are `llmroof analyze --svg FILE` and `llmroof plot`"}, {NULL, NULL}};
+
 static void
 build_usage(void)
 {
@@ -24,7 +28,7 @@ build_usage(void)
              "Ops are matched by name (profile.json \"compare_as\" maps other names).\n"
              "--format table, md, csv or json.\n"
              "\n%s",
-             analysis_opts_usage());
+             analysis_opts_usage(rejects));
 }
 
 typedef struct row {
@@ -209,7 +213,7 @@ cmd_diff(int argc, char **argv)
     analysis_opts o;
     int rc;
     build_usage();
-    if (analysis_opts_parse("diff", usage, argc, argv, &o, &rc) < 0)
+    if (analysis_opts_parse("diff", usage, rejects, argc, argv, &o, &rc) < 0)
         return rc;
     const char *names[2] = {o.nprofiles > 0 ? o.profiles[0] : "default",
                             o.nprofiles > 1 ? o.profiles[1] : "llm-viewer"};

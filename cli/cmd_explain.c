@@ -12,6 +12,10 @@
 
 static char usage[8192];
 
+/* The shared options this command does not take (options.h). */
+static const opt_reject rejects[] = {
+    {"svg", "the charts are `llmroof analyze --svg FILE` and `llmroof plot`"}, {NULL, NULL}};
+
 static void
 build_usage(void)
 {
@@ -26,7 +30,7 @@ build_usage(void)
              "\n"
              "  --op PATH         the op (required)\n"
              "%s",
-             analysis_opts_usage());
+             analysis_opts_usage(rejects));
 }
 
 static void
@@ -101,7 +105,7 @@ cmd_explain(int argc, char **argv)
         return EXIT_USAGE;
     analysis_opts o;
     int rc;
-    if (analysis_opts_parse("explain", usage, argc, argv, &o, &rc) < 0)
+    if (analysis_opts_parse("explain", usage, rejects, argc, argv, &o, &rc) < 0)
         return rc;
     if (!op)
         return cli_usage_error("explain", "--op PATH is required (an op's path from `llmroof "

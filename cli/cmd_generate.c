@@ -12,6 +12,12 @@
 
 static char usage[8192];
 
+/* The shared options this command does not take (options.h). */
+static const opt_reject rejects[] = {
+    {"seq-len", "use --prompt-len and --gen-len"},
+    {"stage", "a generation runs the prefill and every decode step"},
+    {NULL, NULL}};
+
 static void
 build_usage(void)
 {
@@ -28,7 +34,7 @@ build_usage(void)
              "  --prompt-len P    prompt tokens per sequence (default 1024)\n"
              "  --gen-len G       generated tokens per sequence (default 256)\n"
              "%s",
-             analysis_opts_usage());
+             analysis_opts_usage(rejects));
 }
 
 typedef struct out {
@@ -71,17 +77,25 @@ csv(FILE *f, const out *x)
                         g->expected_total_tokens_per_s,
                         g->expected_band[0],
                         g->expected_band[1]};
+    /* the figures first (their columns are fixed), then what produced
+     * them: model, device, profile and every other setting */
     fputs("batch,prompt_len,gen_len,ttft_s,tpot_mean_s,tpot_first_s,tpot_last_s,latency_s,"
           "output_tokens_per_s,total_tokens_per_s,prefill_flops,prefill_bytes,decode_flops,"
           "decode_bytes,memory_total,decode_tokens_per_s,devices,expected_ttft_s,"
           "expected_tpot_mean_s,expected_latency_s,expected_output_tokens_per_s,"
-          "expected_total_tokens_per_s,expected_band_low,expected_band_high\n",
+          "expected_total_tokens_per_s,expected_band_low,expected_band_high,model,hardware,profile",
           f);
+    cli_csv_settings(f, &x->o->s, "batch,seq_len", 1);
+    fputc('\n', f);
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         char buf[40];
         lr_fmt_double(buf, sizeof buf, v[i]);
         fprintf(f, "%s%s", i ? "," : "", buf);
     }
+    cli_csv_field(f, ",", x->a->arch->name);
+    cli_csv_field(f, ",", x->a->hw->id);
+    cli_csv_field(f, ",", lr_profile_name(x->a->prof));
+    cli_csv_settings(f, &x->o->s, "batch,seq_len", 0);
     fputc('\n', f);
 }
 
@@ -273,7 +287,7 @@ cmd_generate(int argc, char **argv)
     build_usage();
     if (take_lengths(&argc, argv, &prompt, &gen) < 0)
         return EXIT_USAGE;
-    if (analysis_opts_parse("generate", usage, argc, argv, &o, &rc) < 0)
+    if (analysis_opts_parse("generate", usage, rejects, argc, argv, &o, &rc) < 0)
         return rc;
     if (o.nprofiles > 1)
         return cli_usage_error("generate", "one --profile only");

@@ -102,26 +102,24 @@ cmd_hardware(int argc, char **argv)
         return cli_usage_error("hardware", "expected `list` or `show ID`");
     lr_profile *prof = cli_load_profile(NULL);
     lr_hwdb *db = prof ? cli_load_hw(prof) : NULL;
-    lr_profile_free(prof);
-    if (!db)
+    if (!db) {
+        lr_profile_free(prof);
         return EXIT_INPUT;
+    }
     int rc = EXIT_OK;
     if (is_list && json) {
         lr_jw_hardware(&w, cli_profile_key(), DEFAULT_HARDWARE, db);
     } else if (is_list) {
         list(db);
     } else {
-        const lr_hw *h = lr_hwdb_find(db, argv[2]);
-        if (h && json) {
+        /* an id, or a file of one device: `hardware show my.json` checks it */
+        const lr_hw *h = cli_find_hw(db, argv[2], prof, &rc);
+        if (h && json)
             lr_jw_device(&w, h);
-        } else if (h) {
+        else if (h)
             show(h);
-        } else {
-            fprintf(stderr, "llmroof: error: unknown hardware '%s' (see `llmroof hardware list`)\n",
-                    argv[2]);
-            rc = EXIT_USAGE;
-        }
     }
     lr_hwdb_free(db);
+    lr_profile_free(prof);
     return rc;
 }

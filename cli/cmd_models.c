@@ -44,8 +44,11 @@ cmd_models(int argc, char **argv)
     if (argc == 3 && strcmp(argv[1], "show") == 0) {
         char *path = lr_model_find(dir, argv[2]);
         if (!path) {
-            fprintf(stderr, "llmroof: error: unknown model '%s' (see `llmroof models`)\n", argv[2]);
-            return EXIT_INPUT;
+            char near[512];
+            lr_model_suggest(dir, argv[2], near, sizeof near);
+            fprintf(stderr, "llmroof: error: unknown model '%s'%s%s%s (see `llmroof models`)\n",
+                    argv[2], near[0] ? "; did you mean " : "", near, near[0] ? "?" : "");
+            return EXIT_USAGE;
         }
         FILE *f = fopen(path, "r");
         int ch;

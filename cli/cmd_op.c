@@ -18,6 +18,13 @@
 
 #define MAX_PARAMS 64
 
+/* op has no model: the options that would say what model to load are refused */
+static const opt_reject rejects[] = {
+    {"svg", "the charts are `llmroof analyze --svg FILE` and `llmroof plot`"},
+    {"config", "op takes the module's parameters with --param NAME=VALUE"},
+    {"set", "op takes the module's parameters with --param NAME=VALUE"},
+    {NULL, NULL}};
+
 static char usage[8192];
 
 static void
@@ -40,7 +47,7 @@ build_usage(void)
              "\n"
              "  --param NAME=VALUE  a parameter of the entry (repeatable)\n"
              "%s",
-             analysis_opts_usage());
+             analysis_opts_usage(rejects));
 }
 
 /* Takes every `--param NAME=VALUE` (or --param=NAME=VALUE) out of argv. */
@@ -125,7 +132,7 @@ cmd_op(int argc, char **argv)
     build_usage();
     int rc = take_params(&argc, argv, names, values, &n);
     analysis_opts o;
-    if (rc == 0 && analysis_opts_parse("op", usage, argc, argv, &o, &rc) == 0) {
+    if (rc == 0 && analysis_opts_parse("op", usage, rejects, argc, argv, &o, &rc) == 0) {
         if (o.model == NULL || strcmp(o.model, DEFAULT_MODEL) == 0)
             rc = cli_usage_error("op", "CLASS is required (a module class, alias or entry key; "
                                        "see `llmroof modules list`)");

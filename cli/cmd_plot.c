@@ -16,6 +16,10 @@
 
 static char usage[10240];
 
+/* The shared options this command does not take (options.h). */
+static const opt_reject rejects[] = {
+    {"format", "a plot is SVG"}, {"svg", "the chart goes to -o FILE"}, {NULL, NULL}};
+
 static void
 build_usage(void)
 {
@@ -41,7 +45,7 @@ build_usage(void)
              "  --max-tpot T      draw a TPOT target (50ms, 0.05s, 50000us)\n"
              "\n"
              "The analysis options (roofline, breakdown, ops, serve):\n%s",
-             analysis_opts_usage());
+             analysis_opts_usage(rejects));
 }
 
 /* ---- roofline, breakdown, ops ---- */
@@ -69,7 +73,7 @@ plot_analysis(const char *kind, int argc, char **argv)
 {
     analysis_opts o;
     int rc;
-    if (analysis_opts_parse("plot", usage, argc, argv, &o, &rc) < 0)
+    if (analysis_opts_parse("plot", usage, rejects, argc, argv, &o, &rc) < 0)
         return rc;
     if (o.nprofiles > 1)
         return cli_usage_error("plot", "one --profile only");
@@ -269,7 +273,7 @@ plot_serve(int argc, char **argv)
         return EXIT_USAGE;
     analysis_opts o;
     int rc;
-    if (analysis_opts_parse("plot", usage, argc, argv, &o, &rc) < 0)
+    if (analysis_opts_parse("plot", usage, rejects, argc, argv, &o, &rc) < 0)
         return rc;
     x.mem_util = o.s.mem_util;
     o.seq_tokens = x.prompt + x.gen;

@@ -13,6 +13,10 @@
 /* cmd_generate.c: the per-step TPOT chart */
 static char usage[8192];
 
+/* The shared options this command does not take (options.h). */
+static const opt_reject rejects[] = {
+    {"format", "the report is one HTML page"}, {"svg", "the page holds the charts"}, {NULL, NULL}};
+
 static void
 build_usage(void)
 {
@@ -29,7 +33,7 @@ build_usage(void)
              "  --prompt-len P    prompt tokens of the generation (default 1024)\n"
              "  --gen-len G       generated tokens (default 256)\n"
              "%s",
-             analysis_opts_usage());
+             analysis_opts_usage(rejects));
 }
 
 /* Takes the options `names` (each with a value: "--name V" or "--name=V")
@@ -116,7 +120,7 @@ cmd_report(int argc, char **argv)
         return EXIT_USAGE;
     analysis_opts o;
     int rc;
-    if (analysis_opts_parse("report", usage, argc, argv, &o, &rc) < 0)
+    if (analysis_opts_parse("report", usage, rejects, argc, argv, &o, &rc) < 0)
         return rc;
     if (o.nprofiles > 1)
         return cli_usage_error("report", "one --profile only");

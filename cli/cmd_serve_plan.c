@@ -14,6 +14,14 @@
 
 static char usage[8192];
 
+/* The shared options this command does not take (options.h). */
+static const opt_reject rejects[] = {
+    {"seq-len", "use --prompt-len and --gen-len"},
+    {"stage", "a serving plan runs whole generations"},
+    {"batch", "serve-plan tries every batch up to the largest that fits; --max-batch caps it"},
+    {"svg", "the chart is `llmroof plot serve`"},
+    {NULL, NULL}};
+
 static void
 build_usage(void)
 {
@@ -39,7 +47,7 @@ build_usage(void)
              "  --max-ttft T      target time to first token\n"
              "  --max-batch N     largest batch to consider\n"
              "%s",
-             analysis_opts_usage());
+             analysis_opts_usage(rejects));
 }
 
 typedef struct extra {
@@ -142,11 +150,26 @@ write_json(FILE *f, const report *rp)
     lr_jw_knum(&w, "mem_util", rp->o->s.mem_util);
     lr_jw_knum(&w, "max_batch", rp->max_batch);
     lr_jw_memory(&w, &rp->mem);
+    lr_jw_kstr(&w, "engine", rp->n ? rp->rows[0].g.engine : "");
+    lr_jw_kstr(&w, "profile", lr_profile_name(rp->a->prof));
+    /* what produced the plan: every setting but the batch (the rows vary
+     * it) and seq_len (a generation has its own lengths), and the targets
+     * (null: none given) */
     lr_jw_key(&w, "settings");
     lr_jw_obj(&w);
-    lr_jw_settings(&w, &rp->o->s, "seq_len"); /* a generation has its own lengths */
+    lr_jw_settings(&w, &rp->o->s, "batch,seq_len");
+    lr_jw_knum(&w, "prompt_len", rp->x->prompt);
+    lr_jw_knum(&w, "gen_len", rp->x->gen);
+    const double targets[3] = {rp->x->max_tpot, rp->x->max_ttft, rp->x->max_batch};
+    static const char *const tnames[3] = {"max_tpot_s", "max_ttft_s", "max_batch"};
+    for (int i = 0; i < 3; i++) {
+        lr_jw_key(&w, tnames[i]);
+        if (targets[i] > 0)
+            lr_jw_num(&w, targets[i]);
+        else
+            lr_jw_null(&w);
+    }
     lr_jw_end_obj(&w);
-    lr_jw_kstr(&w, "engine", rp->n ? rp->rows[0].g.engine : "");
     lr_jw_key(&w, "best_batch");
     if (rp->best < 0)
         lr_jw_null(&w);
@@ -179,6 +202,31 @@ write_json(FILE *f, const report *rp)
     lr_jw_end_obj(&w);
 }
 
+/* One CSV row: the figures (roofline, then expected), then the model,
+ * device, profile, lengths, targets (empty: none) and settings that
+ * produced them (mem_util among the settings). */
+static void
+csv_row(FILE *f, const report *rp, const plan_row *r)
+{
+    fprintf(f, "%.0f,%.17g,%.17g,%.17g,%.17g,%.17g,%s,%.17g,%.17g,%.17g,%.17g", r->batch,
+            r->g.ttft_s, r->g.tpot_mean_s, r->g.latency_s, r->g.output_tokens_per_s,
+            r->g.memory.total, r->ok ? "true" : "false", r->g.expected_ttft_s,
+            r->g.expected_tpot_mean_s, r->g.expected_latency_s, r->g.expected_output_tokens_per_s);
+    cli_csv_field(f, ",", rp->a->arch->name);
+    cli_csv_field(f, ",", rp->a->hw->id);
+    cli_csv_field(f, ",", lr_profile_name(rp->a->prof));
+    fprintf(f, ",%.0f,%.0f", rp->x->prompt, rp->x->gen);
+    const double t[2] = {rp->x->max_tpot, rp->x->max_ttft};
+    for (int i = 0; i < 2; i++) {
+        char buf[40] = "";
+        if (t[i] > 0)
+            lr_fmt_double(buf, sizeof buf, t[i]);
+        fprintf(f, ",%s", buf);
+    }
+    cli_csv_settings(f, &rp->o->s, "batch,seq_len", 0);
+    fputc('\n', f);
+}
+
 static int
 write_report(FILE *f, void *ud)
 {
@@ -191,8 +239,11 @@ write_report(FILE *f, void *ud)
     if (csv) {
         fputs("batch,ttft_s,tpot_mean_s,latency_s,output_tokens_per_s,memory_total,within_targets,"
               "expected_ttft_s,expected_tpot_mean_s,expected_latency_s,"
-              "expected_output_tokens_per_s\n",
+              "expected_output_tokens_per_s,"
+              "model,hardware,profile,prompt_len,gen_len,max_tpot_s,max_ttft_s",
               f);
+        cli_csv_settings(f, &rp->o->s, "batch,seq_len", 1);
+        fputc('\n', f);
     } else {
         fprintf(f,
                 "%s%s on %s: prompt %.0f, generate %.0f; at most %.0f sequences fit in %.0f%% "
@@ -214,11 +265,7 @@ write_report(FILE *f, void *ud)
     for (int i = 0; i < rp->n; i++) {
         const plan_row *r = &rp->rows[i];
         if (csv)
-            fprintf(f, "%.0f,%.17g,%.17g,%.17g,%.17g,%.17g,%s,%.17g,%.17g,%.17g,%.17g\n", r->batch,
-                    r->g.ttft_s, r->g.tpot_mean_s, r->g.latency_s, r->g.output_tokens_per_s,
-                    r->g.memory.total, r->ok ? "true" : "false", r->g.expected_ttft_s,
-                    r->g.expected_tpot_mean_s, r->g.expected_latency_s,
-                    r->g.expected_output_tokens_per_s);
+            csv_row(f, rp, r);
         else
             fprintf(f,
                     md ? "| %.0f | %.3f | %.3f | %.3f | %.1f | %.2f | %s | %.3f | %.1f |\n"
@@ -250,7 +297,7 @@ cmd_serve_plan(int argc, char **argv)
     build_usage();
     if (take_extra(&argc, argv, &x) < 0)
         return EXIT_USAGE;
-    if (analysis_opts_parse("serve-plan", usage, argc, argv, &o, &rc) < 0)
+    if (analysis_opts_parse("serve-plan", usage, rejects, argc, argv, &o, &rc) < 0)
         return rc;
     o.seq_tokens = x.prompt + x.gen;
     /* the batches are this command's to choose: the first analysis runs

@@ -321,12 +321,12 @@ static const char csv_ops_head[] =
     ",stage,op,path,count,flops,load_weight,load_act,store_act,load_kv,store_kv,net_bytes,"
     "net_hops,bytes,intensity,bound,time_s,expected_time_s";
 
-/* profile, hardware, every setting by its JSON name in table order, the
+/* model, profile, hardware, every setting by its JSON name in table order, the
  * figures (and the op columns with --ops). */
 static void
 csv_head(FILE *f, const sweep *sw)
 {
-    fputs("profile,hardware", f);
+    fputs("model,profile,hardware", f);
     for (size_t i = 0; i < sw->nrows; i++)
         fprintf(f, ",%s", lr_setting_at(i)->name);
     fprintf(f, "%s%s\n", csv_figures_head, sw->ops ? csv_ops_head : "");
@@ -336,7 +336,8 @@ static void
 row_csv(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_result *r,
         const char *op_tail)
 {
-    bfield(b, "", lr_profile_name(sw->pc[pi].prof));
+    bfield(b, "", sw->pc[pi].arch->name);
+    bfield(b, ",", lr_profile_name(sw->pc[pi].prof));
     bfield(b, ",", sw->pc[pi].hw[hi]->id);
     for (size_t i = 0; i < sw->nrows; i++) {
         char t[64];
@@ -404,6 +405,7 @@ row_jsonl(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const l
     lr_jw w;
     lr_jw_init(&w, m, 0);
     lr_jw_obj(&w);
+    lr_jw_kstr(&w, "model", sw->pc[pi].arch->name);
     lr_jw_kstr(&w, "profile", lr_profile_name(sw->pc[pi].prof));
     lr_jw_kstr(&w, "hardware", sw->pc[pi].hw[hi]->id);
     for (size_t i = 0; i < sw->nrows; i++)
@@ -619,19 +621,20 @@ load_profiles(sweep *sw)
         lr_error err;
         memset(&err, 0, sizeof err);
         if (!(pc->prof = cli_load_profile(sw->profiles.v[p])) ||
-            !(pc->hwdb = cli_load_hw(pc->prof)) ||
-            !(pc->arch = cli_load_model(pc->prof, sw->model)))
+            !(pc->hwdb = cli_load_hw(pc->prof)))
             return EXIT_INPUT;
         if (check_engines(sw, pc->prof) < 0)
             return EXIT_USAGE;
-        for (int h = 0; h < sw->hardware.n; h++) {
-            pc->hw[h] = lr_hwdb_find(pc->hwdb, sw->hardware.v[h]);
-            if (!pc->hw[h]) {
-                fprintf(stderr, "llmroof: error: unknown hardware '%s' in profile %s\n",
-                        sw->hardware.v[h], lr_profile_name(pc->prof));
-                return EXIT_USAGE;
-            }
-        }
+        /* ids are resolved after every file is laid over the table: a
+         * later file may move the entries an earlier pointer points at */
+        int rc = EXIT_OK;
+        for (int h = 0; h < sw->hardware.n; h++)
+            if (!(pc->hw[h] = cli_find_hw(pc->hwdb, sw->hardware.v[h], pc->prof, &rc)))
+                return rc;
+        for (int h = 0; h < sw->hardware.n; h++)
+            pc->hw[h] = lr_hwdb_find(pc->hwdb, pc->hw[h]->id);
+        if (!(pc->arch = cli_load_model(pc->prof, sw->model)))
+            return cli_model_exit(sw->model);
         if (!(pc->plan = lr_plan_new(pc->arch, lr_profile_db(pc->prof), &err))) {
             cli_print_error(&err);
             return EXIT_INPUT;
@@ -755,8 +758,35 @@ other_option(sweep *sw, int c, const char **out, int *threads)
     case 's': sw->svg = optarg; break;
     case OPT_SETTING: return generic_list(sw, optarg);
     case 'h': print_usage(stdout, sw); return 1;
-    default: print_usage(stderr, sw); return -1;
+    default: return -1; /* reported by parse() */
     }
+    return 0;
+}
+
+/* -o FILE without --format: .csv or .jsonl (also .ndjson) choose it. */
+static int
+out_format(sweep *sw, const char *out, int fmt_given)
+{
+    const char *dot = out ? strrchr(out, '.') : NULL;
+    if (!dot || strchr(dot, '/'))
+        return 0;
+    int jsonl = !strcmp(dot, ".jsonl") || !strcmp(dot, ".ndjson");
+    if (!jsonl && strcmp(dot, ".csv") != 0) {
+        if (!fmt_given && (!strcmp(dot, ".json") || !strcmp(dot, ".svg"))) {
+            cli_usage_error("sweep",
+                            "-o %s: a sweep is csv or jsonl (one JSON object a line); charts "
+                            "go to --svg FILE",
+                            out);
+            return -1;
+        }
+        return 0;
+    }
+    if (fmt_given && jsonl != sw->jsonl) {
+        cli_usage_error("sweep", "-o %s: the extension says %s, --format says otherwise", out,
+                        dot + 1);
+        return -1;
+    }
+    sw->jsonl = jsonl;
     return 0;
 }
 
@@ -772,9 +802,15 @@ parse(int argc, char **argv, sweep *sw, const char **out, int *threads)
     build_options(sw, opts, neg);
     parse_strs(hw_default, &sw->hardware);
     parse_strs(prof_default, &sw->profiles);
-    int c;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+    int c, fmt_given = 0;
+    opterr = 0; /* one line of our own instead of getopt's and the whole help */
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         int rc;
+        if (c == '?' || c == ':') {
+            cli_bad_option("sweep", c, argv, opts);
+            return -1;
+        }
+        fmt_given |= c == 'f';
         char opt[NEG_LEN + 8];
         if (c >= OPT_NEG) {
             snprintf(opt, sizeof opt, "--no-%s", lr_setting_at((size_t)(c - OPT_NEG))->option);
@@ -788,6 +824,8 @@ parse(int argc, char **argv, sweep *sw, const char **out, int *threads)
         if (rc != 0)
             return rc;
     }
+    if (!sw->plot_only && out_format(sw, *out, fmt_given) < 0)
+        return -1;
     if (sw->jsonl && sw->ops) {
         cli_usage_error("sweep", "--ops is for csv output");
         return -1;
@@ -1016,6 +1054,7 @@ sweep_main(int argc, char **argv, int plot_only)
     const char *out = NULL;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     int threads = ncpu > 0 ? (int)(ncpu > 64 ? 64 : ncpu) : 1;
+    sw->plot_only = plot_only; /* -o names the chart then, not the rows */
     int rc = parse(argc, argv, sw, &out, &threads);
     if (rc != 0) {
         free(sw);

@@ -54,22 +54,22 @@ usage(FILE *f)
         "Roofline cost of running a model on given hardware, op by op.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(
-        f,
-        "\nglobal options:\n"
-        "  --data-dir DIR    bundled data (profiles/, models/, hardware/); default\n"
-        "                    $LLMROOF_DATA, else ../share/llmroof next to the program\n"
-        "                    or the library, else the source tree's data/; now:\n"
-        "                    %s\n"
-        "  --profile NAME    counting conventions: default, llm-viewer, or a directory\n"
-        "                    (profile.json, modules/, architectures/; docs/profiles.md)\n"
-        "  --module-db PATH  extra module entries (a JSON file or a directory of them)\n"
-        "  --version         print the version\n"
-        "\n`llmroof COMMAND --help` describes a command.\n"
-        "\nexit codes: 0 ok, 1 usage error (unknown option, nonsense number),\n"
-        "  2 input error (malformed JSON, unknown model/class, bad formula, missing field),\n"
-        "  3 evaluation error (division by zero, NaN, a count < 0 at evaluation), 4 output error\n",
-        cli_data_dir);
+    fprintf(f,
+            "\nglobal options:\n"
+            "  --data-dir DIR    bundled data (profiles/, models/, hardware/); default\n"
+            "                    $LLMROOF_DATA, else ../share/llmroof next to the program\n"
+            "                    or the library, else the source tree's data/; now:\n"
+            "                    %s\n"
+            "  --profile NAME    counting conventions: default, llm-viewer, or a directory\n"
+            "                    (profile.json, modules/, architectures/; docs/profiles.md)\n"
+            "  --module-db PATH  extra module entries (a JSON file or a directory of them)\n"
+            "  --version         print the version\n"
+            "\n`llmroof COMMAND --help` describes a command.\n"
+            "\nexit codes: 0 ok, 1 usage error (unknown option, command, model id, hardware id\n"
+            "  or value; an option that does not apply), 2 input file error (missing or malformed\n"
+            "  file, unknown module class, bad formula, missing config field), 3 evaluation\n"
+            "  error (division by zero, NaN, a count < 0 at evaluation), 4 output error\n",
+            cli_data_dir);
 }
 
 int
@@ -83,14 +83,15 @@ main(int argc, char **argv)
     cli_data_dir = lr_data_dir(); /* $LLMROOF_DATA, then where we are installed */
     int c;
     /* "+": stop at the command name, whose options are its own */
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    opterr = 0; /* one line of our own instead of getopt's */
+    while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': cli_data_dir = optarg; break;
         case 'm': cli_module_db = optarg; break;
         case 'p': cli_profile = optarg; break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': printf("llmroof %s\n", lr_version()); return EXIT_OK;
-        default: usage(stderr); return EXIT_USAGE;
+        default: return cli_bad_option(NULL, c, argv, opts);
         }
     }
     if (optind >= argc) {
@@ -106,6 +107,12 @@ main(int argc, char **argv)
             return commands[i].run(sub_argc, sub_argv);
         }
     }
-    fprintf(stderr, "llmroof: unknown command '%s' (see `llmroof --help`)\n", name);
+    const char *names[sizeof commands / sizeof commands[0]];
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        names[i] = commands[i].name;
+    char near[256];
+    lr_suggest_names(name, names, sizeof names / sizeof names[0], near, sizeof near);
+    fprintf(stderr, "llmroof: unknown command '%s'%s%s%s (see `llmroof --help`)\n", name,
+            near[0] ? "; did you mean " : "", near, near[0] ? "?" : "");
     return EXIT_USAGE;
 }

@@ -59,6 +59,8 @@ enum {
     OPT_SET,
     OPT_SVG,
     OPT_SETTING,
+    OPT_HW_SET,
+    OPT_FAMILY,
     OPT_ROW = 3000,
     OPT_NEG = 3100,
 };
@@ -76,6 +78,8 @@ static const struct option fixed_opts[] = {
     {"set", required_argument, NULL, OPT_SET},
     {"svg", required_argument, NULL, OPT_SVG},
     {"setting", required_argument, NULL, OPT_SETTING},
+    {"hw-set", required_argument, NULL, OPT_HW_SET},
+    {"family", required_argument, NULL, OPT_FAMILY},
     {"help", no_argument, NULL, 'h'},
 };
 
@@ -145,6 +149,7 @@ other_option(const char *cmd, const char *usage, analysis_opts *o, int c, int *e
                                cmd, "--stage: expected prefill, decode or both, got '%s'", optarg));
         break;
     case 'f':
+        o->fmt_given = 1;
         if (parse_format(optarg, &o->fmt) < 0)
             return fail_usage(
                 exit_code, cli_usage_error(
@@ -159,20 +164,85 @@ other_option(const char *cmd, const char *usage, analysis_opts *o, int c, int *e
     case OPT_CONFIG: o->config = optarg; break;
     case OPT_SET: return add_set(cmd, o, optarg, exit_code);
     case OPT_SVG: o->svg = optarg; break;
+    case OPT_HW_SET:
+        if (!strchr(optarg, '=') || optarg[0] == '=')
+            return fail_usage(exit_code, cli_usage_error(cmd,
+                                                         "--hw-set: expected KEY=VALUE (e.g. "
+                                                         "memory_bandwidth=3.35T), got '%s'",
+                                                         optarg));
+        if (o->nhw_sets == MAX_SETS)
+            return fail_usage(exit_code,
+                              cli_usage_error(cmd, "--hw-set given more than %d times", MAX_SETS));
+        o->hw_sets[o->nhw_sets++] = optarg;
+        break;
+    case OPT_FAMILY: cli_family = optarg; break;
     case OPT_SETTING:
         if (generic_setting(cmd, &o->s, optarg) < 0)
             return fail_usage(exit_code, EXIT_USAGE);
         break;
     case 'o': o->out = optarg; break;
     case 'h': fputs(usage, stdout); return fail_usage(exit_code, EXIT_OK);
-    default: fputs(usage, stderr); return fail_usage(exit_code, EXIT_USAGE);
+    default: return fail_usage(exit_code, EXIT_USAGE); /* reported by the caller */
+    }
+    return 0;
+}
+
+/* The name of the option getopt returned code `c` for: its long name
+ * (NULL for -o and -h). */
+static const char *
+option_name(const struct option *opts, int c)
+{
+    for (const struct option *p = opts; p->name; p++)
+        if (p->val == c)
+            return p->name;
+    return c == 'o' ? "output" : NULL;
+}
+
+/* An option the command does not take: its hint, or NULL. */
+static const opt_reject *
+rejected(const opt_reject *rej, const char *name)
+{
+    for (; rej && name && rej->opt; rej++)
+        if (strcmp(rej->opt, name) == 0 ||
+            (strncmp(name, "no-", 3) == 0 && strcmp(rej->opt, name + 3) == 0))
+            return rej;
+    return NULL;
+}
+
+int
+cli_not_taken(const char *cmd, const char *opt, const char *hint)
+{
+    fprintf(stderr, "llmroof: %s does not take --%s (%s); see `llmroof %s --help`\n", cmd, opt,
+            hint, cmd);
+    return EXIT_USAGE;
+}
+
+/* -o FILE without --format: .json, .csv and .md choose the format; .svg
+ * and .html name what writes them; other names keep the table. */
+static int
+format_from_output(const char *cmd, analysis_opts *o, const opt_reject *rej)
+{
+    const char *dot = o->out ? strrchr(o->out, '.') : NULL;
+    if (!dot || strchr(dot, '/') || rejected(rej, "format"))
+        return 0;
+    enum lr_format f;
+    if (parse_format(dot + 1, &f) == 0 && f != LR_FMT_TABLE) {
+        if (o->fmt_given && f != o->fmt)
+            return cli_usage_error(cmd, "-o %s: the extension says %s, --format says otherwise",
+                                   o->out, dot + 1);
+        o->fmt = f;
+    } else if (!o->fmt_given && (!strcmp(dot, ".svg") || !strcmp(dot, ".html"))) {
+        return cli_usage_error(cmd,
+                               "-o %s: charts are written by --svg FILE (analyze, generate) "
+                               "or `llmroof plot`, pages by `llmroof report --html FILE`",
+                               o->out);
     }
     return 0;
 }
 
 int
-analysis_opts_parse(const char *cmd, const char *usage, int argc, char **argv, analysis_opts *o,
-                    int *exit_code)
+analysis_opts_parse(const char *cmd, const char *usage, const opt_reject *rej, int argc,
+                    char **argv, analysis_opts *o, int *exit_code)
 {
     struct option opts[MAX_OPTS];
     char neg[MAX_OPTS][NEG_LEN];
@@ -184,7 +254,13 @@ analysis_opts_parse(const char *cmd, const char *usage, int argc, char **argv, a
     o->do_prefill = o->do_decode = 1;
     o->fmt = LR_FMT_TABLE;
     int c;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+    opterr = 0; /* one line of our own instead of getopt's and the whole help */
+    while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
+        if (c == '?' || c == ':')
+            return fail_usage(exit_code, cli_bad_option(cmd, c, argv, opts));
+        const opt_reject *r = rejected(rej, option_name(opts, c));
+        if (r)
+            return fail_usage(exit_code, cli_not_taken(cmd, option_name(opts, c), r->hint));
         if (c >= OPT_ROW) {
             if (row_option(cmd, &o->s, c, optarg) < 0)
                 return fail_usage(exit_code, EXIT_USAGE);
@@ -199,6 +275,8 @@ analysis_opts_parse(const char *cmd, const char *usage, int argc, char **argv, a
                                                      argc - optind));
     if (optind < argc)
         o->model = argv[optind];
+    if (format_from_output(cmd, o, rej) != 0)
+        return fail_usage(exit_code, EXIT_USAGE);
     return 0;
 }
 
@@ -264,35 +342,66 @@ usage_help(size_t i, char *buf, size_t cap)
     snprintf(buf, cap, "%s (default %s%s%s)", in->help, v, in->unit[0] ? "; in " : "", in->unit);
 }
 
+/* One line of the fixed options' help, unless the command rejects it. */
+static size_t
+fixed_line(char *text, size_t n, size_t cap, const opt_reject *rej, const char *opt,
+           const char *lines)
+{
+    if (n >= cap || rejected(rej, opt))
+        return n;
+    return n + (size_t)snprintf(text + n, cap - n, "%s", lines);
+}
+
 const char *
-analysis_opts_usage(void)
+analysis_opts_usage(const opt_reject *rej)
 {
     static char text[8192];
-    if (text[0])
-        return text;
     size_t n = 0, cap = sizeof text;
-    n = wrap(text, n, cap, "--hardware ID",
-             "device (default " DEFAULT_HARDWARE "; see `llmroof hardware list`)");
+    n = wrap(text, n, cap, "--hardware ID|FILE",
+             "device (default " DEFAULT_HARDWARE "; see `llmroof hardware list`), or a "
+             "JSON file of one device in the schema of data/hardware (docs/hardware.md)");
+    n = wrap(text, n, cap, "--hw-set KEY=VALUE",
+             "override one field of the device, repeatable: memory_bandwidth=4T, "
+             "memory_bytes=96GiB, peak_flops.fp16=1e15, interconnect_bandwidth=450G, ...");
     for (size_t i = 0; i < lr_setting_count() && n < cap; i++) {
+        if (rejected(rej, lr_setting_at(i)->option))
+            continue;
         char left[64], help[512];
         usage_left(i, left, sizeof left);
         usage_help(i, help, sizeof help);
         n = wrap(text, n, cap, left, help);
     }
-    snprintf(text + n, cap - n, "%s",
-             "  --setting NAME=VALUE\n"
-             "                    any setting above by its name (seq_len or seq-len),\n"
-             "                    repeatable (for scripts)\n"
-             "  --stage S         prefill, decode or both (default both)\n"
-             "  --profile NAME    counting conventions: default, llm-viewer, or a directory\n"
-             "  --config FILE     MODEL is a print(model) text: the model's config.json, for\n"
-             "                    what the text does not show (head counts)\n"
-             "  --set NAME=VALUE  the same for one config field, repeatable\n"
-             "                    (e.g. --set num_attention_heads=32)\n"
-             "  --format F        table, json, csv or md (default table)\n"
-             "  -o, --output FILE write there (atomically) instead of standard output\n"
-             "  --svg FILE        analyze, generate: also write charts there (docs/plots.md)\n"
-             "  -h, --help        this text\n");
+    n = fixed_line(text, n, cap, rej, "setting",
+                   "  --setting NAME=VALUE\n"
+                   "                    any setting above by its name (seq_len or seq-len),\n"
+                   "                    repeatable (for scripts)\n");
+    n = fixed_line(text, n, cap, rej, "stage",
+                   "  --stage S         prefill, decode or both (default both)\n");
+    n = fixed_line(text, n, cap, rej, "profile",
+                   "  --profile NAME    counting conventions: default, llm-viewer, or a "
+                   "directory\n");
+    n = fixed_line(text, n, cap, rej, "config",
+                   "  --config FILE     MODEL is a print(model) text: the model's config.json, "
+                   "for\n"
+                   "                    what the text does not show (head counts)\n");
+    n = fixed_line(text, n, cap, rej, "set",
+                   "  --set NAME=VALUE  override one config field (a config.json, a bundled\n"
+                   "                    model, a GGUF file's metadata, a print(model) text),\n"
+                   "                    repeatable (e.g. --set num_hidden_layers=16)\n");
+    n = fixed_line(text, n, cap, rej, "family",
+                   "  --family NAME     MODEL is a config.json: use the template of this family\n"
+                   "                    (llmroof arch lists them when the class is unknown)\n");
+    n = fixed_line(text, n, cap, rej, "format",
+                   "  --format F        table, json, csv or md (default table; else -o's\n"
+                   "                    extension: .json, .csv, .md)\n");
+    n = fixed_line(text, n, cap, rej, "output",
+                   "  -o, --output FILE write there (atomically) instead of standard output\n");
+    n = fixed_line(text, n, cap, rej, "svg",
+                   "  --svg FILE        also write charts there (docs/plots.md)\n");
+    n = fixed_line(text, n, cap, rej, "help",
+                   "  MODEL -           the model (config.json, architecture JSON or\n"
+                   "                    print(model) text) from standard input\n"
+                   "  -h, --help        this text\n");
     return text;
 }
 
@@ -332,15 +441,54 @@ analysis_free(analysis *a)
     memset(a, 0, sizeof *a);
 }
 
+/* --tp/--pp/--ep on a model whose template does not split that way, or on
+ * a device without an interconnect: the option does not apply (a usage
+ * error, named before any analysis runs). */
+static int
+check_parallel(const analysis *a, const lr_settings *s)
+{
+    static const struct {
+        int bit;
+        const char *opt, *what;
+    } par[3] = {{LR_PAR_TP, "--tp", "tensor"},
+                {LR_PAR_PP, "--pp", "pipeline"},
+                {LR_PAR_EP, "--ep", "expert"}};
+    const double deg[3] = {s->tp, s->pp, s->ep};
+    for (int i = 0; i < 3; i++) {
+        if (deg[i] > 1 && !(a->arch->parallel & par[i].bit)) {
+            fprintf(stderr, "llmroof: error: %s %.0f: %s (template %s) has no %s parallelism%s\n",
+                    par[i].opt, deg[i], a->arch->name,
+                    a->arch->family[0] ? a->arch->family : "none", par[i].what,
+                    i == 2 ? " (it has no experts, or its template does not split them)" : "");
+            return EXIT_USAGE;
+        }
+        if (deg[i] > 1 && a->hw->link_bandwidth <= 0) {
+            fprintf(stderr,
+                    "llmroof: error: %s %.0f: hardware %s lists no interconnect bandwidth "
+                    "(--hw-set interconnect_bandwidth=... gives one)\n",
+                    par[i].opt, deg[i], a->hw->id);
+            return EXIT_USAGE;
+        }
+    }
+    return EXIT_OK;
+}
+
 int
 analysis_run(analysis *a, analysis_opts *o, const char *profile)
 {
     lr_error err;
     memset(&err, 0, sizeof err);
     memset(a, 0, sizeof *a);
-    if (!(a->prof = cli_load_profile(profile)) || !(a->hwdb = cli_load_hw(a->prof)) ||
-        !(a->arch = cli_load_model_ex(a->prof, o->model, o->config, o->sets, o->nsets)))
+    int rc;
+    if (!(a->prof = cli_load_profile(profile)) || !(a->hwdb = cli_load_hw(a->prof)))
         return EXIT_INPUT;
+    /* the device first: a typo in its id is found before the model loads */
+    if (!(a->hw = cli_find_hw(a->hwdb, o->hardware, a->prof, &rc)))
+        return rc;
+    if ((rc = cli_hw_sets(a->hwdb, a->hw, o->hw_sets, o->nhw_sets)) != EXIT_OK)
+        return rc;
+    if (!(a->arch = cli_load_model_ex(a->prof, o->model, o->config, o->sets, o->nsets)))
+        return cli_model_exit(o->model);
     /* a weight file (GGUF) fixes the bytes per weight: its tensors' types,
      * mixed in a Q4_K_M file, give the effective bits unless --w-bit says */
     double bits = lr_arch_weight_bits(a->arch);
@@ -355,14 +503,8 @@ analysis_run(analysis *a, analysis_opts *o, const char *profile)
         cli_print_error(&err);
         return EXIT_USAGE;
     }
-    a->hw = lr_hwdb_find(a->hwdb, o->hardware);
-    if (!a->hw) {
-        fprintf(stderr,
-                "llmroof: error: unknown hardware '%s' in profile %s (see `llmroof --profile %s "
-                "hardware list`)\n",
-                o->hardware, lr_profile_name(a->prof), lr_profile_name(a->prof));
-        return EXIT_USAGE;
-    }
+    if ((rc = check_parallel(a, &o->s)) != EXIT_OK)
+        return rc;
     /* what an engine refuses before it starts (lr_check_settings) */
     char warn[512];
     double seq = o->seq_tokens > 0 ? o->seq_tokens : o->s.seq_len;
@@ -376,7 +518,15 @@ analysis_run(analysis *a, analysis_opts *o, const char *profile)
         cli_print_error(&err);
         return EXIT_INPUT;
     }
-    cross_check_safetensors(a, o->model);
+    if (strcmp(o->model, "-") != 0)
+        cross_check_safetensors(a, o->model);
+    double cover = lr_arch_weight_coverage(a->arch, a->plan);
+    if (cover > 0 && cover < 0.99)
+        fprintf(stderr,
+                "llmroof: warning: the weight file's tensors hold %.0f parameters, the "
+                "architecture %.0f: %.1f%% have no tensor (a partial file?); the bits per weight "
+                "come from the tensors present\n",
+                a->arch->weight_params, lr_plan_params(a->plan), (1 - cover) * 100);
     a->r = lr_result_new(a->plan);
     if (lr_analyze(a->plan, a->prof, a->hw, &o->s, o->do_prefill, o->do_decode, a->r, &err) < 0) {
         cli_print_error(&err);

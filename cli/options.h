@@ -10,6 +10,15 @@
 #define MAX_PROFILES 2
 #define MAX_SETS 64
 
+/* An option of the shared table that a command does not take, and what to
+ * use instead; a command's list ends with {NULL, NULL}. The command
+ * rejects it ("generate does not take --seq-len (use --prompt-len)") and
+ * its usage leaves it out. */
+typedef struct opt_reject {
+    const char *opt; /* without the dashes: "seq-len" */
+    const char *hint;
+} opt_reject;
+
 typedef struct analysis_opts {
     lr_settings s;
     const char *hardware;
@@ -22,19 +31,29 @@ typedef struct analysis_opts {
     const char *config;         /* --config FILE, for a print(model) text */
     const char *sets[MAX_SETS]; /* --set NAME=VALUE, for a print(model) text */
     size_t nsets;
-    const char *svg;   /* --svg FILE: charts too (analyze, generate) */
+    const char *svg;               /* --svg FILE: charts too (analyze, generate) */
+    const char *hw_sets[MAX_SETS]; /* --hw-set KEY=VALUE: device overrides */
+    size_t nhw_sets;
+    int fmt_given;     /* --format was given (else -o's extension may set fmt) */
     double seq_tokens; /* the longest sequence, for the context check (0: seq_len);
                           generate and serve-plan set prompt + gen */
 } analysis_opts;
 
-/* The option lines of the usage text, shared by the commands; the
- * settings' lines come from the settings table. Built on the first call. */
-const char *analysis_opts_usage(void);
+/* "llmroof: CMD does not take --OPT (HINT); see ..." Returns EXIT_USAGE. */
+int cli_not_taken(const char *cmd, const char *opt, const char *hint);
 
-/* Parses argv (getopt_long from argv[0] = the command name). Returns -1
- * after printing help (*exit_code = 0) or an error (*exit_code = 1). */
-int analysis_opts_parse(const char *cmd, const char *usage, int argc, char **argv, analysis_opts *o,
-                        int *exit_code);
+/* The option lines of the usage text, shared by the commands, without
+ * those the command rejects (`rej`, may be NULL); the settings' lines come
+ * from the settings table. Static text, rebuilt at each call. */
+const char *analysis_opts_usage(const opt_reject *rej);
+
+/* Parses argv (getopt_long from argv[0] = the command name); options in
+ * `rej` (may be NULL) are refused with their hint. `-o FILE` with no
+ * --format takes the format from FILE's extension (.json .csv .md).
+ * Returns -1 after printing help (*exit_code = 0) or an error
+ * (*exit_code = 1). */
+int analysis_opts_parse(const char *cmd, const char *usage, const opt_reject *rej, int argc,
+                        char **argv, analysis_opts *o, int *exit_code);
 
 /* A loaded profile, hardware table, model, plan and result. */
 typedef struct analysis {

@@ -10,6 +10,10 @@ const char *cli_user_module_db(void);
 /* The user database to layer over the profile: the path above when it
  * was given explicitly or exists; else NULL. */
 const char *cli_user_module_db_to_load(void);
+/* $LLMROOF_HARDWARE_DIR, else $HOME/.local/share/llmroof/hardware (beside
+ * the default module database): *.json files of devices laid over the
+ * bundled table. NULL when unset and no HOME. Static. */
+const char *cli_user_hardware_dir(void);
 /* Set by `modules add`, which creates the database: a missing one is fine. */
 extern int cli_user_db_may_be_missing;
 int cli_is_dir(const char *path);

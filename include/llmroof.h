@@ -195,14 +195,16 @@ typedef struct lr_node {
     size_t nparams;
     struct lr_node *subs;
     size_t nsubs;
-    double repeat; /* 1 unless the node stands for a repeated block */
-    int output_kv; /* the node's output goes to the KV cache */
-    int pipeline;  /* a repeated block split across pipeline stages (--pp) */
-    int tied;      /* weights shared with another node: not counted twice */
-    char *op;      /* when set, not a module: places the parent's op of this
-                      name here in execution order (cls is then "") */
-    char *when;    /* NULL, or a formula over runtime variables: the node's ops
-                      exist only where it is non-zero (MTP layers: {mtp}) */
+    double repeat;    /* 1 unless the node stands for a repeated block */
+    int output_kv;    /* the node's output goes to the KV cache */
+    int pipeline;     /* a repeated block split across pipeline stages (--pp) */
+    int tied;         /* weights shared with another node: not counted twice */
+    int weights_only; /* counted in the parameters, no ops: not run in the forward
+                         pass (multi-token-prediction layers) */
+    char *op;         /* when set, not a module: places the parent's op of this
+                         name here in execution order (cls is then "") */
+    char *when;       /* NULL, or a formula over runtime variables: the node's ops
+                         exist only where it is non-zero (MTP layers: {mtp}) */
 } lr_node;
 
 enum { LR_PAR_TP = 1, LR_PAR_PP = 2, LR_PAR_EP = 4 };
@@ -286,13 +288,39 @@ typedef struct lr_repr_opts {
 LR_API lr_arch *lr_arch_from_repr(const char *text, const char *source, const char *profile_dir,
                                   const lr_repr_opts *opts, char **notes, lr_error *err);
 
+/* A model argument that names nothing: 1 when it is not a file, a
+ * directory or a bundled id (or alias) and does not look like a path
+ * (starting with / . ~, or ending in .json .gguf .txt ...): an unknown id,
+ * a usage error rather than a missing file. */
+LR_API int lr_model_unknown_id(const char *models_dir, const char *name);
+/* Up to 3 bundled ids (or the Hub's ids of renamed ones, data/
+ * model-aliases.json) closest to `name` by its words and by edit distance
+ * ("Llama-2-7b": meta-llama/Llama-2-7b-hf), as "a, b, c"; returns how many. */
+LR_API size_t lr_model_suggest(const char *models_dir, const char *name, char *buf, size_t cap);
+
 /* lr_model_load, plus a file holding a repr (lr_repr_detect on its text),
  * built by lr_arch_from_repr with `opts` and the profile directory that
- * holds template_dir. `opts` with a config or sets is an error for any
- * other model: edit the config.json instead. `notes` as for
- * lr_arch_from_repr (NULL for other models). */
+ * holds template_dir. For a config.json (a file, a bundled model or a GGUF
+ * file's metadata) opts->sets override its fields before the template runs
+ * (a dotted name reaches into an object: rope_scaling.factor); --config
+ * (opts->config_*) is an error there, and both are for an architecture
+ * JSON. Names that resolve to nothing get their own messages: no such
+ * file, a directory without config.json, an unknown id with suggestions;
+ * so does a weights file (.safetensors, .bin) given as the model. `notes`:
+ * lines on what was inferred, added or renamed, or NULL; caller frees. */
 LR_API lr_arch *lr_model_load_ex(const char *models_dir, const char *template_dir, const char *name,
                                  const lr_repr_opts *opts, char **notes, lr_error *err);
+/* The same from a model's text (standard input: `source` is "-"): a
+ * config.json, an architecture JSON or a print(model) text, told apart by
+ * their content (a GGUF file needs its path). */
+LR_API lr_arch *lr_model_load_text(const char *models_dir, const char *template_dir,
+                                   const char *text, size_t len, const char *source,
+                                   const lr_repr_opts *opts, char **notes, lr_error *err);
+/* lr_model_load_ex with a config.json built through the template of
+ * `family` (--family; NULL: the one its class names). */
+LR_API lr_arch *lr_model_load_family(const char *models_dir, const char *template_dir,
+                                     const char *name, const char *family, const lr_repr_opts *opts,
+                                     char **notes, lr_error *err);
 
 /* ---- Weight files: GGUF and safetensors headers -----------------------------
  * Only headers and metadata are read, never tensor data: the reader seeks
@@ -314,6 +342,9 @@ typedef struct lr_weights_info {
     char *arch;        /* GGUF general.architecture; NULL for safetensors */
     char *config_json; /* GGUF: an HF-style config.json text built from the
                           metadata through the key map; NULL otherwise */
+    size_t past_eof;   /* GGUF: tensors whose data lies past the end of the
+                          file (a header-only or truncated file: accepted, the
+                          data is never read; the caller warns) */
 } lr_weights_info;
 
 /* Reads a GGUF file. `key_map` (data/gguf-keys.json, may be NULL: then no
@@ -378,6 +409,29 @@ LR_API void lr_hwdb_free(lr_hwdb *db);
 LR_API const lr_hw *lr_hwdb_find(const lr_hwdb *db, const char *id_or_alias);
 LR_API size_t lr_hwdb_count(const lr_hwdb *db);
 LR_API const lr_hw *lr_hwdb_at(const lr_hwdb *db, size_t i);
+/* lr_hwdb_find looks up ids and aliases ignoring case; failing that, the
+ * one device whose id or alias equals the name ignoring punctuation as well
+ * ("h100sxm", "RTX 4090"; several such devices: none). */
+/* Up to 3 ids closest to a name that was not found ("mi300": mi300x, ...),
+ * best first, as "a, b, c" in buf; returns how many (0: none close). */
+LR_API size_t lr_hwdb_suggest(const lr_hwdb *db, const char *name, char *buf, size_t cap);
+/* Lays a user's hardware file (or every *.json of a directory) over the
+ * table: an entry whose id is in the table replaces it, others are added.
+ * The bundled schema, checked strictly: unknown keys are errors, and every
+ * error carries the line and column. Returns the number of entries loaded
+ * (*last, may be NULL: the last of them, valid until the table changes),
+ * or -1 with `err`. */
+LR_API int lr_hwdb_load_layer(lr_hwdb *db, const char *path, const lr_hw **last, lr_error *err);
+/* Overrides one field of device `id`: memory_bandwidth (or bandwidth),
+ * memory_bytes (memory), onchip_bytes, l2_bytes, compute_units,
+ * interconnect_bandwidth (link_bandwidth), interconnect_latency_s
+ * (link_latency), peak_flops.DTYPE (or DTYPE: fp16, int8, ...). The value
+ * is a number in the field's unit (B/s, B, s, FLOP/s), optionally with a
+ * prefix and the unit: "3.35T", "3.35TB/s", "80GiB", "2us". Unknown keys
+ * (their message lists the valid ones), negative or non-finite numbers, a
+ * bandwidth of 0 are errors. */
+LR_API int lr_hwdb_set(lr_hwdb *db, const char *id, const char *key, const char *value,
+                       lr_error *err);
 
 /* ---- Profiles ------------------------------------------------------------ */
 
@@ -552,6 +606,10 @@ LR_API void lr_plan_free(lr_plan *p);
 LR_API size_t lr_plan_op_count(const lr_plan *p);
 /* The model's parameter count (tied weights counted once). */
 LR_API double lr_plan_params(const lr_plan *p);
+/* The parameters one token uses: the whole count, but for a mixture of
+ * experts only top_k / num_experts of the routed experts' (the module
+ * entries' "active_weights"). */
+LR_API double lr_plan_active_params(const lr_plan *p);
 
 /* ---- Weight files against the model ------------------------------------ */
 
@@ -560,6 +618,11 @@ LR_API double lr_plan_params(const lr_plan *p);
  * the model came without one. Callers use it for w_bit unless w_bit was
  * given (lr_settings_given). */
 LR_API double lr_arch_weight_bits(const lr_arch *arch);
+/* The weight file's tensors' elements over the plan's parameter count
+ * (lr_plan_params): below 1 when the file lists fewer tensors than the
+ * architecture has (a partial or hand-made file: its bits per weight then
+ * come from the tensors present); 0 without a weight file. */
+LR_API double lr_arch_weight_coverage(const lr_arch *arch, const lr_plan *plan);
 
 #define LR_MAX_MISSING 10
 typedef struct lr_missing_tensor {
@@ -876,10 +939,19 @@ LR_API void lr_jw_knum(lr_jw *w, const char *k, double v);
 LR_API void lr_jw_kbool(lr_jw *w, const char *k, int b);
 /* Writes every setting of the table as "name": value pairs into the open
  * object (numbers, flags as booleans, choices as their names), leaving out
- * the one named `skip` (may be NULL). */
+ * those named in `skip` (comma-separated: "seq_len,batch"; may be NULL). */
 LR_API void lr_jw_settings(lr_jw *w, const lr_settings *s, const char *skip);
+/* 1 when `name` is one of the comma-separated names of `list` (may be
+ * NULL): the `skip` of lr_jw_settings. */
+LR_API int lr_name_listed(const char *list, const char *name);
 /* Writes "memory": {weights, kv_cache, activations, total, device, fits}. */
 LR_API void lr_jw_memory(lr_jw *w, const lr_memory *m);
+/* "Did you mean": up to 3 of the n `names` closest to `typed` (every word
+ * typed among a name's words, or a few edits apart ignoring case and
+ * punctuation), best first, as "a, b, c" in buf; returns how many. The CLI
+ * suggests options and commands with it. */
+LR_API size_t lr_suggest_names(const char *typed, const char *const *names, size_t n, char *buf,
+                               size_t cap);
 /* Shortest decimal form of v that reads back exactly; "null" if not finite. */
 LR_API void lr_fmt_double(char *buf, size_t cap, double v);
 /* A finite decimal number, the whole text (no hex, inf or nan, which strtod

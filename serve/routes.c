@@ -102,10 +102,16 @@ resolve_model(const serve_server *sv, job *j, char *err, size_t cap)
     const char *name = j->rq.model ? j->rq.model : sv->model;
     const serve_model *m = serve_find_model(j->sp, name);
     if (!m) {
+        const char *ids[256];
+        size_t n = 0;
+        for (; n < j->sp->nmodels && n < 256; n++)
+            ids[n] = j->sp->models[n].id;
+        char near[512];
+        lr_suggest_names(name, ids, n, near, sizeof near);
         snprintf(err, cap,
-                 "unknown model '%s': not a bundled model (see /api/models); post a config.json "
-                 "as config or a print(model) text as repr",
-                 name);
+                 "unknown model '%s'%s%s%s: not a bundled model (see /api/models); post a "
+                 "config.json as config or a print(model) text as repr",
+                 name, near[0] ? " (did you mean " : "", near, near[0] ? "?)" : "");
         return HTTP_BAD_REQUEST;
     }
     if (!m->arch) {
@@ -129,8 +135,11 @@ resolve(const serve_server *sv, job *j, const serve_params *p, unsigned where, c
         return unknown_profile(sv, j->rq.profile, err, cap);
     const char *hw = j->rq.hardware ? j->rq.hardware : sv->hardware;
     if (!(j->hw = lr_hwdb_find(j->sp->hwdb, hw))) {
-        snprintf(err, cap, "unknown hardware '%s' in profile %s (see /api/hardware?profile=%s)", hw,
-                 j->sp->key, j->sp->key);
+        char near[512];
+        lr_hwdb_suggest(j->sp->hwdb, hw, near, sizeof near);
+        snprintf(
+            err, cap, "unknown hardware '%s' in profile %s%s%s%s (see /api/hardware?profile=%s)",
+            hw, j->sp->key, near[0] ? "; did you mean " : "", near, near[0] ? "?" : "", j->sp->key);
         return HTTP_BAD_REQUEST;
     }
     return resolve_model(sv, j, err, cap);

@@ -302,7 +302,7 @@ expect_out "a100-80gb"
 
 # A near miss of a bundled name is not silently another model.
 run "near-miss model name" analyze meta-llama/Llama-2-7b-zz
-expect_rc 2
+expect_rc 1
 expect_err_text="unknown model 'meta-llama/Llama-2-7b-zz'"
 checks=$((checks + 1))
 grep -qF -- "$expect_err_text" "$T/err" || fail "$name: stderr lacks '$expect_err_text'"
@@ -432,9 +432,17 @@ expect_err "model.layers.self_attn: unknown module class 'LlamaAttn' (closest kn
 run "repr --set syntax" analyze "$REPR/meta-llama--Llama-2-7b-hf.txt" --set heads
 expect_rc 1
 expect_err "--set: expected NAME=VALUE"
-run "--set on a JSON model" analyze --set num_attention_heads=32
+# --set overrides a config.json's fields before the template runs: 16 of
+# Llama-2-7b's 32 layers. Per layer 4 * 4096^2 (q k v o) + 3 * 4096 * 11008
+# (gate up down) + 2 * 4096 (norms) = 202383360 parameters; the model has
+# 6738415616 (data/models/SOURCES.md), so 16 layers fewer leave
+# 6738415616 - 16 * 202383360 = 3500281856.
+run "--set on a JSON model" analyze --set num_hidden_layers=16 --format json
+expect_rc 0
+expect_out '"params": 3500281856'
+run "--config on a JSON model" analyze --config "$DATA/models/meta-llama--Llama-2-7b-hf.json"
 expect_rc 2
-expect_err "--config and --set complete a print(model) text"
+expect_err "--config completes a print(model) text"
 # OPT-125m from its text alone (no bundled config): fc1 768 -> 3072 with a
 # bias at 2048 tokens: 2 * 2048 * 768 * 3072 + 2048 * 3072 = 9669967872.
 run "repr OPT" analyze "$REPR/facebook--opt-125m.txt" --set num_attention_heads=12 --stage prefill --format csv
@@ -498,6 +506,58 @@ expect_rc 1
 expect_err "--op PATH is required"
 run "explain csv" explain --op lm_head --format csv
 expect_rc 1
+
+# ---- the model from standard input (issue 15): a config.json, a
+# print(model) text and an architecture JSON, told apart by content ----
+# run_stdin NAME FILE ARGS...: like run, FILE on standard input
+run_stdin() {
+    name=$1
+    local in=$2
+    shift 2
+    "$BIN" --data-dir "$DATA" "$@" <"$in" >"$T/out" 2>"$T/err"
+    rc=$?
+}
+# Llama-2-7b has 6738415616 parameters (data/models/SOURCES.md), from its
+# config.json and from its printed module tree alike
+run_stdin "stdin config.json" "$DATA/models/meta-llama--Llama-2-7b-hf.json" analyze - --format json
+expect_rc 0
+expect_out '"params": 6738415616'
+run_stdin "stdin print(model)" "$REPR/meta-llama--Llama-2-7b-hf.txt" analyze - --set num_attention_heads=32 --format json
+expect_rc 0
+expect_out '"params": 6738415616'
+# the prototype-format arch of cli_errors.sh: Linear 64 -> 64 at B=1, S=8:
+# 2 * 8 * 64 * 64 = 65536 prefill FLOPs
+run_stdin "stdin architecture JSON" "$3/cli/proto_arch.json" --module-db "$3/cli/proto.json" analyze - --format csv --seq-len 8 --stage prefill
+expect_rc 0
+expect_eq "prefill flops" "$(csv_field "$T/out" prefill test_ProtoProj flops)" 65536
+# diff loads the model once per profile: standard input is read once
+run_stdin "stdin twice (diff)" "$DATA/models/meta-llama--Llama-2-7b-hf.json" diff - --stage prefill --format csv
+expect_rc 0
+expect_out "q_proj"
+
+# ---- -o FILE: the format from the extension; --format wins when given ----
+run "-o x.json" analyze -o "$T/x.json"
+expect_rc 0
+expect_eq "x.json starts" "$(head -c 1 "$T/x.json")" "{"
+check grep -q '"settings"' "$T/x.json"
+run "-o x.csv" analyze -o "$T/x.csv" --stage prefill
+expect_rc 0
+expect_eq "x.csv prefill q_proj flops is a number" \
+    "$(csv_field "$T/x.csv" prefill q_proj flops | tr -d '0-9')" ""
+# every row carries the model, device, profile and settings
+expect_eq "x.csv model column" "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "model") c = i }
+    NR == 2 { print $c }' "$T/x.csv")" "meta-llama/Llama-2-7b-hf"
+expect_eq "x.csv seq_len column" "$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "seq_len") c = i }
+    NR == 3 { print $c }' "$T/x.csv")" 2048
+run "-o x.md" analyze -o "$T/x.md"
+expect_rc 0
+check grep -q '^|' "$T/x.md"
+run "-o x.txt keeps the table" analyze -o "$T/x.txt" --format csv
+expect_rc 0
+check grep -q '^stage,' "$T/x.txt"
+run "sweep -o x.jsonl" sweep --batch 1,2 -o "$T/x.jsonl"
+expect_rc 0
+expect_eq "x.jsonl lines" "$(grep -c '^{"model":"meta-llama/Llama-2-7b-hf",' "$T/x.jsonl")" 2
 
 if [ "$fails" -gt 0 ]; then
     echo "cli_commands: $fails of $checks checks failed"

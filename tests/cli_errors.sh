@@ -55,6 +55,27 @@ usage_case "seq-len trailing junk" --seq-len 12x
 usage_case "w-group-size fraction" --w-group-size 1.5
 usage_case "kv-group-size negative" --kv-group-size -64
 
+# a config whose class no template lists: the known classes and --family,
+# never a guess from its model_type (llama here)
+printf '{"architectures": ["FooForCausalLM"], "model_type": "llama", "vocab_size": 100,
+ "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+ "num_attention_heads": 4}' >"$T/foo.json"
+run "unknown class" arch "$T/foo.json"
+expect_rc 2
+expect_err "architectures: no family template for architecture 'FooForCausalLM' (model_type 'llama')"
+expect_err "LlamaForCausalLM"
+expect_err "--family NAME"
+# forced: the llama template counts 95,040 parameters (tests/test_recognition.c)
+run "family forced" arch "$T/foo.json" --family llama
+expect_rc 0
+expect_out "parameters: 95040"
+run "family forced analyze" analyze "$T/foo.json" --family llama --format json
+expect_rc 0
+expect_out '"params": 95040'
+run "family unknown" arch "$T/foo.json" --family nosuch
+expect_rc 2
+expect_err "no family template named 'nosuch'"
+
 run "usage unknown attention" analyze --attention sparse
 expect_rc 1
 expect_err "--attention: expected eager or flash, got 'sparse'"
@@ -274,14 +295,14 @@ expect_err "no_hidden/config.json"
 expect_err "missing config field 'hidden_size'"
 
 run "unknown model (analyze)" analyze no-such-org/No-Such-Model-7b
-expect_rc 2
+expect_rc 1
 expect_err "unknown model 'no-such-org/No-Such-Model-7b'"
 expect_no_stdout
 run "unknown model (models show)" models show No-Such-Model-7b
-expect_rc 2
+expect_rc 1
 expect_err "unknown model 'No-Such-Model-7b'"
 run "unknown model (arch)" arch No-Such-Model-7b
-expect_rc 2
+expect_rc 1
 expect_err "unknown model 'No-Such-Model-7b'"
 
 # A profile directory (given to --profile) whose llama template has a bad
@@ -352,6 +373,261 @@ checks=$((checks + 1))
 v=$(csv_field "$T/out" prefill test_ProtoProj store_act)
 checks=$((checks + 1))
 [ "$v" = 1024 ] || fail "$name: prefill store_act '$v', expected 1024"
+
+# ---------------------------------------------------------------------------
+# 6. Suggestions, one line per unknown option, exit codes by cause
+#    (issue 15): 1 usage (unknown option, command, id or value; an option
+#    that does not apply), 2 input file, 3 evaluation, 4 output.
+# ---------------------------------------------------------------------------
+# err_lines N: stderr has exactly N lines (an unknown option is one line,
+# not the help)
+err_lines() {
+    checks=$((checks + 1))
+    [ "$(wc -l <"$T/err" | tr -d ' ')" = "$1" ] ||
+        fail "$name: stderr has $(wc -l <"$T/err") lines, expected $1: $(excerpt "$T/err")"
+}
+
+# models: every word typed is a word of the bundled id
+run "suggest Llama-2-7b" analyze Llama-2-7b
+expect_rc 1
+expect_err "unknown model 'Llama-2-7b' (did you mean meta-llama/Llama-2-7b-hf?)"
+expect_no_stdout
+run "suggest mixtral-8x7b (any case)" analyze mixtral-8x7b
+expect_rc 1
+expect_err "did you mean mistralai/Mixtral-8x7B-v0.1?"
+run "suggest models show" models show llama-2-13b
+expect_rc 1
+expect_err "did you mean meta-llama/Llama-2-13b-hf?"
+# the Hub's current id of a bundled model loads it (data/model-aliases.json);
+# Llama-3.1-70B has 70553706496 parameters (data/models/SOURCES.md)
+run "Hub alias" analyze meta-llama/Llama-3.1-70B --format json --hardware h200
+expect_rc 0
+expect_err "'meta-llama/Llama-3.1-70B' is the Hub's current id of the bundled meta-llama/Meta-Llama-3.1-70B"
+expect_out '"name": "meta-llama/Meta-Llama-3.1-70B"'
+expect_out '"params": 70553706496'
+
+# hardware: case and punctuation aside when one device matches, else the
+# closest ids
+run "hardware h100sxm" analyze --hardware h100sxm --format json
+expect_rc 0
+expect_out '"name": "h100-sxm"'
+run "hardware RTX4090" analyze --hardware RTX4090 --format json --stage decode
+expect_rc 0
+expect_out '"name": "rtx-4090"'
+run "hardware mi300" analyze --hardware mi300
+expect_rc 1
+expect_err "unknown hardware 'mi300' in profile default; did you mean mi300x"
+expect_no_stdout
+run "hardware show mi300" hardware show mi300
+expect_rc 1
+expect_err "did you mean mi300x"
+
+# options: one line with the nearest option and where the help is
+run "unknown option, one line" analyze --bach 4
+expect_rc 1
+expect_err "llmroof analyze: unknown option '--bach' (did you mean --batch?); see \`llmroof analyze --help\`"
+err_lines 1
+expect_no_stdout
+run "unknown option with =" analyze --seq-lne=4
+expect_rc 1
+expect_err "unknown option '--seq-lne' (did you mean --seq-len?)"
+err_lines 1
+run "option without its value" analyze --batch
+expect_rc 1
+expect_err "llmroof analyze: --batch needs a value; see \`llmroof analyze --help\`"
+err_lines 1
+run "sweep unknown option" sweep --bach 1,2
+expect_rc 1
+expect_err "llmroof sweep: unknown option '--bach' (did you mean --batch?)"
+err_lines 1
+run "global unknown option" --profle llm-viewer analyze
+expect_rc 1
+expect_err "llmroof: unknown option '--profle' (did you mean --profile?); see \`llmroof --help\`"
+err_lines 1
+run "unknown command suggested" analyse
+expect_rc 1
+expect_err "unknown command 'analyse'; did you mean analyze?"
+
+# a path that names nothing, a directory without a config.json, a weights
+# file: each its own message, exit 2 (input file)
+run "missing path" analyze /nonexistent/config.json
+expect_rc 2
+expect_err "/nonexistent/config.json: no such file or directory"
+expect_no_err_text "unknown model"
+mkdir -p "$T/emptydir"
+run "directory without config.json" analyze "$T/emptydir"
+expect_rc 2
+expect_err "emptydir: a directory without a config.json"
+printf '\x10\x00\x00\x00\x00\x00\x00\x00{"__metadata__":{}}' >"$T/model.safetensors"
+run "safetensors given directly" analyze "$T/model.safetensors"
+expect_rc 2
+expect_err "model.safetensors: a safetensors file holds weights, not the architecture: give the directory"
+expect_no_err_text "malformed JSON"
+
+# an option that does not apply to the model or device: usage (1)
+run "--ep on a dense model" analyze --ep 2
+expect_rc 1
+expect_err "--ep 2: meta-llama/Llama-2-7b-hf (template llama) has no expert parallelism"
+run "--tp without interconnect" analyze --tp 2 --hardware rtx-4090
+expect_rc 1
+expect_err "--tp 2: hardware rtx-4090 lists no interconnect bandwidth"
+# ... which --hw-set supplies: 2 GPUs over a 64 GB/s link
+run "--tp with --hw-set link" analyze --tp 2 --hardware rtx-4090 --hw-set link_bandwidth=64G --format json
+expect_rc 0
+
+# options a command does not take, named with what to use instead
+run "generate --seq-len" generate --seq-len 512
+expect_rc 1
+expect_err "llmroof: generate does not take --seq-len (use --prompt-len and --gen-len); see \`llmroof generate --help\`"
+err_lines 1
+run "generate --stage" generate --stage decode
+expect_rc 1
+expect_err "generate does not take --stage"
+run "serve-plan --batch" serve-plan --batch 8
+expect_rc 1
+expect_err "serve-plan does not take --batch (serve-plan tries every batch up to the largest that fits; --max-batch caps it)"
+run "report --format" report --format json
+expect_rc 1
+expect_err "report does not take --format"
+run "generate help leaves them out" generate --help
+expect_rc 0
+expect_no_out_text "--seq-len N"
+expect_no_out_text "--stage S"
+expect_out "--prompt-len P"
+run "analyze help keeps them" analyze --help
+expect_out "--seq-len N"
+expect_out "--stage S"
+
+# -o FILE: the extension picks the format; a conflict is an error
+run "-o and --format disagree" analyze -o "$T/x.csv" --format json
+expect_rc 1
+expect_err "-o $T/x.csv: the extension says csv, --format says otherwise"
+run "-o x.svg" analyze -o "$T/x.svg"
+expect_rc 1
+expect_err "charts are written by --svg FILE"
+run "sweep -o x.json" sweep -o "$T/x.json"
+expect_rc 1
+expect_err "a sweep is csv or jsonl"
+
+# standard input: a GGUF needs its path
+printf 'GGUF\003\000\000\000' | "$BIN" --data-dir "$DATA" analyze - >"$T/out" 2>"$T/err"
+rc=$?
+name="GGUF on standard input"
+expect_rc 2
+expect_err "a GGUF file is read by seeking through it: give its path"
+printf 'not a model' | "$BIN" --data-dir "$DATA" analyze - >"$T/out" 2>"$T/err"
+rc=$?
+name="junk on standard input"
+expect_rc 2
+expect_err "neither JSON"
+expect_err "nor a print(model) text"
+
+# ---------------------------------------------------------------------------
+# 7. Hardware files and overrides: --hardware FILE.json (the bundled schema,
+#    checked strictly, errors at line:column), --hw-set KEY=VALUE
+# ---------------------------------------------------------------------------
+# hw_file NAME BODY: a file {"hardware": [BODY]}, line 1 the opening
+hw_file() {
+    printf '{"hardware": [\n%s\n]}\n' "$2" >"$T/$1"
+}
+hw_file my.json '  {"id": "my-gpu", "name": "My GPU", "peak_flops": {"fp16": 1e15, "bf16": 1e15},
+   "memory_bandwidth": 4e12, "memory_bytes": 1e11, "source": "made up for a test"}'
+run "--hardware FILE" analyze --hardware "$T/my.json" --format json
+expect_rc 0
+expect_out '"name": "my-gpu"'
+expect_out '"memory_bandwidth": 4000000000000'
+run "hardware show FILE" hardware show "$T/my.json"
+expect_rc 0
+expect_out "My GPU"
+# line 3 is `   "memory_bandwith": 4e12}`: 3 spaces, the key's quote at column 4
+hw_file typo.json '  {"id": "t", "peak_flops": {"fp16": 1e15},
+   "memory_bandwith": 4e12}'
+run "hardware file unknown key" analyze --hardware "$T/typo.json"
+expect_rc 2
+expect_err "typo.json:3:4: hardware[0]: unknown key 'memory_bandwith' (did you mean memory_bandwidth?)"
+# line 2 is `  {"id": "n", "peak_flops": {"fp16": -1},`: 2 spaces,
+# `{"id": "n", ` (12), `"peak_flops": ` (14) and `{` come first: 29
+# characters, so the "fp16" key's quote is at column 30
+hw_file neg.json '  {"id": "n", "peak_flops": {"fp16": -1},
+   "memory_bandwidth": 1e12}'
+run "hardware file negative peak" analyze --hardware "$T/neg.json"
+expect_rc 2
+expect_err "neg.json:2:30: hardware[0].peak_flops: fp16: expected a non-negative number"
+# `  {"id": "z", "peak_flops": {}, "memory_bandwidth": 0}`: 2 + 12 + 14 +
+# `{}, ` (4) = 32 characters before the key: column 33
+hw_file zero.json '  {"id": "z", "peak_flops": {}, "memory_bandwidth": 0}'
+run "hardware file zero bandwidth" analyze --hardware "$T/zero.json"
+expect_rc 2
+expect_err "zero.json:2:33: hardware[0]: memory_bandwidth must be positive"
+printf '{"hardware": [\n  {"id": "x",}\n]}\n' >"$T/bad.json"
+run "hardware file malformed" analyze --hardware "$T/bad.json"
+expect_rc 2
+expect_err "bad.json:2:"
+expect_err "malformed JSON"
+hw_file two.json '{"id": "a", "peak_flops": {}, "memory_bandwidth": 1},
+ {"id": "b", "peak_flops": {}, "memory_bandwidth": 1}'
+run "hardware file of two devices" analyze --hardware "$T/two.json"
+expect_rc 2
+expect_err "--hardware FILE takes a file of one device, this one has 2"
+run "hardware file missing" analyze --hardware "$T/none.json"
+expect_rc 2
+expect_err "none.json: no such hardware file"
+
+# the user's hardware directory, beside the user module database
+mkdir -p "$T/home/.local/share/llmroof/hardware"
+cp "$T/my.json" "$T/home/.local/share/llmroof/hardware/"
+HOME="$T/home" "$BIN" --data-dir "$DATA" analyze --hardware my-gpu --format json >"$T/out" 2>"$T/err"
+rc=$?
+name="user hardware directory"
+expect_rc 0
+expect_out '"full_name": "My GPU"'
+HOME="$T/home" "$BIN" --data-dir "$DATA" hardware list >"$T/out" 2>"$T/err"
+rc=$?
+name="user hardware listed"
+expect_rc 0
+expect_out "my-gpu"
+
+# --hw-set: the value in the field's unit, with a prefix and the unit
+run "--hw-set" analyze --hw-set memory_bandwidth=1T --hw-set fp16=2P --hw-set memory=40GiB --format json
+expect_rc 0
+expect_out '"memory_bandwidth": 1000000000000'
+expect_out '"peak_flops": 2000000000000000'
+# 40 GiB = 40 * 2^30 = 42949672960 bytes
+expect_out '"memory_bytes": 42949672960'
+run "--hw-set unknown key" analyze --hw-set bandwith=1T
+expect_rc 1
+expect_err "unknown hardware key 'bandwith' (did you mean memory_bandwidth?); valid keys: memory_bandwidth, memory_bytes"
+expect_err "peak_flops.int4"
+run "--hw-set zero bandwidth" analyze --hw-set memory_bandwidth=0
+expect_rc 1
+expect_err "memory_bandwidth: expected a positive number in B/s"
+run "--hw-set nonsense" analyze --hw-set memory_bytes=lots
+expect_rc 1
+expect_err "memory_bytes: expected a non-negative number in B"
+expect_err "got 'lots'"
+run "--hw-set wrong unit" analyze --hw-set memory_bytes=40GB/s
+expect_rc 1
+expect_err "got '40GB/s'"
+run "--hw-set fractional units" analyze --hw-set compute_units=1.5
+expect_rc 1
+expect_err "compute_units: expected a whole non-negative number"
+run "--hw-set without =" analyze --hw-set memory_bandwidth
+expect_rc 1
+expect_err "--hw-set: expected KEY=VALUE"
+
+# ---------------------------------------------------------------------------
+# 8. GGUF realism: a header-only file (no tensor data) is read, with a
+#    warning; its 3 tensors cover little of the architecture: a warning with
+#    the missing share. The fixture (make_header_only_gguf.py) has
+#    Llama-2-7b's hyperparameters and token_embd, output (4096 x 32000 each)
+#    and blk.0.attn_q (4096 x 4096): 2 * 131072000 + 16777216 = 278921216
+#    elements of the architecture's 6738415616 (data/models/SOURCES.md):
+#    1 - 278921216 / 6738415616 = 95.86% have no tensor.
+# ---------------------------------------------------------------------------
+run "header-only GGUF" analyze "$FIX/llama7b_3tensors.gguf" --format csv
+expect_rc 0
+expect_err "llmroof: warning: $FIX/llama7b_3tensors.gguf: the data of 3 of its 3 tensors lies past the end of the file"
+expect_err "the weight file's tensors hold 278921216 parameters, the architecture 6738415616: 95.9% have no tensor"
 
 if [ "$fails" -gt 0 ]; then
     echo "cli_errors: $fails of $checks checks failed"

@@ -66,11 +66,12 @@ checks=$((checks + 1))
 cmp -s "$T/out" "$T/sweep2" || fail "sweep: output depends on the thread count"
 # a row equals the analysis of the same settings: prefill total FLOPs of
 # batch 2, seq 256 (the sweep's prefill_flops column, found by name: the
-# columns carry every setting of the table; the total row of analyze's CSV)
+# columns carry the model, profile, hardware and every setting of the
+# table: batch is column 4, seq_len 5; the total row of analyze's CSV)
 want=$("$BIN" --data-dir "$DATA" analyze --batch 2 --seq-len 256 --format csv --stage prefill |
     awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "flops") c = i } $2 == "total" { print $c }')
 got=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "prefill_flops") c = i }
-    $3 == 2 && $4 == 256 { print $c }' "$T/sweep2")
+    $4 == 2 && $5 == 256 { print $c }' "$T/sweep2")
 checks=$((checks + 1))
 [ -n "$want" ] && [ "$got" = "$want" ] || fail "sweep row: prefill flops '$got', analyze says '$want'"
 # +K ranges: kv groups 0, 50, 100 -> 3 rows
@@ -124,5 +125,45 @@ expect_err "--mem-util"
 run "serve-plan bad time" serve-plan --max-ttft soon
 expect_rc 1
 expect_err "--max-ttft"
+
+# ---- outputs carry what produced them (issue 15) ----
+# col NAME [ROW]: the value of column NAME (by header name) in row ROW (2)
+col() {
+    awk -F, -v c="$1" -v r="${2:-2}" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == c) k = i }
+        NR == r && k { print $k }' "$T/out"
+}
+run "generate csv settings" generate --gen-len 8 --format csv --tp 2 --a-dtype fp8 --hardware h100-sxm
+expect_rc 0
+expect_eq "model column" "$(col model)" "meta-llama/Llama-2-7b-hf"
+expect_eq "hardware column" "$(col hardware)" "h100-sxm"
+expect_eq "profile column" "$(col profile)" "default"
+expect_eq "tp column" "$(col tp)" 2
+expect_eq "a_dtype column" "$(col a_dtype)" fp8
+expect_eq "w_group_size column" "$(col w_group_size)" 0
+# every setting of the table but seq_len (a generation has its own lengths)
+for k in batch w_bit a_bit kv_bit all_logits attention causal w_asym kv_group_size pp ep microbatches; do
+    expect_eq "generate csv has $k" "$(head -n 1 "$T/out" | tr ',' '\n' | grep -cx "$k")" 1
+done
+run "serve-plan json settings" serve-plan --format json --max-tpot 30ms --tp 2 --max-batch 4
+expect_rc 0
+expect_out '"profile": "default"'
+expect_out '"settings": {'
+expect_out '"tp": 2'
+expect_out '"max_tpot_s": 0.03'
+expect_out '"max_ttft_s": null'
+expect_out '"max_batch": 4'
+# the rows vary the batch: it is no setting of the plan (the settings
+# object, from its line to the closing brace, has no "batch" key)
+checks=$((checks + 1))
+sed -n '/"settings": {/,/}/p' "$T/out" | grep -q '"batch"' &&
+    fail "$name: settings should not hold batch"
+run "serve-plan csv settings" serve-plan --format csv --max-ttft 2s --kv-bit 8 --max-batch 3
+expect_rc 0
+expect_eq "rows" "$(wc -l <"$T/out" | tr -d ' ')" 4
+expect_eq "model column" "$(col model 4)" "meta-llama/Llama-2-7b-hf"
+expect_eq "max_ttft_s column" "$(col max_ttft_s 3)" 2
+expect_eq "max_tpot_s column (none)" "$(col max_tpot_s)" ""
+expect_eq "kv_bit column" "$(col kv_bit)" 8
+expect_eq "mem_util column" "$(col mem_util)" 0.9
 
 finish cli_generate

@@ -93,8 +93,12 @@ expect_rc 0
 cp "$T/out" "$T/dp.csv"
 run "dense batch 2" analyze --batch 2 --format csv
 expect_rc 0
+# the figures (the columns before `model`; the settings that follow differ
+# by design: batch, dp and devices)
+figures() { awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "model") n = i - 1 } { s = $1; for (i = 2; i <= n; i++) s = s "," $i; print s }' "$1"; }
 checks=$((checks + 1))
-cmp -s "$T/out" "$T/dp.csv" || fail "dense dp: --dp 4 --batch 8 differs from --batch 2"
+[ "$(figures "$T/out")" = "$(figures "$T/dp.csv")" ] && [ -n "$(figures "$T/out")" ] ||
+  fail "dense dp: --dp 4 --batch 8 differs from --batch 2"
 run "dense dp kv" analyze --dp 4 --batch 8 --format json
 expect_out '"kv_cache": 2147483648,'
 

@@ -52,11 +52,11 @@ col() {
 }
 lines() { wc -l <"$T/out" | tr -d ' '; }
 
-# ---- columns: profile, hardware, then every setting in table order ----
+# ---- columns: model, profile, hardware, then every setting in table order ----
 run "header" sweep
 expect_rc 0
-expect_eq "header" "$(head -n 1 "$T/out" | cut -d, -f1-18)" \
-    "profile,hardware,batch,seq_len,w_bit,a_bit,kv_bit,all_logits,attention,causal,w_group_size,w_asym,kv_group_size,a_dtype,tp,pp,ep,microbatches"
+expect_eq "header" "$(head -n 1 "$T/out" | cut -d, -f1-19)" \
+    "model,profile,hardware,batch,seq_len,w_bit,a_bit,kv_bit,all_logits,attention,causal,w_group_size,w_asym,kv_group_size,a_dtype,tp,pp,ep,microbatches"
 
 # ---- flags and choices as lists ----
 run "causal list" sweep --causal true,false
@@ -125,7 +125,7 @@ checks=$((checks + 1))
 expect_eq "profile names read back" "$(tr '\n' '|' <"$T/names")" 'my "q" prof|my "q" prof|'
 run "quoted profile csv" sweep --profile "$P"
 expect_rc 0
-expect_eq "CSV profile field" "$(sed -n 2p "$T/out" | cut -c1-18)" '"my ""q"" prof",a1'
+expect_eq "CSV profile field" "$(sed -n 2p "$T/out" | cut -d, -f2- | cut -c1-18)" '"my ""q"" prof",a1'
 
 echo "cli_sweep: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]

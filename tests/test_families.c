@@ -5,10 +5,12 @@
  * from a named published source):
  *
  *   params MODEL VALUE
+ *   active MODEL VALUE   (the parameters one token uses: MoE top-k experts)
  *   op     MODEL STAGE PATH FIELD VALUE [SETTING=V ...]
  *   absent MODEL STAGE PATH [SETTING=V ...]
  *   memory MODEL STAGE FIELD VALUE [SETTING=V ...]
  *
+ * MODEL is a bundled id, or fixtures/NAME for a config in tests/fixtures.
  * STAGE is prefill or decode; FIELD an op field (flops, load_weight,
  * load_act, store_act, load_kv, store_kv, bytes, count) or a memory field
  * (weights, kv_cache, activations). Settings: batch= seq= w= a= kv=
@@ -70,7 +72,10 @@ load(runner *rn, const char *model)
     loaded *l = &rn->cache[rn->ncache];
     lr_error err;
     memset(&err, 0, sizeof err);
-    l->arch = tu_model(model);
+    /* "fixtures/NAME": a config kept with the tests (tests/fixtures/NAME) */
+    char fx[1024];
+    snprintf(fx, sizeof fx, "%s/%s", LR_FIXTURES, model + 9);
+    l->arch = tu_model(strncmp(model, "fixtures/", 9) == 0 ? fx : model);
     if (!l->arch) {
         report(rn, "cannot load %s", model);
         return NULL;
@@ -204,6 +209,10 @@ run_line(runner *rn, char **tok, int n)
     loaded *l = load(rn, tok[1]);
     if (!l)
         return;
+    if (!strcmp(tok[0], "active")) {
+        compare(rn, "active params", lr_plan_active_params(l->plan), strtod(tok[2], NULL), 0);
+        return;
+    }
     if (!strcmp(tok[0], "params")) {
         compare(rn, "params", lr_plan_params(l->plan), strtod(tok[2], NULL), 0);
         /* and the model analyses in both stages */

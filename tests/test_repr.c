@@ -613,6 +613,18 @@ test_dims_checked(void **state)
     free(t);
 }
 
+/* The largest repeat count in a tree: the decoder layers' count. */
+static double
+max_repeat(const lr_node *n)
+{
+    double m = n->repeat;
+    for (size_t i = 0; i < n->nsubs; i++) {
+        double r = max_repeat(&n->subs[i]);
+        m = r > m ? r : m;
+    }
+    return m;
+}
+
 static void
 test_model_load_ex(void **state)
 {
@@ -632,9 +644,19 @@ test_model_load_ex(void **state)
     /* without the head count (lr_model_load has no options) */
     assert_null(lr_model_load(MODELS, tdir, path, &err));
     assert_non_null(strstr(err.msg, "num_attention_heads"));
-    /* options are for repr texts only */
-    assert_null(lr_model_load_ex(MODELS, tdir, "meta-llama/Llama-2-7b-hf", &o, &notes, &err));
-    assert_non_null(strstr(err.msg, "--config and --set"));
+    /* --set overrides a config.json's fields as well: Llama-2-7b has 32
+     * layers (its config.json), 16 after the override */
+    static const char *const layers[] = {"num_hidden_layers=16"};
+    lr_repr_opts ol = {NULL, NULL, layers, 1, NULL};
+    a = lr_model_load_ex(MODELS, tdir, "meta-llama/Llama-2-7b-hf", &ol, &notes, &err);
+    assert_non_null(a);
+    assert_true(max_repeat(&a->root) == 16);
+    free(notes);
+    lr_arch_free(a);
+    /* --config completes a repr text only */
+    lr_repr_opts oc = {NULL, path, NULL, 0, NULL};
+    assert_null(lr_model_load_ex(MODELS, tdir, "meta-llama/Llama-2-7b-hf", &oc, &notes, &err));
+    assert_non_null(strstr(err.msg, "--config completes a print(model) text"));
     /* a bundled model is untouched by a NULL opts */
     a = lr_model_load_ex(MODELS, tdir, "meta-llama/Llama-2-7b-hf", NULL, &notes, &err);
     assert_non_null(a);

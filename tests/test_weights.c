@@ -383,6 +383,100 @@ test_gguf_model_load(void **state)
     free(path);
 }
 
+static void one_tensor(wb *b, const char *name, uint32_t nd, const uint64_t *dims, uint32_t type,
+                       uint64_t off);
+
+/* Tensor data past the end of the file is counted, not refused: it is
+ * never read (a header-only file, a truncated download). */
+static void
+test_gguf_header_only(void **state)
+{
+    (void)state;
+    /* the tiny llama's header and tensor infos with no data at all: each of
+     * its 5 tensors lies past the end; sizes still come from the header */
+    wb b = {0};
+    header(&b, 3, 5, TINY_NKV);
+    tiny_llama_kv(&b);
+    tiny_tensors(&b);
+    char *path = wb_file(&b, 0, 0);
+    lr_weights_info info;
+    lr_error err;
+    if (lr_gguf_read(path, KEY_MAP, &info, &err) != 0)
+        fail_msg("header-only file refused: %s: %s", err.path, err.msg);
+    check_tiny(&info);
+    assert_int_equal(info.past_eof, 5);
+    lr_weights_info_free(&info);
+    /* as a model: loads, the notes carry a warning naming 5 of 5 tensors */
+    char *notes = NULL;
+    lr_arch *a = lr_model_load_ex(LR_DATA_DIR "/models", TU_DEFAULT "/architectures", path, NULL,
+                                  &notes, &err);
+    if (!a)
+        fail_msg("%s: %s", err.path, err.msg);
+    assert_non_null(notes);
+    assert_non_null(strstr(notes, "warning: "));
+    assert_non_null(strstr(notes, "the data of 5 of its 5 tensors lies past the end"));
+    free(notes);
+    lr_arch_free(a);
+    unlink(path);
+    free(path);
+    /* one tensor, 32 F32 elements (128 bytes) at data offset 64 of a file
+     * with 128 data bytes: it runs 64 bytes past the end */
+    one_tensor(&b, "w", 1, (uint64_t[]){32}, G_F32, 64);
+    path = wb_file(&b, 32, 128);
+    if (lr_gguf_read(path, NULL, &info, &err) != 0)
+        fail_msg("truncated file refused: %s", err.msg);
+    assert_int_equal(info.past_eof, 1);
+    assert_true(info.bytes == 128);
+    lr_weights_info_free(&info);
+    unlink(path);
+    free(path);
+    /* the complete tiny llama: nothing past the end */
+    path = tiny_llama(3);
+    if (lr_gguf_read(path, NULL, &info, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(info.past_eof, 0);
+    lr_weights_info_free(&info);
+    unlink(path);
+    free(path);
+}
+
+/* A GGUF listing fewer tensors than the architecture has: the coverage is
+ * their share. The tiny llama's tree (hidden 256, 4 heads of 64, 2 KV heads,
+ * ffn 512, vocab 32, one layer, tied embeddings: no output.weight):
+ *   embedding 32 * 256 = 8192, 2 norms 2 * 256 = 512, q and o 2 * 65536,
+ *   k and v 2 * 256 * 128 = 65536, gate/up/down 3 * 256 * 512 = 393216,
+ *   final norm 256: 8192 + 512 + 131072 + 65536 + 393216 + 256 = 598784.
+ * The file's 5 tensors hold 237824 elements: 237824 / 598784. */
+static void
+test_gguf_coverage(void **state)
+{
+    (void)state;
+    char *path = tiny_llama(3);
+    lr_error err;
+    lr_arch *a = lr_model_load_ex(LR_DATA_DIR "/models", TU_DEFAULT "/architectures", path, NULL,
+                                  NULL, &err);
+    if (!a)
+        fail_msg("%s: %s", err.path, err.msg);
+    lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
+    assert_non_null(prof);
+    lr_plan *plan = lr_plan_new(a, lr_profile_db(prof), &err);
+    if (!plan)
+        fail_msg("%s: %s", err.path, err.msg);
+    assert_true(lr_plan_params(plan) == 598784);
+    assert_true(lr_arch_weight_coverage(a, plan) == 237824.0 / 598784.0);
+    /* a bundled config has no weight file: 0 */
+    lr_arch *b = tu_model("meta-llama/Llama-2-7b-hf");
+    lr_plan *pb = lr_plan_new(b, lr_profile_db(prof), &err);
+    assert_true(lr_arch_weight_coverage(b, pb) == 0);
+    lr_plan_free(pb);
+    lr_arch_free(b);
+    lr_plan_free(plan);
+    lr_arch_free(a);
+    lr_profile_free(prof);
+    unlink(path);
+    free(path);
+}
+
 /* Versions 1 (u32 counts, lengths and dimensions) and 2 read the same. */
 static void
 test_gguf_versions(void **state)
@@ -690,12 +784,6 @@ test_gguf_bad_tensors(void **state)
                "offset 98");
     one_tensor(&b, "w", 1, (uint64_t[]){8}, G_F32, 16);
     gguf_fails(&b, 32, 64, "data offset 16 is not a multiple of the alignment 32", "offset 94");
-    /* 32 F32 elements (128 bytes) at offset 64, in a file with 128 data bytes */
-    one_tensor(&b, "w", 1, (uint64_t[]){32}, G_F32, 64);
-    gguf_fails(&b, 32, 128, "lie beyond the end of the file", "offset 94");
-    /* the data start alone is past the end (no padding, no data) */
-    one_tensor(&b, "w", 1, (uint64_t[]){1}, G_F32, 0);
-    gguf_fails(&b, 0, 0, "beyond the end of the file", "offset 94");
     one_tensor(&b, "w\xff", 1, (uint64_t[]){8}, G_F32, 0);
     gguf_fails(&b, 32, 32, "tensor name is not valid UTF-8", "offset 69");
     one_tensor(&b, "a-name-longer-than-ggml-allows-because-it-has-sixty-four-bytes!!", 1,
@@ -1047,6 +1135,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gguf_tiny_llama),  cmocka_unit_test(test_gguf_model_load),
+        cmocka_unit_test(test_gguf_header_only), cmocka_unit_test(test_gguf_coverage),
         cmocka_unit_test(test_gguf_config),      cmocka_unit_test(test_gguf_versions),
         cmocka_unit_test(test_gguf_mixtral),     cmocka_unit_test(test_gguf_deepseek),
         cmocka_unit_test(test_gguf_key_map),     cmocka_unit_test(test_gguf_bad_header),

@@ -35,7 +35,8 @@ struct lr_plan {
     double *base;    /* nops * LR_NSLOTS: constant fields, 0 where computed */
     lr_prog prog[2]; /* the non-constant fields: [0] independent of {ctx}, [1] the rest */
     double params;
-    int parallel; /* LR_PAR_* of the tree */
+    double active_params; /* the parameters one token uses (MoE: top_k of the experts) */
+    int parallel;         /* LR_PAR_* of the tree */
     char *family;
 };
 

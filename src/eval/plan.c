@@ -26,6 +26,7 @@ typedef struct pbuild {
     size_t cap;
     plan_site *site;     /* NULL, or the op to capture (lr_plan_new_site) */
     const lr_node *root; /* the walk's copy of arch->root */
+    int weights_only;    /* inside a weights_only node: parameters counted, no ops */
 } pbuild;
 
 void
@@ -57,6 +58,12 @@ double
 lr_plan_params(const lr_plan *p)
 {
     return p->params;
+}
+
+double
+lr_plan_active_params(const lr_plan *p)
+{
+    return p->active_params;
 }
 
 /* Prefixes the error with the node and, for formulas, the op and field. */
@@ -352,9 +359,36 @@ op_index(const lr_module *m, const char *name)
     return -1;
 }
 
+/* The value of a weights formula of module m bound to env, with the
+ * parallel degrees at 1 (the whole model); -1 when it has no value. */
+static double
+whole_value(pbuild *b, ast *e)
+{
+    double whole = -1;
+    if (e->kind == A_NUM)
+        return e->num;
+    lr_prog prog;
+    lr_prog_init(&prog);
+    lr_prog_emit_store(&prog, e, 0);
+    double vars[LR_NVARS], stack[512];
+    lr_settings s;
+    lr_settings_default(&s);
+    lr_set_vars(vars, &s, NULL, 1);
+    int bad;
+    const char *why;
+    if (prog.maxdepth >= 512 || lr_prog_run(&prog, vars, &whole, stack, &bad, &why) < 0)
+        whole = -1;
+    lr_prog_free(&prog);
+    (void)b;
+    return whole;
+}
+
 /* The node's weights (elements per instance): the model's parameter count
  * takes them with the parallel degrees at 1 (the whole model); the analysis
- * evaluates them per device (tp, pp, ep) into the first op of the node. */
+ * evaluates them per device (tp, pp, ep) into the first op of the node.
+ * The active parameters (those one token uses) take the module's
+ * "active_weights" formula where it has one (an expert: its weights times
+ * top_k / num_experts), else the same weights. */
 static int
 count_weights(pbuild *b, const lr_node *n, const lr_module *m, const lr_binding *env,
               const char *path, double count, ast **out)
@@ -369,23 +403,7 @@ count_weights(pbuild *b, const lr_node *n, const lr_module *m, const lr_binding 
         return -1;
     }
     e = lr_ast_fold(&b->arena, e);
-    double whole = -1;
-    if (e->kind == A_NUM) {
-        whole = e->num;
-    } else {
-        lr_prog prog;
-        lr_prog_init(&prog);
-        lr_prog_emit_store(&prog, e, 0);
-        double vars[LR_NVARS], stack[512];
-        lr_settings s;
-        lr_settings_default(&s);
-        lr_set_vars(vars, &s, NULL, 1);
-        int bad;
-        const char *why;
-        if (prog.maxdepth >= 512 || lr_prog_run(&prog, vars, &whole, stack, &bad, &why) < 0)
-            whole = -1;
-        lr_prog_free(&prog);
-    }
+    double whole = whole_value(b, e);
     if (!(whole >= 0)) {
         lr_err_set(b->err, b->arch->file ? b->arch->file : "", path,
                    "node of class %s: its weights formula (%s) must give a non-negative number",
@@ -393,13 +411,32 @@ count_weights(pbuild *b, const lr_node *n, const lr_module *m, const lr_binding 
         snprintf(b->err->source, sizeof b->err->source, "%s", m->weights_text);
         return -1;
     }
+    double active = whole;
+    if (m->active_weights) {
+        ast *a = lr_bind(&cx, m->active_weights, env, m->nparams);
+        if (!a) {
+            blame(b, path, m, "active_weights", m->active_weights_text);
+            return -1;
+        }
+        active = whole_value(b, lr_ast_fold(&b->arena, a));
+        if (!(active >= 0)) {
+            lr_err_set(b->err, m->file, path,
+                       "node of class %s: its active_weights formula must give a non-negative "
+                       "number",
+                       m->cls);
+            snprintf(b->err->source, sizeof b->err->source, "%s", m->active_weights_text);
+            return -1;
+        }
+    }
     if (m->nops == 0) {
         lr_err_set(b->err, m->file, path,
                    "class %s has weights but no op to carry them: give it an op", m->cls);
         return -1;
     }
     b->p->params += whole * count;
-    *out = e;
+    if (!b->weights_only)
+        b->p->active_params += active * count;
+    *out = b->weights_only ? NULL : e;
     return 0;
 }
 
@@ -413,8 +450,11 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
     count *= n->repeat;
     double saved_pp = b->pp_repeat;
     ast *saved_when = b->when;
+    int saved_wo = b->weights_only;
     if (n->pipeline)
         b->pp_repeat = n->repeat;
+    if (n->weights_only)
+        b->weights_only = 1;
     if (enter_when(b, n, path) < 0)
         goto out;
     if (!m) {
@@ -471,16 +511,18 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
                 goto out;
             }
             placed[k] = 1;
-            b->pending_weights = weights;
-            weights = NULL;
-            if (compile_op(b, n, m, (size_t)k, env, path, count) < 0)
-                goto out;
+            if (!b->weights_only) {
+                b->pending_weights = weights;
+                weights = NULL;
+                if (compile_op(b, n, m, (size_t)k, env, path, count) < 0)
+                    goto out;
+            }
         } else if (walk(b, sub, path, count) < 0) {
             goto out;
         }
     }
     for (size_t k = 0; k < m->nops; k++) {
-        if (placed[k])
+        if (placed[k] || b->weights_only)
             continue;
         b->pending_weights = weights;
         weights = NULL;
@@ -491,6 +533,7 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
 out:
     b->pp_repeat = saved_pp;
     b->when = saved_when;
+    b->weights_only = saved_wo;
     free(placed);
     free(path);
     return rc;
@@ -514,7 +557,8 @@ lr_plan_site_free(plan_site *site)
 lr_plan *
 lr_plan_new_site(const lr_arch *arch, const lr_db *db, plan_site *site, lr_error *err)
 {
-    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), NULL, NULL, 0, arch, db, {0}, err, 0, site, NULL};
+    pbuild b = {
+        lr_xcalloc(1, sizeof(lr_plan)), NULL, NULL, 0, arch, db, {0}, err, 0, site, NULL, 0};
     lr_prog_init(&b.p->prog[0]);
     lr_prog_init(&b.p->prog[1]);
     lr_err_clear(err);

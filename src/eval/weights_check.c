@@ -21,6 +21,15 @@ lr_arch_weight_bits(const lr_arch *arch)
     return bits < 1 ? 1 : bits;
 }
 
+double
+lr_arch_weight_coverage(const lr_arch *arch, const lr_plan *plan)
+{
+    double params = lr_plan_params(plan);
+    if (!(arch->weight_params > 0 && params > 0))
+        return 0;
+    return arch->weight_params / params;
+}
+
 /* "model.layers.12.mlp.up_proj.weight" -> "model.layers.mlp.up_proj": the
  * path of the tree node that holds the tensor (repeats collapse, the last
  * part names the tensor, not a node). */

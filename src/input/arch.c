@@ -11,8 +11,8 @@
 
 #include "input/input.h"
 
-static void
-node_free(lr_node *n)
+void
+lr_node_free_contents(lr_node *n)
 {
     free(n->name);
     free(n->cls);
@@ -24,7 +24,7 @@ node_free(lr_node *n)
     }
     free(n->params);
     for (size_t i = 0; i < n->nsubs; i++)
-        node_free(&n->subs[i]);
+        lr_node_free_contents(&n->subs[i]);
     free(n->subs);
 }
 
@@ -33,7 +33,7 @@ lr_arch_free(lr_arch *a)
 {
     if (!a)
         return;
-    node_free(&a->root);
+    lr_node_free_contents(&a->root);
     free(a->name);
     free(a->file);
     free(a->family);
@@ -166,6 +166,27 @@ load_node(json_t *o, lr_node *n, const char *file, const char *path, lr_error *e
 }
 
 lr_arch *
+lr_arch_from_json_obj(json_t *root, const char *source, lr_error *err)
+{
+    json_t *top = root;
+    const char *jpath = "$";
+    if (json_object_get(root, "architecture")) {
+        top = json_object_get(root, "architecture");
+        jpath = "architecture";
+    }
+    lr_arch *a = lr_xcalloc(1, sizeof *a);
+    const char *mname = json_string_value(json_object_get(root, "model_name"));
+    a->name = lr_xstrdup(mname ? mname : source);
+    a->file = lr_xstrdup(source);
+    a->family = lr_xstrdup("");
+    if (load_node(top, &a->root, source, jpath, err) < 0) {
+        lr_arch_free(a);
+        a = NULL;
+    }
+    return a;
+}
+
+lr_arch *
 lr_arch_from_json_file(const char *path, lr_error *err)
 {
     json_error_t je;
@@ -176,21 +197,7 @@ lr_arch_from_json_file(const char *path, lr_error *err)
         err->col = je.column;
         return NULL;
     }
-    json_t *top = root;
-    const char *jpath = "$";
-    if (json_object_get(root, "architecture")) {
-        top = json_object_get(root, "architecture");
-        jpath = "architecture";
-    }
-    lr_arch *a = lr_xcalloc(1, sizeof *a);
-    const char *mname = json_string_value(json_object_get(root, "model_name"));
-    a->name = lr_xstrdup(mname ? mname : path);
-    a->file = lr_xstrdup(path);
-    a->family = lr_xstrdup("");
-    if (load_node(top, &a->root, path, jpath, err) < 0) {
-        lr_arch_free(a);
-        a = NULL;
-    }
+    lr_arch *a = lr_arch_from_json_obj(root, path, err);
     json_decref(root);
     return a;
 }

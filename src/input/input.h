@@ -18,8 +18,20 @@ typedef struct json_t json_t;
 json_t *lr_config_load(const char *path, lr_error *err);
 lr_arch *lr_arch_from_config_obj(json_t *cfg, const char *source, const char *template_dir,
                                  lr_error *err);
+/* The same with the template forced by family name (`family` NULL: chosen
+ * by the config's class, then its model_type). */
+lr_arch *lr_arch_from_config_family(json_t *cfg, const char *source, const char *template_dir,
+                                    const char *family, lr_error *err);
 
 /* ---- arch.c ---- */
+/* Frees what the node owns (not the node itself). */
+void lr_node_free_contents(lr_node *n);
 void lr_node_add_param(lr_node *n, const char *name, double value, const char *formula);
+/* An architecture JSON already parsed (not consumed); `source` names it. */
+lr_arch *lr_arch_from_json_obj(json_t *root, const char *source, lr_error *err);
+
+/* ---- repr.c ---- */
+/* A --set value as JSON: true, false, null, a number, else a string. */
+json_t *lr_config_set_value(const char *s);
 
 #endif

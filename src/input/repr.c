@@ -730,9 +730,10 @@ number_json(double v)
     return json_real(v);
 }
 
-/* A --set value: true, false, null, a number, else the text as a string. */
-static json_t *
-set_value(const char *s)
+/* A --set value: true, false, null, a number, else the text as a string.
+ * Also what models.c puts into a config.json for --set. */
+json_t *
+lr_config_set_value(const char *s)
 {
     if (strcmp(s, "true") == 0)
         return json_true();
@@ -760,7 +761,7 @@ parse_sets(rctx *c, const char *const *sets, size_t n)
         char *name = lr_xmalloc((size_t)(eq - sets[i]) + 1);
         memcpy(name, sets[i], (size_t)(eq - sets[i]));
         name[eq - sets[i]] = '\0';
-        json_object_set_new(c->sets, name, set_value(eq + 1));
+        json_object_set_new(c->sets, name, lr_config_set_value(eq + 1));
         free(name);
     }
     return 0;

@@ -21,8 +21,12 @@ typedef struct tbuild {
     size_t nenv;
     const char *tfile; /* template file */
     const char *cfile; /* config file */
+    json_t *cfg;       /* the config (text part merged in), for "for_each" lists */
     lr_error *err;
 } tbuild;
+
+static json_t *config_lookup(json_t *cfg, const char *key);
+static int build_node(tbuild *tb, json_t *o, lr_node *n, const char *path);
 
 /* Evaluates `v` (number, bool or formula) in the config environment. Returns
  * the folded tree: a number, or a formula over runtime variables. */
@@ -69,6 +73,152 @@ eval_const(tbuild *tb, json_t *v, const char *path, double *out)
     return 0;
 }
 
+/* 1 when two built nodes are the same module with the same values all the
+ * way down (the sub-layers' repeat counts included; the nodes' own only
+ * `with_repeat`). */
+static int
+node_equal(const lr_node *a, const lr_node *b, int with_repeat)
+{
+    if (strcmp(a->name, b->name) || strcmp(a->cls, b->cls) || (!a->op != !b->op) ||
+        (a->op && strcmp(a->op, b->op)) || (with_repeat && a->repeat != b->repeat) ||
+        a->output_kv != b->output_kv || a->tied != b->tied || a->pipeline != b->pipeline ||
+        a->weights_only != b->weights_only || a->nparams != b->nparams || a->nsubs != b->nsubs)
+        return 0;
+    for (size_t i = 0; i < a->nparams; i++) {
+        const lr_param *x = &a->params[i], *y = &b->params[i];
+        if (strcmp(x->name, y->name) || (!x->formula != !y->formula) ||
+            (x->formula ? strcmp(x->formula, y->formula) != 0 : x->value != y->value))
+            return 0;
+    }
+    for (size_t i = 0; i < a->nsubs; i++)
+        if (!node_equal(&a->subs[i], &b->subs[i], 1))
+            return 0;
+    return 1;
+}
+
+/* Binds the numbers of one list element under `prefix`: a number or
+ * boolean as {prefix}, an object's members as {prefix.member} (nested
+ * objects with more dots), null as 0; strings and lists are not bound. */
+static void
+bind_element(tbuild *tb, json_t *v, const char *prefix)
+{
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *m;
+        json_object_foreach(v, k, m)
+        {
+            char sub[512];
+            snprintf(sub, sizeof sub, "%s.%s", prefix, k);
+            bind_element(tb, m, sub);
+        }
+        return;
+    }
+    double d;
+    if (json_is_number(v))
+        d = json_number_value(v);
+    else if (json_is_boolean(v))
+        d = json_is_true(v);
+    else if (json_is_null(v))
+        d = 0;
+    else
+        return;
+    lr_binding *env = lr_arena_alloc(&tb->arena, (tb->nenv + 2) * sizeof *env);
+    memcpy(env, tb->env, tb->nenv * sizeof *env);
+    tb->env = env;
+    tb->env[tb->nenv].name = lr_arena_strdup(&tb->arena, prefix);
+    tb->env[tb->nenv].value = lr_ast_num(&tb->arena, d);
+    tb->nenv++;
+}
+
+/* `over` merged into `base` (a copy of the node's "defaults"): members of
+ * both objects merged again, anything else from `over`. */
+static void
+merge_into(json_t *base, json_t *over)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(over, k, v)
+    {
+        json_t *b = json_object_get(base, k);
+        if (json_is_object(b) && json_is_object(v))
+            merge_into(b, v);
+        else
+            json_object_set(base, k, v);
+    }
+}
+
+/* A node with "for_each": LIST: one instance per element of the config's
+ * list (heterogeneous layers, Nemotron-NAS block_configs), the element's
+ * numbers bound as {AS...} ("as", default "item") and its index as
+ * {AS.index} while the node is built; its "if" is evaluated per element.
+ * "defaults" (an object shaped like the elements) supplies members an
+ * element leaves out (older block_configs without window_length).
+ * Consecutive instances that come out equal become one node with their
+ * repeat counts added, so a uniform list gives one repeated node. */
+static int
+expand_for_each(tbuild *tb, json_t *s, lr_node *parent, const char *path)
+{
+    const char *lname = json_string_value(json_object_get(s, "for_each"));
+    const char *as = json_string_value(json_object_get(s, "as"));
+    json_t *list = config_lookup(tb->cfg, lname);
+    if (!lname || !json_is_array(list)) {
+        lr_err_set(tb->err, lname && config_lookup(tb->cfg, lname) ? tb->cfile : tb->tfile,
+                   lname ? lname : path, "\"for_each\" needs a list in the config%s%s",
+                   lname ? ": no list named " : "", lname ? lname : "");
+        return -1;
+    }
+    size_t first = parent->nsubs;
+    lr_binding *saved = tb->env;
+    size_t nsaved = tb->nenv;
+    for (size_t i = 0; i < json_array_size(list); i++) {
+        char p[820], pre[256];
+        snprintf(p, sizeof p, "%s[%s %zu]", path, lname, i);
+        snprintf(pre, sizeof pre, "%s", as ? as : "item");
+        tb->env = saved;
+        tb->nenv = nsaved;
+        json_t *idx = json_integer((json_int_t)i);
+        char ik[300];
+        snprintf(ik, sizeof ik, "%s.index", pre);
+        bind_element(tb, idx, ik);
+        json_decref(idx);
+        json_t *el = json_array_get(list, i);
+        json_t *dflt = json_object_get(s, "defaults");
+        if (json_is_object(dflt) && json_is_object(el)) {
+            json_t *m = json_deep_copy(dflt);
+            merge_into(m, el);
+            bind_element(tb, m, pre);
+            json_decref(m);
+        } else {
+            bind_element(tb, el, pre);
+        }
+        double c = 1;
+        json_t *cond = json_object_get(s, "if");
+        char cp[840];
+        snprintf(cp, sizeof cp, "%s.if", p);
+        int rc = cond ? eval_const(tb, cond, cp, &c) : 0;
+        lr_node *n = &parent->subs[parent->nsubs];
+        if (rc == 0 && c != 0)
+            rc = build_node(tb, s, n, p);
+        tb->env = saved;
+        tb->nenv = nsaved;
+        if (rc < 0) {
+            lr_node_free_contents(n);
+            return -1;
+        }
+        if (c == 0)
+            continue;
+        lr_node *prev = parent->nsubs > first ? &parent->subs[parent->nsubs - 1] : NULL;
+        if (prev && node_equal(prev, n, 0)) {
+            prev->repeat += n->repeat;
+            lr_node_free_contents(n);
+            memset(n, 0, sizeof *n);
+            continue;
+        }
+        parent->nsubs++;
+    }
+    return 0;
+}
+
 static int
 build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
 {
@@ -87,9 +237,10 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         lr_err_set(tb->err, tb->tfile, path, "expected a node with a \"class\"");
         return -1;
     }
-    static const char *const keys[] = {"name",   "class",       "parameters", "sub_layers",
-                                       "repeat", "output",      "tied",       "if",
-                                       "when",   "description", "pipeline"};
+    static const char *const keys[] = {"name",        "class",        "parameters", "sub_layers",
+                                       "repeat",      "output",       "tied",       "if",
+                                       "description", "pipeline",     "for_each",   "as",
+                                       "defaults",    "weights_only", "when"};
     const char *key;
     json_t *val;
     json_object_foreach(o, key, val)
@@ -99,10 +250,13 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
             if (strcmp(key, keys[i]) == 0)
                 break;
         if (i == sizeof keys / sizeof keys[0]) {
-            lr_err_set(tb->err, tb->tfile, path,
-                       "unknown key '%s' (expected name, class, parameters, sub_layers, repeat, "
-                       "output, tied, if, when, description, pipeline; or {\"op\": NAME})",
-                       key);
+            lr_err_set(
+                tb->err, tb->tfile, path,
+                "unknown key '%s' (expected name, class, parameters, sub_layers, repeat, "
+                "output, tied, if, description, pipeline, for_each, as, defaults, weights_only, "
+                "when; or "
+                "{\"op\": NAME})",
+                key);
             return -1;
         }
     }
@@ -132,6 +286,14 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         if (eval_const(tb, tied, p, &t) < 0)
             return -1;
         n->tied = t != 0;
+    }
+    json_t *wo = json_object_get(o, "weights_only");
+    if (wo) {
+        double t;
+        snprintf(p, sizeof p, "%s.weights_only", path);
+        if (eval_const(tb, wo, p, &t) < 0)
+            return -1;
+        n->weights_only = t != 0;
     }
     json_t *when = json_object_get(o, "when");
     if (when) {
@@ -164,10 +326,21 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         }
     }
     json_t *subs = json_object_get(o, "sub_layers");
-    n->subs = lr_xcalloc(json_array_size(subs), sizeof *n->subs);
+    size_t cap = 0;
+    for (size_t i = 0; i < json_array_size(subs); i++) {
+        json_t *fe = json_object_get(json_array_get(subs, i), "for_each");
+        json_t *list = config_lookup(tb->cfg, json_string_value(fe));
+        cap += fe && json_is_array(list) ? json_array_size(list) : 1;
+    }
+    n->subs = lr_xcalloc(cap + 1, sizeof *n->subs);
     for (size_t i = 0; i < json_array_size(subs); i++) {
         json_t *s = json_array_get(subs, i);
         snprintf(p, sizeof p, "%s.sub_layers[%zu]", path, i);
+        if (json_object_get(s, "for_each")) {
+            if (expand_for_each(tb, s, n, p) < 0)
+                return -1;
+            continue;
+        }
         json_t *cond = json_object_get(s, "if");
         if (cond) {
             double c;
@@ -185,34 +358,57 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
 }
 
 /* Looks up a possibly dotted key: "rope_scaling.factor" reads the factor
- * of the rope_scaling object. */
+ * of the rope_scaling object, "architectures.0" the first element of a
+ * list. */
 static json_t *
 config_lookup(json_t *cfg, const char *key)
 {
     if (!key)
         return NULL;
-    json_t *v = json_object_get(cfg, key);
+    json_t *v = json_is_object(cfg) ? json_object_get(cfg, key) : NULL;
     const char *dot = strchr(key, '.');
     if (v || !dot)
         return v;
     char head[256];
     snprintf(head, sizeof head, "%.*s", (int)(dot - key), key);
     json_t *sub = json_object_get(cfg, head);
+    if (json_is_array(sub)) {
+        char *end;
+        unsigned long i = strtoul(dot + 1, &end, 10);
+        if (end == dot + 1 || (*end && *end != '.'))
+            return NULL;
+        json_t *e = json_array_get(sub, i);
+        return *end ? config_lookup(e, end + 1) : e;
+    }
     return json_is_object(sub) ? config_lookup(sub, dot + 1) : NULL;
 }
 
-/* Whether a list element equals the field's "count" value: strings by
- * text, numbers and booleans by value. */
+/* 1 when string `s` is `eq` (a string) or one of `eq` (a list). */
+static int
+string_is(const char *s, json_t *eq)
+{
+    if (json_is_string(eq))
+        return strcmp(s, json_string_value(eq)) == 0;
+    for (size_t i = 0; i < json_array_size(eq); i++)
+        if (json_is_string(json_array_get(eq, i)) &&
+            strcmp(s, json_string_value(json_array_get(eq, i))) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether a list element equals the field's "count" value: a string element
+ * by string_is (the value a string or a list of strings), a number or a
+ * boolean by value (no_rope_layers' 0, hybrid_layer_pattern's 1). */
 static int
 same_value(json_t *a, json_t *b)
 {
-    if (json_is_string(a) || json_is_string(b))
-        return json_is_string(a) && json_is_string(b) &&
-               strcmp(json_string_value(a), json_string_value(b)) == 0;
+    if (json_is_string(a))
+        return string_is(json_string_value(a), b);
+    if (!(json_is_number(a) || json_is_boolean(a)) || !(json_is_number(b) || json_is_boolean(b)))
+        return 0;
     double x = json_is_boolean(a) ? json_is_true(a) : json_number_value(a);
     double y = json_is_boolean(b) ? json_is_true(b) : json_number_value(b);
-    return (json_is_number(a) || json_is_boolean(a)) && (json_is_number(b) || json_is_boolean(b)) &&
-           x == y;
+    return x == y;
 }
 
 /* A layer pattern given as data: how many elements of a list equal `what`
@@ -262,24 +458,29 @@ count_pairs(json_t *a, json_t *what, json_t *b, json_t *and_what)
 }
 
 /* The number a config value stands for: numbers and booleans as they are;
- * a list's length when the field says "length": true; the elements (or
- * substrings) equal to the field's "count"; a string compared with the
- * field's "equals" (1 or 0). */
+ * a list's (or a string's) length when the field says "length": true; the
+ * number of a list's elements equal to "count" (a string, or a list of
+ * strings any of which counts: how many layer_types are
+ * "sliding_attention"); a string compared with the field's "equals" (a
+ * string or a list of strings; 1 or 0). */
 static int
 config_value(tbuild *tb, json_t *f, json_t *v, const char *key, double *d)
 {
-    const char *eq = json_string_value(json_object_get(f, "equals"));
+    json_t *eq = json_object_get(f, "equals");
     json_t *count = json_object_get(f, "count");
-    if (count && (*d = count_in(v, count)) >= 0) {
-        /* counted */
-    } else if (json_is_number(v)) {
+    int length = json_is_true(json_object_get(f, "length"));
+    if (json_is_number(v)) {
         *d = json_number_value(v);
     } else if (json_is_boolean(v)) {
         *d = json_is_true(v);
-    } else if (json_is_array(v) && json_is_true(json_object_get(f, "length"))) {
+    } else if (count && (*d = count_in(v, count)) >= 0) {
+        /* a list's matching elements, or a pattern string's occurrences */
+    } else if (json_is_array(v) && length) {
         *d = (double)json_array_size(v);
     } else if (json_is_string(v) && eq) {
-        *d = strcmp(json_string_value(v), eq) == 0;
+        *d = string_is(json_string_value(v), eq);
+    } else if (json_is_string(v) && length) {
+        *d = (double)strlen(json_string_value(v));
     } else {
         lr_err_set(tb->err, tb->cfile, key, "expected a number, found a %s",
                    json_is_string(v)  ? "string"
@@ -324,13 +525,13 @@ resolve_config(tbuild *tb, json_t *fields, json_t *cfg)
             v = config_lookup(cfg, name);
         }
         double d;
-        json_t *and = json_object_get(f, "and"), *v2 = NULL;
-        if (and&&v && !json_is_null(v))
-            v2 = first_key(cfg, json_object_get(and, "keys"));
-        if (and&&!(json_is_array(v) && json_is_array(v2)))
+        json_t *pair = json_object_get(f, "and"), *v2 = NULL;
+        if (pair && v && !json_is_null(v))
+            v2 = first_key(cfg, json_object_get(pair, "keys"));
+        if (pair && !(json_is_array(v) && json_is_array(v2)))
             v = NULL; /* both lists, or the default */
-        if (v && and) {
-            d = count_pairs(v, json_object_get(f, "count"), v2, json_object_get(and, "count"));
+        if (v && pair) {
+            d = count_pairs(v, json_object_get(f, "count"), v2, json_object_get(pair, "count"));
         } else if (v && !json_is_null(v)) {
             if (config_value(tb, f, v, vkey, &d) < 0)
                 return -1;
@@ -377,70 +578,216 @@ matches(json_t *list, const char *s)
     return 0;
 }
 
-/* Finds the template whose "architectures" or "model_types" names this
- * config. Returns the loaded template JSON (caller decrefs). */
-static json_t *
-find_template(const char *dir, json_t *cfg, char **tfile, lr_error *err, const char *cfile)
+/* The templates of a profile's architectures/ directory in file name
+ * order, each parsed when first looked at (a Llama config need not parse
+ * the templates after llama.json). */
+typedef struct tlist {
+    json_t **t;
+    char **files;
+    size_t n;
+} tlist;
+
+static void
+tlist_free(tlist *tl)
 {
-    const char *arch = json_string_value(json_array_get(json_object_get(cfg, "architectures"), 0));
-    const char *mtype = json_string_value(json_object_get(cfg, "model_type"));
-    size_t n = 0;
+    for (size_t i = 0; i < tl->n; i++) {
+        json_decref(tl->t[i]);
+        free(tl->files[i]);
+    }
+    free(tl->t);
+    free(tl->files);
+}
+
+static int
+tlist_load(const char *dir, tlist *tl, lr_error *err)
+{
+    memset(tl, 0, sizeof *tl);
     lr_err_clear(err);
-    char **files = lr_list_json(dir, &n, err);
-    if (!files && err->msg[0])
-        return NULL;
-    json_t *found = NULL;
-    char known[512] = "";
-    size_t kl = 0;
-    for (size_t i = 0; i < n; i++) {
+    tl->files = lr_list_json(dir, &tl->n, err);
+    if (!tl->files && err->msg[0])
+        return -1;
+    tl->t = lr_xcalloc(tl->n + 1, sizeof *tl->t);
+    return 0;
+}
+
+/* Template i, parsed; NULL (err set) when its JSON is malformed. */
+static json_t *
+tget(tlist *tl, size_t i, lr_error *err)
+{
+    if (!tl->t[i]) {
         json_error_t je;
-        json_t *t = found ? NULL : json_load_file(files[i], JSON_REJECT_DUPLICATES, &je);
-        if (!found && !t) {
-            lr_err_set(err, files[i], "", "malformed JSON: %s", je.text);
+        tl->t[i] = json_load_file(tl->files[i], JSON_REJECT_DUPLICATES, &je);
+        if (!tl->t[i]) {
+            lr_err_set(err, tl->files[i], "", "malformed JSON: %s", je.text);
             err->line = je.line;
             err->col = je.column;
-            for (size_t j = i; j < n; j++)
-                free(files[j]);
-            free(files);
-            return NULL;
         }
-        if (t && (matches(json_object_get(t, "architectures"), arch) ||
-                  matches(json_object_get(t, "model_types"), mtype))) {
-            found = t;
-            *tfile = lr_xstrdup(files[i]);
-        } else if (t) {
-            json_t *fam = json_object_get(t, "family");
-            if (kl < sizeof known)
-                kl += (size_t)snprintf(known + kl, sizeof known - kl, "%s%s", kl ? ", " : "",
-                                       str_or(json_string_value(fam), files[i]));
-            json_decref(t);
-        }
-        free(files[i]);
     }
-    free(files);
-    if (!found)
-        lr_err_set(err, cfile, "architectures",
-                   "no family template for architecture '%s' (model_type '%s'); known families: "
-                   "%s. Add a template to the profile's architectures/ directory "
-                   "(docs/architecture-templates.md)",
-                   arch ? arch : "?", mtype ? mtype : "?", known);
+    return tl->t[i];
+}
+
+/* The file name without directory and ".json": "llama" for
+ * ".../architectures/llama.json". */
+static int
+base_is(const char *file, const char *name)
+{
+    const char *b = strrchr(file, '/');
+    b = b ? b + 1 : file;
+    size_t l = strlen(name);
+    return strncmp(b, name, l) == 0 && strcmp(b + l, ".json") == 0;
+}
+
+/* 1 when `s` is already one of the ", "-separated names of buf. */
+static int
+listed(const char *buf, const char *s)
+{
+    size_t n = strlen(s);
+    for (const char *p = strstr(buf, s); p; p = strstr(p + 1, s))
+        if ((p == buf || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
+/* Appends each template's families (what = "family") or classes
+ * (what = "architectures") to buf, ", "-separated, "..." when full; with
+ * `mtype`, only those of the templates that list that model_type (the
+ * likeliest intended ones, named first). */
+static void
+list_known(const tlist *tl, const char *what, char *buf, size_t cap, const char *mtype)
+{
+    size_t l = strlen(buf);
+    for (size_t i = 0; i < tl->n; i++) {
+        if (mtype && !matches(json_object_get(tl->t[i], "model_types"), mtype))
+            continue;
+        json_t *v = json_object_get(tl->t[i], what);
+        size_t nv = json_is_array(v) ? json_array_size(v) : 1;
+        for (size_t k = 0; k < nv; k++) {
+            const char *s = json_string_value(json_is_array(v) ? json_array_get(v, k) : v);
+            if (!s || listed(buf, s))
+                continue;
+            if (l + strlen(s) + 8 >= cap) {
+                snprintf(buf + l, cap - l, ", ...");
+                return;
+            }
+            l += (size_t)snprintf(buf + l, cap - l, "%s%s", buf[0] ? ", " : "", s);
+        }
+    }
+}
+
+/* Chooses the template for a config: the one of family `family` when
+ * forced; else the one listing the config's class (architectures[0]; the
+ * top level's, then the text part's) in "architectures"; only a config without a class is matched
+ * by its model_type (the text part's, then the top level's). An unknown class is an error listing
+ * the known ones: never a guess from model_type. Returns the template JSON (caller decrefs). */
+static json_t *
+find_template(const char *dir, json_t *cfg, const char *top_arch, const char *top_type,
+              const char *family, char **tfile, lr_error *err, const char *cfile)
+{
+    const char *text_arch =
+        json_string_value(json_array_get(json_object_get(cfg, "architectures"), 0));
+    const char *arch = top_arch ? top_arch : text_arch;
+    const char *mtype = json_string_value(json_object_get(cfg, "model_type"));
+    tlist tl;
+    if (tlist_load(dir, &tl, err) < 0)
+        return NULL;
+    size_t hit = tl.n;
+    for (int pass = 0; pass < 2 && hit == tl.n; pass++) {
+        const char *cls = pass ? text_arch : arch;
+        if (pass && (family || !cls || (arch && !strcmp(cls, arch))))
+            break;
+        for (size_t i = 0; i < tl.n && hit == tl.n; i++) {
+            json_t *t = tget(&tl, i, err);
+            if (!t) {
+                tlist_free(&tl);
+                return NULL;
+            }
+            const char *fam = json_string_value(json_object_get(t, "family"));
+            if (family ? (fam && !strcmp(fam, family)) || base_is(tl.files[i], family)
+                : cls  ? matches(json_object_get(t, "architectures"), cls)
+                       : matches(json_object_get(t, "model_types"), mtype) ||
+                            matches(json_object_get(t, "model_types"), top_type))
+                hit = i;
+        }
+    }
+    json_t *found = NULL;
+    if (hit < tl.n) {
+        found = json_incref(tl.t[hit]);
+        *tfile = lr_xstrdup(tl.files[hit]);
+    } else {
+        char classes[640] = "", fams[360] = "";
+        for (size_t i = 0; i < tl.n; i++)
+            if (!tget(&tl, i, err)) {
+                tlist_free(&tl);
+                return NULL;
+            }
+        if (mtype)
+            list_known(&tl, "architectures", classes, sizeof classes, mtype);
+        list_known(&tl, "architectures", classes, sizeof classes, NULL);
+        list_known(&tl, "family", fams, sizeof fams, NULL);
+        if (family)
+            lr_err_set(err, cfile, "--family", "no family template named '%s'; families: %s",
+                       family, fams);
+        else
+            lr_err_set(err, cfile, "architectures",
+                       "no family template for %s '%s'%s%s%s; known classes: %s. Force a "
+                       "template with --family NAME (%s), or add one to the profile's "
+                       "architectures/ directory (docs/architecture-templates.md)",
+                       arch ? "architecture" : "model_type",
+                       arch    ? arch
+                       : mtype ? mtype
+                               : "?",
+                       arch ? " (model_type '" : "", arch ? (mtype ? mtype : "?") : "",
+                       arch ? "')" : "", classes, fams);
+    }
+    tlist_free(&tl);
     return found;
+}
+
+/* A config whose model is under "text_config" (a vision-language wrapper,
+ * Gemma-3, Mistral-3, Kimi-K2.5): the text part's fields over the top level's (which
+ * keep the class, tie_word_embeddings and the like when the text part does
+ * not repeat them). Returns a new reference. */
+static json_t *
+merged_config(json_t *cfg)
+{
+    json_t *text = json_object_get(cfg, "text_config");
+    if (!json_is_object(text))
+        return json_incref(cfg);
+    json_t *m = json_copy(cfg);
+    json_object_del(m, "text_config");
+    json_object_update(m, text);
+    if (!json_object_get(text, "architectures"))
+        json_object_set(m, "architectures", json_object_get(cfg, "architectures"));
+    return m;
 }
 
 lr_arch *
 lr_arch_from_config_obj(json_t *cfg, const char *source, const char *template_dir, lr_error *err)
 {
-    if (!json_is_object(cfg)) {
+    return lr_arch_from_config_family(cfg, source, template_dir, NULL, err);
+}
+
+lr_arch *
+lr_arch_from_config_family(json_t *cfg0, const char *source, const char *template_dir,
+                           const char *family, lr_error *err)
+{
+    if (!json_is_object(cfg0)) {
         lr_err_set(err, source, "$", "expected a config.json object");
         return NULL;
     }
     char *tfile = NULL;
-    json_t *tpl = find_template(template_dir, cfg, &tfile, err, source);
-    if (!tpl)
+    json_t *cfg = merged_config(cfg0);
+    json_t *tpl = find_template(
+        template_dir, cfg,
+        json_string_value(json_array_get(json_object_get(cfg0, "architectures"), 0)),
+        json_string_value(json_object_get(cfg0, "model_type")), family, &tfile, err, source);
+    if (!tpl) {
+        json_decref(cfg);
         return NULL;
-    tbuild tb = {{0}, NULL, 0, tfile, source, err};
+    }
+    tbuild tb = {{0}, NULL, 0, tfile, source, cfg, err};
     lr_arch *a = lr_xcalloc(1, sizeof *a);
-    const char *nm = json_string_value(json_object_get(cfg, "_name_or_path"));
+    const char *nm = json_string_value(json_object_get(cfg0, "_name_or_path"));
     a->name = lr_xstrdup(nm && *nm ? nm : source);
     a->file = lr_xstrdup(source);
     a->family = lr_xstrdup(str_or(json_string_value(json_object_get(tpl, "family")), ""));
@@ -475,6 +822,7 @@ lr_arch_from_config_obj(json_t *cfg, const char *source, const char *template_di
     }
     lr_arena_free(&tb.arena);
     json_decref(tpl);
+    json_decref(cfg);
     free(tfile);
     if (rc < 0) {
         lr_arch_free(a);

@@ -270,6 +270,7 @@ lr_report_json(lr_jw *w, const lr_result *r, const lr_plan *plan, const char *mo
     lr_jw_obj(w);
     lr_jw_kstr(w, "name", model);
     lr_jw_knum(w, "params", plan->params);
+    lr_jw_knum(w, "active_params", plan->active_params);
     lr_jw_end_obj(w);
     const lr_hw *hw = r->hw;
     lr_jw_key(w, "hardware");
@@ -328,12 +329,27 @@ lr_report_json(lr_jw *w, const lr_result *r, const lr_plan *plan, const char *mo
     lr_jw_end_obj(w);
 }
 
+/* 1 when `name` is one of the comma-separated names of `list` (may be
+ * NULL). */
+int
+lr_name_listed(const char *list, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = list; p && *p;) {
+        size_t w = strcspn(p, ",");
+        if (w == n && strncmp(p, name, n) == 0)
+            return 1;
+        p += w + (p[w] == ',');
+    }
+    return 0;
+}
+
 void
 lr_jw_settings(lr_jw *w, const lr_settings *s, const char *skip)
 {
     for (size_t i = 0; i < lr_setting_count(); i++) {
         const lr_setting_info *in = lr_setting_at(i);
-        if (skip && strcmp(in->name, skip) == 0)
+        if (lr_name_listed(skip, in->name))
             continue;
         double v = lr_settings_value(s, i);
         switch (in->type) {
@@ -370,13 +386,52 @@ csv_num(FILE *f, double v)
     fprintf(f, ",%s", buf);
 }
 
+/* A text field, quoted when it holds a comma, a quote or a line break (a
+ * model named by its path may). */
 static void
-write_csv(FILE *f, const lr_result *r)
+csv_text(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fprintf(f, ",%s", s);
+        return;
+    }
+    fputs(",\"", f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* What produced the row, after its figures: model, device, profile and
+ * every setting, so that a row can be reproduced from itself. */
+static void
+csv_context(FILE *f, const lr_result *r, const char *model, int header)
+{
+    if (header) {
+        fputs(",model,hardware,profile", f);
+    } else {
+        csv_text(f, model);
+        csv_text(f, r->hw->id);
+        csv_text(f, lr_profile_name(r->profile));
+    }
+    for (size_t i = 0; i < lr_setting_count(); i++) {
+        char v[64];
+        lr_settings_format(&r->settings, i, v, sizeof v);
+        fprintf(f, ",%s", header ? lr_setting_at(i)->name : v);
+    }
+}
+
+static void
+write_csv(FILE *f, const lr_result *r, const char *model)
 {
     fputs("stage,name,path,kind,class,count", f);
     for (int k = 0; k < LR_NFIELDS; k++)
         fprintf(f, ",%s", lr_field_names[k]);
-    fputs(",bytes,intensity,bound,time_s,expected_time_s\n", f);
+    fputs(",bytes,intensity,bound,time_s,expected_time_s", f);
+    csv_context(f, r, model, 1);
+    fputc('\n', f);
     for (int st = 0; st < 2; st++) {
         if (!r->has[st])
             continue;
@@ -398,6 +453,7 @@ write_csv(FILE *f, const lr_result *r)
             fprintf(f, ",%s", total ? "" : lr_bound_names[o->bound]);
             csv_num(f, total ? sr->total.time_s : o->time_s);
             csv_num(f, total ? sr->total.expected_time_s : o->expected_time_s);
+            csv_context(f, r, model, 0);
             fputc('\n', f);
         }
     }
@@ -411,7 +467,7 @@ lr_report_write(FILE *f, enum lr_format fmt, const lr_result *r, const lr_plan *
     case LR_FMT_TABLE: write_text(f, r, plan, model, 0); break;
     case LR_FMT_MD: write_text(f, r, plan, model, 1); break;
     case LR_FMT_JSON: write_json(f, r, plan, model); break;
-    case LR_FMT_CSV: write_csv(f, r); break;
+    case LR_FMT_CSV: write_csv(f, r, model); break;
     }
     return ferror(f) ? -1 : 0;
 }
@@ -425,6 +481,7 @@ lr_jw_generation(lr_jw *w, const lr_gen *g, const lr_plan *plan, const char *mod
     lr_jw_obj(w);
     lr_jw_kstr(w, "name", model);
     lr_jw_knum(w, "params", plan->params);
+    lr_jw_knum(w, "active_params", plan->active_params);
     lr_jw_end_obj(w);
     lr_jw_key(w, "hardware");
     lr_jw_obj(w);

@@ -19,36 +19,8 @@
 const char *const lr_dtype_names[LR_NDTYPES] = {"fp32", "tf32", "fp16", "bf16",
                                                 "fp8",  "int8", "int4", "fp16_acc16"};
 
-/* One measured curve: a collective over n devices, seconds by message
- * bytes (sorted, increasing). */
-typedef struct curve {
-    double n;
-    size_t npts;
-    double *b, *t;
-} curve;
-
-/* An interconnect class of data/hardware/collectives.json ("h100_sxm"), or
- * the defaults-only one of hardware without a class. */
-struct lr_comm {
-    char *name;
-    curve *c[LR_NCURVES];
-    size_t nc[LR_NCURVES];
-    const double *dflt; /* LR_NCURVES x 3: default latency at 2, 4, 8 devices */
-};
-
-struct lr_hwdb {
-    lr_hw *hw;
-    size_t n;
-    char **want; /* per entry: the class its "collectives" names, or NULL */
-    struct lr_comm *cls;
-    size_t ncls;
-    struct lr_comm none;
-    double dflt[LR_NCURVES * 3];
-    int has_comm; /* a collectives table was read */
-};
-
-static void
-hw_clear(lr_hw *h)
+void
+lr_hw_clear(lr_hw *h)
 {
     free(h->id);
     free(h->name);
@@ -81,7 +53,7 @@ lr_hwdb_free(lr_hwdb *db)
     if (!db)
         return;
     for (size_t i = 0; i < db->n; i++) {
-        hw_clear(&db->hw[i]);
+        lr_hw_clear(&db->hw[i]);
         free(db->want[i]);
     }
     free(db->hw);
@@ -89,6 +61,7 @@ lr_hwdb_free(lr_hwdb *db)
     for (size_t i = 0; i < db->ncls; i++)
         comm_clear(&db->cls[i]);
     free(db->cls);
+    json_decref(db->rt_default);
     free(db);
 }
 
@@ -131,8 +104,8 @@ strings(json_t *o, const char *key, char ***out, size_t *n, const char *file, co
     return 0;
 }
 
-static int
-load_one(json_t *o, lr_hw *h, const char *file, const char *path, lr_error *err)
+int
+lr_hw_load_entry(json_t *o, lr_hw *h, const char *file, const char *path, lr_error *err)
 {
     const char *id = json_string_value(json_object_get(o, "id"));
     if (!id || !*id) {
@@ -185,7 +158,7 @@ load_one(json_t *o, lr_hw *h, const char *file, const char *path, lr_error *err)
  * "runtime_memory" object, else the file's top-level one (the same for
  * every device of aiconfigurator's tables), else none. */
 static int
-load_runtime(json_t *entry, json_t *root, lr_hw *h, const char *file, const char *path,
+load_runtime(json_t *entry, json_t *dflt, lr_hw *h, const char *file, const char *path,
              lr_error *err)
 {
     static const char *const n[4] = {"1", "2", "4", "8"};
@@ -193,7 +166,7 @@ load_runtime(json_t *entry, json_t *root, lr_hw *h, const char *file, const char
     char p[700];
     snprintf(p, sizeof p, "%s.runtime_memory", path);
     if (!o) {
-        o = json_object_get(root, "runtime_memory");
+        o = dflt;
         snprintf(p, sizeof p, "runtime_memory");
     }
     if (!o || json_is_null(o))
@@ -228,6 +201,22 @@ want_class(json_t *o, char **out, const char *file, const char *path, lr_error *
     }
     *out = lr_xstrdup(json_string_value(v));
     return 0;
+}
+
+int
+lr_hwdb_entry_extras(lr_hwdb *db, json_t *o, json_t *root, size_t i, const char *file,
+                     const char *path, lr_error *err)
+{
+    /* the first file's top-level runtime_memory serves every later entry
+     * that has none, user files' included */
+    json_t *dflt = json_object_get(root, "runtime_memory");
+    if (dflt && !db->rt_default)
+        db->rt_default = json_incref(dflt);
+    if (load_runtime(o, dflt ? dflt : db->rt_default, &db->hw[i], file, path, err) < 0)
+        return -1;
+    free(db->want[i]);
+    db->want[i] = NULL;
+    return want_class(o, &db->want[i], file, path, err);
 }
 
 /* [[bytes, seconds], ...]: both positive, bytes increasing. */
@@ -333,8 +322,8 @@ load_collectives(lr_hwdb *db, json_t *root, const char *file, lr_error *err)
 }
 
 /* Points each entry at its class once every file is read. */
-static int
-resolve_classes(lr_hwdb *db, lr_error *err)
+int
+lr_hwdb_link(lr_hwdb *db, lr_error *err)
 {
     db->none.dflt = db->dflt;
     for (size_t i = 0; i < db->ncls; i++)
@@ -445,17 +434,15 @@ lr_hwdb_load(const char *path, lr_error *err)
             db->want[db->n] = NULL;
             db->n++;
             json_t *o = json_array_get(arr, i);
-            rc = load_one(o, &db->hw[db->n - 1], files[f], p, err);
+            rc = lr_hw_load_entry(o, &db->hw[db->n - 1], files[f], p, err);
             if (!rc)
-                rc = load_runtime(o, root, &db->hw[db->n - 1], files[f], p, err);
-            if (!rc)
-                rc = want_class(o, &db->want[db->n - 1], files[f], p, err);
+                rc = lr_hwdb_entry_extras(db, o, root, db->n - 1, files[f], p, err);
         }
         json_decref(root);
         free(files[f]);
     }
     free(files);
-    if (rc || resolve_classes(db, err) < 0) {
+    if (rc || lr_hwdb_link(db, err) < 0) {
         lr_hwdb_free(db);
         return NULL;
     }
@@ -473,7 +460,7 @@ lr_hwdb_find(const lr_hwdb *db, const char *id)
             if (strcasecmp(db->hw[i].aliases[j], id) == 0)
                 return &db->hw[i];
     }
-    return NULL;
+    return lr_hwdb_find_loose(db, id); /* h100sxm, RTX 4090: hw_user.c */
 }
 
 size_t

@@ -53,6 +53,7 @@ module_free(lr_module *m)
     }
     free(m->params);
     free(m->weights_text);
+    free(m->active_weights_text);
     for (size_t i = 0; i < m->nops; i++) {
         free(m->ops[i].name);
         free(m->ops[i].kind);
@@ -645,17 +646,10 @@ load_entry(loader *ld, const char *key, json_t *e)
         return -1;
     }
     int proto = json_object_get(e, "flop_analysis") != NULL;
-    static const char *const keys[] = {"full_class_name",
-                                       "aliases",
-                                       "description",
-                                       "parameters",
-                                       "is_composite",
-                                       "weights",
-                                       "ops",
-                                       "sub_layers",
-                                       "source",
-                                       "generated_file_name",
-                                       "generated_class_name"};
+    static const char *const keys[] = {
+        "full_class_name", "aliases", "description",         "parameters",
+        "is_composite",    "weights", "active_weights",      "ops",
+        "sub_layers",      "source",  "generated_file_name", "generated_class_name"};
     static const char *const pkeys[] = {"full_class_name",      "aliases",
                                         "description",          "parameters",
                                         "is_composite",         "flop_analysis",
@@ -692,6 +686,10 @@ load_entry(loader *ld, const char *key, json_t *e)
         snprintf(p, sizeof p, "%s.weights", path);
         if (rc == 0 && w)
             rc = load_formula(ld, w, p, &m->weights_text, &m->weights);
+        json_t *aw = json_object_get(e, "active_weights");
+        snprintf(p, sizeof p, "%s.active_weights", path);
+        if (rc == 0 && aw)
+            rc = load_formula(ld, aw, p, &m->active_weights_text, &m->active_weights);
         json_t *ops = json_object_get(e, "ops");
         snprintf(p, sizeof p, "%s.ops", path);
         if (rc == 0 && !json_is_array(ops)) {
@@ -895,6 +893,11 @@ each_formula(checker *ck, lr_module *m, formula_fn fn)
     if (m->weights) {
         snprintf(path, sizeof path, "modules.%s.weights", m->key);
         if (fn(ck, path, m->weights_text, m->weights) < 0)
+            return -1;
+    }
+    if (m->active_weights) {
+        snprintf(path, sizeof path, "modules.%s.active_weights", m->key);
+        if (fn(ck, path, m->active_weights_text, m->active_weights) < 0)
             return -1;
     }
     for (size_t i = 0; i < m->nops; i++) {

@@ -57,6 +57,8 @@ struct lr_module {
     int composite;
     char *weights_text;
     ast *weights;
+    char *active_weights_text; /* optional: the weights one token uses, per instance */
+    ast *active_weights;
     lr_mop *ops;
     size_t nops;
     int mark; /* cycle detection */
@@ -207,5 +209,49 @@ int lr_bind_module_params(lr_bind_ctx *cx, const lr_module *m, const lr_binding 
                           size_t ngiven, lr_binding *env);
 /* The module's FLOP formula: the sum of its ops' FLOPs (NULL-safe). */
 ast *lr_module_flops_ast(lr_arena *a, const lr_module *m);
+
+/* ---- hardware.c, hw_user.c ---- */
+
+typedef struct json_t json_t;
+/* One measured curve: a collective over n devices, seconds by message
+ * bytes (sorted, increasing). */
+typedef struct curve {
+    double n;
+    size_t npts;
+    double *b, *t;
+} curve;
+
+/* An interconnect class of data/hardware/collectives.json ("h100_sxm"), or
+ * the defaults-only one of hardware without a class. */
+struct lr_comm {
+    char *name;
+    curve *c[LR_NCURVES];
+    size_t nc[LR_NCURVES];
+    const double *dflt; /* LR_NCURVES x 3: default latency at 2, 4, 8 devices */
+};
+
+struct lr_hwdb {
+    lr_hw *hw;
+    size_t n;
+    char **want; /* per entry: the class its "collectives" names, or NULL */
+    struct lr_comm *cls;
+    size_t ncls;
+    struct lr_comm none;
+    double dflt[LR_NCURVES * 3];
+    int has_comm;       /* a collectives table was read */
+    json_t *rt_default; /* the first file's top-level runtime_memory, or NULL */
+};
+/* Entry i's runtime memory (its own or the file's, else the first file's)
+ * and its collectives class; lr_hwdb_link then points every entry at its
+ * measured curves (again after user files are laid over the table). */
+int lr_hwdb_entry_extras(lr_hwdb *db, json_t *o, json_t *root, size_t i, const char *file,
+                         const char *path, lr_error *err);
+int lr_hwdb_link(lr_hwdb *db, lr_error *err);
+/* One entry of a hardware file's "hardware" array into `h` (zeroed). */
+int lr_hw_load_entry(json_t *o, lr_hw *h, const char *file, const char *path, lr_error *err);
+void lr_hw_clear(lr_hw *h);
+/* The one device whose id or alias equals `id` ignoring case and
+ * punctuation ("h100sxm", "RTX 4090"); NULL when none or several. */
+const lr_hw *lr_hwdb_find_loose(const lr_hwdb *db, const char *id);
 
 #endif

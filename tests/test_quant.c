@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <dirent.h>
 #include <jansson.h>
 
 #include "testutil.h"
@@ -546,6 +547,78 @@ test_llm_viewer_unchanged(void **state)
     lr_profile_free(lv);
 }
 
+/* Every node named lm_head in a default template reads lm_head's width,
+ * and every norm entry with weights is kept 16-bit: a new family that
+ * forgets would have --w-bit quantize them (docs/quantization.md). */
+static int
+lm_heads_marked(json_t *n, const char *file)
+{
+    int bad = 0;
+    if (json_is_object(n)) {
+        const char *name = json_string_value(json_object_get(n, "name"));
+        const char *role = json_string_value(json_object_get(n, "weight_role"));
+        if (name && strcmp(name, "lm_head") == 0 && json_object_get(n, "class") &&
+            (!role || strcmp(role, "lm_head") != 0)) {
+            fprintf(stderr, "%s: an lm_head node without \"weight_role\": \"lm_head\"\n", file);
+            bad = 1;
+        }
+        const char *k;
+        json_t *v;
+        json_object_foreach(n, k, v) bad |= lm_heads_marked(v, file);
+    } else if (json_is_array(n)) {
+        for (size_t i = 0; i < json_array_size(n); i++)
+            bad |= lm_heads_marked(json_array_get(n, i), file);
+    }
+    return bad;
+}
+
+static int
+norms_kept(json_t *root, const char *file)
+{
+    int bad = 0;
+    const char *k;
+    json_t *e;
+    json_object_foreach(json_object_get(root, "modules"), k, e)
+    {
+        const char *cls = json_string_value(json_object_get(e, "full_class_name"));
+        const char *role = json_string_value(json_object_get(e, "weight_role"));
+        if (cls && strstr(cls, "Norm") && json_object_get(e, "weights") &&
+            (!role || strcmp(role, "keep") != 0)) {
+            fprintf(stderr, "%s: %s has weights but no \"weight_role\": \"keep\"\n", file, k);
+            bad = 1;
+        }
+    }
+    return bad;
+}
+
+static void
+test_data_marks_roles(void **state)
+{
+    (void)state;
+    static const char *const dirs[] = {TEMPLATES, TU_DEFAULT "/modules"};
+    int bad = 0, files = 0;
+    for (int d = 0; d < 2; d++) {
+        DIR *dir = opendir(dirs[d]);
+        assert_non_null(dir);
+        struct dirent *de;
+        while ((de = readdir(dir))) {
+            size_t n = strlen(de->d_name);
+            if (n < 5 || strcmp(de->d_name + n - 5, ".json") != 0)
+                continue;
+            char path[1024];
+            snprintf(path, sizeof path, "%s/%s", dirs[d], de->d_name);
+            json_t *root = json_load_file(path, 0, NULL);
+            assert_non_null(root);
+            bad |= d == 0 ? lm_heads_marked(root, path) : norms_kept(root, path);
+            json_decref(root);
+            files++;
+        }
+        closedir(dir);
+    }
+    assert_true(files > 20);
+    assert_int_equal(bad, 0);
+}
+
 int
 main(void)
 {
@@ -560,6 +633,7 @@ main(void)
         cmocka_unit_test(test_hf_quant_config),
         cmocka_unit_test(test_exclusions),
         cmocka_unit_test(test_layer_groups),
+        cmocka_unit_test(test_data_marks_roles),
         cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_llm_viewer_unchanged),
     };

@@ -358,44 +358,9 @@ row_csv(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_
     bprintf(b, "%s\n", op_tail ? op_tail : "");
 }
 
-/* A setting as the JSON output's "settings" writes it: flags as booleans,
- * choices by name, numbers as numbers. */
-static void
-json_setting(lr_jw *w, const lr_settings *s, size_t i)
-{
-    const lr_setting_info *in = lr_setting_at(i);
-    char t[64];
-    switch (in->type) {
-    case LR_SET_FLAG: lr_jw_kbool(w, in->name, lr_settings_value(s, i) != 0); break;
-    case LR_SET_CHOICE:
-    case LR_SET_TEXT:
-        lr_settings_format(s, i, t, sizeof t);
-        lr_jw_kstr(w, in->name, t);
-        break;
-    default: lr_jw_knum(w, in->name, lr_settings_value(s, i)); break;
-    }
-}
-
-static void
-json_stage(lr_jw *w, const char *key, const lr_stage_result *st)
-{
-    lr_jw_key(w, key);
-    lr_jw_obj(w);
-    lr_jw_knum(w, "flops", st->total.v[LR_F_FLOPS]);
-    lr_jw_knum(w, "bytes", st->total.bytes);
-    lr_jw_knum(w, "latency_s", st->total.latency_s);
-    lr_jw_knum(w, "expected_latency_s", st->total.expected_latency_s);
-    lr_jw_key(w, "expected_band");
-    lr_jw_arr(w);
-    lr_jw_num(w, st->total.expected_band[0]);
-    lr_jw_num(w, st->total.expected_band[1]);
-    lr_jw_end_arr(w);
-    lr_jw_end_obj(w);
-}
-
 /* One JSON line through the library's writer (strings escaped there). */
 static void
-row_jsonl(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_result *r)
+row_jsonl(buf *b, const sweep *sw, int pi, const lr_result *r)
 {
     char *text = NULL;
     size_t len = 0;
@@ -404,22 +369,7 @@ row_jsonl(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const l
         abort();
     lr_jw w;
     lr_jw_init(&w, m, 0);
-    lr_jw_obj(&w);
-    lr_jw_kstr(&w, "model", sw->pc[pi].arch->name);
-    lr_jw_kstr(&w, "profile", lr_profile_name(sw->pc[pi].prof));
-    lr_jw_kstr(&w, "hardware", sw->pc[pi].hw[hi]->id);
-    for (size_t i = 0; i < sw->nrows; i++)
-        json_setting(&w, &r->settings, i); /* the engine resolved */
-    (void)s;
-    json_stage(&w, "prefill", &r->stage[LR_PREFILL]);
-    json_stage(&w, "decode", &r->stage[LR_DECODE]);
-    lr_jw_knum(&w, "memory_total", r->memory.total);
-    lr_jw_key(&w, "fits");
-    if (r->memory.fits < 0)
-        lr_jw_null(&w);
-    else
-        lr_jw_bool(&w, r->memory.fits);
-    lr_jw_end_obj(&w);
+    lr_jw_sweep_row(&w, sw->pc[pi].arch->name, r, NULL);
     fputc('\n', m);
     if (fclose(m) != 0 || !text)
         abort();
@@ -431,7 +381,7 @@ static void
 rows_for(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_result *r)
 {
     if (sw->jsonl) {
-        row_jsonl(b, sw, pi, hi, s, r);
+        row_jsonl(b, sw, pi, r);
         return;
     }
     if (!sw->ops) {

@@ -1112,10 +1112,12 @@ LR_API void lr_jw_serve_plan(lr_jw *w, const lr_serve_plan *sp, const char *mode
 
 /* One row of `llmroof sweep --format jsonl`: {model, profile, hardware,
  * every setting, prefill: {flops, bytes, latency_s, expected_latency_s,
- * expected_band}, decode: {...}, memory_total, fits} and, when `g` is not
+ * expected_band}, decode: {...}, memory_total, fits, params,
+ * active_params (lr_plan_params, lr_plan_active_params)} and, when `g` is not
  * NULL (a generation per row), generation: {prompt_len, gen_len, ttft_s,
  * tpot_mean_s, latency_s, output_tokens_per_s and their expected_*}. */
-LR_API void lr_jw_sweep_row(lr_jw *w, const char *model, const lr_result *r, const lr_gen *g);
+LR_API void lr_jw_sweep_row(lr_jw *w, const char *model, const lr_plan *plan, const lr_result *r,
+                            const lr_gen *g);
 
 /* ---- JSON in, JSON out: the entry point of language bindings ---------------
  * One call runs a command as the CLI runs it and returns the JSON the CLI

@@ -59,6 +59,15 @@ def test_sweep_rows_match_cli(cli):
     assert got == want
 
 
+def test_sweep_models_generation_match_cli(cli):
+    got = llmroof.sweep(["meta-llama/Llama-2-7b-hf", "mistralai/Mistral-7B-v0.1"], "h100-sxm",
+                        batch=[1, 4], prompt_len=256, gen_len=32)
+    want = cli("sweep", "meta-llama/Llama-2-7b-hf", "mistralai/Mistral-7B-v0.1", "--hardware",
+               "h100-sxm", "--batch", "1,4", "--prompt-len", "256", "--gen-len", "32",
+               "--format", "jsonl", lines=True)
+    assert got == want
+
+
 def test_sweep_models_params():
     # two models: rows carry the model; Mistral-7B-v0.1 has 7,241,732,096
     # parameters, Llama-2-7b 6,738,415,616 (data/models/SOURCES.md)
@@ -66,6 +75,7 @@ def test_sweep_models_params():
                          batch=[1, 2], prompt_len=128, gen_len=16)
     assert [r["model"] for r in rows] == ["meta-llama/Llama-2-7b-hf"] * 2 + [
         "mistralai/Mistral-7B-v0.1"] * 2
+    assert [r["params"] for r in rows] == [6738415616] * 2 + [7241732096] * 2
     g = rows[1]["generation"]
     assert g["prompt_len"] == 128 and g["gen_len"] == 16
     assert math.isclose(g["output_tokens_per_s"], 2 * 16 / g["latency_s"], rel_tol=1e-12)

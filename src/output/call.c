@@ -491,7 +491,8 @@ sweep_model(call *c, const char *model, const char *const *hws, size_t nhw, cons
             const lr_hw *hw = lr_hwdb_find(c->hwdb, hws[h]);
             if (lr_profile_engine_check(c->prof, s.engine, c->err) < 0 ||
                 lr_check_parallel(c->arch, hw, &s, c->err) < 0 ||
-                lr_check_settings(c->arch, hw, &s, s.seq_len, NULL, 0, c->err) < 0)
+                lr_check_settings(c->arch, hw, &s, with_gen ? prompt + gen : s.seq_len, NULL, 0,
+                                  c->err) < 0)
                 return CODE_USAGE;
             lr_gen g;
             if (with_gen &&
@@ -499,7 +500,7 @@ sweep_model(call *c, const char *model, const char *const *hws, size_t nhw, cons
                 return CODE_EVAL;
             if (lr_analyze(c->plan, c->prof, hw, &s, 1, 1, c->r, c->err) < 0)
                 return CODE_EVAL;
-            lr_jw_sweep_row(w, c->arch->name, c->r, with_gen ? &g : NULL);
+            lr_jw_sweep_row(w, c->arch->name, c->plan, c->r, with_gen ? &g : NULL);
         }
     }
     return CODE_OK;

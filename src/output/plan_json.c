@@ -138,7 +138,8 @@ sweep_generation(lr_jw *w, const lr_gen *g)
 }
 
 void
-lr_jw_sweep_row(lr_jw *w, const char *model, const lr_result *r, const lr_gen *g)
+lr_jw_sweep_row(lr_jw *w, const char *model, const lr_plan *plan, const lr_result *r,
+                const lr_gen *g)
 {
     lr_jw_obj(w);
     lr_jw_kstr(w, "model", model);
@@ -154,6 +155,8 @@ lr_jw_sweep_row(lr_jw *w, const char *model, const lr_result *r, const lr_gen *g
         lr_jw_null(w);
     else
         lr_jw_bool(w, r->memory.fits);
+    lr_jw_knum(w, "params", lr_plan_params(plan));
+    lr_jw_knum(w, "active_params", lr_plan_active_params(plan));
     if (g)
         sweep_generation(w, g);
     lr_jw_end_obj(w);

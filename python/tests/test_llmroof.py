@@ -130,9 +130,18 @@ def test_overrides():
 
 
 def test_to_dataframe():
-    pandas = pytest.importorskip("pandas")
+    try:
+        import pandas
+    except ImportError:
+        # not a dependency: without pandas the function says what it needs
+        with pytest.raises(ImportError, match="pandas"):
+            llmroof.to_dataframe(llmroof.analyze())
+        return
     df = llmroof.to_dataframe(llmroof.analyze())
     assert isinstance(df, pandas.DataFrame) and set(df["stage"]) == {"prefill", "decode"}
+    # Llama-2-7b's ops per stage (the analysis' own lists)
+    r = llmroof.analyze()
+    assert len(df) == len(r["prefill"]["ops"]) + len(r["decode"]["ops"])
 
 
 def test_library_path_from_env(monkeypatch):

@@ -203,6 +203,8 @@ typedef struct lr_node {
                          pass (multi-token-prediction layers) */
     char *op;         /* when set, not a module: places the parent's op of this
                          name here in execution order (cls is then "") */
+    char *when;       /* NULL, or a formula over runtime variables: the node's ops
+                         exist only where it is non-zero (MTP layers: {mtp}) */
 } lr_node;
 
 enum { LR_PAR_TP = 1, LR_PAR_PP = 2, LR_PAR_EP = 4 };
@@ -500,6 +502,7 @@ typedef struct lr_settings {
     int fp16_acc;        /* the engine's 16-bit GEMMs accumulate in FP16 (llama.cpp);
                             not a row of the settings table: engines set it */
     double dp;           /* data-parallel attention ranks: the batch split, experts shared */
+    int mtp;             /* run the multi-token-prediction layers (speculative decoding) */
     unsigned given;      /* bit i: setting i of the table was set by lr_settings_set */
     /* the engine's memory plan (docs/memory.md) */
     double kv_block;            /* KV cache allocated in pages of this many tokens (vLLM 16) */
@@ -591,6 +594,7 @@ enum lr_var {
     LR_V_COMPUTE_UNITS,      /* SMs / CUs (0 = unknown) */
     LR_V_FP16_ACC,           /* 1 when 16-bit GEMMs accumulate in FP16 */
     LR_V_DP,                 /* data-parallel attention ranks */
+    LR_V_MTP,                /* 1 when the multi-token-prediction layers run (--mtp) */
     LR_NVARS
 };
 
@@ -695,6 +699,8 @@ typedef struct lr_memory {
                                   engine plan */
     double budget;             /* mem_util x device */
     double kv_per_token;       /* KV-cache bytes per token (all layers on this device) */
+    double kv_per_seq;         /* cache bytes per sequence that do not grow with its tokens:
+                                  the states of linear-attention and state-space layers */
     double kv_capacity_tokens; /* tokens of KV cache that fit in the budget beside the
                                   rest, whole pages (vLLM's "GPU KV cache size");
                                   NaN when the capacity is unknown */

@@ -222,8 +222,9 @@ test_round_trip(void **state)
         {"allow_long_context", "yes", "true", 1},
         {"dp", "4", "4", 4},
         {"engine", "sglang", "sglang", 0}, /* a text: no number */
+        {"mtp", "on", "true", 1},
     };
-    /* the table has these 22 rows, in this (the JSON output's) order */
+    /* the table has these 23 rows, in this (the JSON output's) order */
     assert_int_equal(lr_setting_count(), sizeof cases / sizeof cases[0]);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_string_equal(lr_setting_at(i)->name, cases[i].name);

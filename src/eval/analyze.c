@@ -232,8 +232,27 @@ mem_figure(const lr_mem_rule *m, const lr_stage_result *st, double w_bytes, doub
 
 /* The stage's footprint by the profile's rules; `live` is the stage's
  * liveness peak (the pass's in prefill) for a "liveness" rule. */
+/* The part of the prefill's store_kv total that is per-sequence state (ops
+ * whose cache write does not grow with the tokens), as a fraction. */
+static double
+state_fraction(const lr_plan *plan, const lr_stage_result *pre)
+{
+    double all = 0, state = 0;
+    for (size_t i = 0; i < pre->nops && i < plan->nops; i++) {
+        const lr_op *o = &pre->ops[i];
+        if (!o->present)
+            continue;
+        double v = o->count * o->v[LR_F_STORE_KV];
+        all += v;
+        if (plan->ops[i].kv_seq)
+            state += v;
+    }
+    return all > 0 ? state / all : 0;
+}
+
 static void
-stage_memory(const lr_profile *prof, lr_result *r, int st, double live, double pass_tokens)
+stage_memory(const lr_plan *plan, const lr_profile *prof, lr_result *r, int st, double live,
+             double pass_tokens)
 {
     lr_memory *m = &r->stage[st].memory;
     const lr_settings *s = &r->settings;
@@ -248,10 +267,15 @@ stage_memory(const lr_profile *prof, lr_result *r, int st, double live, double p
                       ? live
                       : mem_figure(rule, &r->stage[from], wb, s->microbatches);
     }
-    /* the prefill stores the KV of every token it reads: bytes per token */
-    m->kv_per_token = r->stage[LR_PREFILL].total.v[LR_F_STORE_KV] / (s->batch * s->seq_len);
+    /* the prefill stores the KV of every token it reads (bytes per token)
+     * and the final state of the recurrent layers (bytes per sequence) */
+    double stored = r->stage[LR_PREFILL].total.v[LR_F_STORE_KV];
+    double state = stored * state_fraction(plan, &r->stage[LR_PREFILL]);
+    m->kv_per_token = (stored - state) / (s->batch * s->seq_len);
+    m->kv_per_seq = state / s->batch;
     if (prof->engine_memory)
-        m->kv_cache = lr_kv_paged(s->batch, s->seq_len, s->kv_block, m->kv_per_token);
+        m->kv_cache = lr_kv_paged(s->batch, s->seq_len, s->kv_block, m->kv_per_token) +
+                      s->batch * m->kv_per_seq;
     m->pass_tokens = st == LR_PREFILL ? pass_tokens : s->batch;
     lr_memory_finish(m, s, r->hw, prof->engine_memory, s->seq_len);
 }
@@ -389,7 +413,7 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
     memset(&r->memory, 0, sizeof r->memory);
     int first = 1;
     for (int st = 0; st < 2; st++) {
-        stage_memory(prof, r, st, live[st], pass_tokens);
+        stage_memory(plan, prof, r, st, live[st], pass_tokens);
         if (r->has[st] && (first || r->stage[st].memory.total > r->memory.total)) {
             r->memory = r->stage[st].memory;
             first = 0;

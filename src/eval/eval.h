@@ -24,6 +24,8 @@ typedef struct plan_op {
     int coll;         /* enum lr_coll of a communication op, -1 none */
     double calls;     /* calls of the collective per op */
     int ctx_dep;      /* some field depends on the context length */
+    int kv_seq;       /* its store_kv does not grow with the tokens: a recurrent state
+                         (linear attention, state space, convolution cache) per sequence */
     double pp_repeat; /* repeat of the enclosing pipeline-split node (layers), 0 if none */
 } plan_op;
 

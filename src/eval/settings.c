@@ -98,6 +98,10 @@ static const row table[] = {
       "pytorch, vllm, sglang, trtllm, lmdeploy, llama.cpp, or any DATA/engines/NAME.json "
       "(default: the profile's, vllm; llm-viewer: ideal)"},
      T(engine)},
+    {{"mtp", "mtp", LR_SET_FLAG, 0, 1, NULL, "",
+      "run the model's multi-token-prediction layers (speculative decoding drafts); "
+      "off: counted as parameters only"},
+     I(mtp)},
 };
 #undef D
 #undef I

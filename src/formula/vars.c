@@ -36,6 +36,7 @@ static const char *const var_names[] = {
     "compute_units",
     "fp16_acc",
     "dp",
+    "mtp",
 };
 _Static_assert(sizeof var_names / sizeof var_names[0] == LR_NVARS, "a name for every lr_var");
 
@@ -83,6 +84,7 @@ lr_settings_default(lr_settings *s)
     s->microbatches = 1;
     s->fp16_acc = 0;
     s->dp = 1;
+    s->mtp = 0;
     s->given = 0;
     /* vLLM's defaults: CacheConfig.block_size 16, gpu_memory_utilization
      * 0.9, max_num_batched_tokens 8192 for `vllm serve` on GPUs of 70 GiB
@@ -127,6 +129,7 @@ lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
     v[LR_V_PP] = s->pp;
     v[LR_V_EP] = s->ep;
     v[LR_V_DP] = s->dp;
+    v[LR_V_MTP] = s->mtp;
     v[LR_V_SM_SRAM_BYTES] = hw && hw->compute_units > 0 ? hw->onchip_bytes / hw->compute_units : 0;
     v[LR_V_COMPUTE_CAPABILITY] = hw ? hw->compute_capability : 0;
     v[LR_V_COMPUTE_UNITS] = hw ? hw->compute_units : 0;

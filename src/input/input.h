@@ -13,6 +13,9 @@
 typedef struct json_t json_t;
 /* Builds a tree from a parsed config object (not consumed); `source` names
  * it in errors. */
+/* Loads a config.json (caller decrefs), reading Python's bare Infinity,
+ * -Infinity and NaN as null; NULL and `err` filled when it is not JSON. */
+json_t *lr_config_load(const char *path, lr_error *err);
 lr_arch *lr_arch_from_config_obj(json_t *cfg, const char *source, const char *template_dir,
                                  lr_error *err);
 /* The same with the template forced by family name (`family` NULL: chosen

@@ -254,6 +254,7 @@ lr_jw_memory(lr_jw *w, const lr_memory *m)
     lr_jw_knum(w, "runtime", m->runtime);
     lr_jw_knum(w, "budget", m->budget);
     lr_jw_knum(w, "kv_per_token", m->kv_per_token);
+    lr_jw_knum(w, "kv_per_seq", m->kv_per_seq);
     lr_jw_knum(w, "kv_capacity_tokens", m->kv_capacity_tokens);
     lr_jw_knum(w, "max_sequences", m->max_sequences);
     lr_jw_knum(w, "seq_tokens", m->seq_tokens);

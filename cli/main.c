@@ -25,6 +25,7 @@ int cmd_serve_plan(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
 
 static const cmd commands[] = {
     {"analyze", "per-op FLOPs, bytes and roofline time of prefill and decode", cmd_analyze},
@@ -43,7 +44,16 @@ static const cmd commands[] = {
     {"hardware", "list the hardware database, or show a device", cmd_hardware},
     {"bench", "measure analyses per second", cmd_bench},
     {"serve", "the web page and its JSON API over HTTP (127.0.0.1)", cmd_serve},
+    {"completion", "a bash or zsh completion script, from the command and settings tables",
+     cmd_completion},
 };
+
+const cmd *
+cli_commands(size_t *n)
+{
+    *n = sizeof commands / sizeof commands[0];
+    return commands;
+}
 
 static void
 usage(FILE *f)

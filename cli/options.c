@@ -441,34 +441,15 @@ analysis_free(analysis *a)
     memset(a, 0, sizeof *a);
 }
 
-/* --tp/--pp/--ep on a model whose template does not split that way, or on
- * a device without an interconnect: the option does not apply (a usage
- * error, named before any analysis runs). */
+/* --tp/--pp/--ep that the model or the device cannot take: a usage error,
+ * named before any analysis runs. */
 static int
 check_parallel(const analysis *a, const lr_settings *s)
 {
-    static const struct {
-        int bit;
-        const char *opt, *what;
-    } par[3] = {{LR_PAR_TP, "--tp", "tensor"},
-                {LR_PAR_PP, "--pp", "pipeline"},
-                {LR_PAR_EP, "--ep", "expert"}};
-    const double deg[3] = {s->tp, s->pp, s->ep};
-    for (int i = 0; i < 3; i++) {
-        if (deg[i] > 1 && !(a->arch->parallel & par[i].bit)) {
-            fprintf(stderr, "llmroof: error: %s %.0f: %s (template %s) has no %s parallelism%s\n",
-                    par[i].opt, deg[i], a->arch->name,
-                    a->arch->family[0] ? a->arch->family : "none", par[i].what,
-                    i == 2 ? " (it has no experts, or its template does not split them)" : "");
-            return EXIT_USAGE;
-        }
-        if (deg[i] > 1 && a->hw->link_bandwidth <= 0) {
-            fprintf(stderr,
-                    "llmroof: error: %s %.0f: hardware %s lists no interconnect bandwidth "
-                    "(--hw-set interconnect_bandwidth=... gives one)\n",
-                    par[i].opt, deg[i], a->hw->id);
-            return EXIT_USAGE;
-        }
+    lr_error err;
+    if (lr_check_parallel(a->arch, a->hw, s, &err) < 0) {
+        cli_print_error(&err);
+        return EXIT_USAGE;
     }
     return EXIT_OK;
 }

@@ -854,6 +854,11 @@ LR_API int lr_gen_write_json(FILE *f, const lr_gen *g, const lr_plan *plan, cons
  * or "" (FP8 asked of a device without FP8: the type it falls back to). */
 LR_API int lr_check_settings(const lr_arch *arch, const lr_hw *hw, const lr_settings *s,
                              double seq_tokens, char *warn, size_t warncap, lr_error *err);
+/* -1 with `err` when --tp, --pp or --ep is above 1 on a model whose
+ * template does not split that way (lr_arch.parallel), or on a device
+ * without an interconnect bandwidth: the option does not apply. */
+LR_API int lr_check_parallel(const lr_arch *arch, const lr_hw *hw, const lr_settings *s,
+                             lr_error *err);
 /* -1 with `err` when one sequence of prompt + gen tokens does not fit in
  * mem_util of the device (lr_generation_memory at batch 1): the message
  * names the shortfall and the smallest --tp that would fit. `r` is
@@ -1131,6 +1136,69 @@ LR_API void lr_jw_models(lr_jw *w, const char *profile, const char *default_mode
 /* The object lr_gen_write_json writes, into `w` at any nesting. */
 LR_API void lr_jw_generation(lr_jw *w, const lr_gen *g, const lr_plan *plan, const char *model,
                              const lr_hw *hw, const lr_settings *s, const lr_profile *prof);
+
+/* ---- Serving plan (`llmroof serve-plan`) --------------------------------- */
+
+typedef struct lr_serve_row {
+    double batch;
+    lr_gen g;
+    int ok; /* within the targets (judged on the expected times) */
+} lr_serve_row;
+
+typedef struct lr_serve_plan {
+    /* in: the lengths, and the targets (0: none) */
+    double prompt, gen;
+    double max_tpot_s, max_ttft_s;
+    double batch_cap; /* largest batch to consider (--max-batch) */
+    /* out */
+    double max_batch; /* the largest batch that fits (lr_max_batch) */
+    lr_memory mem;    /* the memory plan at that batch */
+    lr_serve_row *rows;
+    size_t n;
+    int best; /* the row with the highest expected output tokens/s within the
+                 targets, -1 if none */
+} lr_serve_plan;
+
+/* Fills the out part of `sp`: lr_check_fit (a model that does not fit at
+ * batch 1 is an error naming the smallest --tp that would), lr_max_batch,
+ * the memory at it, then a generation per batch: every size up to 64,
+ * powers of two beyond, and the maximum (or batch_cap). `s`'s batch and
+ * seq_len are ignored; `r` is scratch. Free rows with lr_serve_plan_free
+ * (also after -1). */
+LR_API int lr_serve_plan_run(const lr_arch *arch, const lr_plan *plan, const lr_profile *prof,
+                             const lr_hw *hw, const lr_settings *s, lr_serve_plan *sp, lr_result *r,
+                             lr_error *err);
+LR_API void lr_serve_plan_free(lr_serve_plan *sp);
+/* `llmroof serve-plan --format json` (docs/json-output.md) into `w`. */
+LR_API void lr_jw_serve_plan(lr_jw *w, const lr_serve_plan *sp, const char *model, const lr_hw *hw,
+                             const lr_settings *s, const lr_profile *prof);
+
+/* One row of `llmroof sweep --format jsonl`: {model, profile, hardware,
+ * every setting, prefill: {flops, bytes, latency_s, expected_latency_s,
+ * expected_band}, decode: {...}, memory_total, fits, params,
+ * active_params (lr_plan_params, lr_plan_active_params)} and, when `g` is not
+ * NULL (a generation per row), generation: {prompt_len, gen_len, ttft_s,
+ * tpot_mean_s, latency_s, output_tokens_per_s and their expected_*}. */
+LR_API void lr_jw_sweep_row(lr_jw *w, const char *model, const lr_plan *plan, const lr_result *r,
+                            const lr_gen *g);
+
+/* ---- JSON in, JSON out: the entry point of language bindings ---------------
+ * One call runs a command as the CLI runs it and returns the JSON the CLI
+ * writes with --format json (docs/python.md lists the requests):
+ *   {"command": "analyze" | "generate" | "serve_plan" | "sweep" | "hardware"
+ *               | "models",
+ *    "model": ID or path, "hardware": ID, "profile": NAME or directory,
+ *    "data_dir": DIR (default lr_data_dir()), "stage": "prefill" | "decode"
+ *    | "both", "settings": {NAME: VALUE, ...} (the settings table's names;
+ *    sweep: a value or a list of values), "set": ["NAME=VALUE", ...]
+ *    (config fields), "hw_set": ["KEY=VALUE", ...], "prompt_len",
+ *    "gen_len", "max_tpot_s", "max_ttft_s", "max_batch"}.
+ * Returns a string the caller frees with lr_free, or NULL with `err` and
+ * *code (may be NULL) the CLI's exit code for the cause: 1 a bad request
+ * (unknown command, key, id or value), 2 an input file, 3 the analysis. */
+LR_API char *lr_json_call(const char *request_json, int *code, lr_error *err);
+/* Frees what lr_json_call returned (NULL is fine). */
+LR_API void lr_free(void *p);
 
 #ifdef __cplusplus
 }

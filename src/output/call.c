@@ -256,9 +256,10 @@ load_model(call *c, const char *name)
 static int
 check_model(call *c, lr_settings *s, double seq_tokens)
 {
-    double bits = lr_arch_weight_bits(c->arch);
-    if (bits > 0 && !lr_settings_given(s, "w_bit"))
-        s->w_bit = bits;
+    /* the weight file's bits and the checkpoint's quantization_config, as
+     * analysis_run applies them (lr_settings_apply_model) */
+    if (lr_settings_apply_model(s, c->arch, c->err) < 0)
+        return CODE_INPUT;
     if (lr_profile_engine_check(c->prof, s->engine, c->err) < 0 ||
         lr_check_parallel(c->arch, c->hw, s, c->err) < 0 ||
         lr_check_settings(c->arch, c->hw, s, seq_tokens > 0 ? seq_tokens : s->seq_len, NULL, 0,
@@ -488,6 +489,8 @@ sweep_model(call *c, const char *model, const char *const *hws, size_t nhw, cons
             lr_settings s;
             if (combination(c, sw, k, &base, &s) < 0)
                 return CODE_USAGE;
+            if (lr_settings_apply_model(&s, c->arch, c->err) < 0)
+                return CODE_INPUT;
             const lr_hw *hw = lr_hwdb_find(c->hwdb, hws[h]);
             if (lr_profile_engine_check(c->prof, s.engine, c->err) < 0 ||
                 lr_check_parallel(c->arch, hw, &s, c->err) < 0 ||

@@ -24,16 +24,19 @@ struct lr_stepper {
     lr_result *r;  /* its expect cache and program scratch */
     double *acc;   /* nops * LR_NSLOTS: the merged parts */
     double *count; /* per op: instances on one device (pipeline stage) */
+    char *gather;  /* per op: its weight reads grow with the tokens (an embedding lookup
+                      reads a row per token): they add up across parts */
     double vars[2][LR_NVARS];
 };
 
-/* Slots that a merged op has once, not per part: the weights read, the
- * latencies of its collective, presence, the weight count, the group. */
+/* Slots that a merged op has once, not per part: the weights read (but
+ * for a gather), the latencies of its collective, presence, the weight
+ * count, the group. */
 static int
-shared_slot(int f)
+shared_slot(int f, int gather)
 {
-    return f == LR_F_LOAD_WEIGHT || f == LR_F_NET_HOPS || f == LR_SLOT_IF || f == LR_SLOT_W ||
-           f == LR_SLOT_GROUP;
+    return (f == LR_F_LOAD_WEIGHT && !gather) || f == LR_F_NET_HOPS || f == LR_SLOT_IF ||
+           f == LR_SLOT_W || f == LR_SLOT_GROUP;
 }
 
 /* Ops per device: with pipeline stages, a stage holds ceil(layers / pp)
@@ -44,6 +47,39 @@ op_count(const plan_op *po, double pp)
     if (pp <= 1 || po->pp_repeat <= 0)
         return po->count;
     return po->count / po->pp_repeat * ceil(po->pp_repeat / pp);
+}
+
+/* Ops whose weight reads differ between a pass of 1 and of 2 tokens. */
+static int
+find_gathers(lr_stepper *st, lr_error *err)
+{
+    const lr_plan *plan = st->plan;
+    lr_result_priv *rp = (lr_result_priv *)st->r;
+    st->gather = lr_xcalloc(plan->nops + 1, 1);
+    double *one = lr_xcalloc(plan->nops + 1, sizeof *one);
+    for (int k = 0; k < 2; k++) {
+        double *v = st->vars[LR_PREFILL];
+        v[LR_V_B] = 1;
+        v[LR_V_S] = v[LR_V_CTX] = 1 + k;
+        memcpy(rp->out, plan->base, plan->nops * LR_NSLOTS * sizeof *rp->out);
+        int bad;
+        const char *why;
+        if (lr_prog_run(&plan->prog[0], v, rp->out, rp->stack, &bad, &why) < 0 ||
+            lr_prog_run(&plan->prog[1], v, rp->out, rp->stack, &bad, &why) < 0) {
+            lr_err_set(err, "", "", "step: %s", why);
+            free(one);
+            return -1;
+        }
+        for (size_t i = 0; i < plan->nops; i++) {
+            double w = rp->out[i * LR_NSLOTS + LR_F_LOAD_WEIGHT];
+            if (k == 0)
+                one[i] = w;
+            else
+                st->gather[i] = w != one[i];
+        }
+    }
+    free(one);
+    return 0;
 }
 
 lr_stepper *
@@ -77,6 +113,10 @@ lr_stepper_new(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, con
         st->count[i] = op_count(&plan->ops[i], s->pp);
     lr_set_vars(st->vars[LR_PREFILL], &st->s, hw, 1);
     lr_set_vars(st->vars[LR_DECODE], &st->s, hw, 0);
+    if (find_gathers(st, err) < 0) {
+        lr_stepper_free(st);
+        return NULL;
+    }
     return st;
 }
 
@@ -88,6 +128,7 @@ lr_stepper_free(lr_stepper *st)
     lr_result_free(st->r);
     free(st->acc);
     free(st->count);
+    free(st->gather);
     free(st);
 }
 
@@ -122,7 +163,7 @@ add_part(lr_stepper *st, const double *vars, int prefill, lr_error *err)
         if (v[LR_SLOT_IF] == 0)
             continue;
         for (int f = 0; f < LR_NSLOTS; f++)
-            a[f] = shared_slot(f) ? (v[f] > a[f] ? v[f] : a[f]) : a[f] + v[f];
+            a[f] = shared_slot(f, st->gather[i]) ? (v[f] > a[f] ? v[f] : a[f]) : a[f] + v[f];
     }
     return 0;
 }

@@ -380,7 +380,7 @@ try_start(sim *m, inst *in, double now, lr_error *err)
     in->t_end = now + dt;
     m->out->steps++;
     m->batch_sum += (double)in->nsched;
-    record_series(m, in, in->t_end);
+    record_series(m, in, now);
     return 0;
 }
 

@@ -27,6 +27,11 @@ struct lr_stepper {
     char *gather;  /* per op: its weight reads grow with the tokens (an embedding lookup
                       reads a row per token): they add up across parts */
     double vars[2][LR_NVARS];
+    /* decode-only steps of nd sequences: the plan after its context-free
+     * program (dec[nd], nops * LR_NSLOTS) and the expected time of the
+     * context-free ops (fixed[nd]), for tokens per sequence dec_tok */
+    double **dec, *fixed, dec_tok;
+    size_t ndec;
 };
 
 /* Slots that a merged op has once, not per part: the weights read (but
@@ -129,6 +134,10 @@ lr_stepper_free(lr_stepper *st)
     free(st->acc);
     free(st->count);
     free(st->gather);
+    for (size_t i = 0; i < st->ndec; i++)
+        free(st->dec[i]);
+    free(st->dec);
+    free(st->fixed);
     free(st);
 }
 
@@ -168,11 +177,109 @@ add_part(lr_stepper *st, const double *vars, int prefill, lr_error *err)
     return 0;
 }
 
+static double
+op_time(lr_stepper *st, size_t i, const double *a, int stage)
+{
+    const lr_expect *x = &((lr_result_priv *)st->r)->x;
+    lr_op o;
+    memset(&o, 0, sizeof o);
+    o.weights = a[LR_SLOT_W];
+    lr_op_roofline(&o, &st->plan->ops[i], a, st->r->peak_flops, st->hw);
+    return st->count[i] * lr_op_expected(&o, &x->kc[stage][x->op_kind[i]]);
+}
+
+/* The cached plan of a decode-only step of nd sequences (built at first
+ * use): the context-free program run, the context-free ops timed. */
+static const double *
+decode_entry(lr_stepper *st, size_t nd, double dtok, lr_error *err)
+{
+    const lr_plan *plan = st->plan;
+    size_t n = plan->nops * LR_NSLOTS;
+    if (dtok != st->dec_tok) {
+        for (size_t i = 0; i < st->ndec; i++)
+            free(st->dec[i]), st->dec[i] = NULL;
+        st->dec_tok = dtok;
+    }
+    if (nd >= st->ndec) {
+        size_t cap = nd + 64;
+        st->dec = lr_xrealloc(st->dec, cap, sizeof *st->dec);
+        st->fixed = lr_xrealloc(st->fixed, cap, sizeof *st->fixed);
+        for (size_t i = st->ndec; i < cap; i++)
+            st->dec[i] = NULL;
+        st->ndec = cap;
+    }
+    if (st->dec[nd])
+        return st->dec[nd];
+    double *e = lr_xmalloc((n + 1) * sizeof *e);
+    memcpy(e, plan->base, n * sizeof *e);
+    double *v = st->vars[LR_DECODE];
+    v[LR_V_B] = (double)nd;
+    v[LR_V_S] = v[LR_V_LOGIT_TOKENS] = dtok;
+    v[LR_V_CTX] = 1;
+    int bad;
+    const char *why;
+    lr_result_priv *rp = (lr_result_priv *)st->r;
+    if (lr_prog_run(&plan->prog[0], v, e, rp->stack, &bad, &why) < 0) {
+        lr_err_set(err, "", bad >= 0 ? plan->ops[bad / LR_NSLOTS].path : "",
+                   "step (decode, %zu sequences): %s", nd, why);
+        free(e);
+        return NULL;
+    }
+    double t = 0;
+    for (size_t i = 0; i < plan->nops; i++)
+        if (!plan->ops[i].ctx_dep && e[i * LR_NSLOTS + LR_SLOT_IF] != 0)
+            t += op_time(st, i, &e[i * LR_NSLOTS], LR_DECODE);
+    st->fixed[nd] = t;
+    st->dec[nd] = e;
+    return e;
+}
+
+/* A decode-only step: the cached context-free part, then only the
+ * context-dependent program and ops (as lr_generate runs its steps). */
+static double
+decode_only(lr_stepper *st, double ndecode, double dtok, double ctx_sum, lr_error *err)
+{
+    const lr_plan *plan = st->plan;
+    size_t nd = (size_t)ndecode;
+    const double *e = decode_entry(st, nd, dtok, err);
+    if (!e)
+        return -1;
+    lr_result_priv *rp = (lr_result_priv *)st->r;
+    double *out = rp->out;
+    memcpy(out, e, plan->nops * LR_NSLOTS * sizeof *out);
+    double *v = st->vars[LR_DECODE];
+    v[LR_V_B] = ndecode;
+    v[LR_V_S] = v[LR_V_LOGIT_TOKENS] = dtok;
+    v[LR_V_CTX] = ctx_sum / ndecode;
+    int bad;
+    const char *why;
+    if (lr_prog_run(&plan->prog[1], v, out, rp->stack, &bad, &why) < 0) {
+        lr_err_set(err, "", bad >= 0 ? plan->ops[bad / LR_NSLOTS].path : "",
+                   "step (decode at context %g): %s", v[LR_V_CTX], why);
+        return -1;
+    }
+    double t = st->fixed[nd];
+    for (size_t i = 0; i < plan->nops; i++) {
+        const double *a = &out[i * LR_NSLOTS];
+        if (!plan->ops[i].ctx_dep || a[LR_SLOT_IF] == 0)
+            continue;
+        for (int f = 0; f < LR_NFIELDS; f++)
+            if (a[f] < 0)
+                return lr_check_negative(plan, out, 0, err);
+        t += op_time(st, i, a, LR_DECODE);
+    }
+    const lr_expect *x = &rp->x;
+    t += x->step_s[LR_DECODE] + x->step_seq_s[LR_DECODE] * ndecode;
+    return t * st->s.pp;
+}
+
 double
 lr_stepper_time(lr_stepper *st, double ndecode, double dtok, double ctx_sum, size_t nchunk,
                 const double *q, const double *ctx, lr_error *err)
 {
     const lr_plan *plan = st->plan;
+    if (nchunk == 0 && ndecode >= 1 && ndecode == floor(ndecode) && ndecode <= 1e6)
+        return decode_only(st, ndecode, dtok, ctx_sum, err);
     memset(st->acc, 0, plan->nops * LR_NSLOTS * sizeof *st->acc);
     if (ndecode > 0) {
         double *v = st->vars[LR_DECODE];

@@ -97,6 +97,10 @@ printf 'arrival_s,prompt_len,output_len\n0,100,-3\n' >"$T/bad.csv"
 run "trace negative" simulate $M --trace "$T/bad.csv"
 expect_rc 2
 expect_err ":2:"
+printf 'arrival_s,prompt_len,output_len\n0,100,5\n1,100\n' >"$T/bad.csv"
+run "trace short row" simulate $M --trace "$T/bad.csv"
+expect_rc 2
+expect_err ":3:0: expected at least 3 fields"
 run "too few blocks" simulate $M --kv-blocks 3 --burst 2 --prompt-len 100 --output-len 10
 expect_rc 3
 expect_err "needs 7 KV blocks"

@@ -204,7 +204,8 @@ lr_sim_trace_load(const char *path, lr_sim_request **reqs, size_t *n, lr_error *
             continue;
         double v[4] = {0, 0, 0, -1};
         char *p = line;
-        for (int i = 0; p; i++) {
+        int i = 0;
+        for (; p; i++) {
             char *field = strsep(&p, ",");
             for (int k = 0; k < 4; k++) {
                 if (col[k] != i)
@@ -221,6 +222,14 @@ lr_sim_trace_load(const char *path, lr_sim_request **reqs, size_t *n, lr_error *
                     goto done;
                 }
             }
+        }
+        int need = col[0] > col[1] ? col[0] : col[1];
+        need = need > col[2] ? need : col[2];
+        if (i <= need) {
+            lr_err_set(err, path, "", "expected at least %d fields (the header's columns), got %d",
+                       need + 1, i);
+            err->line = lineno;
+            goto done;
         }
         if (*n == cap) {
             cap = cap ? 2 * cap : 256;

@@ -1173,6 +1173,45 @@ LR_API int lr_workload_requests(const char *path, double rate, size_t n, uint64_
 LR_API void lr_rng_seed(uint64_t s[4], uint64_t seed);
 LR_API double lr_rng_uniform(uint64_t s[4]);
 
+/* ---- Capacity planning (docs/simulate.md) --------------------------------
+ * For each device, tensor-parallel degree and sequence limit, the fewest
+ * instances (aggregated replicas, or decode instances beside 1, 2 or 4
+ * prefill instances) whose simulation of `reqs` meets the SLOs at a
+ * percentile; then the Pareto front of output tokens/s per device against
+ * tokens/s per user (1 / mean TPOT) among those that meet them. */
+typedef struct lr_cap_space {
+    const lr_hw *const *hw; /* devices to try */
+    size_t nhw;
+    const double *tp; /* tensor-parallel degrees */
+    size_t ntp;
+    const double *seqs; /* max_num_seqs values */
+    size_t nseqs;
+    int disagg;        /* also disaggregated layouts */
+    int max_instances; /* per configuration */
+    double percentile; /* 50, 90 or 99 */
+} lr_cap_space;
+
+typedef struct lr_cap_config {
+    const lr_hw *hw;
+    double tp, pp, ep, max_num_seqs;
+    int replicas;        /* aggregated: instances; disaggregated: 0 */
+    int prefill, decode; /* disaggregated pools, else 0 */
+    int meets_slo, pareto;
+    double devices;
+    double tokens_per_s_per_gpu, tokens_per_s_per_user;
+    lr_sim_stat ttft_s, tpot_s;
+} lr_cap_config;
+
+/* Fills *out (the caller frees it with free()) with one configuration per
+ * point of the space that runs at all (those whose model does not fit
+ * are left out), cheapest first (devices, then tokens/s per user). `s`
+ * gives every other setting; c gives the SLOs and the rest of the
+ * simulation. Returns the count, or -1 with err. */
+LR_API int lr_capacity_search(const lr_plan *plan, const lr_profile *prof,
+                              const lr_cap_space *space, const lr_settings *s,
+                              const lr_sim_config *c, const lr_sim_request *reqs, size_t n,
+                              lr_cap_config **out, lr_error *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -106,4 +106,28 @@ expect_rc 3
 expect_err "needs 7 KV blocks"
 expect_no_stdout
 
+# ---- capacity planning: serve-plan --rate ----
+run "serve-plan rate" serve-plan $M --rate 20 --slo-ttft 200ms --slo-tpot 30ms --devices h100-sxm \
+    --tp 1,2 --num-requests 200 --format json --svg "$T/pareto.svg"
+expect_rc 0
+for k in '"configurations": [' '"pareto": [' '"devices": ' '"tp": 1' '"pp": 1' '"ep": 1' \
+    '"layout": "aggregated"' '"layout": "disaggregated"' '"meets_slo": true' \
+    '"tokens_per_s_per_gpu"' '"tokens_per_s_per_user"' '"percentile": 90'; do
+    expect_out "$k"
+done
+check grep -q '<svg' "$T/pareto.svg"
+run "serve-plan rate table" serve-plan $M --rate 20 --slo-tpot 30ms --devices h100-sxm --tp 1 \
+    --no-disagg --num-requests 100
+expect_rc 0
+expect_out "h100-sxm"
+expect_out "pareto"
+run "serve-plan rate without target" serve-plan $M --rate 20
+expect_rc 1
+expect_err "--rate needs a target"
+run "serve-plan bad percentile" serve-plan $M --rate 20 --slo-ttft 1s --percentile 75
+expect_rc 1
+expect_err "expected 50, 90 or 99"
+run "serve-plan unknown device" serve-plan $M --rate 20 --slo-ttft 1s --devices h1000
+expect_rc 1
+
 finish cli_simulate

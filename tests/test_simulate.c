@@ -397,6 +397,53 @@ errors(void **state)
     free(path);
 }
 
+/* Capacity search: the fewest replicas it reports meet the p90 TTFT
+ * target, and one replica fewer (simulated directly) does not; every
+ * configuration on the front meets the targets and none meeting them
+ * beats it in both tokens/s per GPU and tokens/s per user. */
+static void
+capacity(void **state)
+{
+    fx *f = *state;
+    lr_sim_request *q;
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    const char *w = LR_DATA_DIR "/workloads/sharegpt.json";
+    assert_int_equal(lr_workload_requests(w, 120, 400, 1, &q, &err), 0);
+    const lr_hw *hw[1] = {f->hw};
+    double tp[1] = {1}, seqs[1] = {256};
+    lr_cap_space sp = {hw, 1, tp, 1, seqs, 1, 1, 16, 90};
+    lr_sim_config c;
+    lr_sim_config_default(&c);
+    c.slo_ttft_s = 0.05;
+    lr_cap_config *cf;
+    int n = lr_capacity_search(f->p, f->prof, &sp, &f->s, &c, q, 400, &cf, &err);
+    assert_true(n >= 2);
+    const lr_cap_config *agg = NULL;
+    for (int i = 0; i < n; i++)
+        if (cf[i].replicas > 0)
+            agg = &cf[i];
+    assert_non_null(agg);
+    assert_true(agg->meets_slo && agg->replicas > 1);
+    assert_true(agg->ttft_s.p90 <= 0.05);
+    c.replicas = agg->replicas - 1;
+    lr_sim_result r;
+    sim(f, &c, q, 400, &r);
+    assert_true(r.ttft_s.p90 > 0.05);
+    lr_sim_result_free(&r);
+    for (int i = 0; i < n; i++) {
+        if (!cf[i].pareto)
+            continue;
+        assert_true(cf[i].meets_slo);
+        for (int j = 0; j < n; j++)
+            assert_false(cf[j].meets_slo &&
+                         cf[j].tokens_per_s_per_gpu > cf[i].tokens_per_s_per_gpu &&
+                         cf[j].tokens_per_s_per_user > cf[i].tokens_per_s_per_user);
+    }
+    free(cf);
+    free(q);
+}
+
 int
 main(void)
 {
@@ -410,6 +457,7 @@ main(void)
         cmocka_unit_test(deterministic),
         cmocka_unit_test(disaggregated),
         cmocka_unit_test(errors),
+        cmocka_unit_test(capacity),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -444,6 +444,26 @@ capacity(void **state)
     free(q);
 }
 
+/* A burst: four requests arriving at the same instant are one step's
+ * candidates, so all four prompts (100 tokens each, 400 < 8192) run in the
+ * first step and share its end as their first token. */
+static void
+burst(void **state)
+{
+    fx *f = *state;
+    lr_sim_config c;
+    lr_sim_config_default(&c);
+    lr_sim_request q[4] = {{0, 100, 2, -1}, {0, 100, 2, -1}, {0, 100, 2, -1}, {0, 100, 2, -1}};
+    lr_sim_result out;
+    sim(f, &c, q, 4, &out);
+    double n[4] = {100, 100, 100, 100};
+    double t = step(f, 0, 1, 0, 4, n, n);
+    for (int i = 0; i < 4; i++)
+        close_to(out.req[i].ttft_s, t, 1e-12, "ttft in a burst");
+    assert_true(out.steps == 2);
+    lr_sim_result_free(&out);
+}
+
 int
 main(void)
 {
@@ -458,6 +478,7 @@ main(void)
         cmocka_unit_test(disaggregated),
         cmocka_unit_test(errors),
         cmocka_unit_test(capacity),
+        cmocka_unit_test(burst),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

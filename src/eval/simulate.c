@@ -433,15 +433,20 @@ run_events(sim *m, lr_error *err)
             break;
         }
         if (ta <= tb) {
-            size_t k = (size_t)order[2 * next++ + 1];
+            /* every request arriving at this instant is queued before an
+             * idle instance schedules (a burst is one step's candidates) */
             size_t pool = m->npre ? m->npre : m->ninst;
-            inst *in = &m->in[pick(m, 0, pool, 0)];
-            in->outstanding++;
-            ring_push_back(&in->wait, k);
-            if (!in->busy && try_start(m, in, ta, err) < 0) {
-                rc = -1;
-                break;
+            while (next < m->n && order[2 * next] == ta) {
+                size_t k = (size_t)order[2 * next++ + 1];
+                inst *in = &m->in[pick(m, 0, pool, 0)];
+                in->outstanding++;
+                ring_push_back(&in->wait, k);
             }
+            for (size_t i = 0; i < pool && rc == 0; i++)
+                if (!m->in[i].busy && m->in[i].wait.n && try_start(m, &m->in[i], ta, err) < 0)
+                    rc = -1;
+            if (rc < 0)
+                break;
             continue;
         }
         inst *in = &m->in[bi];

@@ -36,7 +36,7 @@ typedef struct inst {
     int role;
     size_t *run, nrun; /* admission order */
     ring wait;
-    size_t *inc, ninc; /* KV in flight, sorted by ready time, latest first */
+    size_t *inc, ninc, capinc; /* KV in flight, sorted by ready time, latest first */
     double free_blocks;
     int busy;
     double t_end, t_prev_end;
@@ -80,15 +80,33 @@ lr_sim_config_default(lr_sim_config *c)
     c->route = LR_ROUTE_ROUND_ROBIN;
 }
 
+/* Doubles a full ring, its elements moved to the front in order. */
+static void
+ring_room(ring *g)
+{
+    if (g->n < g->cap)
+        return;
+    size_t cap = g->cap ? 2 * g->cap : 16;
+    size_t *v = lr_xcalloc(cap, sizeof *v);
+    for (size_t i = 0; i < g->n; i++)
+        v[i] = g->v[(g->head + i) % g->cap];
+    free(g->v);
+    g->v = v;
+    g->cap = cap;
+    g->head = 0;
+}
+
 static void
 ring_push_back(ring *g, size_t x)
 {
+    ring_room(g);
     g->v[(g->head + g->n++) % g->cap] = x;
 }
 
 static void
 ring_push_front(ring *g, size_t x)
 {
+    ring_room(g);
     g->head = (g->head + g->cap - 1) % g->cap;
     g->v[g->head] = x;
     g->n++;
@@ -304,6 +322,10 @@ hand_off(sim *m, inst *in, size_t k, double t)
     q->kv_arrived = 1;
     inst *d = &m->in[pick(m, m->npre, m->ninst - m->npre, 1)];
     d->outstanding++;
+    if (d->ninc == d->capinc) {
+        d->capinc = d->capinc ? 2 * d->capinc : 16;
+        d->inc = lr_xrealloc(d->inc, d->capinc, sizeof *d->inc);
+    }
     size_t j = d->ninc;
     while (j > 0 && m->r[d->inc[j - 1]].ready < q->ready) {
         d->inc[j] = d->inc[j - 1];
@@ -677,12 +699,11 @@ setup(sim *m, const lr_hw *hw, const lr_sim_request *reqs, lr_error *err)
     for (size_t i = 0; i < m->ninst; i++) {
         inst *in = &m->in[i];
         in->role = !m->npre ? ROLE_BOTH : i < m->npre ? ROLE_PREFILL : ROLE_DECODE;
-        in->run = lr_xcalloc(m->n + 1, sizeof *in->run);
-        in->inc = lr_xcalloc(m->n + 1, sizeof *in->inc);
-        in->sched = lr_xcalloc(m->n + 1, sizeof *in->sched);
-        in->sched_new = lr_xcalloc(m->n + 1, sizeof *in->sched_new);
-        in->wait.v = lr_xcalloc(m->n + 1, sizeof *in->wait.v);
-        in->wait.cap = m->n + 1;
+        /* a step runs at most max_num_seqs sequences, and so many run */
+        size_t most = (double)m->n < c->max_num_seqs ? m->n : (size_t)c->max_num_seqs;
+        in->run = lr_xcalloc(most + 1, sizeof *in->run);
+        in->sched = lr_xcalloc(most + 1, sizeof *in->sched);
+        in->sched_new = lr_xcalloc(most + 1, sizeof *in->sched_new);
         in->free_blocks = m->total_blocks;
         in->t_prev_end = -1;
     }

@@ -46,6 +46,8 @@ build_usage(void)
              "  --max-tpot T      target time per output token: 50ms, 0.05s, 50000us\n"
              "  --max-ttft T      target time to first token\n"
              "  --max-batch N     largest batch to consider\n"
+             "With --rate R: capacity planning by simulation instead (serve-plan --rate 1\n"
+             "--help; docs/simulate.md).\n"
              "%s",
              analysis_opts_usage(rejects));
 }
@@ -212,6 +214,10 @@ cmd_serve_plan(int argc, char **argv)
     extra x = {1024, 256, 0, 0, 0};
     analysis_opts o;
     int rc;
+    /* with a request rate: capacity planning by simulation (cmd_capacity.c) */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--rate") || !strncmp(argv[i], "--rate=", 7))
+            return cmd_serve_plan_sim(argc, argv);
     build_usage();
     if (take_extra(&argc, argv, &x) < 0)
         return EXIT_USAGE;

@@ -20,6 +20,7 @@ int cmd_models(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_serve_plan(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
@@ -32,6 +33,8 @@ static const cmd commands[] = {
     {"explain", "one op's formulas with the values of the settings put in", cmd_explain},
     {"op", "one module entry's own ops (a Linear, an attention) with given parameters", cmd_op},
     {"generate", "a whole generation: TTFT, TPOT, latency, throughput, memory", cmd_generate},
+    {"simulate", "serving under load: requests over time, continuous batching, latency percentiles",
+     cmd_simulate},
     {"serve-plan", "the largest batch that fits, and throughput vs TPOT per batch", cmd_serve_plan},
     {"sweep", "every combination of lists of settings, on all cores, as CSV or JSON lines",
      cmd_sweep},

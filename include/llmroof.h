@@ -36,6 +36,7 @@
 #define LLMROOF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #ifdef __cplusplus
@@ -1199,6 +1200,148 @@ LR_API void lr_jw_sweep_row(lr_jw *w, const char *model, const lr_plan *plan, co
 LR_API char *lr_json_call(const char *request_json, int *code, lr_error *err);
 /* Frees what lr_json_call returned (NULL is fine). */
 LR_API void lr_free(void *p);
+
+/* ---- Serving simulation (docs/simulate.md) --------------------------------
+ * A discrete-event simulation of serving instances under a stream of
+ * requests, scheduled as vLLM's V1 engine does (continuous batching,
+ * chunked prefill, paged KV blocks, preemption by recompute, prefix
+ * caching), each step timed by the expected per-op times of the batch it
+ * runs. */
+
+/* One request: when it arrives, its prompt and output lengths (tokens) and
+ * the leading prompt tokens found in the prefix cache (-1: the config's
+ * prefix_hit share). */
+typedef struct lr_sim_request {
+    double arrival_s, prompt, output, prefix;
+} lr_sim_request;
+
+enum lr_sim_route { LR_ROUTE_ROUND_ROBIN, LR_ROUTE_LEAST_LOADED };
+
+typedef struct lr_sim_config {
+    double max_num_seqs; /* sequences per step (vLLM --max-num-seqs, 256) */
+    double kv_blocks;    /* KV blocks per instance; 0: the memory plan's capacity */
+    double prefix_hit;   /* share of each prompt in the prefix cache (0..1) */
+    double spec_tokens;  /* speculative tokens per step (0: none) */
+    double spec_accept;  /* acceptance probability of each (0..1) */
+    int replicas;        /* aggregated instances (>= 1) */
+    enum lr_sim_route route;
+    int disagg_prefill;            /* > 0: prefill instances of a disaggregated layout */
+    int disagg_decode;             /* its decode instances */
+    double slo_ttft_s, slo_tpot_s; /* goodput targets, 0: none */
+} lr_sim_config;
+
+/* vLLM's defaults: 256 sequences, one instance, round-robin, no SLO. */
+LR_API void lr_sim_config_default(lr_sim_config *c);
+
+typedef struct lr_sim_stat {
+    double mean, p50, p90, p99;
+} lr_sim_stat;
+
+/* What happened to one request (times in seconds from the start). */
+typedef struct lr_sim_req_result {
+    double arrival_s, prompt, output, prefix_hit; /* prefix_hit: tokens not computed */
+    double scheduled_s;                           /* first scheduled */
+    double first_token_s, finish_s;
+    double ttft_s, tpot_s, e2e_s, queue_s;
+    double preemptions;
+    int instance; /* the (decode) instance that finished it */
+} lr_sim_req_result;
+
+typedef struct lr_sim_result {
+    size_t nreq;
+    lr_sim_req_result *req; /* nreq, in input order */
+    lr_sim_stat ttft_s, tpot_s, itl_s, e2e_s, queue_s;
+    double duration_s; /* first arrival to last finish */
+    double requests_per_s, output_tokens_per_s, total_tokens_per_s;
+    double goodput_requests_per_s; /* requests meeting both SLOs per second */
+    double slo_met;                /* their share */
+    double preemptions, steps;
+    double prefill_tokens;       /* prompt tokens computed (recomputation included) */
+    double kv_blocks, kv_tokens; /* per instance */
+    double instances, devices;   /* devices: instances x tp x pp */
+    double mean_batch;           /* sequences per step, mean over steps */
+    /* instance 0 over time, at most LR_SIM_SERIES points spread evenly */
+    size_t nseries;
+    double *series_t, *series_kv, *series_batch; /* kv: share of blocks in use */
+    char engine[LR_ENGINE_MAX];
+} lr_sim_result;
+#define LR_SIM_SERIES 1000
+
+/* Simulates n requests (any order of arrival) on `s`'s deployment (tp x pp
+ * per instance; dp and micro-batches must be 1: use replicas). Fills `out`
+ * (free with lr_sim_result_free, also after -1). */
+LR_API int lr_simulate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                       const lr_settings *s, const lr_sim_config *c, const lr_sim_request *reqs,
+                       size_t n, lr_sim_result *out, lr_error *err);
+LR_API void lr_sim_result_free(lr_sim_result *r);
+
+/* The step-time function the simulation uses, for tests and tools: a
+ * batch of `ndecode` decode sequences of `dtok` tokens each (1, or the
+ * K + 1 of a speculative verify pass) whose contexts (tokens attended, the
+ * profile's decode_ctx_offset included) sum to ctx_sum, plus `nchunk`
+ * prompt chunks: chunk i has q[i] new tokens attending ctx[i] (its own
+ * included). Returns the expected step time in seconds, or -1 with err.
+ * The stepper is built for `s`'s deployment (its batch and seq_len are
+ * ignored). */
+typedef struct lr_stepper lr_stepper;
+LR_API lr_stepper *lr_stepper_new(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                                  const lr_settings *s, lr_error *err);
+LR_API void lr_stepper_free(lr_stepper *st);
+LR_API double lr_stepper_time(lr_stepper *st, double ndecode, double dtok, double ctx_sum,
+                              size_t nchunk, const double *q, const double *ctx, lr_error *err);
+
+/* Requests from a CSV file with a header naming arrival_s, prompt_len,
+ * output_len and optionally prefix_len (any order); *reqs is the caller's
+ * (free()). Errors name the file, line and column. */
+LR_API int lr_sim_trace_load(const char *path, lr_sim_request **reqs, size_t *n, lr_error *err);
+/* n requests of the workload file `path` (data/workloads/NAME.json):
+ * lengths drawn from its distributions, arrivals Poisson at `rate` req/s
+ * (0: all at once), deterministic for a seed (xoshiro256**, seeded by
+ * splitmix64). *reqs is the caller's (free()). */
+LR_API int lr_workload_requests(const char *path, double rate, size_t n, uint64_t seed,
+                                lr_sim_request **reqs, lr_error *err);
+/* The same PRNG: uniform in [0, 1) from the state s[4]. */
+LR_API void lr_rng_seed(uint64_t s[4], uint64_t seed);
+LR_API double lr_rng_uniform(uint64_t s[4]);
+
+/* ---- Capacity planning (docs/simulate.md) --------------------------------
+ * For each device, tensor-parallel degree and sequence limit, the fewest
+ * instances (aggregated replicas, or decode instances beside 1, 2 or 4
+ * prefill instances) whose simulation of `reqs` meets the SLOs at a
+ * percentile; then the Pareto front of output tokens/s per device against
+ * tokens/s per user (1 / mean TPOT) among those that meet them. */
+typedef struct lr_cap_space {
+    const lr_hw *const *hw; /* devices to try */
+    size_t nhw;
+    const double *tp; /* tensor-parallel degrees */
+    size_t ntp;
+    const double *seqs; /* max_num_seqs values */
+    size_t nseqs;
+    int disagg;        /* also disaggregated layouts */
+    int max_instances; /* per configuration */
+    double percentile; /* 50, 90 or 99 */
+} lr_cap_space;
+
+typedef struct lr_cap_config {
+    const lr_hw *hw;
+    double tp, pp, ep, max_num_seqs;
+    int replicas;        /* aggregated: instances; disaggregated: 0 */
+    int prefill, decode; /* disaggregated pools, else 0 */
+    int meets_slo, pareto;
+    double devices;
+    double tokens_per_s_per_gpu, tokens_per_s_per_user;
+    lr_sim_stat ttft_s, tpot_s;
+} lr_cap_config;
+
+/* Fills *out (the caller frees it with free()) with one configuration per
+ * point of the space that runs at all (those whose model does not fit
+ * are left out), cheapest first (devices, then tokens/s per user). `s`
+ * gives every other setting; c gives the SLOs and the rest of the
+ * simulation. Returns the count, or -1 with err. */
+LR_API int lr_capacity_search(const lr_plan *plan, const lr_profile *prof,
+                              const lr_cap_space *space, const lr_settings *s,
+                              const lr_sim_config *c, const lr_sim_request *reqs, size_t n,
+                              lr_cap_config **out, lr_error *err);
 
 #ifdef __cplusplus
 }

@@ -210,4 +210,8 @@ double lr_kv_paged(double seqs, double tokens, double block, double per_token);
 void lr_memory_finish(lr_memory *m, const lr_settings *s, const lr_hw *hw, int engine,
                       double tokens);
 
+/* ---- stepper.c ---- */
+/* The engine the stepper resolved (the profile's default named). */
+const char *lr_stepper_engine(const lr_stepper *st);
+
 #endif

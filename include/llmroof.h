@@ -203,6 +203,9 @@ typedef struct lr_node {
                          pass (multi-token-prediction layers) */
     char *op;         /* when set, not a module: places the parent's op of this
                          name here in execution order (cls is then "") */
+    char *when;       /* NULL, or a formula over runtime variables: the ops of the
+                         subtree are present only where it is non-zero (a vision
+                         tower: in prefill, with images) */
 } lr_node;
 
 enum { LR_PAR_TP = 1, LR_PAR_PP = 2, LR_PAR_EP = 4 };
@@ -222,6 +225,10 @@ typedef struct lr_arch {
     double kv_heads; /* key/value heads (num_key_value_heads, Falcon's kv_heads) */
     double head_dim;
     double layers; /* num_hidden_layers */
+    /* NULL, or a formula over runtime variables ({images}, {image_w},
+     * {image_h}): the tokens the images add to each prompt (a template's
+     * "image_tokens"; docs/families/vision.md) */
+    char *image_tokens;
 } lr_arch;
 
 LR_API void lr_arch_free(lr_arch *a);
@@ -502,11 +509,15 @@ typedef struct lr_settings {
     double dp;           /* data-parallel attention ranks: the batch split, experts shared */
     unsigned given;      /* bit i: setting i of the table was set by lr_settings_set */
     /* the engine's memory plan (docs/memory.md) */
-    double kv_block;            /* KV cache allocated in pages of this many tokens (vLLM 16) */
-    double max_batched_tokens;  /* tokens of one forward pass (chunked prefill; vLLM 8192) */
-    double mem_util;            /* fraction of the device memory the engine may use (0.9) */
-    int allow_long_context;     /* sequences longer than the model's context are accepted */
-    char engine[LR_ENGINE_MAX]; /* data/engines/NAME.json; "": the profile's default */
+    double kv_block;                /* KV cache allocated in pages of this many tokens (vLLM 16) */
+    double max_batched_tokens;      /* tokens of one forward pass (chunked prefill; vLLM 8192) */
+    double mem_util;                /* fraction of the device memory the engine may use (0.9) */
+    int allow_long_context;         /* sequences longer than the model's context are accepted */
+    char engine[LR_ENGINE_MAX];     /* data/engines/NAME.json; "": the profile's default */
+    double images;                  /* images per sequence (vision-language models) */
+    char image_size[LR_ENGINE_MAX]; /* "WxH" or "N" pixels; "": the model's default */
+    double image_tokens;            /* not a row: the prompt tokens the images add per sequence,
+                                       set by the analysis from the model (lr_plan_image_tokens) */
 } lr_settings;
 
 /* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits,
@@ -591,6 +602,9 @@ enum lr_var {
     LR_V_COMPUTE_UNITS,      /* SMs / CUs (0 = unknown) */
     LR_V_FP16_ACC,           /* 1 when 16-bit GEMMs accumulate in FP16 */
     LR_V_DP,                 /* data-parallel attention ranks */
+    LR_V_IMAGES,             /* images per sequence (vision-language models) */
+    LR_V_IMAGE_W,            /* image width and height in pixels, 0: the model's default */
+    LR_V_IMAGE_H,
     LR_NVARS
 };
 
@@ -606,6 +620,10 @@ LR_API double lr_plan_params(const lr_plan *p);
  * experts only top_k / num_experts of the routed experts' (the module
  * entries' "active_weights"). */
 LR_API double lr_plan_active_params(const lr_plan *p);
+/* The tokens the images of settings `s` add to each prompt (0 for a model
+ * without a vision part, or with s->images 0); -1 when the model's formula
+ * fails for these settings (an image size of 0). */
+LR_API double lr_plan_image_tokens(const lr_plan *p, const lr_settings *s);
 
 /* ---- Weight files against the model ------------------------------------ */
 

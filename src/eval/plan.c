@@ -26,6 +26,7 @@ typedef struct pbuild {
     plan_site *site;     /* NULL, or the op to capture (lr_plan_new_site) */
     const lr_node *root; /* the walk's copy of arch->root */
     int weights_only;    /* inside a weights_only node: parameters counted, no ops */
+    ast *when;           /* the enclosing nodes' "when" conditions (their product), or NULL */
 } pbuild;
 
 void
@@ -44,6 +45,7 @@ lr_plan_free(lr_plan *p)
     free(p->family);
     lr_prog_free(&p->prog[0]);
     lr_prog_free(&p->prog[1]);
+    lr_prog_free(&p->image_tokens);
     free(p);
 }
 
@@ -63,6 +65,40 @@ double
 lr_plan_active_params(const lr_plan *p)
 {
     return p->active_params;
+}
+
+double
+lr_plan_image_tokens(const lr_plan *p, const lr_settings *s)
+{
+    if (!p->has_images || s->images <= 0)
+        return 0;
+    lr_settings t = *s;
+    t.image_tokens = 0;
+    double vars[LR_NVARS], stack[512], out = -1;
+    lr_set_vars(vars, &t, NULL, 1);
+    int bad;
+    const char *why;
+    if (p->image_tokens.maxdepth >= 512 ||
+        lr_prog_run(&p->image_tokens, vars, &out, stack, &bad, &why) < 0 || !(out >= 0))
+        return -1;
+    return out;
+}
+
+/* The product of two conditions: non-zero exactly when both are (a node's
+ * "when" and its op's own "if"). */
+static ast *
+both(lr_arena *a, ast *x, ast *y)
+{
+    if (!x || !y)
+        return x ? x : y;
+    ast *e = lr_arena_alloc(a, sizeof *e);
+    e->kind = A_BIN;
+    e->op = B_MUL;
+    e->args = lr_arena_alloc(a, 2 * sizeof *e->args);
+    e->args[0] = x;
+    e->args[1] = y;
+    e->nargs = 2;
+    return e;
 }
 
 /* Prefixes the error with the node and, for formulas, the op and field. */
@@ -287,6 +323,12 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
             cond = NULL;
         }
     }
+    if (b->when && b->when->kind == A_NUM && b->when->num == 0) {
+        b->p->base[(idx * LR_NSLOTS) + LR_SLOT_IF] = 0;
+        return 0; /* a "when" that is never true */
+    }
+    if (b->when && b->when->kind != A_NUM) /* a node's "when": a vision tower in prefill */
+        cond = both(&b->arena, b->when, cond);
     if (compile_collective(b, idx, m, mo, env, path, &cx) < 0)
         return -1;
     for (int f = 0; f < LR_NFIELDS; f++) {
@@ -395,6 +437,44 @@ count_weights(pbuild *b, const lr_node *n, const lr_module *m, const lr_binding 
     return 0;
 }
 
+/* A node's "when", a formula over runtime variables, joins the enclosing
+ * ones: every op below is present only where all are non-zero. */
+static int
+node_when(pbuild *b, const lr_node *n, const char *path)
+{
+    ast *t = lr_expr_parse(&b->arena, n->when, b->err);
+    lr_bind_ctx cx = lr_db_bind_ctx(&b->arena, b->db, LR_V_A_BYTES, b->err);
+    ast *e = t ? lr_bind(&cx, t, NULL, 0) : NULL;
+    if (!e) {
+        snprintf(b->err->source, sizeof b->err->source, "%s", n->when);
+        blame_node(b, path, n, "\"when\"");
+        return -1;
+    }
+    e = lr_ast_fold(&b->arena, e);
+    if (e->kind == A_NUM && e->num != 0)
+        return 0;
+    b->when = both(&b->arena, b->when, e);
+    return 0;
+}
+
+/* The arch's image_tokens formula (runtime variables only) into its own
+ * small program. */
+static int
+compile_image_tokens(pbuild *b, const char *text)
+{
+    ast *t = lr_expr_parse(&b->arena, text, b->err);
+    lr_bind_ctx cx = lr_db_bind_ctx(&b->arena, b->db, LR_V_A_BYTES, b->err);
+    ast *e = t ? lr_bind(&cx, t, NULL, 0) : NULL;
+    if (!e) {
+        lr_err_set(b->err, b->arch->file ? b->arch->file : "", "image_tokens", "%s", b->err->msg);
+        snprintf(b->err->source, sizeof b->err->source, "%s", text);
+        return -1;
+    }
+    lr_prog_emit_store(&b->p->image_tokens, lr_ast_fold(&b->arena, e), 0);
+    b->p->has_images = 1;
+    return 0;
+}
+
 static int
 walk(pbuild *b, const lr_node *n, const char *parent, double count)
 {
@@ -405,8 +485,11 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
     count *= n->repeat;
     double saved_pp = b->pp_repeat;
     int saved_wo = b->weights_only;
+    ast *saved_when = b->when;
     if (n->pipeline)
         b->pp_repeat = n->repeat;
+    if (n->when && node_when(b, n, path) < 0)
+        goto out;
     if (n->weights_only)
         b->weights_only = 1;
     if (!m) {
@@ -474,6 +557,7 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
 out:
     b->pp_repeat = saved_pp;
     b->weights_only = saved_wo;
+    b->when = saved_when;
     free(placed);
     free(path);
     return rc;
@@ -497,9 +581,11 @@ lr_plan_site_free(plan_site *site)
 lr_plan *
 lr_plan_new_site(const lr_arch *arch, const lr_db *db, plan_site *site, lr_error *err)
 {
-    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), NULL, 0, arch, db, {0}, err, 0, site, NULL, 0};
+    pbuild b = {
+        lr_xcalloc(1, sizeof(lr_plan)), NULL, 0, arch, db, {0}, err, 0, site, NULL, 0, NULL};
     lr_prog_init(&b.p->prog[0]);
     lr_prog_init(&b.p->prog[1]);
+    lr_prog_init(&b.p->image_tokens);
     lr_err_clear(err);
     /* the root's own name is the model's, not part of op paths */
     b.p->parallel = arch->parallel;
@@ -508,6 +594,8 @@ lr_plan_new_site(const lr_arch *arch, const lr_db *db, plan_site *site, lr_error
     root.name = "";
     b.root = &root;
     int rc = walk(&b, &root, "", 1);
+    if (rc == 0 && arch->image_tokens)
+        rc = compile_image_tokens(&b, arch->image_tokens);
     if (site && site->found && rc == 0)
         site->arena = b.arena; /* the bindings outlive the walk */
     else

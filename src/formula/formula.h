@@ -292,6 +292,9 @@ ast *lr_bind(lr_bind_ctx *cx, const ast *e, const lr_binding *env, size_t nenv);
 /* Sets the LR_NVARS runtime variables for settings `s` on `hw` (may be
  * NULL) in prefill (1) or decode (0). */
 void lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill);
+/* Reads an image size "WxH" or "N" (N x N) in whole pixels; "" gives 0 x 0
+ * (the model's default). -1 on anything else. */
+int lr_image_size_parse(const char *text, double *w, double *h);
 
 /* ---- vm.c: bytecode ---- */
 

@@ -5,6 +5,8 @@
  * the defaults of these variables; the settings table (eval/settings.c)
  * describes each setting to users.
  */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "formula/formula.h"
@@ -36,6 +38,9 @@ static const char *const var_names[] = {
     "compute_units",
     "fp16_acc",
     "dp",
+    "images",
+    "image_w",
+    "image_h",
 };
 _Static_assert(sizeof var_names / sizeof var_names[0] == LR_NVARS, "a name for every lr_var");
 
@@ -92,6 +97,32 @@ lr_settings_default(lr_settings *s)
     s->mem_util = 0.9;
     s->allow_long_context = 0;
     memset(s->engine, 0, sizeof s->engine); /* the profile's default engine */
+    s->images = 0; /* text only: analyses of text models stay as they are */
+    memset(s->image_size, 0, sizeof s->image_size);
+    s->image_tokens = 0;
+}
+
+int
+lr_image_size_parse(const char *text, double *w, double *h)
+{
+    *w = *h = 0;
+    if (!text[0])
+        return 0;
+    char *end;
+    double a = strtod(text, &end), b = a;
+    if (end == text || a < 1 || a != floor(a) || a > 1e6)
+        return -1;
+    if (*end == 'x' || *end == 'X') {
+        const char *q = end + 1;
+        b = strtod(q, &end);
+        if (end == q || b < 1 || b != floor(b) || b > 1e6)
+            return -1;
+    }
+    if (*end)
+        return -1;
+    *w = a;
+    *h = b;
+    return 0;
 }
 
 void
@@ -106,12 +137,13 @@ void
 lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
 {
     v[LR_V_B] = s->batch;
-    v[LR_V_S] = prefill ? s->seq_len : 1;
-    v[LR_V_CTX] = s->seq_len;
+    /* the images' tokens are part of the prompt (and so of the context) */
+    v[LR_V_S] = prefill ? s->seq_len + s->image_tokens : 1;
+    v[LR_V_CTX] = s->seq_len + s->image_tokens;
     v[LR_V_W_BYTES] = s->w_bit / 8.0;
     v[LR_V_A_BYTES] = s->a_bit / 8.0;
     v[LR_V_KV_BYTES] = s->kv_bit / 8.0;
-    v[LR_V_LOGIT_TOKENS] = (prefill && s->all_logits) ? s->seq_len : 1;
+    v[LR_V_LOGIT_TOKENS] = (prefill && s->all_logits) ? s->seq_len + s->image_tokens : 1;
     v[LR_V_PREFILL] = prefill;
     v[LR_V_W_BIT] = s->w_bit;
     v[LR_V_A_BIT] = s->a_bit;
@@ -131,4 +163,7 @@ lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
     v[LR_V_COMPUTE_CAPABILITY] = hw ? hw->compute_capability : 0;
     v[LR_V_COMPUTE_UNITS] = hw ? hw->compute_units : 0;
     v[LR_V_FP16_ACC] = s->fp16_acc;
+    v[LR_V_IMAGES] = s->images;
+    if (lr_image_size_parse(s->image_size, &v[LR_V_IMAGE_W], &v[LR_V_IMAGE_H]) < 0)
+        v[LR_V_IMAGE_W] = v[LR_V_IMAGE_H] = 0; /* lr_settings_check refuses it */
 }

@@ -17,6 +17,7 @@ lr_node_free_contents(lr_node *n)
     free(n->name);
     free(n->cls);
     free(n->op);
+    free(n->when);
     for (size_t i = 0; i < n->nparams; i++) {
         free(n->params[i].name);
         free(n->params[i].formula);
@@ -36,6 +37,7 @@ lr_arch_free(lr_arch *a)
     free(a->name);
     free(a->file);
     free(a->family);
+    free(a->image_tokens);
     free(a);
 }
 

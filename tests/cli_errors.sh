@@ -54,6 +54,11 @@ usage_case "seq-len trailing junk" --seq-len 12x
 # (0 is accepted: it is the default, "no groups", in the settings table)
 usage_case "w-group-size fraction" --w-group-size 1.5
 usage_case "kv-group-size negative" --kv-group-size -64
+usage_case "images negative" --images -1
+usage_case "images fraction" --images 1.5
+usage_case "image-size half" --image-size 640x
+usage_case "image-size zero" --image-size 0x480
+usage_case "image-size three" --image-size 640x480x3
 
 # a config whose class no template lists: the known classes and --family,
 # never a guess from its model_type (llama here)

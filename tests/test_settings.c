@@ -303,7 +303,7 @@ test_image_size(void **state)
     assert_int_equal(lr_settings_set(&s, "image-size", "336", &err), 0);
     assert_string_equal(s.image_size, "336");
     assert_int_equal(lr_settings_set(&s, "image_size", "640x480", &err), 0);
-    const char *bad[] = {"", "0", "64x", "x64", "1.5x2", "640x480x3", "-3", "wide"};
+    const char *bad[] = {"", "0", "64x", "x64", "1.5x2", "640x480x3", "-3", "wide", "0x480", "1e3"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(lr_settings_set(&s, "image-size", bad[i], &err), -1);
         assert_string_equal(err.path, "image_size");

@@ -5,8 +5,6 @@
  * the defaults of these variables; the settings table (eval/settings.c)
  * describes each setting to users.
  */
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "formula/formula.h"
@@ -102,22 +100,34 @@ lr_settings_default(lr_settings *s)
     s->image_tokens = 0;
 }
 
+/* A whole number of pixels, 1 to 1e6, in decimal digits only (strtod
+ * would read "0x480" as hexadecimal); *end after it. */
+static int
+pixels(const char *p, const char **end, double *v)
+{
+    double n = 0;
+    const char *q = p;
+    for (; *q >= '0' && *q <= '9'; q++)
+        if ((n = n * 10 + (*q - '0')) > 1e6)
+            return -1;
+    *end = q;
+    *v = n;
+    return q > p && n >= 1 ? 0 : -1;
+}
+
 int
 lr_image_size_parse(const char *text, double *w, double *h)
 {
     *w = *h = 0;
     if (!text[0])
         return 0;
-    char *end;
-    double a = strtod(text, &end), b = a;
-    if (end == text || a < 1 || a != floor(a) || a > 1e6)
+    const char *end;
+    double a, b;
+    if (pixels(text, &end, &a) < 0)
         return -1;
-    if (*end == 'x' || *end == 'X') {
-        const char *q = end + 1;
-        b = strtod(q, &end);
-        if (end == q || b < 1 || b != floor(b) || b > 1e6)
-            return -1;
-    }
+    b = a;
+    if ((*end == 'x' || *end == 'X') && pixels(end + 1, &end, &b) < 0)
+        return -1;
     if (*end)
         return -1;
     *w = a;

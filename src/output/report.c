@@ -148,6 +148,10 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
     fprintf(f, "%smemory bandwidth %s; %s attention%s; profile %s\n", md ? "- " : "  ", a,
             s->flash ? "flash" : "eager", s->causal ? ", causal" : "", lr_profile_name(r->profile));
     lr_devices_line(f, s, md ? "- " : "  ");
+    if (s->images > 0) /* a vision-language model's images (docs/families/vision.md) */
+        fprintf(f, "%s%.0f image%s of %s per sequence: %.0f image tokens join the prompt\n",
+                md ? "- " : "  ", s->images, s->images == 1 ? "" : "s",
+                s->image_size[0] ? s->image_size : "the model's default size", s->image_tokens);
     fputc('\n', f);
     for (int st = 0; st < 2; st++) {
         if (!r->has[st])

@@ -118,8 +118,8 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 9 written from the modeling code */
-    assert_int_equal(n, 22);
+    /* 13 copied texts, 10 written from the modeling code */
+    assert_int_equal(n, 23);
 }
 
 static void
@@ -695,7 +695,7 @@ test_tied_guess(void **state)
     assert_true(x.params == 1235814400.0);
     assert_non_null(notes);
     assert_non_null(strstr(notes, "guessed tie_word_embeddings = 1"));
-    assert_non_null(strstr(notes, "--set tie_word_embeddings=true/false"));
+    assert_non_null(strstr(notes, "--set tie_word_embeddings=VALUE"));
     free(notes);
     lr_arch_free(a);
     /* --set decides, and a guess is not checked against it */
@@ -764,6 +764,8 @@ static const family_case families[] = {
     {"CohereForAI--aya-23-8B", "cohere", "CohereForAI/aya-23-8B", "num_attention_heads=32", 0},
     {"allenai--OLMo-2-1124-7B", "olmo2", "allenai/OLMo-2-1124-7B", "num_attention_heads=32", 0},
     {"microsoft--phi-4", "phi3", "microsoft/phi-4", "num_attention_heads=40", 0},
+    /* Qwen3-30B-A3B: q_norm shows head_dim; the top-k (8) is guessed */
+    {"Qwen--Qwen3-30B-A3B", "qwen_moe", "Qwen/Qwen3-30B-A3B", "max_position_embeddings=40960", 0},
     /* google/gemma-3-1b-pt: 999,885,952 (HF safetensors metadata; tied head) */
     {"google--gemma-3-1b", "gemma3", NULL, "max_position_embeddings=32768", 999885952},
 };

@@ -1194,7 +1194,7 @@ infer_one(rctx *c, json_t *rule, size_t i)
     if (guess)
         sb_line(&c->notes,
                 "guessed %s = %s (%s): %s; the print(model) text cannot show it: give --set "
-                "%s=true/false or --config config.json to decide",
+                "%s=VALUE or --config config.json to decide",
                 name, a, text, guess, name);
     else
         sb_line(&c->notes, "inferred %s = %s (%s)", name, a, text);

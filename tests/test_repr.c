@@ -118,8 +118,8 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 10 written from the modeling code */
-    assert_int_equal(n, 23);
+    /* 13 copied texts, 16 written from the modeling code */
+    assert_int_equal(n, 29);
 }
 
 static void
@@ -766,6 +766,19 @@ static const family_case families[] = {
     {"microsoft--phi-4", "phi3", "microsoft/phi-4", "num_attention_heads=40", 0},
     /* Qwen3-30B-A3B: q_norm shows head_dim; the top-k (8) is guessed */
     {"Qwen--Qwen3-30B-A3B", "qwen_moe", "Qwen/Qwen3-30B-A3B", "max_position_embeddings=40960", 0},
+    {"EleutherAI--gpt-j-6b", "gptj", "EleutherAI/gpt-j-6b", "n_head=16", 0},
+    {"stabilityai--stablelm-3b-4e1t", "stablelm", "stabilityai/stablelm-3b-4e1t",
+     "num_attention_heads=32", 0},
+    /* c_attn 2304 = 2048 + 2 x 128: multi-query, inferred */
+    {"bigcode--gpt_bigcode-santacoder", "gpt_bigcode", "bigcode/gpt_bigcode-santacoder",
+     "n_head=16", 0},
+    {"allenai--Olmo-3.1-32B-Instruct", "olmo3", "allenai/Olmo-3.1-32B-Instruct",
+     "num_attention_heads=40", 0},
+    {"LGAI-EXAONE--EXAONE-4.0-32B", "exaone4", "LGAI-EXAONE/EXAONE-4.0-32B",
+     "max_position_embeddings=131072", 0},
+    /* microsoft/phi-2: 2,779,683,840 (HF safetensors metadata); the bundled
+     * config is the older phi-msft format, not PhiConfig's */
+    {"microsoft--phi-2", "phi", NULL, "num_attention_heads=32", 2779683840},
     /* google/gemma-3-1b-pt: 999,885,952 (HF safetensors metadata; tied head) */
     {"google--gemma-3-1b", "gemma3", NULL, "max_position_embeddings=32768", 999885952},
 };

@@ -342,6 +342,14 @@ expect_err "division by zero"
 expect_err "divide_op"
 expect_err "test.DivZero"
 expect_no_stdout
+# --images on a model without a vision part: an error, not a silent 0
+run "images on a text model" analyze --images 2
+expect_rc 3
+expect_err "has no vision part: --images applies to vision-language models"
+expect_no_stdout
+run "images on gemma-3-1b" analyze "$FIX/../families/gemma-3-1b.json" --images 1
+expect_rc 3
+expect_err "gemma3 model has no vision part"
 
 # ---------------------------------------------------------------------------
 # 4. Output errors: exit 4.

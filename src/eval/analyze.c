@@ -328,6 +328,13 @@ lr_image_tokens_set(const lr_plan *plan, const lr_settings *s, lr_settings *mb, 
                    s->images, s->image_size[0] ? s->image_size : "(the model's default)");
         return -1;
     }
+    if (s->images > 0 && t == 0) {
+        lr_err_set(err, "", "images",
+                   "%g images given, but the %s model has no vision part: --images applies to "
+                   "vision-language models (docs/families/vision.md)",
+                   s->images, plan->family[0] ? plan->family : "analysed");
+        return -1;
+    }
     mb->image_tokens = t;
     return 0;
 }

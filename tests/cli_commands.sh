@@ -581,6 +581,8 @@ run "qwen2.5-vl json settings" analyze Qwen/Qwen2.5-VL-7B-Instruct --images 3 --
 expect_rc 0
 expect_out '"images": 3'
 expect_out '"image_size": "448"'
+# 3 images of 448 x 448: 3 x 16 x 16 = 768 tokens
+expect_out '"image_tokens": 768'
 run "arch shows when" arch meta-llama/Llama-3.2-90B-Vision-Instruct
 expect_rc 0
 expect_out "[runs when ({images} > 0)]"

@@ -288,6 +288,7 @@ lr_report_json(lr_jw *w, const lr_result *r, const lr_plan *plan, const char *mo
     lr_jw_key(w, "settings");
     lr_jw_obj(w);
     lr_jw_settings(w, s, NULL);
+    lr_jw_knum(w, "image_tokens", s->image_tokens); /* the images' prompt tokens */
     lr_jw_kstr(w, "compute_dtype", lr_dtype_names[r->compute]);
     lr_jw_kstr(w, "profile", lr_profile_name(r->profile));
     lr_jw_end_obj(w);

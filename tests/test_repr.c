@@ -118,8 +118,8 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 16 written from the modeling code */
-    assert_int_equal(n, 29);
+    /* 13 copied texts, 17 written from the modeling code */
+    assert_int_equal(n, 30);
 }
 
 static void
@@ -779,6 +779,13 @@ static const family_case families[] = {
     /* microsoft/phi-2: 2,779,683,840 (HF safetensors metadata); the bundled
      * config is the older phi-msft format, not PhiConfig's */
     {"microsoft--phi-2", "phi", NULL, "num_attention_heads=32", 2779683840},
+    /* Qwen/Qwen1.5-MoE-A2.7B: 14,315,784,192 (HF safetensors metadata,
+     * "14.3B"; by hand: embedding and head 2 x 151936 x 2048 =
+     * 622,329,856; per layer q/k/v 3 x (2048^2 + 2048) = 12,589,056, o
+     * 4,194,304, router 2048 x 60 = 122,880, 60 experts x 3 x 2048 x 1408
+     * = 519,045,120, shared expert 3 x 2048 x 5632 = 34,603,008, its gate
+     * 2048, two norms 4096: 570,560,512 x 24 = 13,693,452,288; norm 2048) */
+    {"Qwen--Qwen1.5-MoE-A2.7B", "qwen_moe", NULL, "num_attention_heads=16", 14315784192},
     /* google/gemma-3-1b-pt: 999,885,952 (HF safetensors metadata; tied head) */
     {"google--gemma-3-1b", "gemma3", NULL, "max_position_embeddings=32768", 999885952},
 };

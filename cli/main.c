@@ -25,6 +25,7 @@ int cmd_serve_plan(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
 
 static const cmd commands[] = {
     {"analyze", "per-op FLOPs, bytes and roofline time of prefill and decode", cmd_analyze},
@@ -43,7 +44,16 @@ static const cmd commands[] = {
     {"hardware", "list the hardware database, or show a device", cmd_hardware},
     {"bench", "measure analyses per second", cmd_bench},
     {"serve", "the web page and its JSON API over HTTP (127.0.0.1)", cmd_serve},
+    {"completion", "a bash or zsh completion script, from the command and settings tables",
+     cmd_completion},
 };
+
+const cmd *
+cli_commands(size_t *n)
+{
+    *n = sizeof commands / sizeof commands[0];
+    return commands;
+}
 
 static void
 usage(FILE *f)
@@ -86,7 +96,12 @@ main(int argc, char **argv)
     opterr = 0; /* one line of our own instead of getopt's */
     while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': cli_data_dir = optarg; break;
+        case 'd':
+            cli_data_dir = optarg;
+            /* what the library finds by itself (the quantization presets of
+             * the settings table) comes from the same directory */
+            setenv("LLMROOF_DATA", optarg, 1);
+            break;
         case 'm': cli_module_db = optarg; break;
         case 'p': cli_profile = optarg; break;
         case 'h': usage(stdout); return EXIT_OK;

@@ -71,7 +71,8 @@ lr_generation_memory(const lr_plan *plan, const lr_profile *prof, const lr_hw *h
      * generated ones (the cache of the analysis above is at its seq_len) */
     double itok = r->settings.image_tokens; /* the images' tokens are cached too */
     if (prof->engine_memory)
-        m->kv_cache = lr_kv_paged(s->batch, prompt + gen + itok, s->kv_block, m->kv_per_token);
+        m->kv_cache = lr_kv_paged(s->batch, prompt + gen + itok, s->kv_block, m->kv_per_token) +
+                      s->batch * m->kv_per_seq;
     lr_memory_finish(m, s, hw, prof->engine_memory, prompt + gen + itok);
     return 0;
 }

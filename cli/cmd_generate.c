@@ -283,7 +283,7 @@ cmd_generate(int argc, char **argv)
 {
     analysis_opts o;
     int rc;
-    double prompt = 1024, gen = 256;
+    double prompt = 0, gen = 0; /* 0: not given */
     build_usage();
     if (take_lengths(&argc, argv, &prompt, &gen) < 0)
         return EXIT_USAGE;
@@ -291,6 +291,12 @@ cmd_generate(int argc, char **argv)
         return rc;
     if (o.nprofiles > 1)
         return cli_usage_error("generate", "one --profile only");
+    o.len_given[0] = prompt > 0;
+    o.len_given[1] = gen > 0;
+    prompt = prompt > 0 ? prompt : 1024;
+    gen = gen > 0 ? gen : 256;
+    o.len[0] = &prompt;
+    o.len[1] = &gen;
     o.seq_tokens = prompt + gen;
     analysis a;
     rc = analysis_run(&a, &o, o.nprofiles ? o.profiles[0] : NULL);

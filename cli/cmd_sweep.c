@@ -262,6 +262,11 @@ combo(const sweep *sw, double k, lr_settings *s, int *pi, int *hi)
     }
     *hi = (int)idx[sw->nrows];
     *pi = (int)idx[sw->nrows + 1];
+    /* the point's engine sets what the lists leave (engines checked when
+     * parsed); a default length beyond the model's context is cut to it */
+    lr_settings_apply_engine(s, sw->pc[*pi].prof, &err);
+    if (sw->pc[*pi].arch)
+        lr_settings_fit_context(s, sw->pc[*pi].arch);
 }
 
 /* A growing string: one chunk slot's output. */

@@ -507,6 +507,8 @@ typedef struct lr_settings {
     double mem_util;            /* fraction of the device memory the engine may use (0.9) */
     int allow_long_context;     /* sequences longer than the model's context are accepted */
     char engine[LR_ENGINE_MAX]; /* data/engines/NAME.json; "": the profile's default */
+    double runtime_bytes;       /* the engine's runtime memory per device; < 0: the
+                                   hardware's (not a row: lr_settings_apply_engine sets it) */
 } lr_settings;
 
 /* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits,
@@ -518,6 +520,22 @@ LR_API int lr_settings_check(const lr_settings *s, lr_error *err);
 /* The devices a deployment with these settings uses: tp x pp x dp (expert
  * parallelism splits the same tp x dp devices; docs/generation.md). */
 LR_API double lr_settings_devices(const lr_settings *s);
+/* The engine preset's defaults (docs/memory.md, "Engine presets"): for the
+ * engine of `s` (its engine, or the profile's default), every row the
+ * preset sets and the user did not give (lr_settings_given) takes the
+ * preset's value: kv_block_size, max_batched_tokens, mem_util (its
+ * "memory" object; null: the row's default) and attention (its
+ * "flash_attention"); fp16_acc and runtime_bytes, not rows, always follow
+ * the engine. Idempotent, so a sweep that changes the engine applies it
+ * again. The analysis functions take `s` as it is (a field set by hand
+ * stays): the CLI, the server and sweep call this where settings are
+ * finalised, so what they print is what ran. 0, or -1 with "unknown
+ * engine" (a profile without engine data leaves `s` as it is). */
+LR_API int lr_settings_apply_engine(lr_settings *s, const lr_profile *prof, lr_error *err);
+/* A sequence length the user did not give that exceeds the model's
+ * context (arch->max_context; unknown: never) is cut to the context unless
+ * allow_long_context: returns 1 when seq_len was cut, else 0. */
+LR_API int lr_settings_fit_context(lr_settings *s, const lr_arch *arch);
 
 /* ---- The settings table -------------------------------------------------
  * Every analysis setting, described once: the command line's options, the

@@ -172,10 +172,15 @@ static int
 run_analyze(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
 {
     const serve_request *q = &j->rq;
-    /* the settings an engine would refuse (lr_check_settings) */
-    if (lr_check_settings(j->arch, j->hw, &q->s, q->s.seq_len, NULL, 0, e) < 0)
+    /* the engine preset's defaults; a default length cut to the context */
+    lr_settings s = q->s;
+    if (lr_settings_apply_engine(&s, j->sp->prof, e) < 0)
         return eval_failed(e, rp);
-    if (lr_analyze(j->plan, j->sp->prof, j->hw, &q->s, q->do_prefill, q->do_decode, r, e) < 0)
+    lr_settings_fit_context(&s, j->arch);
+    /* the settings an engine would refuse (lr_check_settings) */
+    if (lr_check_settings(j->arch, j->hw, &s, s.seq_len, NULL, 0, e) < 0)
+        return eval_failed(e, rp);
+    if (lr_analyze(j->plan, j->sp->prof, j->hw, &s, q->do_prefill, q->do_decode, r, e) < 0)
         return eval_failed(e, rp);
     if (lr_report_write(rp->f, LR_FMT_JSON, r, j->plan, j->arch->name) < 0) {
         snprintf(rp->err, sizeof rp->err, "cannot write the reply");
@@ -189,10 +194,12 @@ run_generate(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
 {
     const serve_request *q = &j->rq;
     lr_gen g;
-    if (lr_check_settings(j->arch, j->hw, &q->s, q->prompt + q->gen, NULL, 0, e) < 0 ||
-        lr_generate(j->plan, j->sp->prof, j->hw, &q->s, q->prompt, q->gen, r, &g, e) < 0)
+    lr_settings s = q->s; /* with the engine preset's defaults */
+    if (lr_settings_apply_engine(&s, j->sp->prof, e) < 0 ||
+        lr_check_settings(j->arch, j->hw, &s, q->prompt + q->gen, NULL, 0, e) < 0 ||
+        lr_generate(j->plan, j->sp->prof, j->hw, &s, q->prompt, q->gen, r, &g, e) < 0)
         return eval_failed(e, rp);
-    lr_gen_write_json(rp->f, &g, j->plan, j->arch->name, j->hw, &q->s, j->sp->prof);
+    lr_gen_write_json(rp->f, &g, j->plan, j->arch->name, j->hw, &s, j->sp->prof);
     return HTTP_OK;
 }
 

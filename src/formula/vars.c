@@ -92,6 +92,7 @@ lr_settings_default(lr_settings *s)
     s->mem_util = 0.9;
     s->allow_long_context = 0;
     memset(s->engine, 0, sizeof s->engine); /* the profile's default engine */
+    s->runtime_bytes = -1;                  /* the hardware's */
 }
 
 void

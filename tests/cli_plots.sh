@@ -36,8 +36,10 @@ no_temp() {
     ! ls "$T"/*.tmp.* >/dev/null 2>&1 || fail "$name: temporary file left: $(ls "$T"/*.tmp.*)"
 }
 
-# analyze --svg: the report as usual, plus roofline, breakdown and ops
-run "analyze --svg" analyze --svg "$T/a.svg"
+# analyze --svg: the report as usual, plus roofline, breakdown and ops. The
+# op counts below are eager attention's (the default engine, vllm, would run
+# flash: one fused op instead of qk_matmul, softmax and sv_matmul).
+run "analyze --svg" analyze --attention eager --svg "$T/a.svg"
 expect_rc 0
 checks=$((checks + 1))
 grep -q "^Prefill" "$T/out" || fail "analyze --svg: the table is missing"
@@ -55,7 +57,7 @@ no_temp
 
 # plot KIND: one chart each; the same bytes twice
 for kind in roofline breakdown ops; do
-    run "plot $kind" plot "$kind" --batch 4 --seq-len 1024 -o "$T/$kind.svg"
+    run "plot $kind" plot "$kind" --attention eager --batch 4 --seq-len 1024 -o "$T/$kind.svg"
     expect_rc 0
     svg_ok "$T/$kind.svg"
 done
@@ -63,15 +65,15 @@ count_is "$T/roofline.svg" 'class="op ' 40
 count_is "$T/breakdown.svg" 'class="kind attention"' 2
 has "$T/ops.svg" '>qk_matmul</text>'
 has "$T/ops.svg" '>lm_head</text>'
-run "plot roofline again" plot roofline --batch 4 --seq-len 1024 -o "$T/again.svg"
+run "plot roofline again" plot roofline --attention eager --batch 4 --seq-len 1024 -o "$T/again.svg"
 checks=$((checks + 1))
 cmp -s "$T/roofline.svg" "$T/again.svg" || fail "plot roofline: not byte-stable"
-run "plot to stdout" plot ops --stage decode
+run "plot to stdout" plot ops --attention eager --stage decode
 expect_rc 0
 cp "$T/out" "$T/stdout.svg"
 svg_ok "$T/stdout.svg"
 count_is "$T/stdout.svg" 'class="bar"' 21
-run "plot decode roofline" plot roofline --stage decode -o "$T/dec.svg"
+run "plot decode roofline" plot roofline --attention eager --stage decode -o "$T/dec.svg"
 count_is "$T/dec.svg" 'class="op decode' 20
 count_is "$T/dec.svg" 'class="op prefill' 0
 
@@ -132,7 +134,7 @@ has "$T/g.svg" '>mean '
 count_is "$T/g.svg" 'class="point"' 64
 
 # report --html: one self-contained page
-run "report" report --prompt-len 512 --gen-len 64 --html "$T/r.html"
+run "report" report --attention eager --prompt-len 512 --gen-len 64 --html "$T/r.html"
 expect_rc 0
 checks=$((checks + 1))
 xmllint --noout "$T/r.html" 2>"$T/xml" || fail "report: not well-formed XML: $(head -c 300 "$T/xml")"

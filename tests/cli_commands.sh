@@ -155,8 +155,9 @@ expect_rc 0
 expect_out "Linear on NVIDIA A100 80GB SXM4"
 expect_out "220.255 us"
 # decode of Llama-2-7b's attention on its own: the eager ops of one layer
-# (qk_matmul reads K: 32 * 2048 * 128 * 2 = 16,777,216 B)
-run "op attention json" op LlamaSdpaAttention --param hidden_size=4096 --param num_heads=32 \
+# (qk_matmul reads K: 32 * 2048 * 128 * 2 = 16,777,216 B; eager said, the
+# default engine runs flash)
+run "op attention json" op LlamaSdpaAttention --attention eager --param hidden_size=4096 --param num_heads=32 \
     --param num_kv_heads=32 --param head_dim=128 --stage decode --format json
 expect_rc 0
 expect_out '"path": "qk_matmul"'

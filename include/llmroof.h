@@ -913,6 +913,12 @@ LR_API int lr_svg_lines(FILE *f, const lr_chart *charts, size_t n, const char *t
 LR_API int lr_gen_steps(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
                         const lr_settings *s, double prompt, double gen, size_t n, double *step,
                         double *tpot_s, lr_result *r, lr_error *err);
+/* The same, with each step's expected time (the engine's, as lr_generate's
+ * expected TPOT counts it) in expected_s (n entries; may be NULL). */
+LR_API int lr_gen_steps_expected(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                                 const lr_settings *s, double prompt, double gen, size_t n,
+                                 double *step, double *tpot_s, double *expected_s, lr_result *r,
+                                 lr_error *err);
 
 /* One self-contained HTML page (inline CSS and SVG, the data as JSON in a
  * <script type="application/json">, nothing fetched): the settings, the

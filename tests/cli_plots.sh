@@ -125,13 +125,16 @@ expect_err "unknown chart 'pie'"
 run "plot --help" plot --help
 expect_rc 0
 
-# generate --svg: the TPOT of every step (64 steps: 64 points, no markers)
+# generate --svg: the TPOT of every step, expected and the roofline's (the
+# bound, dashed): 64 steps, 2 x 64 points, the expected mean as reference
 run "generate --svg" generate --gen-len 64 --svg "$T/g.svg"
 expect_rc 0
 svg_ok "$T/g.svg"
 has "$T/g.svg" '>time per output token</text>'
-has "$T/g.svg" '>mean '
-count_is "$T/g.svg" 'class="point"' 64
+has "$T/g.svg" '>expected mean '
+has "$T/g.svg" '>batch 1: expected (vllm)</text>'
+has "$T/g.svg" '>batch 1: roofline (bound)</text>'
+count_is "$T/g.svg" 'class="point"' 128
 
 # report --html: one self-contained page
 run "report" report --attention eager --prompt-len 512 --gen-len 64 --html "$T/r.html"

@@ -547,6 +547,23 @@ test_gen_steps(void **state)
     assert_int_equal(lr_gen_steps(c.plan, c.prof, c.hw, &s, 100, 16, 4, step, t, c.r, &err), 4);
     assert_true(step[1] == 5 && step[2] == 10 && step[3] == 15);
     assert_int_equal(lr_gen_steps(c.plan, c.prof, c.hw, &s, 100, 0, 4, step, t, c.r, &err), -1);
+    /* the expected curve: its mean is lr_generate's expected TPOT (the
+     * engine's per-pass overhead included), and it lies above the bound */
+    double e[32];
+    assert_int_equal(
+        lr_gen_steps_expected(c.plan, c.prof, c.hw, &s, 100, 16, 32, step, t, e, c.r, &err), 16);
+    sum = 0;
+    for (int i = 0; i < 16; i++) {
+        sum += e[i];
+        assert_true(e[i] > t[i]);
+    }
+    assert_true(fabs(sum / 16 - g.expected_tpot_mean_s) <= 1e-12 * g.expected_tpot_mean_s);
+    /* ideal: the expected curve is the roofline's, to the bit */
+    snprintf(s.engine, sizeof s.engine, "ideal");
+    assert_int_equal(
+        lr_gen_steps_expected(c.plan, c.prof, c.hw, &s, 100, 16, 4, step, t, e, c.r, &err), 4);
+    for (int i = 0; i < 4; i++)
+        assert_true(e[i] == t[i]);
     unload(&c);
 }
 

@@ -1388,6 +1388,14 @@ lr_gen_steps(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const
              double prompt, double gen, size_t n, double *step, double *tpot_s, lr_result *r,
              lr_error *err)
 {
+    return lr_gen_steps_expected(plan, prof, hw, s, prompt, gen, n, step, tpot_s, NULL, r, err);
+}
+
+int
+lr_gen_steps_expected(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                      const lr_settings *s, double prompt, double gen, size_t n, double *step,
+                      double *tpot_s, double *expected_s, lr_result *r, lr_error *err)
+{
     if (!(prompt >= 1 && gen >= 1) || n == 0) {
         lr_err_set(err, "", "", "a generation needs prompt >= 1, gen >= 1 and n >= 1 samples");
         return -1;
@@ -1403,6 +1411,8 @@ lr_gen_steps(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const
         if (lr_analyze(plan, prof, hw, &st, 0, 1, r, err) < 0)
             return -1;
         step[m] = i;
+        if (expected_s)
+            expected_s[m] = r->stage[LR_DECODE].total.expected_latency_s;
         tpot_s[m++] = r->stage[LR_DECODE].total.latency_s;
     }
     return (int)m;

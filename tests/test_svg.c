@@ -350,6 +350,7 @@ test_expected_bars(void **state)
     for (int i = 0; i < 3; i++)
         ops_fake[i].expected_time_s = e[i];
     res_fake.stage[0].total.expected_time_s = 15.3e-3;
+    snprintf(res_fake.settings.engine, sizeof res_fake.settings.engine, "vllm");
     char *svg = render(lr_svg_breakdown, r, 0);
     assert_true(well_formed(svg));
     /* matmul: 704 x 12.8 / 15 = 600.75 px; the roofline's 11.34 ms of the
@@ -373,6 +374,24 @@ test_expected_bars(void **state)
     assert_true(has_text(svg, "12.8 ms (roofline 10.2 ms), 85.3%, compute-bound"));
     assert_true(has_text(svg, "2 ms (roofline 1 ms), 13.3%, memory-bound"));
     free(svg);
+    /* the roofline: a hollow dot per plotted op (the lookup has no FLOPs)
+     * straight below its marker, at its expected attained performance */
+    svg = render(lr_svg_roofline, r, 0);
+    assert_true(well_formed(svg));
+    assert_int_equal(count(svg, "<circle class=\"expected prefill\""), 2);
+    assert_int_equal(count(svg, "<line class=\"expected\""), 2);
+    assert_true(has_text(svg, "expected (vllm)"));
+    /* big_mm: 1024e9 FLOPs / 12.8 ms = 80 TFLOP/s, on the same x as its
+     * marker at intensity 1024 */
+    /* (the x axis is the intensities': 80 + 140 x (log10(1024) + 1)) */
+    assert_non_null(strstr(svg, "<circle cx=\"641.44\""));
+    assert_non_null(strstr(svg, "<circle class=\"expected prefill\" cx=\"641.44\""));
+    assert_non_null(strstr(svg, "big_mm expected with vllm: 80 TFLOP/s, 12.8 ms"));
+    free(svg);
+    for (int i = 0; i < 3; i++)
+        ops_fake[i].expected_time_s = 0;
+    res_fake.stage[0].total.expected_time_s = 0;
+    res_fake.settings.engine[0] = 0;
 }
 
 /* ---- a real model ---- */

@@ -535,6 +535,8 @@ roof_frame(frame *fr, const lr_result *r, const rpt *p, size_t n, const roof *g,
         double y = p[i].o->v[LR_F_FLOPS] / p[i].o->time_s;
         ylo = fmin(ylo, y);
         yhi = fmax(yhi, y);
+        if (p[i].o->expected_time_s > p[i].o->time_s) /* its expected point, lower */
+            ylo = fmin(ylo, p[i].o->v[LR_F_FLOPS] / p[i].o->expected_time_s);
     }
     for (size_t k = 0; k < ng; k++) {
         xhi = fmax(xhi, g[k].peak / bw);
@@ -653,6 +655,35 @@ marker_shape(FILE *f, const rpt *p, const char *attrs)
             p->px + d, p->py, p->px, p->py + d, p->px - d, p->py, attrs);
 }
 
+/* Where each op lands at its expected time (the engine's, slower than the
+ * roofline's): a hollow dot straight below its marker, joined to it by a
+ * thin line; the marker itself stays at the roofline, the bound. Ops whose
+ * expected time is the roofline's (engine ideal) get none. */
+static void
+draw_expected(FILE *f, const frame *fr, const rpt *p, size_t n, const char *engine)
+{
+    for (size_t i = 0; i < n; i++) {
+        const lr_op *o = p[i].o;
+        if (!(o->expected_time_s > o->time_s))
+            continue;
+        double ey = sc(&fr->y, o->v[LR_F_FLOPS] / o->expected_time_s);
+        const char *col = bound_color[o->bound];
+        fprintf(f,
+                "<line class=\"expected\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" "
+                "stroke=\"%s\" stroke-width=\"1\" stroke-opacity=\"0.6\"/>\n",
+                p[i].px, p[i].py, p[i].px, ey, col);
+        char y[32], t[32];
+        lr_fmt_quantity(y, sizeof y, o->v[LR_F_FLOPS] / o->expected_time_s, "FLOP/s");
+        lr_fmt_quantity(t, sizeof t, o->count * o->expected_time_s, "s");
+        fprintf(f,
+                "<circle class=\"expected %s\" cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\" fill=\"#ffffff\" "
+                "stroke=\"%s\" stroke-width=\"1.2\"><title>%s ",
+                stage_name[p[i].stage], p[i].px, ey, col, stage_name[p[i].stage]);
+        esc(f, o->name);
+        fprintf(f, " expected with %s: %s, %s</title></circle>\n", engine, y, t);
+    }
+}
+
 /* One marker per op, the largest drawn first so that small ones stay on top. */
 static void
 draw_markers(FILE *f, rpt *p, size_t n, boxes *bs)
@@ -758,6 +789,14 @@ draw_op_labels(FILE *f, const rpt *p, size_t n, int both, boxes *bs)
 static double
 legend_item(FILE *f, double x, double y, int shape, const char *col, const char *lab)
 {
+    if (shape == 4) { /* the expected point: a hollow dot */
+        fprintf(f,
+                "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\" fill=\"#ffffff\" stroke=\"%s\" "
+                "stroke-width=\"1.2\"/>\n",
+                x + 6, y, col);
+        text(f, x + 22, y + 4, NULL, T_LEGEND, lab);
+        return x + 22 + text_w(lab, 12) + 16;
+    }
     if (shape == 1)
         fprintf(f, "<path d=\"M%.2f %.2f L%.2f %.2f L%.2f %.2f L%.2f %.2f Z\"", x + 6, y - 7,
                 x + 13, y, x + 6, y + 7, x - 1, y);
@@ -780,12 +819,14 @@ legend_head(FILE *f, double x, double y, const char *lab)
 
 /* One row under the x axis title. */
 static void
-roof_legend(FILE *f, const rpt *p, size_t n)
+roof_legend(FILE *f, const rpt *p, size_t n, const char *engine)
 {
     double x = RL_L, y = RL_B + 64;
-    int present[3] = {0, 0, 0};
-    for (size_t i = 0; i < n; i++)
+    int present[3] = {0, 0, 0}, expected = 0;
+    for (size_t i = 0; i < n; i++) {
         present[p[i].o->bound] = 1;
+        expected |= p[i].o->expected_time_s > p[i].o->time_s;
+    }
     x = legend_head(f, x, y, "bound:");
     for (int b = 0; b < 3; b++)
         if (present[b] || b < 2)
@@ -796,7 +837,15 @@ roof_legend(FILE *f, const rpt *p, size_t n)
     x = legend_head(f, x + 8, y, "roofs:");
     x = legend_item(f, x, y, 2, "#222222", "type used");
     x = legend_item(f, x, y, 3, "#777777", "other types");
-    text(f, RL_L, y + 24, NULL, T_SUB, "marker area: the op's share of its stage's time");
+    if (expected) {
+        char lab[64];
+        snprintf(lab, sizeof lab, "expected (%s)", engine);
+        legend_item(f, x + 8, y, 4, "#555555", lab);
+    }
+    text(f, RL_L, y + 24, NULL, T_SUB,
+         expected ? "marker: the op at its roofline time (the bound), area its share of its "
+                    "stage's time; hollow dot below: the op at its expected time"
+                  : "marker area: the op's share of its stage's time");
 }
 
 static void
@@ -865,10 +914,11 @@ draw_roofline(FILE *f, const lr_result *r, const char *heading)
     boxes bs = {NULL, 0, 0, {fr.l + 1, fr.t + 1, fr.r - 1, fr.b - 1}};
     draw_roofs(f, &fr, r, g, ng);
     roof_labels(f, &fr, g, ng);
+    draw_expected(f, &fr, p, n, r->settings.engine);
     draw_markers(f, p, n, &bs);
     draw_slope_label(f, &fr, r, &bs);
     draw_op_labels(f, p, n, r->has[0] && r->has[1], &bs);
-    roof_legend(f, p, n);
+    roof_legend(f, p, n, r->settings.engine);
     roof_footnote(f, r);
     free(bs.v);
     free(p);

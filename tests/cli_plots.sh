@@ -77,15 +77,18 @@ run "plot decode roofline" plot roofline --attention eager --stage decode -o "$T
 count_is "$T/dec.svg" 'class="op decode' 20
 count_is "$T/dec.svg" 'class="op prefill' 0
 
-# plot sweep: x = the first list; a line per hardware and stage
+# plot sweep: x = the first list; per hardware an expected line and the
+# roofline's (the bound, dashed) in each of four panels (prefill and decode
+# latency and throughput): 4 x 2 x 2 = 16 lines, plus memory: 2 devices;
+# 18 lines of 3 points
 run "plot sweep" plot sweep --batch 1,4,16 --hardware a100-80gb,h100-sxm -o "$T/sweep.svg"
 expect_rc 0
 svg_ok "$T/sweep.svg"
-# latency and throughput: 2 devices x 2 stages; memory: 2 devices
-count_is "$T/sweep.svg" 'class="series"' 10
-count_is "$T/sweep.svg" 'class="point"' 30
-has "$T/sweep.svg" '>a100-80gb, prefill</text>'
-has "$T/sweep.svg" '>h100-sxm, decode</text>'
+count_is "$T/sweep.svg" 'class="series"' 18
+count_is "$T/sweep.svg" 'class="point"' 54
+has "$T/sweep.svg" '>a100-80gb, expected</text>'
+has "$T/sweep.svg" '>h100-sxm, roofline (bound)</text>'
+has "$T/sweep.svg" '>Decode latency (one decode step): expected, the roofline dashed (the bound)</text>'
 has "$T/sweep.svg" '>batch (sequences)</text>'
 run "plot sweep, nothing varies" plot sweep --batch 8 -o "$T/none.svg"
 expect_rc 1
@@ -102,7 +105,7 @@ expect_rc 0
 svg_ok "$T/s.svg"
 checks=$((checks + 1))
 [ "$(wc -l <"$T/s.csv")" -eq 7 ] || fail "sweep --svg: expected a header and 6 rows"
-has "$T/s.svg" '>flash attention, decode</text>'
+has "$T/s.svg" '>flash attention, expected</text>'
 has "$T/s.svg" '>a100-80gb memory 80 GiB</text>'
 has "$T/s.svg" '>seq-len (tokens)</text>'
 no_temp

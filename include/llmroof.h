@@ -1060,6 +1060,13 @@ LR_API void lr_jw_device(lr_jw *w, const lr_hw *h);
 /* {profile, default, hardware: [devices]}: /api/hardware. */
 LR_API void lr_jw_hardware(lr_jw *w, const char *profile, const char *default_id,
                            const lr_hwdb *db);
+/* {profile, default, engines: [{name, description, attention (the kernel,
+ * text), flash_attention, fp16_accumulate, cuda_graphs {prefill, decode},
+ * kv_block_size, max_batched_tokens, mem_util, runtime_bytes (null: the
+ * row's default, or the hardware's runtime)}]}: the profile's engine
+ * presets (`profile`: its name as given), `llmroof engines` and
+ * /api/engines. */
+LR_API void lr_jw_engines(lr_jw *w, const char *profile, const lr_profile *prof);
 /* One module entry: key, class, aliases, composite, parameters with
  * defaults, weights, ops with their formulas; with `with_file` also the
  * file it came from. Without: /api/formulas. */

@@ -337,6 +337,20 @@ api_hardware(const serve_server *sv, const serve_params *p, serve_reply *rp)
     return HTTP_OK;
 }
 
+/* The profile's engine presets: the page's engine list. */
+static int
+api_engines(const serve_server *sv, const serve_params *p, serve_reply *rp)
+{
+    serve_request rq;
+    const serve_profile *sp = list_profile(sv, p, W_LIST, &rq, rp);
+    if (!sp)
+        return HTTP_BAD_REQUEST;
+    lr_jw w;
+    lr_jw_init(&w, rp->f, 1);
+    lr_jw_engines(&w, sp->key, sp->prof);
+    return HTTP_OK;
+}
+
 static int
 api_formulas(const serve_server *sv, const serve_params *p, serve_reply *rp)
 {
@@ -364,13 +378,10 @@ api_formulas(const serve_server *sv, const serve_params *p, serve_reply *rp)
 }
 
 static const serve_route routes[] = {
-    {"/api/profiles", 0, api_profiles},
-    {"/api/models", 0, api_models},
-    {"/api/hardware", 0, api_hardware},
-    {"/api/formulas", 0, api_formulas},
-    {"/api/analyze", 1, api_analyze},
-    {"/api/generate", 1, api_generate},
-    {"/api/op", 1, api_op},
+    {"/api/profiles", 0, api_profiles}, {"/api/models", 0, api_models},
+    {"/api/hardware", 0, api_hardware}, {"/api/engines", 0, api_engines},
+    {"/api/formulas", 0, api_formulas}, {"/api/analyze", 1, api_analyze},
+    {"/api/generate", 1, api_generate}, {"/api/op", 1, api_op},
 };
 
 enum { NROUTES = sizeof routes / sizeof routes[0] };

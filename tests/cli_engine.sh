@@ -159,6 +159,19 @@ run "op expected json" op torch.nn.Linear --param tokens=4096 --param in_feature
 expect_rc 0
 expect_out '"expected_time_s": '
 
+# llmroof engines: each preset's defaults (the data files' values)
+run "engines table" engines
+expect_rc 0
+expect_out_re '^vllm +\* flash +fp32 +decode +16 +8192 +0\.9 +-$'
+expect_out_re '^llama\.cpp +eager +fp16 +decode +256 +512 +1 +-$'
+expect_out_re '^ideal +eager +fp32 +none +1 +8192 +1 +0 B$'
+run "engines json" engines --format json
+expect_rc 0
+expect_out '"default": "vllm"'
+run "engines argument" engines vllm
+expect_rc 1
+expect_err "expected no argument"
+
 # ---- default lengths within the model's context ----
 # GPT-2's context is 1024 tokens (n_positions): the default seq_len 2048 is
 # cut to it with a note; one given is refused

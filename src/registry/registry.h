@@ -126,6 +126,7 @@ typedef struct lr_eff_class {
 typedef struct lr_engine_data {
     char *name; /* the file's name without .json */
     char *file;
+    char *description;          /* its "description" ("" when none) */
     char *attention;            /* the attention kernel it runs (documentation) */
     int graphs[2];              /* CUDA graphs in prefill, decode */
     double step_s[2];           /* per forward pass, prefill and decode */

@@ -79,6 +79,7 @@ lr_timing_free(lr_timing *t)
         lr_engine_data *e = &t->engines[i];
         free(e->name);
         free(e->file);
+        free(e->description);
         free(e->attention);
         block_free(&e->params);
         block_free(&e->scale);
@@ -417,6 +418,8 @@ engine_fields(lr_engine_data *e, json_t *root, const char *file, lr_error *err)
         return -1;
     }
     e->attention = lr_xstrdup(att ? att : "");
+    const char *desc = json_string_value(json_object_get(root, "description"));
+    e->description = lr_xstrdup(desc ? desc : "");
     double graphs[2] = {0, 0};
     if (read_stages(root, "cuda_graphs", graphs, 1, file, err) < 0 ||
         read_stages(root, "step_overhead_s", e->step_s, 0, file, err) < 0 ||

@@ -58,6 +58,17 @@ run "table columns" analyze --engine trtllm --stage prefill
 expect_rc 0
 expect_out_re '^op .* time +expected$'
 expect_out "expected with trtllm:"
+# the summary: the roofline (the bound) and the expected time side by side,
+# with the ratio and the band in seconds
+expect_out_re '^prefill roofline: [0-9.]+ (ms|s), the bound \(compute-bound ops '
+expect_out_re '^prefill expected with trtllm: [0-9.]+ (ms|s) \(x[0-9.]+ the roofline; band x0\.8 to x1\.25: [0-9.]+ (ms|s) to [0-9.]+ (ms|s)\)$'
+# ideal: the expected time is the roofline's, x1.00, a band of one point
+run "table summary ideal" analyze --engine ideal --stage decode
+expect_rc 0
+checks=$((checks + 1))
+roof=$(sed -n 's/^decode roofline: \([^,]*\), the bound.*/\1/p' "$T/out")
+want="decode expected with ideal: $roof (x1.00 the roofline; band x1 to x1: $roof to $roof)"
+[ -n "$roof" ] && grep -qxF "$want" "$T/out" || fail "table summary ideal: no line '$want'"
 
 run "generate expected" generate --engine llama.cpp --gen-len 8 --format json
 expect_rc 0

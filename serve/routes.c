@@ -225,7 +225,11 @@ run_op(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
         snprintf(rp->err, sizeof rp->err, "path: required (an op's path from /api/analyze)");
         return HTTP_BAD_REQUEST;
     }
-    lr_explain *x = lr_plan_explain_op(j->arch, j->sp->prof, j->hw, &q->s, q->path, e);
+    lr_settings s = q->s; /* as /api/analyze: the engine's defaults, the context */
+    if (lr_settings_apply_engine(&s, j->sp->prof, e) < 0)
+        return eval_failed(e, rp);
+    lr_settings_fit_context(&s, j->arch);
+    lr_explain *x = lr_plan_explain_op(j->arch, j->sp->prof, j->hw, &s, q->path, e);
     if (!x && !has_op(r, q->path)) {
         snprintf(rp->err, sizeof rp->err, "%s", e->msg);
         return HTTP_BAD_REQUEST;

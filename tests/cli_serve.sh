@@ -189,7 +189,8 @@ get "long context allowed" "/api/generate?model=Llama-2-7b-hf&prompt-len=4000&ge
 expect_code 200
 
 # one op's formulas with the values put in: they evaluate to the op's numbers
-get "op" "/api/op?batch=8&seq-len=1024&path=model.layers.self_attn.qk_matmul"
+# (eager said: the default engine, vllm, counts flash attention)
+get "op" "/api/op?batch=8&seq-len=1024&attention=eager&path=model.layers.self_attn.qk_matmul"
 expect_code 200
 expect_body '"text": "2 * 8 * 32 * 1024 * 1024 * 128"'
 checks=$((checks + 1))
@@ -247,6 +248,11 @@ expect_body '"kv_block_size": 256'
 get "analyze gpt2 default length" "/api/analyze?model=openai-community/gpt2"
 expect_code 200
 expect_body '"seq_len": 1024'
+# /api/op too: the default engine's flash attention op, as the CLI explains it
+get "op = explain, engine's attention" "/api/op?model=Llama-2-7b-hf&path=model.layers.self_attn.flash_attention"
+expect_code 200
+cli explain Llama-2-7b-hf --op model.layers.self_attn.flash_attention --format json
+expect_same
 get "formulas" "/api/formulas?class=LlamaRMSNorm"
 expect_code 200
 expect_body '"weights": "{hidden_size}"'

@@ -428,7 +428,7 @@ function graphNode(n, x, y, w, h, maxTime, sumTime) {
   const g = svg("g", { class: `node ${n.bound}${n.path === state.selected ? " selected" : ""}`,
     "data-path": n.path, "data-bound": n.bound, tabindex: 0, role: "button",
     "aria-label": `${n.name}, ${n.bound}-bound, ${humanTime(n.time_s)} per layer` },
-  svg("title", {}, `${n.path}\n${n.kind}, ${n.bound}-bound\n${human(n.flops, false, "FLOP")}, ${human(n.bytes, true, "B")}, ${humanTime(n.time_s)}`),
+  svg("title", {}, `${n.path}\n${n.kind}, ${n.bound}-bound\n${human(n.flops, false, "FLOP")}, ${human(n.bytes, true, "B")}, ${humanTime(n.time_s)} (roofline), ${humanTime(n.expected_time_s)} expected`),
   svg("rect", { class: "box", x, y, width: w, height: h, rx: 5 }),
   svg("rect", { class: "bar", x: x + 2, y: y + h - 6, height: 4, width: Math.max(1, (w - 4) * t / maxTime) }),
   svg("text", { x: x + 10, y: y + h / 2 + 2 }, n.name),
@@ -491,6 +491,8 @@ function renderDetails() {
     ["bytes", op.bytes, human(op.bytes, true, "B")],
     ["intensity", op.intensity, `${op.intensity.toFixed(2)} FLOP/B`],
     ["time_s", op.time_s, humanTime(op.time_s)],
+    // the engine's expected time; the roofline's above is the bound
+    ["expected_time_s", op.expected_time_s, humanTime(op.expected_time_s)],
   ];
   if (op.net_bytes) rows.splice(7, 0, ["net_bytes", op.net_bytes, human(op.net_bytes, true, "B")]);
   box.dataset.path = op.path;

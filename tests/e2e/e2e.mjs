@@ -88,7 +88,7 @@ function cliArgs(s, batch) {
 const TOTAL_FIELDS = ["time_s", "flops", "load_weight", "bytes", "intensity", "compute_time_s",
   "memory_time_s", "expected_time_s"];
 const OP_FIELDS = ["count", "flops", "load_weight", "load_act", "store_act", "load_kv", "store_kv",
-  "bytes", "intensity", "time_s"];
+  "bytes", "intensity", "time_s", "expected_time_s"];
 
 async function checkTotals(page, want, what) {
   for (const st of ["prefill", "decode"]) {

@@ -25,6 +25,9 @@ typedef struct cmd {
     int (*run)(int argc, char **argv);
 } cmd;
 
+/* The command table (main.c): *n entries. */
+const cmd *cli_commands(size_t *n);
+
 /* Global state set by main before dispatch. */
 extern const char *cli_data_dir;
 extern const char *cli_module_db; /* extra module directory or file, or NULL */

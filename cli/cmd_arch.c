@@ -55,6 +55,8 @@ print_node(const lr_node *n, const lr_db *db, int depth, size_t *missing)
         printf(" -> KV cache");
     if (n->tied)
         printf(" [tied weights]");
+    if (n->when)
+        printf(" [runs when %s]", n->when);
     if (!m) {
         printf("  MISSING");
         (*missing)++;

@@ -5,6 +5,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,8 +16,10 @@ static const char usage[] = "usage: llmroof bench [MODEL] [--hardware ID] [--sec
                             "Runs full analyses (prefill and decode, all per-op records) of MODEL\n"
                             "(default " DEFAULT_MODEL ") for about S seconds (default 2) on one\n"
                             "core, varying the batch and sequence length, then a whole generation\n"
-                            "(prompt 1024, 4096 generated tokens). Prints generate_us: N, then\n"
-                            "analyses/s: N as the last line.\n";
+                            "(prompt 1024, 4096 generated tokens), then a serving simulation of\n"
+                            "10,000 ShareGPT-like requests (Poisson, 20/s, seed 0) of\n"
+                            "Llama-3.1-8B on one h100-sxm. Prints simulate_10k_ms: N,\n"
+                            "generate_us: N, then analyses/s: N as the last line.\n";
 
 static double
 now(void)
@@ -24,6 +27,55 @@ now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* 10,000 requests of data/workloads/sharegpt.json at 20 requests/s on
+ * Llama-3.1-8B and one h100-sxm: the draw and the simulation, best of 3. */
+static int
+bench_simulate(const lr_profile *prof, lr_hwdb *hwdb)
+{
+    const char *model = "meta-llama/Meta-Llama-3.1-8B";
+    int rc = EXIT_OK;
+    lr_arch *a = cli_load_model(prof, model);
+    const lr_hw *hw = a ? cli_find_hw(hwdb, "h100-sxm", prof, &rc) : NULL;
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    lr_plan *p = hw ? lr_plan_new(a, lr_profile_db(prof), &err) : NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/workloads/sharegpt.json", cli_data_dir);
+    double best = 1e9;
+    lr_sim_result r;
+    memset(&r, 0, sizeof r);
+    int ok = p != NULL;
+    for (int k = 0; ok && k < 3; k++) {
+        lr_settings s;
+        lr_settings_default(&s);
+        lr_sim_config c;
+        lr_sim_config_default(&c);
+        lr_sim_request *reqs = NULL;
+        double t0 = now();
+        if (lr_workload_requests(path, 20, 10000, 0, &reqs, &err) < 0 ||
+            lr_simulate(p, prof, hw, &s, &c, reqs, 10000, &r, &err) < 0) {
+            free(reqs);
+            ok = 0;
+            break;
+        }
+        double dt = now() - t0;
+        best = dt < best ? dt : best;
+        free(reqs);
+        if (k < 2)
+            lr_sim_result_free(&r);
+    }
+    if (ok)
+        printf("simulate (10,000 sharegpt requests at 20/s on h100-sxm: %.0f steps, p90 TTFT "
+               "%.4g s, %.1f output tokens/s) best of 3\nsimulate_10k_ms: %.1f\n",
+               r.steps, r.ttft_s.p90, r.output_tokens_per_s, best * 1e3);
+    else if (err.msg[0])
+        cli_print_error(&err);
+    lr_sim_result_free(&r);
+    lr_plan_free(p);
+    lr_arch_free(a);
+    return ok ? 0 : -1;
 }
 
 int
@@ -82,6 +134,8 @@ cmd_bench(int argc, char **argv)
         printf("model: %s\nhardware: %s\nops per stage: %zu\nanalyses: %ld in %.3f s "
                "(checksum %.6g)\nus/analysis: %.3f\n",
                a->name, hw->id, lr_plan_op_count(p), n, t - t0, checksum, (t - t0) / n * 1e6);
+        if (bench_simulate(prof, hwdb) < 0)
+            goto done;
         /* a whole generation, P = 1024, G = 4096: best of several runs */
         lr_gen g;
         double best = 1e9;

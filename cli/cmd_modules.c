@@ -249,6 +249,8 @@ show(const lr_module *m)
     printf("\n");
     if (lr_module_weights(m))
         printf("weights:    %s\n", lr_module_weights(m));
+    if (lr_module_weight_role(m) != LR_WR_DEFAULT)
+        printf("weight role: %s\n", lr_wrole_names[lr_module_weight_role(m)]);
     for (size_t i = 0; i < lr_module_op_count(m); i++) {
         printf("op %s (%s)\n", lr_module_op_name(m, i), lr_module_op_kind(m, i));
         for (int f = 0; f < LR_NFIELDS; f++) {

@@ -46,6 +46,8 @@ build_usage(void)
              "  --max-tpot T      target time per output token: 50ms, 0.05s, 50000us\n"
              "  --max-ttft T      target time to first token\n"
              "  --max-batch N     largest batch to consider\n"
+             "With --rate R: capacity planning by simulation instead (serve-plan --rate 1\n"
+             "--help; docs/simulate.md).\n"
              "%s",
              analysis_opts_usage(rejects));
 }
@@ -88,37 +90,12 @@ take_extra(int *argc, char **argv, extra *x)
     return 0;
 }
 
-typedef struct plan_row {
-    double batch;
-    lr_gen g;
-    int ok; /* within the targets */
-} plan_row;
-
 typedef struct report {
     const analysis *a;
     const analysis_opts *o;
     const extra *x;
-    double max_batch;
-    lr_memory mem; /* the plan at the largest batch (or at batch 1) */
-    plan_row *rows;
-    int n, best;
+    lr_serve_plan sp; /* the library's plan (lr_serve_plan_run) */
 } report;
-
-/* The memory plan at the largest batch: the pass an engine reserves is
- * then at its full max_batched_tokens, as vLLM profiles it. */
-static int
-plan_memory(const analysis *a, const lr_settings *s0, const extra *x, double batch, lr_memory *m)
-{
-    lr_settings s = *s0;
-    s.batch = batch >= 1 ? batch : 1;
-    lr_error err;
-    memset(&err, 0, sizeof err);
-    if (lr_generation_memory(a->plan, a->prof, a->hw, &s, x->prompt, x->gen, a->r, m, &err) < 0) {
-        cli_print_error(&err);
-        return -1;
-    }
-    return 0;
-}
 
 /* The two lines vLLM logs at startup (vllm/v1/core/kv_cache_utils.py:
  * "GPU KV cache size: N tokens", "Maximum concurrency for L tokens per
@@ -142,71 +119,14 @@ write_json(FILE *f, const report *rp)
 {
     lr_jw w;
     lr_jw_init(&w, f, 1);
-    lr_jw_obj(&w);
-    lr_jw_kstr(&w, "model", rp->a->arch->name);
-    lr_jw_kstr(&w, "hardware", rp->a->hw->id);
-    lr_jw_knum(&w, "prompt_len", rp->x->prompt);
-    lr_jw_knum(&w, "gen_len", rp->x->gen);
-    lr_jw_knum(&w, "mem_util", rp->o->s.mem_util);
-    lr_jw_knum(&w, "max_batch", rp->max_batch);
-    lr_jw_memory(&w, &rp->mem);
-    lr_jw_kstr(&w, "engine", rp->n ? rp->rows[0].g.engine : "");
-    lr_jw_kstr(&w, "profile", lr_profile_name(rp->a->prof));
-    /* what produced the plan: every setting but the batch (the rows vary
-     * it) and seq_len (a generation has its own lengths), and the targets
-     * (null: none given) */
-    lr_jw_key(&w, "settings");
-    lr_jw_obj(&w);
-    lr_jw_settings(&w, &rp->o->s, "batch,seq_len");
-    lr_jw_knum(&w, "prompt_len", rp->x->prompt);
-    lr_jw_knum(&w, "gen_len", rp->x->gen);
-    const double targets[3] = {rp->x->max_tpot, rp->x->max_ttft, rp->x->max_batch};
-    static const char *const tnames[3] = {"max_tpot_s", "max_ttft_s", "max_batch"};
-    for (int i = 0; i < 3; i++) {
-        lr_jw_key(&w, tnames[i]);
-        if (targets[i] > 0)
-            lr_jw_num(&w, targets[i]);
-        else
-            lr_jw_null(&w);
-    }
-    lr_jw_end_obj(&w);
-    lr_jw_key(&w, "best_batch");
-    if (rp->best < 0)
-        lr_jw_null(&w);
-    else
-        lr_jw_num(&w, rp->rows[rp->best].batch);
-    lr_jw_key(&w, "rows");
-    lr_jw_arr(&w);
-    for (int i = 0; i < rp->n; i++) {
-        const plan_row *r = &rp->rows[i];
-        lr_jw_obj(&w);
-        lr_jw_knum(&w, "batch", r->batch);
-        lr_jw_knum(&w, "ttft_s", r->g.ttft_s);
-        lr_jw_knum(&w, "tpot_mean_s", r->g.tpot_mean_s);
-        lr_jw_knum(&w, "latency_s", r->g.latency_s);
-        lr_jw_knum(&w, "output_tokens_per_s", r->g.output_tokens_per_s);
-        lr_jw_knum(&w, "memory_total", r->g.memory.total);
-        lr_jw_knum(&w, "expected_ttft_s", r->g.expected_ttft_s);
-        lr_jw_knum(&w, "expected_tpot_mean_s", r->g.expected_tpot_mean_s);
-        lr_jw_knum(&w, "expected_latency_s", r->g.expected_latency_s);
-        lr_jw_knum(&w, "expected_output_tokens_per_s", r->g.expected_output_tokens_per_s);
-        lr_jw_key(&w, "expected_band");
-        lr_jw_arr(&w);
-        lr_jw_num(&w, r->g.expected_band[0]);
-        lr_jw_num(&w, r->g.expected_band[1]);
-        lr_jw_end_arr(&w);
-        lr_jw_kbool(&w, "within_targets", r->ok);
-        lr_jw_end_obj(&w);
-    }
-    lr_jw_end_arr(&w);
-    lr_jw_end_obj(&w);
+    lr_jw_serve_plan(&w, &rp->sp, rp->a->arch->name, rp->a->hw, &rp->o->s, rp->a->prof);
 }
 
 /* One CSV row: the figures (roofline, then expected), then the model,
  * device, profile, lengths, targets (empty: none) and settings that
  * produced them (mem_util among the settings). */
 static void
-csv_row(FILE *f, const report *rp, const plan_row *r)
+csv_row(FILE *f, const report *rp, const lr_serve_row *r)
 {
     fprintf(f, "%.0f,%.17g,%.17g,%.17g,%.17g,%.17g,%s,%.17g,%.17g,%.17g,%.17g", r->batch,
             r->g.ttft_s, r->g.tpot_mean_s, r->g.latency_s, r->g.output_tokens_per_s,
@@ -249,11 +169,11 @@ write_report(FILE *f, void *ud)
                 "%s%s on %s: prompt %.0f, generate %.0f; at most %.0f sequences fit in %.0f%% "
                 "of %.1f GiB\n",
                 md ? "## " : "", rp->a->arch->name, rp->a->hw->name, rp->x->prompt, rp->x->gen,
-                rp->max_batch, rp->o->s.mem_util * 100, rp->a->hw->memory_bytes / 1073741824.0);
-        vllm_lines(f, &rp->mem, rp->o->s.kv_block, md);
+                rp->sp.max_batch, rp->o->s.mem_util * 100, rp->a->hw->memory_bytes / 1073741824.0);
+        vllm_lines(f, &rp->sp.mem, rp->o->s.kv_block, md);
         lr_devices_line(f, &rp->o->s, md ? "- " : "  ");
         fprintf(f, "%sexpected times with engine %s; the roofline's TPOT and tok/s are the bound\n",
-                md ? "\n" : "", rp->n ? rp->rows[0].g.engine : "?");
+                md ? "\n" : "", rp->sp.n ? rp->sp.rows[0].g.engine : "?");
         fprintf(f,
                 md ? "\n| batch | TTFT ms | TPOT ms | latency s | output tok/s | memory GiB | "
                      "targets | roofline TPOT ms | roofline tok/s |\n"
@@ -262,8 +182,8 @@ write_report(FILE *f, void *ud)
                 "batch", "TTFT ms", "TPOT ms", "latency s", "output tok/s", "memory GiB", "targets",
                 "roofline TPOT ms", "roofline tok/s");
     }
-    for (int i = 0; i < rp->n; i++) {
-        const plan_row *r = &rp->rows[i];
+    for (int i = 0; i < (int)rp->sp.n; i++) {
+        const lr_serve_row *r = &rp->sp.rows[i];
         if (csv)
             csv_row(f, rp, r);
         else
@@ -273,15 +193,15 @@ write_report(FILE *f, void *ud)
                     r->batch, r->g.expected_ttft_s * 1e3, r->g.expected_tpot_mean_s * 1e3,
                     r->g.expected_latency_s, r->g.expected_output_tokens_per_s,
                     r->g.memory.total / 1073741824.0,
-                    r->ok ? (i == rp->best ? "best" : "ok") : "missed", r->g.tpot_mean_s * 1e3,
+                    r->ok ? (i == rp->sp.best ? "best" : "ok") : "missed", r->g.tpot_mean_s * 1e3,
                     r->g.output_tokens_per_s);
     }
     if (!csv) {
-        if (rp->best >= 0)
+        if (rp->sp.best >= 0)
             fprintf(f, "%sbest batch: %.0f (%.1f output tokens/s expected, at most %.1f)\n",
-                    md ? "\n" : "", rp->rows[rp->best].batch,
-                    rp->rows[rp->best].g.expected_output_tokens_per_s,
-                    rp->rows[rp->best].g.output_tokens_per_s);
+                    md ? "\n" : "", rp->sp.rows[rp->sp.best].batch,
+                    rp->sp.rows[rp->sp.best].g.expected_output_tokens_per_s,
+                    rp->sp.rows[rp->sp.best].g.output_tokens_per_s);
         else
             fprintf(f, "%sno batch meets the targets\n", md ? "\n" : "");
     }
@@ -294,6 +214,10 @@ cmd_serve_plan(int argc, char **argv)
     extra x = {0, 0, 0, 0, 0}; /* lengths 0: not given */
     analysis_opts o;
     int rc;
+    /* with a request rate: capacity planning by simulation (cmd_capacity.c) */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--rate") || !strncmp(argv[i], "--rate=", 7))
+            return cmd_serve_plan_sim(argc, argv);
     build_usage();
     if (take_extra(&argc, argv, &x) < 0)
         return EXIT_USAGE;
@@ -317,55 +241,21 @@ cmd_serve_plan(int argc, char **argv)
     rp.a = &a;
     rp.o = &o;
     rp.x = &x;
-    rp.best = -1;
+    rp.sp.prompt = x.prompt;
+    rp.sp.gen = x.gen;
+    rp.sp.max_tpot_s = x.max_tpot;
+    rp.sp.max_ttft_s = x.max_ttft;
+    rp.sp.batch_cap = x.max_batch;
     lr_error err;
     memset(&err, 0, sizeof err);
     if (rc == EXIT_OK &&
-        lr_check_fit(a.arch, a.plan, a.prof, a.hw, &o.s, x.prompt, x.gen, a.r, &err) < 0) {
+        lr_serve_plan_run(a.arch, a.plan, a.prof, a.hw, &o.s, &rp.sp, a.r, &err) < 0) {
         cli_print_error(&err);
         rc = EXIT_EVAL;
     }
-    if (rc == EXIT_OK) {
-        rp.max_batch =
-            lr_max_batch(a.plan, a.prof, a.hw, &o.s, x.prompt, x.gen, o.s.mem_util, a.r, &err);
-        if (rp.max_batch < 0) {
-            cli_print_error(&err);
-            rc = EXIT_INPUT;
-        }
-    }
-    if (rc == EXIT_OK && plan_memory(&a, &o.s, &x, rp.max_batch, &rp.mem) < 0)
-        rc = EXIT_EVAL;
-    if (rc == EXIT_OK) {
-        double top = x.max_batch > 0 && x.max_batch < rp.max_batch ? x.max_batch : rp.max_batch;
-        rp.rows = calloc(128, sizeof *rp.rows);
-        if (!rp.rows)
-            abort();
-        for (double b = 1; b <= top && rp.n < 127; b = b < 64 ? b + 1 : b * 2)
-            rp.rows[rp.n++].batch = b;
-        if (top >= 1 && rp.rows[rp.n - 1].batch != top)
-            rp.rows[rp.n++].batch = top;
-        for (int i = 0; i < rp.n && rc == EXIT_OK; i++) {
-            lr_settings s = o.s;
-            s.batch = rp.rows[i].batch;
-            if (lr_generate(a.plan, a.prof, a.hw, &s, x.prompt, x.gen, a.r, &rp.rows[i].g, &err) <
-                0) {
-                cli_print_error(&err);
-                rc = EXIT_EVAL;
-                break;
-            }
-            const lr_gen *g = &rp.rows[i].g;
-            /* the targets hold for the expected times (the roofline only bounds them) */
-            rp.rows[i].ok = (x.max_tpot <= 0 || g->expected_tpot_mean_s <= x.max_tpot) &&
-                            (x.max_ttft <= 0 || g->expected_ttft_s <= x.max_ttft);
-            if (rp.rows[i].ok &&
-                (rp.best < 0 ||
-                 g->expected_output_tokens_per_s > rp.rows[rp.best].g.expected_output_tokens_per_s))
-                rp.best = i;
-        }
-        if (rc == EXIT_OK)
-            rc = cli_write_output(o.out, write_report, &rp);
-    }
-    free(rp.rows);
+    if (rc == EXIT_OK)
+        rc = cli_write_output(o.out, write_report, &rp);
+    lr_serve_plan_free(&rp.sp);
     analysis_free(&a);
     return rc;
 }

@@ -18,21 +18,30 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "options.h"
 
 static const char usage_head[] =
-    "usage: llmroof sweep [MODEL] [options]\n"
+    "usage: llmroof sweep [MODEL...] [options]\n"
     "\n"
     "Analyses every combination of the given settings and prints one row per\n"
     "combination (and per op with --ops). Every setting is sweepable: a number\n"
     "takes a value, a list (1,2,4,8) or a range: A:B (every integer), A:B:xK\n"
     "(multiply by K), A:B:+K (add K); a flag takes true, false or true,false;\n"
-    "a choice a list of its names. Hardware and profiles take lists.\n"
+    "a choice a list of its names. Hardware and profiles take lists, and\n"
+    "several models give rows for each (the model varies slowest).\n"
     "\n"
     "The settings (docs/cli.md):\n";
 static const char usage_tail[] =
     "  --setting NAME=LIST any of them by its name (seq_len=1:8)\n"
     "  --hardware LIST   device ids (default " DEFAULT_HARDWARE ")\n"
     "  --profile LIST    profiles (default: default)\n"
+    "  --models-from FILE  models, one a line (# starts a comment)\n"
+    "  --set NAME=VALUE  override a config field of every model (repeatable)\n"
+    "  --hw-set KEY=VALUE  override a field of every device (repeatable)\n"
+    "  --prompt-len P, --gen-len G\n"
+    "                    also a generation per row: TTFT, TPOT, latency, output\n"
+    "                    tokens/s, roofline and expected (either given: the other\n"
+    "                    defaults to 1024 / 256)\n"
     "  --ops             also one row per op and stage\n"
     "  --format F        csv (default) or jsonl\n"
     "  --threads N       worker threads (default: all cores)\n"
@@ -40,6 +49,10 @@ static const char usage_tail[] =
     "  --svg FILE        also charts: latency, throughput and memory against the\n"
     "                    first numeric setting with several values, one line per\n"
     "                    combination of the others (docs/plots.md)\n"
+    "  --x COL --y COL   with --svg: one chart of column COL against COL (any\n"
+    "                    numeric column: a setting, prefill_latency_s,\n"
+    "                    output_tokens_per_s, ...), a line along the first numeric\n"
+    "                    setting with several values per combination of the others\n"
     "\n"
     "A progress bar goes to stderr when it is a terminal and the sweep runs\n"
     "longer than a second.\n";
@@ -192,12 +205,14 @@ parse_strs(char *arg, strs *s)
         s->v[s->n++] = t;
 }
 
-/* One profile's compiled model and hardware table. */
+#define MAXM 64 /* models */
+
+/* One profile's compiled models and hardware table. */
 typedef struct prof_ctx {
     lr_profile *prof;
     lr_hwdb *hwdb;
-    lr_arch *arch;
-    lr_plan *plan;
+    lr_arch *arch[MAXM];
+    lr_plan *plan[MAXM];
     const lr_hw *hw[64];
 } prof_ctx;
 
@@ -208,7 +223,14 @@ typedef struct sweep {
     prof_ctx pc[64];
     int ops, jsonl;
     double total; /* combinations */
-    const char *model;
+    const char *models[MAXM];
+    int nmodels;
+    char *models_text; /* --models-from's file, the names point into it */
+    const char *sets[MAX_SETS], *hw_sets[MAX_SETS]; /* --set, --hw-set */
+    size_t nsets, nhw_sets;
+    int gen_on; /* --prompt-len or --gen-len: a generation per row */
+    double prompt, gen;
+    const char *xcol, *ycol; /* --x, --y */
     /* one chunk of combinations, evaluated in parallel, written in order */
     double chunk0;
     int chunk_n;
@@ -221,32 +243,57 @@ typedef struct sweep {
     double *val;     /* NV figures per combination, for the charts */
 } sweep;
 
-/* What the charts plot, per combination. */
-/* The chart figures per point: each latency and throughput expected (the
- * engine's, drawn solid) and the roofline's (the bound, dashed). */
-enum { V_PRE, V_DEC, V_PRE_TPS, V_DEC_TPS, V_MEM, V_PRE_E, V_DEC_E, V_PRE_TPS_E, V_DEC_TPS_E, NV };
+/* What the charts plot, per combination (V_X, V_Y: --x and --y); each
+ * latency and throughput expected (the engine's, drawn solid, _E) and the
+ * roofline's (the bound, dashed). */
+enum {
+    V_PRE,
+    V_DEC,
+    V_PRE_TPS,
+    V_DEC_TPS,
+    V_MEM,
+    V_X,
+    V_Y,
+    V_PRE_E,
+    V_DEC_E,
+    V_PRE_TPS_E,
+    V_DEC_TPS_E,
+    NV
+};
 
-/* The digits of a combination index, slowest first: the settings rows in
- * table order, then hardware, then profile. */
-#define NDIGITS(sw) ((int)(sw)->nrows + 2)
+/* The digits of a combination: digit d < nrows is settings row d, then
+ * hardware (nrows), profile (nrows + 1) and model (nrows + 2). */
+#define NDIGITS(sw) ((int)(sw)->nrows + 3)
+#define D_MODEL(sw) ((int)(sw)->nrows + 2)
 
 static double
 digit_size(const sweep *sw, int d)
 {
     if (d < (int)sw->nrows)
         return sw->l[d].n ? sw->l[d].n : 1;
+    if (d == D_MODEL(sw))
+        return sw->nmodels;
     return d == (int)sw->nrows ? sw->hardware.n : sw->profiles.n;
+}
+
+/* The digit at position p of a combination index, 0 the slowest: the
+ * model, the settings rows in table order, the hardware, the profile. */
+static int
+digit_at(const sweep *sw, int p)
+{
+    return p == 0 ? D_MODEL(sw) : p - 1;
 }
 
 /* Decodes combination k into settings and the profile/hardware indexes.
  * Swept rows are put in table order, so a swept a_bit moves kv_bit only
  * when kv_bit is not swept too. */
 static void
-combo(const sweep *sw, double k, lr_settings *s, int *pi, int *hi)
+combo(const sweep *sw, double k, lr_settings *s, int *pi, int *hi, int *mi)
 {
-    double idx[MAXROWS + 2];
+    double idx[MAXROWS + 3];
     double rest = k;
-    for (int d = NDIGITS(sw) - 1; d >= 0; d--) {
+    for (int p = NDIGITS(sw) - 1; p >= 0; p--) {
+        int d = digit_at(sw, p);
         double size = digit_size(sw, d);
         idx[d] = fmod(rest, size);
         rest = floor(rest / size);
@@ -264,11 +311,12 @@ combo(const sweep *sw, double k, lr_settings *s, int *pi, int *hi)
     }
     *hi = (int)idx[sw->nrows];
     *pi = (int)idx[sw->nrows + 1];
+    *mi = (int)idx[D_MODEL(sw)];
     /* the point's engine sets what the lists leave (engines checked when
      * parsed); a default length beyond the model's context is cut to it */
     lr_settings_apply_engine(s, sw->pc[*pi].prof, &err);
-    if (sw->pc[*pi].arch)
-        lr_settings_fit_context(s, sw->pc[*pi].arch);
+    if (sw->pc[*pi].arch[*mi])
+        lr_settings_fit_context(s, sw->pc[*pi].arch[*mi]);
 }
 
 /* A growing string: one chunk slot's output. */
@@ -323,7 +371,119 @@ bfield(buf *b, const char *sep, const char *s)
 
 static const char csv_figures_head[] =
     ",prefill_flops,prefill_bytes,prefill_latency_s,decode_flops,decode_bytes,decode_latency_s,"
-    "memory_total,fits,prefill_expected_latency_s,decode_expected_latency_s";
+    "memory_total,fits,prefill_expected_latency_s,decode_expected_latency_s,params,active_params";
+/* The numeric columns --x and --y may name besides the settings: the
+ * figures of every row, then those of a generation (--prompt-len/--gen-len;
+ * the CSV header writes them in this order after the figures). */
+static const char *const fig_cols[] = {"prefill_flops",
+                                       "prefill_bytes",
+                                       "prefill_latency_s",
+                                       "decode_flops",
+                                       "decode_bytes",
+                                       "decode_latency_s",
+                                       "memory_total",
+                                       "prefill_expected_latency_s",
+                                       "decode_expected_latency_s",
+                                       NULL};
+static const char *const gen_cols[] = {"prompt_len",
+                                       "gen_len",
+                                       "ttft_s",
+                                       "tpot_mean_s",
+                                       "gen_latency_s",
+                                       "output_tokens_per_s",
+                                       "expected_ttft_s",
+                                       "expected_tpot_mean_s",
+                                       "expected_gen_latency_s",
+                                       "expected_output_tokens_per_s",
+                                       NULL};
+
+static void
+fig_values(const lr_result *r, double *v)
+{
+    for (int st = 0; st < 2; st++) {
+        v[3 * st] = r->stage[st].total.v[LR_F_FLOPS];
+        v[3 * st + 1] = r->stage[st].total.bytes;
+        v[3 * st + 2] = r->stage[st].total.latency_s;
+    }
+    v[6] = r->memory.total;
+    v[7] = r->stage[LR_PREFILL].total.expected_latency_s;
+    v[8] = r->stage[LR_DECODE].total.expected_latency_s;
+}
+
+static void
+gen_values(const lr_gen *g, double *v)
+{
+    const double x[] = {g->prompt,
+                        g->gen,
+                        g->ttft_s,
+                        g->tpot_mean_s,
+                        g->latency_s,
+                        g->output_tokens_per_s,
+                        g->expected_ttft_s,
+                        g->expected_tpot_mean_s,
+                        g->expected_latency_s,
+                        g->expected_output_tokens_per_s};
+    memcpy(v, x, sizeof x);
+}
+
+static int
+col_index(const char *const *cols, const char *name)
+{
+    for (int i = 0; cols[i]; i++)
+        if (!strcmp(cols[i], name))
+            return i;
+    return -1;
+}
+
+/* The value of column `name` in a row (names checked by check_column). */
+static double
+column_value(const char *name, const lr_settings *s, const lr_result *r, const lr_gen *g)
+{
+    double v[16];
+    int i = lr_setting_index(name);
+    if (i >= 0)
+        return lr_settings_value(s, (size_t)i);
+    if ((i = col_index(fig_cols, name)) >= 0) {
+        fig_values(r, v);
+        return v[i];
+    }
+    gen_values(g, v);
+    return v[col_index(gen_cols, name)];
+}
+
+/* A column --x or --y can plot: a numeric setting or a figure, a
+ * generation's only with --prompt-len/--gen-len. */
+static int
+check_column(const sweep *sw, const char *opt, const char *name)
+{
+    int i = lr_setting_index(name);
+    if (i >= 0 && (lr_setting_at((size_t)i)->type == LR_SET_WHOLE ||
+                   lr_setting_at((size_t)i)->type == LR_SET_NUMBER))
+        return 0;
+    if (col_index(fig_cols, name) >= 0 || (sw->gen_on && col_index(gen_cols, name) >= 0))
+        return 0;
+    if (col_index(gen_cols, name) >= 0)
+        return cli_usage_error("sweep",
+                               "%s %s: a generation's column needs --prompt-len or "
+                               "--gen-len",
+                               opt, name);
+    const char *names[64];
+    size_t n = 0;
+    for (int k = 0; fig_cols[k]; k++)
+        names[n++] = fig_cols[k];
+    for (int k = 0; gen_cols[k]; k++)
+        names[n++] = gen_cols[k];
+    for (size_t k = 0; k < lr_setting_count() && n < 64; k++)
+        names[n++] = lr_setting_at(k)->name;
+    char near[256];
+    lr_suggest_names(name, names, n, near, sizeof near);
+    return cli_usage_error("sweep",
+                           "%s: '%s' is not a numeric column%s%s%s (a setting such as batch, or "
+                           "prefill_latency_s, decode_latency_s, memory_total, ttft_s, "
+                           "tpot_mean_s, output_tokens_per_s, ...)",
+                           opt, name, near[0] ? "; did you mean " : "", near, near[0] ? "?" : "");
+}
+
 static const char csv_ops_head[] =
     ",stage,op,path,count,flops,load_weight,load_act,store_act,load_kv,store_kv,net_bytes,"
     "net_hops,bytes,intensity,bound,time_s,expected_time_s";
@@ -336,14 +496,17 @@ csv_head(FILE *f, const sweep *sw)
     fputs("model,profile,hardware", f);
     for (size_t i = 0; i < sw->nrows; i++)
         fprintf(f, ",%s", lr_setting_at(i)->name);
-    fprintf(f, "%s%s\n", csv_figures_head, sw->ops ? csv_ops_head : "");
+    fputs(csv_figures_head, f);
+    for (int k = 0; sw->gen_on && gen_cols[k]; k++)
+        fprintf(f, ",%s", gen_cols[k]);
+    fprintf(f, "%s\n", sw->ops ? csv_ops_head : "");
 }
 
 static void
-row_csv(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_result *r,
+row_csv(buf *b, const sweep *sw, int pi, int hi, int mi, const lr_result *r, const lr_gen *g,
         const char *op_tail)
 {
-    bfield(b, "", sw->pc[pi].arch->name);
+    bfield(b, "", sw->pc[pi].arch[mi]->name);
     bfield(b, ",", lr_profile_name(sw->pc[pi].prof));
     bfield(b, ",", sw->pc[pi].hw[hi]->id);
     for (size_t i = 0; i < sw->nrows; i++) {
@@ -352,7 +515,6 @@ row_csv(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_
         lr_settings_format(&r->settings, i, t, sizeof t);
         bprintf(b, ",%s", t);
     }
-    (void)s;
     for (int st = 0; st < 2; st++) {
         bnum(b, r->stage[st].total.v[LR_F_FLOPS]);
         bnum(b, r->stage[st].total.bytes);
@@ -362,47 +524,19 @@ row_csv(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_
     bprintf(b, ",%s", r->memory.fits < 0 ? "" : r->memory.fits ? "true" : "false");
     bnum(b, r->stage[LR_PREFILL].total.expected_latency_s);
     bnum(b, r->stage[LR_DECODE].total.expected_latency_s);
+    bnum(b, lr_plan_params(sw->pc[pi].plan[mi]));
+    bnum(b, lr_plan_active_params(sw->pc[pi].plan[mi]));
+    double gv[16];
+    if (g)
+        gen_values(g, gv);
+    for (int k = 0; g && gen_cols[k]; k++)
+        bnum(b, gv[k]);
     bprintf(b, "%s\n", op_tail ? op_tail : "");
-}
-
-/* A setting as the JSON output's "settings" writes it: flags as booleans,
- * choices by name, numbers as numbers. */
-static void
-json_setting(lr_jw *w, const lr_settings *s, size_t i)
-{
-    const lr_setting_info *in = lr_setting_at(i);
-    char t[64];
-    switch (in->type) {
-    case LR_SET_FLAG: lr_jw_kbool(w, in->name, lr_settings_value(s, i) != 0); break;
-    case LR_SET_CHOICE:
-    case LR_SET_TEXT:
-        lr_settings_format(s, i, t, sizeof t);
-        lr_jw_kstr(w, in->name, t);
-        break;
-    default: lr_jw_knum(w, in->name, lr_settings_value(s, i)); break;
-    }
-}
-
-static void
-json_stage(lr_jw *w, const char *key, const lr_stage_result *st)
-{
-    lr_jw_key(w, key);
-    lr_jw_obj(w);
-    lr_jw_knum(w, "flops", st->total.v[LR_F_FLOPS]);
-    lr_jw_knum(w, "bytes", st->total.bytes);
-    lr_jw_knum(w, "latency_s", st->total.latency_s);
-    lr_jw_knum(w, "expected_latency_s", st->total.expected_latency_s);
-    lr_jw_key(w, "expected_band");
-    lr_jw_arr(w);
-    lr_jw_num(w, st->total.expected_band[0]);
-    lr_jw_num(w, st->total.expected_band[1]);
-    lr_jw_end_arr(w);
-    lr_jw_end_obj(w);
 }
 
 /* One JSON line through the library's writer (strings escaped there). */
 static void
-row_jsonl(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_result *r)
+row_jsonl(buf *b, const sweep *sw, int pi, int mi, const lr_result *r, const lr_gen *g)
 {
     char *text = NULL;
     size_t len = 0;
@@ -411,22 +545,7 @@ row_jsonl(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const l
         abort();
     lr_jw w;
     lr_jw_init(&w, m, 0);
-    lr_jw_obj(&w);
-    lr_jw_kstr(&w, "model", sw->pc[pi].arch->name);
-    lr_jw_kstr(&w, "profile", lr_profile_name(sw->pc[pi].prof));
-    lr_jw_kstr(&w, "hardware", sw->pc[pi].hw[hi]->id);
-    for (size_t i = 0; i < sw->nrows; i++)
-        json_setting(&w, &r->settings, i); /* the engine resolved */
-    (void)s;
-    json_stage(&w, "prefill", &r->stage[LR_PREFILL]);
-    json_stage(&w, "decode", &r->stage[LR_DECODE]);
-    lr_jw_knum(&w, "memory_total", r->memory.total);
-    lr_jw_key(&w, "fits");
-    if (r->memory.fits < 0)
-        lr_jw_null(&w);
-    else
-        lr_jw_bool(&w, r->memory.fits);
-    lr_jw_end_obj(&w);
+    lr_jw_sweep_row(&w, sw->pc[pi].arch[mi]->name, sw->pc[pi].plan[mi], r, g);
     fputc('\n', m);
     if (fclose(m) != 0 || !text)
         abort();
@@ -435,14 +554,14 @@ row_jsonl(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const l
 }
 
 static void
-rows_for(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr_result *r)
+rows_for(buf *b, const sweep *sw, int pi, int hi, int mi, const lr_result *r, const lr_gen *g)
 {
     if (sw->jsonl) {
-        row_jsonl(b, sw, pi, hi, s, r);
+        row_jsonl(b, sw, pi, mi, r, g);
         return;
     }
     if (!sw->ops) {
-        row_csv(b, sw, pi, hi, s, r, NULL);
+        row_csv(b, sw, pi, hi, mi, r, g, NULL);
         return;
     }
     for (int st = 0; st < 2; st++) {
@@ -460,7 +579,7 @@ rows_for(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr
             bprintf(&tail, ",%s", lr_bound_names[o->bound]);
             bnum(&tail, o->time_s);
             bnum(&tail, o->expected_time_s);
-            row_csv(b, sw, pi, hi, s, r, tail.s);
+            row_csv(b, sw, pi, hi, mi, r, g, tail.s);
             free(tail.s);
         }
     }
@@ -469,7 +588,7 @@ rows_for(buf *b, const sweep *sw, int pi, int hi, const lr_settings *s, const lr
 /* The figures the charts need; each combination has its own slot, so the
  * threads write without locks. */
 static void
-keep_values(sweep *sw, double k, const lr_settings *s, const lr_result *r)
+keep_values(sweep *sw, double k, const lr_settings *s, const lr_result *r, const lr_gen *g)
 {
     double *v = &sw->val[(size_t)k * NV];
     v[V_PRE] = r->stage[LR_PREFILL].total.latency_s;
@@ -481,12 +600,16 @@ keep_values(sweep *sw, double k, const lr_settings *s, const lr_result *r)
     v[V_DEC_E] = r->stage[LR_DECODE].total.expected_latency_s;
     v[V_PRE_TPS_E] = s->batch * s->seq_len / v[V_PRE_E];
     v[V_DEC_TPS_E] = s->batch / v[V_DEC_E];
+    if (sw->xcol) {
+        v[V_X] = column_value(sw->xcol, s, r, g);
+        v[V_Y] = column_value(sw->ycol, s, r, g);
+    }
 }
 
 typedef struct worker {
     sweep *sw;
     int id;
-    lr_result *r[64]; /* one per profile */
+    lr_result **r; /* one per profile and model: r[pi * nmodels + mi] */
     int failed;
     lr_error err;
 } worker;
@@ -498,19 +621,27 @@ work(void *arg)
     sweep *sw = w->sw;
     for (int i = w->id; i < sw->chunk_n && !w->failed; i += sw->nthreads) {
         lr_settings s;
-        int pi, hi;
-        combo(sw, sw->chunk0 + i, &s, &pi, &hi);
+        int pi, hi, mi;
+        combo(sw, sw->chunk0 + i, &s, &pi, &hi, &mi);
         buf b = {NULL, 0, 0};
         prof_ctx *pc = &sw->pc[pi];
-        if (lr_analyze(pc->plan, pc->prof, pc->hw[hi], &s, 1, 1, w->r[pi], &w->err) < 0) {
+        lr_result *r = w->r[pi * sw->nmodels + mi];
+        lr_gen g;
+        /* the checkpoint's quantization, under what the sweep sets; the
+         * generation first: lr_generate leaves r holding its last step */
+        if (lr_settings_apply_model(&s, pc->arch[mi], &w->err) < 0 ||
+            (sw->gen_on && lr_generate(pc->plan[mi], pc->prof, pc->hw[hi], &s, sw->prompt, sw->gen,
+                                       r, &g, &w->err) < 0) ||
+            lr_analyze(pc->plan[mi], pc->prof, pc->hw[hi], &s, 1, 1, r, &w->err) < 0) {
             w->failed = 1;
             break;
         }
+        const lr_gen *gp = sw->gen_on ? &g : NULL;
         if (sw->val)
-            keep_values(sw, sw->chunk0 + i, &s, w->r[pi]);
+            keep_values(sw, sw->chunk0 + i, &s, r, gp);
         if (sw->plot_only)
             continue;
-        rows_for(&b, sw, pi, hi, &s, w->r[pi]);
+        rows_for(&b, sw, pi, hi, mi, r, gp);
         sw->rows[i] = b.s;
     }
     return NULL;
@@ -548,8 +679,12 @@ run_sweep(FILE *f, void *ud)
     for (int t = 0; t < sw->nthreads; t++) {
         ws[t].sw = sw;
         ws[t].id = t;
+        ws[t].r = calloc((size_t)sw->profiles.n * (size_t)sw->nmodels, sizeof *ws[t].r);
+        if (!ws[t].r)
+            abort();
         for (int p = 0; p < sw->profiles.n; p++)
-            ws[t].r[p] = lr_result_new(sw->pc[p].plan);
+            for (int m = 0; m < sw->nmodels; m++)
+                ws[t].r[p * sw->nmodels + m] = lr_result_new(sw->pc[p].plan[m]);
     }
     const int chunk = 1 << 14;
     sw->rows = calloc(chunk, sizeof *sw->rows);
@@ -581,9 +716,11 @@ run_sweep(FILE *f, void *ud)
     if (sw->progress && now() - sw->t0 >= 1)
         fputc('\n', stderr);
     free(sw->rows);
-    for (int t = 0; t < sw->nthreads; t++)
-        for (int p = 0; p < sw->profiles.n; p++)
-            lr_result_free(ws[t].r[p]);
+    for (int t = 0; t < sw->nthreads; t++) {
+        for (int k = 0; k < sw->profiles.n * sw->nmodels; k++)
+            lr_result_free(ws[t].r[k]);
+        free(ws[t].r);
+    }
     return rc < 0 || (f && ferror(f)) ? -1 : 0;
 }
 
@@ -595,11 +732,14 @@ check_points(sweep *sw)
 {
     for (double k = 0; k < sw->total; k++) {
         lr_settings s;
-        int pi, hi;
+        int pi, hi, mi;
         lr_error err;
-        combo(sw, k, &s, &pi, &hi);
+        combo(sw, k, &s, &pi, &hi, &mi);
         const prof_ctx *pc = &sw->pc[pi];
-        if (lr_check_settings(pc->arch, pc->hw[hi], &s, s.seq_len, NULL, 0, &err) < 0) {
+        double seq = sw->gen_on ? sw->prompt + sw->gen : s.seq_len;
+        if (lr_settings_apply_model(&s, pc->arch[mi], &err) < 0 ||
+            lr_check_parallel(pc->arch[mi], pc->hw[hi], &s, &err) < 0 ||
+            lr_check_settings(pc->arch[mi], pc->hw[hi], &s, seq, NULL, 0, &err) < 0) {
             cli_print_error(&err);
             return EXIT_USAGE;
         }
@@ -642,13 +782,20 @@ load_profiles(sweep *sw)
         for (int h = 0; h < sw->hardware.n; h++)
             if (!(pc->hw[h] = cli_find_hw(pc->hwdb, sw->hardware.v[h], pc->prof, &rc)))
                 return rc;
+        for (int h = 0; h < sw->hardware.n && rc == EXIT_OK; h++)
+            rc = cli_hw_sets(pc->hwdb, pc->hw[h], sw->hw_sets, sw->nhw_sets);
+        if (rc != EXIT_OK)
+            return rc;
         for (int h = 0; h < sw->hardware.n; h++)
             pc->hw[h] = lr_hwdb_find(pc->hwdb, pc->hw[h]->id);
-        if (!(pc->arch = cli_load_model(pc->prof, sw->model)))
-            return cli_model_exit(sw->model);
-        if (!(pc->plan = lr_plan_new(pc->arch, lr_profile_db(pc->prof), &err))) {
-            cli_print_error(&err);
-            return EXIT_INPUT;
+        for (int m = 0; m < sw->nmodels; m++) {
+            const char *name = sw->models[m];
+            if (!(pc->arch[m] = cli_load_model_ex(pc->prof, name, NULL, sw->sets, sw->nsets)))
+                return cli_model_exit(name);
+            if (!(pc->plan[m] = lr_plan_new(pc->arch[m], lr_profile_db(pc->prof), &err))) {
+                cli_print_error(&err);
+                return EXIT_INPUT;
+            }
         }
     }
     return EXIT_OK;
@@ -658,8 +805,10 @@ static void
 free_profiles(sweep *sw)
 {
     for (int p = 0; p < sw->profiles.n; p++) {
-        lr_plan_free(sw->pc[p].plan);
-        lr_arch_free(sw->pc[p].arch);
+        for (int m = 0; m < sw->nmodels; m++) {
+            lr_plan_free(sw->pc[p].plan[m]);
+            lr_arch_free(sw->pc[p].arch[m]);
+        }
         lr_hwdb_free(sw->pc[p].hwdb);
         lr_profile_free(sw->pc[p].prof);
     }
@@ -667,7 +816,18 @@ free_profiles(sweep *sw)
 
 /* Option codes beyond the letters: row i of the settings table is
  * OPT_ROW + i, its --no-OPTION form OPT_NEG + i. */
-enum { OPT_SETTING = 900, OPT_ROW = 1000, OPT_NEG = 1100 };
+enum {
+    OPT_SETTING = 900,
+    OPT_SET,
+    OPT_HW_SET,
+    OPT_MODELS_FROM,
+    OPT_PROMPT,
+    OPT_GEN,
+    OPT_X,
+    OPT_Y,
+    OPT_ROW = 1000,
+    OPT_NEG = 1100
+};
 
 static const struct option fixed_opts[] = {
     {"hardware", required_argument, NULL, 'H'},
@@ -678,8 +838,88 @@ static const struct option fixed_opts[] = {
     {"output", required_argument, NULL, 'o'},
     {"svg", required_argument, NULL, 's'},
     {"setting", required_argument, NULL, OPT_SETTING},
+    {"set", required_argument, NULL, OPT_SET},
+    {"hw-set", required_argument, NULL, OPT_HW_SET},
+    {"models-from", required_argument, NULL, OPT_MODELS_FROM},
+    {"prompt-len", required_argument, NULL, OPT_PROMPT},
+    {"gen-len", required_argument, NULL, OPT_GEN},
+    {"x", required_argument, NULL, OPT_X},
+    {"y", required_argument, NULL, OPT_Y},
     {"help", no_argument, NULL, 'h'},
 };
+
+/* Options of analyze that a sweep does not take, and what to use instead
+ * (options.h's opt_reject, as the analysis commands refuse theirs). */
+static const opt_reject rejects[] = {
+    {"stage", "every row has the prefill and a decode step"},
+    {"config", "a sweep takes configs, bundled ids and files; for a print(model) text use "
+               "`llmroof analyze --config`"},
+    {"family", "a sweep takes models whose class names their template"},
+    {NULL, NULL}};
+
+/* --set / --hw-set NAME=VALUE: the form here, the value where it applies. */
+static int
+add_pair(const char *opt, const char *arg, const char **items, size_t *n)
+{
+    if (!strchr(arg, '=') || arg[0] == '=') {
+        cli_usage_error("sweep", "%s: expected NAME=VALUE, got '%s'", opt, arg);
+        return -1;
+    }
+    if (*n == MAX_SETS) {
+        cli_usage_error("sweep", "%s given more than %d times", opt, MAX_SETS);
+        return -1;
+    }
+    items[(*n)++] = arg;
+    return 0;
+}
+
+static int
+add_model(sweep *sw, const char *name)
+{
+    if (sw->nmodels == MAXM) {
+        cli_usage_error("sweep", "more than %d models", MAXM);
+        return -1;
+    }
+    sw->models[sw->nmodels++] = name;
+    return 0;
+}
+
+/* --models-from FILE: a model a line; blank lines and # comments skipped,
+ * spaces around a name trimmed. */
+static int
+models_from(sweep *sw, const char *path)
+{
+    lr_error err;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err.msg, sizeof err.msg, "--models-from %s: cannot open it", path);
+        fprintf(stderr, "llmroof: error: %s\n", err.msg);
+        return -2;
+    }
+    size_t cap = 0;
+    free(sw->models_text);
+    sw->models_text = NULL;
+    ssize_t len = getdelim(&sw->models_text, &cap, '\0', f);
+    fclose(f);
+    if (len < 0)
+        return 0; /* an empty file: no models from it */
+    int before = sw->nmodels;
+    for (char *save = NULL, *line = strtok_r(sw->models_text, "\n", &save); line;
+         line = strtok_r(NULL, "\n", &save)) {
+        line[strcspn(line, "#\r")] = '\0';
+        line += strspn(line, " \t");
+        size_t n = strlen(line);
+        while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+            line[--n] = '\0';
+        if (n && add_model(sw, line) < 0)
+            return -1;
+    }
+    if (sw->nmodels == before) {
+        cli_usage_error("sweep", "--models-from %s: no model in it (one a line, # comments)", path);
+        return -1;
+    }
+    return 0;
+}
 #define NFIXED (sizeof fixed_opts / sizeof fixed_opts[0])
 #define NEG_LEN 48
 
@@ -768,6 +1008,16 @@ other_option(sweep *sw, int c, const char **out, int *threads)
     case 'o': *out = optarg; break;
     case 's': sw->svg = optarg; break;
     case OPT_SETTING: return generic_list(sw, optarg);
+    case OPT_SET: return add_pair("--set", optarg, sw->sets, &sw->nsets);
+    case OPT_HW_SET: return add_pair("--hw-set", optarg, sw->hw_sets, &sw->nhw_sets);
+    case OPT_MODELS_FROM: return models_from(sw, optarg);
+    case OPT_PROMPT:
+    case OPT_GEN:
+        sw->gen_on = 1;
+        return cli_parse_whole(c == OPT_PROMPT ? "--prompt-len" : "--gen-len", optarg, 1, 1e9,
+                               c == OPT_PROMPT ? &sw->prompt : &sw->gen);
+    case OPT_X: sw->xcol = optarg; break;
+    case OPT_Y: sw->ycol = optarg; break;
     case 'h': print_usage(stdout, sw); return 1;
     default: return -1; /* reported by parse() */
     }
@@ -801,6 +1051,44 @@ out_format(sweep *sw, const char *out, int fmt_given)
     return 0;
 }
 
+/* An option of analyze's that a sweep refuses (rejects): says so with
+ * its hint, and returns 1. */
+static int
+rejected_option(char **argv)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    if (strncmp(arg, "--", 2) != 0)
+        return 0;
+    size_t n = strcspn(arg + 2, "=");
+    for (const opt_reject *r = rejects; r->opt; r++)
+        if (strlen(r->opt) == n && !strncmp(r->opt, arg + 2, n)) {
+            cli_not_taken("sweep", r->opt, r->hint);
+            return 1;
+        }
+    return 0;
+}
+
+/* --x and --y: both or neither, columns that exist, with --svg (or `plot
+ * sweep`, whose -o is the chart). */
+static int
+plot_columns(const sweep *sw)
+{
+    if (!sw->xcol && !sw->ycol)
+        return 0;
+    if (!sw->xcol || !sw->ycol) {
+        cli_usage_error("sweep", "--x and --y go together: the columns of one chart");
+        return -1;
+    }
+    if (!sw->svg && !sw->plot_only) {
+        cli_usage_error("sweep", "--x and --y choose what --svg FILE plots; give --svg");
+        return -1;
+    }
+    if (check_column(sw, "--x", sw->xcol) != EXIT_OK ||
+        check_column(sw, "--y", sw->ycol) != EXIT_OK)
+        return -1;
+    return 0;
+}
+
 static int
 parse(int argc, char **argv, sweep *sw, const char **out, int *threads)
 {
@@ -817,6 +1105,8 @@ parse(int argc, char **argv, sweep *sw, const char **out, int *threads)
     opterr = 0; /* one line of our own instead of getopt's and the whole help */
     while ((c = getopt_long(argc, argv, ":ho:", opts, NULL)) != -1) {
         int rc;
+        if (c == '?' && rejected_option(argv))
+            return -1;
         if (c == '?' || c == ':') {
             cli_bad_option("sweep", c, argv, opts);
             return -1;
@@ -841,12 +1131,16 @@ parse(int argc, char **argv, sweep *sw, const char **out, int *threads)
         cli_usage_error("sweep", "--ops is for csv output");
         return -1;
     }
-    if (argc - optind > 1) {
-        cli_usage_error("sweep", "expected at most one MODEL");
-        return -1;
+    for (int i = optind; i < argc; i++)
+        if (add_model(sw, argv[i]) < 0)
+            return -1;
+    if (sw->nmodels == 0)
+        add_model(sw, DEFAULT_MODEL);
+    if (sw->gen_on) {
+        sw->prompt = sw->prompt > 0 ? sw->prompt : 1024;
+        sw->gen = sw->gen > 0 ? sw->gen : 256;
     }
-    sw->model = optind < argc ? argv[optind] : DEFAULT_MODEL;
-    return 0;
+    return plot_columns(sw);
 }
 
 /* ---- charts (--svg, `llmroof plot sweep`) ---- */
@@ -859,17 +1153,22 @@ static void
 radix(const sweep *sw, double *size, double *place)
 {
     double pv = 1;
-    for (int d = NDIGITS(sw) - 1; d >= 0; d--) {
+    for (int p = NDIGITS(sw) - 1; p >= 0; p--) {
+        int d = digit_at(sw, p);
         size[d] = digit_size(sw, d);
         place[d] = pv;
         pv *= size[d];
     }
 }
 
-/* The first numeric setting with several values: the x axis; -1 if none. */
+/* The setting a line runs along: --x when it names a setting with several
+ * values, else the first numeric setting with several values; -1 if none. */
 static int
 x_setting(const sweep *sw)
 {
+    int xi = sw->xcol ? lr_setting_index(sw->xcol) : -1;
+    if (xi >= 0 && sw->l[xi].n > 1)
+        return xi;
     for (size_t i = 0; i < sw->nrows; i++) {
         enum lr_setting_type t = lr_setting_at(i)->type;
         if ((t == LR_SET_WHOLE || t == LR_SET_NUMBER) && sw->l[i].n > 1)
@@ -895,7 +1194,7 @@ value_name(size_t i, double v, char *buf, size_t cap)
 static void
 group_name(const sweep *sw, int xi, double k, char *buf, size_t cap)
 {
-    double size[MAXROWS + 2], place[MAXROWS + 2];
+    double size[MAXROWS + 3], place[MAXROWS + 3];
     radix(sw, size, place);
     size_t len = 0;
     buf[0] = '\0';
@@ -912,6 +1211,8 @@ group_name(const sweep *sw, int xi, double k, char *buf, size_t cap)
                                     sw->l[d].text[i]);
         else if (d < (int)sw->nrows)
             len += (size_t)value_name((size_t)d, sw->l[d].v[i], buf + len, cap - len);
+        else if (d == D_MODEL(sw))
+            len += (size_t)snprintf(buf + len, cap - len, "%s", sw->pc[0].arch[i]->name);
         else
             len += (size_t)snprintf(buf + len, cap - len, "%s",
                                     d == (int)sw->nrows ? sw->hardware.v[i] : sw->profiles.v[i]);
@@ -949,7 +1250,7 @@ static void
 gather(sweep_plot *p)
 {
     const sweep *sw = p->sw;
-    double size[MAXROWS + 2], place[MAXROWS + 2];
+    double size[MAXROWS + 3], place[MAXROWS + 3];
     radix(sw, size, place);
     int *ord = calloc((size_t)p->nx, sizeof *ord);
     if (!ord)
@@ -986,11 +1287,82 @@ line_of(const sweep_plot *p, int g, int v, const char *name, int dashed)
     return s;
 }
 
+/* The chart's title: the model, or how many. */
+static void
+models_title(const sweep *sw, char *buf, size_t cap)
+{
+    if (sw->nmodels == 1)
+        snprintf(buf, cap, "%s", sw->pc[0].arch[0]->name);
+    else
+        snprintf(buf, cap, "%d models", sw->nmodels);
+}
+
+/* An axis for column `name`: its title (a setting's with its unit) and the
+ * unit its ticks carry (seconds, bytes, FLOPs, tokens/s). */
+static const char *
+col_axis(const char *name, char *title, size_t cap)
+{
+    int i = lr_setting_index(name);
+    size_t n = strlen(name);
+    snprintf(title, cap, "%s", name);
+    if (i >= 0) {
+        const lr_setting_info *in = lr_setting_at((size_t)i);
+        snprintf(title, cap, in->unit[0] ? "%s (%s)" : "%s", in->name, in->unit);
+        return "";
+    }
+    if (strstr(name, "per_s"))
+        return "tokens/s";
+    if (n > 2 && !strcmp(name + n - 2, "_s"))
+        return "s";
+    if (strstr(name, "bytes") || !strcmp(name, "memory_total"))
+        return "B";
+    return strstr(name, "flops") ? "FLOP" : "";
+}
+
+/* --x COL --y COL: one chart, a line per combination of the settings other
+ * than the one it runs along, its points in that setting's order. */
+static int
+write_xy(FILE *f, const sweep_plot *p)
+{
+    const sweep *sw = p->sw;
+    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    for (int g = 0; g < p->ng; g++) {
+        const double *xy[2] = {&p->y[((size_t)g * NV + V_X) * p->nx],
+                               &p->y[((size_t)g * NV + V_Y) * p->nx]};
+        lr_series se = {p->ng == 1 ? sw->ycol : p->name[g * 3 + 2],
+                        xy[0],
+                        xy[1],
+                        (size_t)p->nx,
+                        NULL,
+                        g + 1,
+                        0};
+        p->ser[g] = se;
+        for (int a = 0; a < 2; a++)
+            for (int i = 0; i < p->nx; i++) {
+                lo[a] = fmin(lo[a], xy[a][i]);
+                hi[a] = fmax(hi[a], xy[a][i]);
+            }
+    }
+    char xt[96], yt[96], what[256], title[600];
+    const char *xu = col_axis(sw->xcol, xt, sizeof xt), *yu = col_axis(sw->ycol, yt, sizeof yt);
+    snprintf(what, sizeof what, "%s against %s, along %s", sw->ycol, sw->xcol,
+             lr_setting_at((size_t)p->xi)->option);
+    lr_chart c = {what,
+                  {xt, xu, lo[0] > 0 && hi[0] / lo[0] >= 16, 0, NULL},
+                  {yt, yu, lo[1] > 0 && hi[1] / lo[1] >= 16, 0, NULL},
+                  p->ser,
+                  (size_t)p->ng};
+    models_title(sw, title, sizeof title);
+    return lr_svg_lines(f, &c, 1, title, 0);
+}
+
 static int
 write_plot(FILE *f, void *ud)
 {
     sweep_plot *p = ud;
     const sweep *sw = p->sw;
+    if (sw->xcol)
+        return write_xy(f, p);
     int ng = p->ng;
     lr_series *s = p->ser;
     /* four panels of expected (solid) and roofline (dashed) lines, then
@@ -1041,8 +1413,9 @@ write_plot(FILE *f, void *ud)
          {"memory", "B", 0, one_hw ? hw->memory_bytes : 0, one_hw ? ref : NULL},
          s + 4 * n2,
          (size_t)ng}};
-    char title[512];
-    snprintf(title, sizeof title, "%s: sweep over %s", sw->pc[0].arch->name, xin->option);
+    char title[512], who[256];
+    models_title(sw, who, sizeof who);
+    snprintf(title, sizeof title, "%s: sweep over %s", who, xin->option);
     return lr_svg_lines(f, c, 5, title, 0);
 }
 
@@ -1084,8 +1457,9 @@ sweep_main(int argc, char **argv, int plot_only)
     sw->plot_only = plot_only; /* -o names the chart then, not the rows */
     int rc = parse(argc, argv, sw, &out, &threads);
     if (rc != 0) {
+        free(sw->models_text);
         free(sw);
-        return rc > 0 ? EXIT_OK : EXIT_USAGE;
+        return rc > 0 ? EXIT_OK : rc == -2 ? EXIT_INPUT : EXIT_USAGE;
     }
     sw->nthreads = threads;
     sw->plot_only = plot_only;
@@ -1096,6 +1470,7 @@ sweep_main(int argc, char **argv, int plot_only)
         sw->total *= digit_size(sw, d);
     sw->progress = isatty(2);
     if (sw->svg && (rc = plot_check(sw)) != EXIT_OK) {
+        free(sw->models_text);
         free(sw);
         return rc;
     }
@@ -1114,6 +1489,7 @@ sweep_main(int argc, char **argv, int plot_only)
         rc = write_charts(sw, sw->svg);
     free_profiles(sw);
     free(sw->val);
+    free(sw->models_text);
     free(sw);
     return rc;
 }

@@ -21,17 +21,21 @@ int cmd_models(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_generate(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_serve_plan(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
 
 static const cmd commands[] = {
     {"analyze", "per-op FLOPs, bytes and roofline time of prefill and decode", cmd_analyze},
     {"explain", "one op's formulas with the values of the settings put in", cmd_explain},
     {"op", "one module entry's own ops (a Linear, an attention) with given parameters", cmd_op},
     {"generate", "a whole generation: TTFT, TPOT, latency, throughput, memory", cmd_generate},
+    {"simulate", "serving under load: requests over time, continuous batching, latency percentiles",
+     cmd_simulate},
     {"serve-plan", "the largest batch that fits, and throughput vs TPOT per batch", cmd_serve_plan},
     {"sweep", "every combination of lists of settings, on all cores, as CSV or JSON lines",
      cmd_sweep},
@@ -45,7 +49,16 @@ static const cmd commands[] = {
     {"engines", "list the engine presets (--engine) and the defaults each sets", cmd_engines},
     {"bench", "measure analyses per second", cmd_bench},
     {"serve", "the web page and its JSON API over HTTP (127.0.0.1)", cmd_serve},
+    {"completion", "a bash or zsh completion script, from the command and settings tables",
+     cmd_completion},
 };
+
+const cmd *
+cli_commands(size_t *n)
+{
+    *n = sizeof commands / sizeof commands[0];
+    return commands;
+}
 
 static void
 usage(FILE *f)
@@ -88,7 +101,12 @@ main(int argc, char **argv)
     opterr = 0; /* one line of our own instead of getopt's */
     while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': cli_data_dir = optarg; break;
+        case 'd':
+            cli_data_dir = optarg;
+            /* what the library finds by itself (the quantization presets of
+             * the settings table) comes from the same directory */
+            setenv("LLMROOF_DATA", optarg, 1);
+            break;
         case 'm': cli_module_db = optarg; break;
         case 'p': cli_profile = optarg; break;
         case 'h': usage(stdout); return EXIT_OK;

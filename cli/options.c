@@ -442,34 +442,15 @@ analysis_free(analysis *a)
     memset(a, 0, sizeof *a);
 }
 
-/* --tp/--pp/--ep on a model whose template does not split that way, or on
- * a device without an interconnect: the option does not apply (a usage
- * error, named before any analysis runs). */
+/* --tp/--pp/--ep that the model or the device cannot take: a usage error,
+ * named before any analysis runs. */
 static int
 check_parallel(const analysis *a, const lr_settings *s)
 {
-    static const struct {
-        int bit;
-        const char *opt, *what;
-    } par[3] = {{LR_PAR_TP, "--tp", "tensor"},
-                {LR_PAR_PP, "--pp", "pipeline"},
-                {LR_PAR_EP, "--ep", "expert"}};
-    const double deg[3] = {s->tp, s->pp, s->ep};
-    for (int i = 0; i < 3; i++) {
-        if (deg[i] > 1 && !(a->arch->parallel & par[i].bit)) {
-            fprintf(stderr, "llmroof: error: %s %.0f: %s (template %s) has no %s parallelism%s\n",
-                    par[i].opt, deg[i], a->arch->name,
-                    a->arch->family[0] ? a->arch->family : "none", par[i].what,
-                    i == 2 ? " (it has no experts, or its template does not split them)" : "");
-            return EXIT_USAGE;
-        }
-        if (deg[i] > 1 && a->hw->link_bandwidth <= 0) {
-            fprintf(stderr,
-                    "llmroof: error: %s %.0f: hardware %s lists no interconnect bandwidth "
-                    "(--hw-set interconnect_bandwidth=... gives one)\n",
-                    par[i].opt, deg[i], a->hw->id);
-            return EXIT_USAGE;
-        }
+    lr_error err;
+    if (lr_check_parallel(a->arch, a->hw, s, &err) < 0) {
+        cli_print_error(&err);
+        return EXIT_USAGE;
     }
     return EXIT_OK;
 }
@@ -538,14 +519,24 @@ analysis_run(analysis *a, analysis_opts *o, const char *profile)
     if (!(a->arch = cli_load_model_ex(a->prof, o->model, o->config, o->sets, o->nsets)))
         return cli_model_exit(o->model);
     /* a weight file (GGUF) fixes the bytes per weight: its tensors' types,
-     * mixed in a Q4_K_M file, give the effective bits unless --w-bit says */
+     * mixed in a Q4_K_M file, give the effective bits unless --w-bit says;
+     * a checkpoint's quantization_config selects a preset unless --quant */
     double bits = lr_arch_weight_bits(a->arch);
-    if (bits > 0 && !lr_settings_given(&o->s, "w_bit")) {
-        o->s.w_bit = bits;
+    int from_file = bits > 0 && !lr_settings_given(&o->s, "w_bit");
+    int from_config = a->arch->quant.preset[0] && !lr_settings_given(&o->s, "quant");
+    if (lr_settings_apply_model(&o->s, a->arch, &err) < 0) {
+        cli_print_error(&err);
+        return EXIT_INPUT;
+    }
+    if (from_file)
         fprintf(stderr,
                 "llmroof: note: weights at %.4g bits (the file's tensors; --w-bit overrides)\n",
                 o->s.w_bit);
-    }
+    if (from_config)
+        fprintf(stderr,
+                "llmroof: note: quantization '%s' from %s (%zu modules kept 16-bit by its "
+                "exclusion list; --quant and the other options override)\n",
+                a->arch->quant.preset, a->arch->quant.source, a->arch->quant.nexcluded);
     /* an engine the data lacks is a usage error, listing the known ones */
     if (lr_profile_engine_check(a->prof, o->s.engine, &err) < 0) {
         cli_print_error(&err);

@@ -82,6 +82,8 @@ int tpot_chart(const analysis *a, const lr_settings *s, double prompt, double ge
 void tpot_chart_free(lr_chart *c);
 /* cmd_sweep.c: a sweep whose charts are written to -o (`llmroof plot sweep`) */
 int cmd_sweep_plot(int argc, char **argv);
+/* cmd_capacity.c: serve-plan with --rate: capacity planning by simulation */
+int cmd_serve_plan_sim(int argc, char **argv);
 /* cmd_report.c: takes the named options with values out of argv */
 int cli_take_opts(const char *cmd, int *argc, char **argv, const char *const *names, size_t n,
                   const char **values);

@@ -92,7 +92,7 @@ compile_and_run(const char *text, int hide)
     memset(&err, 0, sizeof err);
     double *vars = NULL;
     env_list env = {&arena, {{0}}, 0};
-    lr_bind_ctx cx = {&arena, NULL, NULL, LR_V_A_BYTES, 0, &err};
+    lr_bind_ctx cx = {&arena, NULL, NULL, LR_V_A_BYTES, 0, &err, LR_WR_DEFAULT};
     ast *t = lr_expr_parse(&arena, text, &err);
     if (!t)
         goto done;

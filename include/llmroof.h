@@ -36,6 +36,7 @@
 #define LLMROOF_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #ifdef __cplusplus
@@ -94,6 +95,17 @@ typedef struct lr_error {
 /* Formats `err` as "file:line:col: path: msg" plus, for formulas, the text
  * with a caret under the column. Writes at most `cap` bytes to `buf`. */
 LR_API void lr_error_format(const lr_error *err, char *buf, size_t cap);
+
+/* Which weight width a node's formulas read as {w_bytes}, {w_scale_bytes}
+ * and {w_bit} (docs/quantization.md): the quantized one, or that of
+ * embeddings, of the output head, or of weights kept out of quantization
+ * (norms, MoE routers, modules a checkpoint excludes). A node's
+ * "weight_role" (template or architecture JSON, lr_node.wrole) wins over
+ * its module entry's; LR_WR_DEFAULT takes the entry's, whose own default
+ * is QUANT. */
+enum lr_wrole { LR_WR_DEFAULT, LR_WR_QUANT, LR_WR_EMBED, LR_WR_HEAD, LR_WR_KEEP, LR_NWROLES };
+/* "", "quantized", "embedding", "lm_head", "keep": the JSON spellings. */
+LR_API extern const char *const lr_wrole_names[LR_NWROLES];
 
 /* ---- Module database ---------------------------------------------------- */
 
@@ -175,6 +187,8 @@ LR_API const char *lr_module_param_default(const lr_module *m, size_t i);
 LR_API int lr_module_is_composite(const lr_module *m);
 /* Formula for the module's parameter count (weights), or NULL. */
 LR_API const char *lr_module_weights(const lr_module *m);
+/* The entry's "weight_role" (LR_WR_DEFAULT when it has none). */
+LR_API enum lr_wrole lr_module_weight_role(const lr_module *m);
 LR_API size_t lr_module_op_count(const lr_module *m);
 LR_API const char *lr_module_op_name(const lr_module *m, size_t i);
 LR_API const char *lr_module_op_kind(const lr_module *m, size_t i);
@@ -203,9 +217,26 @@ typedef struct lr_node {
                          pass (multi-token-prediction layers) */
     char *op;         /* when set, not a module: places the parent's op of this
                          name here in execution order (cls is then "") */
+    char *when;       /* NULL, or a formula over runtime variables: the node's ops
+                         exist only where it is non-zero (MTP layers: {mtp}) */
+    int wrole;        /* enum lr_wrole: whose bytes per weight its formulas see */
 } lr_node;
 
 enum { LR_PAR_TP = 1, LR_PAR_PP = 2, LR_PAR_EP = 4 };
+
+/* A checkpoint's quantization as its config.json `quantization_config` or
+ * an hf_quant_config.json beside it states it (src/input/quant.c): the
+ * preset it selects and what the config overrides of it; the excluded
+ * modules are already marked LR_WR_KEEP in the tree. */
+typedef struct lr_arch_quant {
+    char preset[32];  /* a name of data/quant/presets.json; "" when not quantized */
+    char source[512]; /* the file that said so */
+    double w_bit;     /* 0: the preset's */
+    double w_group;   /* 0: the preset's; -1: no groups (per channel or per tensor) */
+    int w_asym;       /* -1: the preset's; else 0/1 */
+    int kv_bit;       /* 0: the preset's (8 for an FP8 KV cache) */
+    size_t nexcluded; /* nodes the exclusion list marked kept */
+} lr_arch_quant;
 
 typedef struct lr_arch {
     char *name;           /* model name (bundled id, or the file it came from) */
@@ -221,7 +252,8 @@ typedef struct lr_arch {
     double heads;    /* num_attention_heads */
     double kv_heads; /* key/value heads (num_key_value_heads, Falcon's kv_heads) */
     double head_dim;
-    double layers; /* num_hidden_layers */
+    double layers;       /* num_hidden_layers */
+    lr_arch_quant quant; /* the checkpoint's quantization, when its config says */
 } lr_arch;
 
 LR_API void lr_arch_free(lr_arch *a);
@@ -500,6 +532,7 @@ typedef struct lr_settings {
     int fp16_acc;        /* the engine's 16-bit GEMMs accumulate in FP16 (llama.cpp);
                             not a row of the settings table: engines set it */
     double dp;           /* data-parallel attention ranks: the batch split, experts shared */
+    int mtp;             /* run the multi-token-prediction layers (speculative decoding) */
     unsigned given;      /* bit i: setting i of the table was set by lr_settings_set */
     /* the engine's memory plan (docs/memory.md) */
     double kv_block;            /* KV cache allocated in pages of this many tokens (vLLM 16) */
@@ -507,8 +540,14 @@ typedef struct lr_settings {
     double mem_util;            /* fraction of the device memory the engine may use (0.9) */
     int allow_long_context;     /* sequences longer than the model's context are accepted */
     char engine[LR_ENGINE_MAX]; /* data/engines/NAME.json; "": the profile's default */
-    double runtime_bytes;       /* the engine's runtime memory per device; < 0: the
-                                   hardware's (not a row: lr_settings_apply_engine sets it) */
+    int quant; /* a quantization preset: index in lr_setting_at(quant)->choices, 0 none */
+    int quantize_embeddings; /* embeddings and lm_head at the weight width, not 16 bits */
+    double w_scale_bits;     /* bits of a weight group's scale (16: fp16; 8: e8m0/e4m3) */
+    double w_zero_bits;      /* bits of a group's zero point with w_asym (4 when packed) */
+    double w_head_bit;       /* lm_head's own bits per weight, scales included (a GGUF
+                                preset's Q6_K output), 0: as the embeddings; set by presets */
+    double runtime_bytes;    /* the engine's runtime memory per device; < 0: the
+                                hardware's (not a row: lr_settings_apply_engine sets it) */
 } lr_settings;
 
 /* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits,
@@ -561,7 +600,13 @@ typedef struct lr_setting_info {
     const char *help;           /* one line, for --help and the web page */
 } lr_setting_info;
 
-/* The rows of the table, in the order of the JSON output. */
+/* The rows of the table, in the order of the JSON output. The choices of
+ * `quant` are "none" and the presets of lr_data_dir()/quant/presets.json,
+ * read once, on the first call of any function of the table (thread-safe);
+ * a file that does not load leaves "none" alone, and setting `quant` then
+ * fails with the file's error. Setting `quant` sets every setting the
+ * preset has that was not given (lr_settings_given); settings given later
+ * override it. */
 LR_API size_t lr_setting_count(void);
 LR_API const lr_setting_info *lr_setting_at(size_t i);
 /* By name or option spelling ("seq_len" or "seq-len"); -1 if unknown. */
@@ -609,6 +654,15 @@ enum lr_var {
     LR_V_COMPUTE_UNITS,      /* SMs / CUs (0 = unknown) */
     LR_V_FP16_ACC,           /* 1 when 16-bit GEMMs accumulate in FP16 */
     LR_V_DP,                 /* data-parallel attention ranks */
+    LR_V_MTP,                /* 1 when the multi-token-prediction layers run (--mtp) */
+    LR_V_W_EMB_BYTES,        /* {w_bytes} {w_scale_bytes} {w_bit} of embedding tables, */
+    LR_V_W_EMB_SCALE_BYTES,
+    LR_V_W_EMB_BIT,
+    LR_V_W_HEAD_BYTES, /* ... of the output head (lm_head), */
+    LR_V_W_HEAD_SCALE_BYTES,
+    LR_V_W_HEAD_BIT,
+    LR_V_W16_BYTES, /* ... and of weights kept out of quantization (no scales) */
+    LR_V_W16_BIT,
     LR_NVARS
 };
 
@@ -637,6 +691,14 @@ LR_API double lr_arch_weight_bits(const lr_arch *arch);
  * architecture has (a partial or hand-made file: its bits per weight then
  * come from the tensors present); 0 without a weight file. */
 LR_API double lr_arch_weight_coverage(const lr_arch *arch, const lr_plan *plan);
+
+/* What the model itself says about its weights, applied to every setting
+ * of `s` not given (lr_settings_given): the checkpoint's quantization
+ * (arch->quant: its preset, then the config's group size, bits, zero
+ * points and KV-cache type), and a weight file's bits
+ * (lr_arch_weight_bits, with quantize_embeddings on: the file's tensors
+ * include them). -1 with `err` when the preset named is unknown. */
+LR_API int lr_settings_apply_model(lr_settings *s, const lr_arch *arch, lr_error *err);
 
 #define LR_MAX_MISSING 10
 typedef struct lr_missing_tensor {
@@ -700,7 +762,7 @@ typedef struct lr_total {
  * the profile's rules (profile.json "memory"); with the default profile's
  * engine plan (docs/memory.md) as vLLM plans it. */
 typedef struct lr_memory {
-    double weights;            /* default profile: parameters x bytes per weight (with scales) */
+    double weights;            /* default profile: parameters x bytes per weight of their role */
     double kv_cache;           /* default profile: the batch's KV cache of seq_len tokens, in
                                   whole pages of kv_block_size tokens */
     double activations;        /* default profile: the liveness peak of one forward pass of at
@@ -713,6 +775,8 @@ typedef struct lr_memory {
                                   engine plan */
     double budget;             /* mem_util x device */
     double kv_per_token;       /* KV-cache bytes per token (all layers on this device) */
+    double kv_per_seq;         /* cache bytes per sequence that do not grow with its tokens:
+                                  the states of linear-attention and state-space layers */
     double kv_capacity_tokens; /* tokens of KV cache that fit in the budget beside the
                                   rest, whole pages (vLLM's "GPU KV cache size");
                                   NaN when the capacity is unknown */
@@ -809,6 +873,11 @@ LR_API int lr_gen_write_json(FILE *f, const lr_gen *g, const lr_plan *plan, cons
  * or "" (FP8 asked of a device without FP8: the type it falls back to). */
 LR_API int lr_check_settings(const lr_arch *arch, const lr_hw *hw, const lr_settings *s,
                              double seq_tokens, char *warn, size_t warncap, lr_error *err);
+/* -1 with `err` when --tp, --pp or --ep is above 1 on a model whose
+ * template does not split that way (lr_arch.parallel), or on a device
+ * without an interconnect bandwidth: the option does not apply. */
+LR_API int lr_check_parallel(const lr_arch *arch, const lr_hw *hw, const lr_settings *s,
+                             lr_error *err);
 /* -1 with `err` when one sequence of prompt + gen tokens does not fit in
  * mem_util of the device (lr_generation_memory at batch 1): the message
  * names the shortfall and the smallest --tp that would fit. `r` is
@@ -1099,6 +1168,211 @@ LR_API void lr_jw_models(lr_jw *w, const char *profile, const char *default_mode
 /* The object lr_gen_write_json writes, into `w` at any nesting. */
 LR_API void lr_jw_generation(lr_jw *w, const lr_gen *g, const lr_plan *plan, const char *model,
                              const lr_hw *hw, const lr_settings *s, const lr_profile *prof);
+
+/* ---- Serving plan (`llmroof serve-plan`) --------------------------------- */
+
+typedef struct lr_serve_row {
+    double batch;
+    lr_gen g;
+    int ok; /* within the targets (judged on the expected times) */
+} lr_serve_row;
+
+typedef struct lr_serve_plan {
+    /* in: the lengths, and the targets (0: none) */
+    double prompt, gen;
+    double max_tpot_s, max_ttft_s;
+    double batch_cap; /* largest batch to consider (--max-batch) */
+    /* out */
+    double max_batch; /* the largest batch that fits (lr_max_batch) */
+    lr_memory mem;    /* the memory plan at that batch */
+    lr_serve_row *rows;
+    size_t n;
+    int best; /* the row with the highest expected output tokens/s within the
+                 targets, -1 if none */
+} lr_serve_plan;
+
+/* Fills the out part of `sp`: lr_check_fit (a model that does not fit at
+ * batch 1 is an error naming the smallest --tp that would), lr_max_batch,
+ * the memory at it, then a generation per batch: every size up to 64,
+ * powers of two beyond, and the maximum (or batch_cap). `s`'s batch and
+ * seq_len are ignored; `r` is scratch. Free rows with lr_serve_plan_free
+ * (also after -1). */
+LR_API int lr_serve_plan_run(const lr_arch *arch, const lr_plan *plan, const lr_profile *prof,
+                             const lr_hw *hw, const lr_settings *s, lr_serve_plan *sp, lr_result *r,
+                             lr_error *err);
+LR_API void lr_serve_plan_free(lr_serve_plan *sp);
+/* `llmroof serve-plan --format json` (docs/json-output.md) into `w`. */
+LR_API void lr_jw_serve_plan(lr_jw *w, const lr_serve_plan *sp, const char *model, const lr_hw *hw,
+                             const lr_settings *s, const lr_profile *prof);
+
+/* One row of `llmroof sweep --format jsonl`: {model, profile, hardware,
+ * every setting, prefill: {flops, bytes, latency_s, expected_latency_s,
+ * expected_band}, decode: {...}, memory_total, fits, params,
+ * active_params (lr_plan_params, lr_plan_active_params)} and, when `g` is not
+ * NULL (a generation per row), generation: {prompt_len, gen_len, ttft_s,
+ * tpot_mean_s, latency_s, output_tokens_per_s and their expected_*}. */
+LR_API void lr_jw_sweep_row(lr_jw *w, const char *model, const lr_plan *plan, const lr_result *r,
+                            const lr_gen *g);
+
+/* ---- JSON in, JSON out: the entry point of language bindings ---------------
+ * One call runs a command as the CLI runs it and returns the JSON the CLI
+ * writes with --format json (docs/python.md lists the requests):
+ *   {"command": "analyze" | "generate" | "serve_plan" | "sweep" | "hardware"
+ *               | "models",
+ *    "model": ID or path, "hardware": ID, "profile": NAME or directory,
+ *    "data_dir": DIR (default lr_data_dir()), "stage": "prefill" | "decode"
+ *    | "both", "settings": {NAME: VALUE, ...} (the settings table's names;
+ *    sweep: a value or a list of values), "set": ["NAME=VALUE", ...]
+ *    (config fields), "hw_set": ["KEY=VALUE", ...], "prompt_len",
+ *    "gen_len", "max_tpot_s", "max_ttft_s", "max_batch"}.
+ * Returns a string the caller frees with lr_free, or NULL with `err` and
+ * *code (may be NULL) the CLI's exit code for the cause: 1 a bad request
+ * (unknown command, key, id or value), 2 an input file, 3 the analysis. */
+LR_API char *lr_json_call(const char *request_json, int *code, lr_error *err);
+/* Frees what lr_json_call returned (NULL is fine). */
+LR_API void lr_free(void *p);
+
+/* ---- Serving simulation (docs/simulate.md) --------------------------------
+ * A discrete-event simulation of serving instances under a stream of
+ * requests, scheduled as vLLM's V1 engine does (continuous batching,
+ * chunked prefill, paged KV blocks, preemption by recompute, prefix
+ * caching), each step timed by the expected per-op times of the batch it
+ * runs. */
+
+/* One request: when it arrives, its prompt and output lengths (tokens) and
+ * the leading prompt tokens found in the prefix cache (-1: the config's
+ * prefix_hit share). */
+typedef struct lr_sim_request {
+    double arrival_s, prompt, output, prefix;
+} lr_sim_request;
+
+enum lr_sim_route { LR_ROUTE_ROUND_ROBIN, LR_ROUTE_LEAST_LOADED };
+
+typedef struct lr_sim_config {
+    double max_num_seqs; /* sequences per step (vLLM --max-num-seqs, 256) */
+    double kv_blocks;    /* KV blocks per instance; 0: the memory plan's capacity */
+    double prefix_hit;   /* share of each prompt in the prefix cache (0..1) */
+    double spec_tokens;  /* speculative tokens per step (0: none) */
+    double spec_accept;  /* acceptance probability of each (0..1) */
+    int replicas;        /* aggregated instances (>= 1) */
+    enum lr_sim_route route;
+    int disagg_prefill;            /* > 0: prefill instances of a disaggregated layout */
+    int disagg_decode;             /* its decode instances */
+    double slo_ttft_s, slo_tpot_s; /* goodput targets, 0: none */
+} lr_sim_config;
+
+/* vLLM's defaults: 256 sequences, one instance, round-robin, no SLO. */
+LR_API void lr_sim_config_default(lr_sim_config *c);
+
+typedef struct lr_sim_stat {
+    double mean, p50, p90, p99;
+} lr_sim_stat;
+
+/* What happened to one request (times in seconds from the start). */
+typedef struct lr_sim_req_result {
+    double arrival_s, prompt, output, prefix_hit; /* prefix_hit: tokens not computed */
+    double scheduled_s;                           /* first scheduled */
+    double first_token_s, finish_s;
+    double ttft_s, tpot_s, e2e_s, queue_s;
+    double preemptions;
+    int instance; /* the (decode) instance that finished it */
+} lr_sim_req_result;
+
+typedef struct lr_sim_result {
+    size_t nreq;
+    lr_sim_req_result *req; /* nreq, in input order */
+    lr_sim_stat ttft_s, tpot_s, itl_s, e2e_s, queue_s;
+    double duration_s; /* first arrival to last finish */
+    double requests_per_s, output_tokens_per_s, total_tokens_per_s;
+    double goodput_requests_per_s; /* requests meeting both SLOs per second */
+    double slo_met;                /* their share */
+    double preemptions, steps;
+    double prefill_tokens;       /* prompt tokens computed (recomputation included) */
+    double kv_blocks, kv_tokens; /* per instance */
+    double instances, devices;   /* devices: instances x tp x pp */
+    double mean_batch;           /* sequences per step, mean over steps */
+    /* instance 0 over time, at most LR_SIM_SERIES points spread evenly */
+    size_t nseries;
+    double *series_t, *series_kv, *series_batch; /* kv: share of blocks in use */
+    char engine[LR_ENGINE_MAX];
+} lr_sim_result;
+#define LR_SIM_SERIES 1000
+
+/* Simulates n requests (any order of arrival) on `s`'s deployment (tp x pp
+ * per instance; dp and micro-batches must be 1: use replicas). Fills `out`
+ * (free with lr_sim_result_free, also after -1). */
+LR_API int lr_simulate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                       const lr_settings *s, const lr_sim_config *c, const lr_sim_request *reqs,
+                       size_t n, lr_sim_result *out, lr_error *err);
+LR_API void lr_sim_result_free(lr_sim_result *r);
+
+/* The step-time function the simulation uses, for tests and tools: a
+ * batch of `ndecode` decode sequences of `dtok` tokens each (1, or the
+ * K + 1 of a speculative verify pass) whose contexts (tokens attended, the
+ * profile's decode_ctx_offset included) sum to ctx_sum, plus `nchunk`
+ * prompt chunks: chunk i has q[i] new tokens attending ctx[i] (its own
+ * included). Returns the expected step time in seconds, or -1 with err.
+ * The stepper is built for `s`'s deployment (its batch and seq_len are
+ * ignored). */
+typedef struct lr_stepper lr_stepper;
+LR_API lr_stepper *lr_stepper_new(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                                  const lr_settings *s, lr_error *err);
+LR_API void lr_stepper_free(lr_stepper *st);
+LR_API double lr_stepper_time(lr_stepper *st, double ndecode, double dtok, double ctx_sum,
+                              size_t nchunk, const double *q, const double *ctx, lr_error *err);
+
+/* Requests from a CSV file with a header naming arrival_s, prompt_len,
+ * output_len and optionally prefix_len (any order); *reqs is the caller's
+ * (free()). Errors name the file, line and column. */
+LR_API int lr_sim_trace_load(const char *path, lr_sim_request **reqs, size_t *n, lr_error *err);
+/* n requests of the workload file `path` (data/workloads/NAME.json):
+ * lengths drawn from its distributions, arrivals Poisson at `rate` req/s
+ * (0: all at once), deterministic for a seed (xoshiro256**, seeded by
+ * splitmix64). *reqs is the caller's (free()). */
+LR_API int lr_workload_requests(const char *path, double rate, size_t n, uint64_t seed,
+                                lr_sim_request **reqs, lr_error *err);
+/* The same PRNG: uniform in [0, 1) from the state s[4]. */
+LR_API void lr_rng_seed(uint64_t s[4], uint64_t seed);
+LR_API double lr_rng_uniform(uint64_t s[4]);
+
+/* ---- Capacity planning (docs/simulate.md) --------------------------------
+ * For each device, tensor-parallel degree and sequence limit, the fewest
+ * instances (aggregated replicas, or decode instances beside 1, 2 or 4
+ * prefill instances) whose simulation of `reqs` meets the SLOs at a
+ * percentile; then the Pareto front of output tokens/s per device against
+ * tokens/s per user (1 / mean TPOT) among those that meet them. */
+typedef struct lr_cap_space {
+    const lr_hw *const *hw; /* devices to try */
+    size_t nhw;
+    const double *tp; /* tensor-parallel degrees */
+    size_t ntp;
+    const double *seqs; /* max_num_seqs values */
+    size_t nseqs;
+    int disagg;        /* also disaggregated layouts */
+    int max_instances; /* per configuration */
+    double percentile; /* 50, 90 or 99 */
+} lr_cap_space;
+
+typedef struct lr_cap_config {
+    const lr_hw *hw;
+    double tp, pp, ep, max_num_seqs;
+    int replicas;        /* aggregated: instances; disaggregated: 0 */
+    int prefill, decode; /* disaggregated pools, else 0 */
+    int meets_slo, pareto;
+    double devices;
+    double tokens_per_s_per_gpu, tokens_per_s_per_user;
+    lr_sim_stat ttft_s, tpot_s;
+} lr_cap_config;
+
+/* Fills *out (the caller frees it with free()) with one configuration per
+ * point of the space that runs at all (those whose model does not fit
+ * are left out), cheapest first (devices, then tokens/s per user). `s`
+ * gives every other setting; c gives the SLOs and the rest of the
+ * simulation. Returns the count, or -1 with err. */
+LR_API int lr_capacity_search(const lr_plan *plan, const lr_profile *prof,
+                              const lr_cap_space *space, const lr_settings *s,
+                              const lr_sim_config *c, const lr_sim_request *reqs, size_t n,
+                              lr_cap_config **out, lr_error *err);
 
 #ifdef __cplusplus
 }

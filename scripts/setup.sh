@@ -7,6 +7,8 @@ packages=(build-essential cmake pkg-config libjansson-dev libcmocka-dev libcurl4
 # `llmroof serve` (libmicrohttpd) and its tests: curl and wrk (tests/cli_serve.sh),
 # chromium driven by playwright-core under node (tests/e2e)
 packages+=(libmicrohttpd-dev curl wrk chromium)
+# the Python package's tests (python/tests, tests/python.sh)
+packages+=(python3-pytest)
 # node and npm only when the commands are missing: a NodeSource nodejs
 # bundles npm, and Debian's npm package conflicts with it
 command -v node >/dev/null || packages+=(nodejs)

@@ -142,7 +142,15 @@ resolve(const serve_server *sv, job *j, const serve_params *p, unsigned where, c
             hw, j->sp->key, near[0] ? "; did you mean " : "", near, near[0] ? "?" : "", j->sp->key);
         return HTTP_BAD_REQUEST;
     }
-    return resolve_model(sv, j, err, cap);
+    int status = resolve_model(sv, j, err, cap);
+    lr_error e;
+    /* the checkpoint's quantization (a bundled DeepSeek-V3 is FP8), under
+     * the request's settings */
+    if (status == HTTP_OK && lr_settings_apply_model(&j->rq.s, j->arch, &e) < 0) {
+        lr_error_format(&e, err, cap);
+        return HTTP_UNPROCESSABLE;
+    }
+    return status;
 }
 
 /* The notes of a repr as one header line: no control characters. */

@@ -565,6 +565,25 @@ run "sweep -o x.jsonl" sweep --batch 1,2 -o "$T/x.jsonl"
 expect_rc 0
 expect_eq "x.jsonl lines" "$(grep -c '^{"model":"meta-llama/Llama-2-7b-hf",' "$T/x.jsonl")" 2
 
+# ---- completion scripts (cli/cmd_completion.c) ----
+run "completion bash" completion bash
+expect_rc 0
+expect_out "complete -o filenames -F _llmroof llmroof"
+# every row of the settings table is an option of analyze; a choice row
+# completes to its choices (--a-dtype int|fp8, from the table)
+expect_out '--a-dtype) COMPREPLY=($(compgen -W "int fp8" -- "$cur")); return ;;'
+expect_out_re '^    analyze\) opts=".*--no-causal.*--kv-group-size'
+run "completion zsh" completion zsh -o "$T/_llmroof"
+expect_rc 0
+check grep -qx '#compdef llmroof' "$T/_llmroof"
+check grep -qF "'serve-plan:the largest batch that fits" "$T/_llmroof"
+run "completion fish" completion fish
+expect_rc 1
+expect_err "expected bash or zsh, got 'fish'"
+run "completion nothing" completion
+expect_rc 1
+expect_err "expected bash or zsh, got 'nothing'"
+
 if [ "$fails" -gt 0 ]; then
     echo "cli_commands: $fails of $checks checks failed"
     exit 1

@@ -51,6 +51,8 @@ tail -n 1 "$T/out" | grep -qE '^analyses/s: [0-9]+$' || fail "bench: last line i
 checks=$((checks + 1))
 tail -n 2 "$T/out" | head -n 1 | grep -qE '^generate_us: [0-9.]+$' ||
     fail "bench: generate_us: N is not just before the last line"
+# the serving simulation's figure (bench/run.sh, README "Speed")
+expect_out_re '^simulate_10k_ms: [0-9.]+$'
 
 
 # ---- sweep ----

@@ -32,6 +32,16 @@ for f in bin/llmroof lib/libllmroof.a lib/libllmroof.so lib/libllmroof.so.0 "lib
 done
 [ "$(readlink "$P/lib/libllmroof.so.0")" = "libllmroof.so.$version" ] || fail "libllmroof.so.0 does not point to libllmroof.so.$version"
 objdump -p "$P/lib/libllmroof.so.$version" | grep -q 'SONAME *libllmroof\.so\.0$' || fail "SONAME is not libllmroof.so.0"
+# shell completion (cli/cmd_completion.c), loadable by the shell
+bc=$P/share/bash-completion/completions/llmroof zc=$P/share/zsh/site-functions/_llmroof
+for f in "$bc" "$zc"; do [ -s "$f" ] || fail "missing or empty ${f#$P/}"; done
+[ "$(bash -c "source '$bc' && complete -p llmroof" 2>&1)" = "complete -o filenames -F _llmroof llmroof" ] ||
+  fail "sourcing ${bc#$P/} does not register the completion of llmroof"
+# what it completes: the choices of a setting, from the settings table
+out=$(bash -c "source '$bc'; COMP_WORDS=(llmroof analyze --attention ''); COMP_CWORD=3; _llmroof; echo \"\${COMPREPLY[*]}\"")
+[ "$out" = "eager flash" ] || fail "bash completion of --attention gave '$out', expected 'eager flash'"
+head -1 "$zc" | grep -qx '#compdef llmroof' || fail "${zc#$P/} does not start with #compdef llmroof"
+if command -v zsh >/dev/null; then zsh -n "$zc" || fail "${zc#$P/}: zsh syntax error"; fi
 # every data file installed, byte for byte
 diff -r "$here/../data" "$P/share/llmroof" >/dev/null || fail "share/llmroof differs from data/"
 

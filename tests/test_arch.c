@@ -118,6 +118,63 @@ test_config_errors(void **state)
     free(p);
 }
 
+/* Layer patterns as data (template field "count"): a gpt-oss config with
+ * three sliding layers and one full one gets groups of 3 and 1; a
+ * Nemotron-H pattern string "M*M-M" gets 3 Mamba, 1 attention, 1 MLP
+ * block; Python's bare Infinity reads as null. */
+static void
+test_config_layer_patterns(void **state)
+{
+    (void)state;
+    lr_error err;
+    char *p = tu_tmpfile(
+        "{\"architectures\": [\"GptOssForCausalLM\"], \"model_type\": \"gpt_oss\","
+        " \"vocab_size\": 100, \"hidden_size\": 64, \"intermediate_size\": 64,"
+        " \"num_hidden_layers\": 4, \"num_attention_heads\": 4, \"num_key_value_heads\": 2,"
+        " \"head_dim\": 16, \"num_local_experts\": 4, \"num_experts_per_tok\": 2,"
+        " \"layer_types\": [\"sliding_attention\", \"sliding_attention\", \"full_attention\","
+        " \"sliding_attention\"], \"note\": \"Infinity stays in a string\"}",
+        ".json");
+    lr_arch *a = lr_arch_from_hf_config(p, TU_DEFAULT "/architectures", &err);
+    assert_non_null(a);
+    const lr_node *model = child(&a->root, "model");
+    assert_true(model->subs[2].repeat == 3); /* the sliding group first */
+    assert_true(model->subs[3].repeat == 1);
+    lr_arch_free(a);
+    unlink(p);
+    free(p);
+    p = tu_tmpfile(
+        "{\"architectures\": [\"NemotronHForCausalLM\"], \"vocab_size\": 100,"
+        " \"hidden_size\": 64, \"intermediate_size\": 128, \"num_hidden_layers\": 5,"
+        " \"num_attention_heads\": 4, \"num_key_value_heads\": 2, \"mamba_num_heads\": 4,"
+        " \"mamba_head_dim\": 16, \"n_groups\": 2, \"ssm_state_size\": 8,"
+        " \"time_step_limit\": [0.0, Infinity], \"x\": -Infinity, \"y\": NaN,"
+        " \"hybrid_override_pattern\": \"M*M-M\"}",
+        ".json");
+    a = lr_arch_from_hf_config(p, TU_DEFAULT "/architectures", &err);
+    if (!a)
+        fprintf(stderr, "%s: %s\n", err.path, err.msg);
+    assert_non_null(a);
+    const lr_node *bb = child(&a->root, "backbone");
+    assert_true(bb->subs[1].repeat == 3);
+    assert_true(bb->subs[2].repeat == 1);
+    assert_true(bb->subs[3].repeat == 1);
+    lr_arch_free(a);
+    unlink(p);
+    free(p);
+    /* MoE blocks (E) without n_routed_experts are refused, not silently dropped */
+    p = tu_tmpfile("{\"architectures\": [\"NemotronHForCausalLM\"], \"vocab_size\": 100,"
+                   " \"hidden_size\": 64, \"intermediate_size\": 128, \"num_hidden_layers\": 2,"
+                   " \"num_attention_heads\": 4, \"mamba_num_heads\": 4, \"mamba_head_dim\": 16,"
+                   " \"hybrid_override_pattern\": \"ME\"}",
+                   ".json");
+    a = lr_arch_from_hf_config(p, TU_DEFAULT "/architectures", &err);
+    assert_null(a);
+    assert_non_null(strstr(err.msg, "below the minimum"));
+    unlink(p);
+    free(p);
+}
+
 /* A tiny model in the prototype's architecture JSON: one Linear repeated
  * 3 times and a norm. */
 static void
@@ -230,9 +287,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_llama2_tree),
-        cmocka_unit_test(test_config_errors),
-        cmocka_unit_test(test_prototype_arch),
+        cmocka_unit_test(test_llama2_tree),           cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_config_layer_patterns), cmocka_unit_test(test_prototype_arch),
         cmocka_unit_test(test_arch_missing_param),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

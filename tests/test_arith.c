@@ -202,7 +202,7 @@ folded(lr_arena *a, const char *text, const char *name, double value)
     ast *t = lr_expr_parse(a, text, &err);
     assert_non_null(t);
     lr_binding env = {name, lr_ast_num(a, value)};
-    lr_bind_ctx cx = {a, NULL, NULL, LR_V_A_BYTES, 0, &err};
+    lr_bind_ctx cx = {a, NULL, NULL, LR_V_A_BYTES, 0, &err, LR_WR_DEFAULT};
     ast *b = lr_bind(&cx, t, &env, 1);
     assert_non_null(b);
     return lr_ast_fold(a, b);

@@ -14,9 +14,10 @@
  * STAGE is prefill or decode; FIELD an op field (flops, load_weight,
  * load_act, store_act, load_kv, store_kv, bytes, count) or a memory field
  * (weights, kv_cache, activations). Settings: batch= seq= w= a= kv=
- * flash= causal= wg= (weight group) kvg= tp= pp= ep= mb= (micro-batches)
+ * flash= causal= wg= (weight group) kvg= tp= pp= ep= mb= (micro-batches) mtp=
  * hw= (default a100-80gb), and
- * tol= (relative tolerance; default exact). Every family's models are also
+ * tol= (relative tolerance; default exact). PATH@N names the N-th op
+ * record with that path (layer groups share paths). Every family's models are also
  * analysed in both stages by the `params` line's load.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -136,6 +137,8 @@ settings(runner *rn, char **tok, int n, lr_settings *s, const char **hw, double 
             s->dp = d;
         else if (!strcmp(k, "mb"))
             s->microbatches = d;
+        else if (!strcmp(k, "mtp"))
+            s->mtp = (int)d;
         else if (!strcmp(k, "hw"))
             *hw = v;
         else if (!strcmp(k, "tol"))
@@ -150,11 +153,21 @@ settings(runner *rn, char **tok, int n, lr_settings *s, const char **hw, double 
     return 0;
 }
 
+/* The op record at `path`; "PATH@N" is the N-th record with that path
+ * (layer groups share their paths: @2 is the second group's). */
 static const lr_op *
 find(const lr_stage_result *st, const char *path)
 {
+    char want[512];
+    snprintf(want, sizeof want, "%s", path);
+    char *at = strrchr(want, '@');
+    long nth = 1;
+    if (at) {
+        nth = strtol(at + 1, NULL, 10);
+        *at = '\0';
+    }
     for (size_t i = 0; i < st->nops; i++)
-        if (strcmp(st->ops[i].path, path) == 0)
+        if (strcmp(st->ops[i].path, want) == 0 && --nth == 0)
             return &st->ops[i];
     return NULL;
 }

@@ -222,8 +222,13 @@ test_round_trip(void **state)
         {"allow_long_context", "yes", "true", 1},
         {"dp", "4", "4", 4},
         {"engine", "sglang", "sglang", 0}, /* a text: no number */
+        {"mtp", "on", "true", 1},
+        {"quant", "awq", "awq", 1}, /* the first preset of data/quant/presets.json */
+        {"quantize_embeddings", "on", "true", 1},
+        {"w_scale_bits", "8", "8", 8},
+        {"w_zero_bits", "4", "4", 4},
     };
-    /* the table has these 22 rows, in this (the JSON output's) order */
+    /* the table has these 27 rows, in this (the JSON output's) order */
     assert_int_equal(lr_setting_count(), sizeof cases / sizeof cases[0]);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_string_equal(lr_setting_at(i)->name, cases[i].name);

@@ -202,16 +202,30 @@ skipped(const lr_mem_rule *m, const char *name)
     return 0;
 }
 
+/* Bytes per weight of a node of role `role` (enum lr_wrole, resolved),
+ * scales included: the runtime variables its formulas read. */
+static double
+role_bytes(const double *v, int role)
+{
+    switch (role) {
+    case LR_WR_EMBED: return v[LR_V_W_EMB_BYTES] + v[LR_V_W_EMB_SCALE_BYTES];
+    case LR_WR_HEAD: return v[LR_V_W_HEAD_BYTES] + v[LR_V_W_HEAD_SCALE_BYTES];
+    case LR_WR_KEEP: return v[LR_V_W16_BYTES];
+    default: return v[LR_V_W_BYTES] + v[LR_V_W_SCALE_BYTES];
+    }
+}
+
 /* One memory figure by a profile rule over a stage's records. */
 static double
-mem_figure(const lr_mem_rule *m, const lr_stage_result *st, double w_bytes, double micro)
+mem_figure(const lr_mem_rule *m, const lr_plan *plan, const lr_stage_result *st, const double *vars,
+           double micro)
 {
     if (m->field == LR_MF_PARAMS) {
-        /* the parameters this device holds */
-        double params = 0;
+        /* the parameters this device holds, each at its role's width */
+        double bytes = 0;
         for (size_t i = 0; i < st->nops; i++)
-            params += st->ops[i].count * st->ops[i].weights;
-        return params * w_bytes;
+            bytes += st->ops[i].count * st->ops[i].weights * role_bytes(vars, plan->ops[i].wrole);
+        return bytes;
     }
     double acc = 0;
     for (size_t i = 0; i < st->nops; i++) {
@@ -232,26 +246,50 @@ mem_figure(const lr_mem_rule *m, const lr_stage_result *st, double w_bytes, doub
 
 /* The stage's footprint by the profile's rules; `live` is the stage's
  * liveness peak (the pass's in prefill) for a "liveness" rule. */
+/* The part of the prefill's store_kv total that is per-sequence state (ops
+ * whose cache write does not grow with the tokens), as a fraction. */
+static double
+state_fraction(const lr_plan *plan, const lr_stage_result *pre)
+{
+    double all = 0, state = 0;
+    for (size_t i = 0; i < pre->nops && i < plan->nops; i++) {
+        const lr_op *o = &pre->ops[i];
+        if (!o->present)
+            continue;
+        double v = o->count * o->v[LR_F_STORE_KV];
+        all += v;
+        if (plan->ops[i].kv_seq)
+            state += v;
+    }
+    return all > 0 ? state / all : 0;
+}
+
 static void
-stage_memory(const lr_profile *prof, lr_result *r, int st, double live, double pass_tokens)
+stage_memory(const lr_plan *plan, const lr_profile *prof, lr_result *r, int st, double live,
+             double pass_tokens)
 {
     lr_memory *m = &r->stage[st].memory;
     const lr_settings *s = &r->settings;
     memset(m, 0, sizeof *m);
     double *fig[LR_NMEM] = {&m->weights, &m->kv_cache, &m->activations};
+    double vars[LR_NVARS];
+    lr_set_vars(vars, &r->settings, r->hw, st == LR_PREFILL);
     for (int k = 0; k < LR_NMEM; k++) {
         const lr_mem_rule *rule = &prof->mem[k];
         int from = rule->stage < 0 ? st : rule->stage;
-        /* a weight carries its share of its group's scales (0 without groups) */
-        double wb = s->w_bit / 8.0 + (s->w_group > 0 ? (s->w_asym ? 4.0 : 2.0) / s->w_group : 0);
         *fig[k] = rule->reduce == LR_MR_LIVENESS
                       ? live
-                      : mem_figure(rule, &r->stage[from], wb, s->microbatches);
+                      : mem_figure(rule, plan, &r->stage[from], vars, s->microbatches);
     }
-    /* the prefill stores the KV of every token it reads: bytes per token */
-    m->kv_per_token = r->stage[LR_PREFILL].total.v[LR_F_STORE_KV] / (s->batch * s->seq_len);
+    /* the prefill stores the KV of every token it reads (bytes per token)
+     * and the final state of the recurrent layers (bytes per sequence) */
+    double stored = r->stage[LR_PREFILL].total.v[LR_F_STORE_KV];
+    double state = stored * state_fraction(plan, &r->stage[LR_PREFILL]);
+    m->kv_per_token = (stored - state) / (s->batch * s->seq_len);
+    m->kv_per_seq = state / s->batch;
     if (prof->engine_memory)
-        m->kv_cache = lr_kv_paged(s->batch, s->seq_len, s->kv_block, m->kv_per_token);
+        m->kv_cache = lr_kv_paged(s->batch, s->seq_len, s->kv_block, m->kv_per_token) +
+                      s->batch * m->kv_per_seq;
     m->pass_tokens = st == LR_PREFILL ? pass_tokens : s->batch;
     lr_memory_finish(m, s, r->hw, prof->engine_memory, s->seq_len);
 }
@@ -389,7 +427,7 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
     memset(&r->memory, 0, sizeof r->memory);
     int first = 1;
     for (int st = 0; st < 2; st++) {
-        stage_memory(prof, r, st, live[st], pass_tokens);
+        stage_memory(plan, prof, r, st, live[st], pass_tokens);
         if (r->has[st] && (first || r->stage[st].memory.total > r->memory.total)) {
             r->memory = r->stage[st].memory;
             first = 0;

@@ -143,3 +143,31 @@ lr_check_fit(const lr_arch *arch, const lr_plan *plan, const lr_profile *prof, c
                hint);
     return -1;
 }
+
+int
+lr_check_parallel(const lr_arch *arch, const lr_hw *hw, const lr_settings *s, lr_error *err)
+{
+    static const struct {
+        int bit;
+        const char *opt, *what;
+    } par[3] = {{LR_PAR_TP, "--tp", "tensor"},
+                {LR_PAR_PP, "--pp", "pipeline"},
+                {LR_PAR_EP, "--ep", "expert"}};
+    const double deg[3] = {s->tp, s->pp, s->ep};
+    for (int i = 0; i < 3; i++) {
+        if (deg[i] > 1 && !(arch->parallel & par[i].bit)) {
+            lr_err_set(err, "", "", "%s %.0f: %s (template %s) has no %s parallelism%s", par[i].opt,
+                       deg[i], arch->name, arch->family[0] ? arch->family : "none", par[i].what,
+                       i == 2 ? " (it has no experts, or its template does not split them)" : "");
+            return -1;
+        }
+        if (deg[i] > 1 && hw->link_bandwidth <= 0) {
+            lr_err_set(err, "", "",
+                       "%s %.0f: hardware %s lists no interconnect bandwidth (--hw-set "
+                       "interconnect_bandwidth=... gives one)",
+                       par[i].opt, deg[i], hw->id);
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -9,6 +9,13 @@
 
 #include "input/input.h"
 
+/* ---- settings.c ---- */
+
+/* At most this many presets in data/quant/presets.json. */
+#define LR_MAX_PRESETS 62
+/* The index of a quantization preset by name (0: "none"), -1 if unknown. */
+int lr_quant_preset_index(const char *name);
+
 /* ---- plan.c ---- */
 
 /* Each op has its LR_NFIELDS counts plus a presence flag (its "if"). */
@@ -24,7 +31,10 @@ typedef struct plan_op {
     int coll;         /* enum lr_coll of a communication op, -1 none */
     double calls;     /* calls of the collective per op */
     int ctx_dep;      /* some field depends on the context length */
+    int kv_seq;       /* its store_kv does not grow with the tokens: a recurrent state
+                         (linear attention, state space, convolution cache) per sequence */
     double pp_repeat; /* repeat of the enclosing pipeline-split node (layers), 0 if none */
+    int wrole;        /* enum lr_wrole of its node, resolved: its weights' width */
 } plan_op;
 
 struct lr_plan {
@@ -49,6 +59,7 @@ typedef struct plan_site {
     const lr_binding *env; /* m's parameters bound at the node (in `arena`) */
     char *node_path;       /* owned */
     lr_arena arena;        /* owns env when found */
+    int wrole;             /* the node's weight role as the compiler resolved it */
 } plan_site;
 
 /* lr_plan_new, also capturing `site` (may be NULL); free the site with
@@ -198,5 +209,9 @@ double lr_kv_paged(double seqs, double tokens, double block, double per_token);
  * activations and kv_per_token; sequences of `tokens` tokens. */
 void lr_memory_finish(lr_memory *m, const lr_settings *s, const lr_hw *hw, int engine,
                       double tokens);
+
+/* ---- stepper.c ---- */
+/* The engine the stepper resolved (the profile's default named). */
+const char *lr_stepper_engine(const lr_stepper *st);
 
 #endif

@@ -138,6 +138,7 @@ explain_stage(plan_site *site, const lr_db *db, const double *vars, lr_explain_s
     int kv = site->node->output_kv;
     scope sc = {site, lr_db_bind_ctx(&site->arena, db, kv ? LR_V_KV_BYTES : LR_V_A_BYTES, NULL),
                 vars};
+    sc.cx.wrole = site->wrole; /* {w_bytes} of an lm_head is its own width */
     for (int f = 0; f < LR_NFIELDS; f++) {
         if (!mo->text[f])
             continue;

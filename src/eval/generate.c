@@ -70,7 +70,8 @@ lr_generation_memory(const lr_plan *plan, const lr_profile *prof, const lr_hw *h
     /* an engine holds the pages of every token of the sequence: prompt and
      * generated ones (the cache of the analysis above is at its seq_len) */
     if (prof->engine_memory)
-        m->kv_cache = lr_kv_paged(s->batch, prompt + gen, s->kv_block, m->kv_per_token);
+        m->kv_cache = lr_kv_paged(s->batch, prompt + gen, s->kv_block, m->kv_per_token) +
+                      s->batch * m->kv_per_seq;
     lr_memory_finish(m, s, hw, prof->engine_memory, prompt + gen);
     return 0;
 }

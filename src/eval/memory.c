@@ -99,12 +99,22 @@ lr_memory_finish(lr_memory *m, const lr_settings *s, const lr_hw *hw, int engine
         m->kv_capacity_tokens = m->max_sequences = NAN;
         return;
     }
-    if (m->kv_per_token <= 0) {
+    if (m->kv_per_token <= 0 && m->kv_per_seq <= 0) {
         /* no KV cache: sequences are bounded by something else */
         m->kv_capacity_tokens = m->max_sequences = INFINITY;
         return;
     }
     double room = m->budget - m->weights - m->activations - m->runtime;
+    if (m->kv_per_seq > 0) {
+        /* each sequence holds its pages and a state of constant size */
+        double pages = ceil(tokens / block) * block * m->kv_per_token;
+        m->max_sequences = room > 0 ? floor(room / (pages + m->kv_per_seq)) : 0;
+        double left = room - m->max_sequences * m->kv_per_seq;
+        m->kv_capacity_tokens = m->kv_per_token <= 0 ? INFINITY
+                                : left > 0 ? floor(left / (block * m->kv_per_token)) * block
+                                           : 0;
+        return;
+    }
     double blocks = room > 0 ? floor(room / (block * m->kv_per_token)) : 0;
     m->kv_capacity_tokens = blocks * block;
     m->max_sequences = floor(blocks / ceil(tokens / block));

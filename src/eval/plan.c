@@ -17,6 +17,7 @@
 typedef struct pbuild {
     lr_plan *p;
     ast *pending_weights; /* the current node's weights, for its first op */
+    ast *when;            /* the enclosing nodes' runtime condition, NULL = always */
     double pp_repeat;     /* repeat of the enclosing pipeline-split node, 0 if none */
     const lr_arch *arch;
     const lr_db *db;
@@ -26,6 +27,7 @@ typedef struct pbuild {
     plan_site *site;     /* NULL, or the op to capture (lr_plan_new_site) */
     const lr_node *root; /* the walk's copy of arch->root */
     int weights_only;    /* inside a weights_only node: parameters counted, no ops */
+    int wrole;           /* enum lr_wrole of the node being compiled (resolved) */
 } pbuild;
 
 void
@@ -108,6 +110,7 @@ node_bindings(pbuild *b, const lr_node *n, lr_binding *given)
         }
         ast *t = lr_expr_parse(&b->arena, n->params[i].formula, b->err);
         lr_bind_ctx cx = lr_db_bind_ctx(&b->arena, b->db, LR_V_A_BYTES, b->err);
+        cx.wrole = b->wrole;
         given[i].value = t ? lr_bind(&cx, t, NULL, 0) : NULL;
         if (!given[i].value) {
             snprintf(b->err->source, sizeof b->err->source, "%s", n->params[i].formula);
@@ -171,6 +174,11 @@ emit_op(lr_plan *p, size_t idx, int output_kv, ast *cond, ast **e)
         any[where[f]] = 1;
     }
     p->ops[idx].ctx_dep = any[1] || all_ctx;
+    /* a cache write that does not depend on the tokens of the pass is a
+     * state of constant size per sequence, not a per-token KV cache */
+    ast *kv = e[LR_F_STORE_KV] ? e[LR_F_STORE_KV] : output_kv ? e[LR_F_STORE_ACT] : NULL;
+    p->ops[idx].kv_seq = kv && !uses_slot(kv, LR_V_S) && !uses_slot(kv, LR_V_CTX) &&
+                         !(kv->kind == A_NUM && kv->num == 0);
     if (cond)
         lr_prog_emit_store(&p->prog[all_ctx], cond, slot_if);
     for (int g = 0; g < 2; g++) {
@@ -202,6 +210,42 @@ capture_site(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr
     st->k = i;
     st->env = env;
     st->node_path = lr_xstrdup(node_path);
+    st->wrole = b->wrole;
+}
+
+/* a && b as a tree: a ? b : 0 (the truth of b where a holds) */
+static ast *
+both(pbuild *b, ast *x, ast *y)
+{
+    ast *e = lr_arena_alloc(&b->arena, sizeof *e);
+    memset(e, 0, sizeof *e);
+    e->kind = A_COND;
+    e->args = lr_arena_alloc(&b->arena, 3 * sizeof *e->args);
+    e->args[0] = x;
+    e->args[1] = y;
+    e->args[2] = lr_ast_num(&b->arena, 0);
+    e->nargs = 3;
+    return e;
+}
+
+/* A node's "when" (a formula over runtime variables, MTP layers' {mtp})
+ * joins the conditions of the enclosing nodes. */
+static int
+enter_when(pbuild *b, const lr_node *n, const char *path)
+{
+    if (!n->when)
+        return 0;
+    ast *t = lr_expr_parse(&b->arena, n->when, b->err);
+    lr_bind_ctx cx = lr_db_bind_ctx(&b->arena, b->db, LR_V_A_BYTES, b->err);
+    ast *w = t ? lr_bind(&cx, t, NULL, 0) : NULL;
+    if (!w) {
+        lr_err_set(b->err, b->arch->file ? b->arch->file : "", path[0] ? path : "(root)",
+                   "\"when\" %s: %s", n->when, b->err->msg);
+        return -1;
+    }
+    w = lr_ast_fold(&b->arena, w);
+    b->when = b->when ? both(b, b->when, w) : w;
+    return 0;
 }
 
 /* A collective's devices and bytes per call into the op's slots: a
@@ -254,6 +298,7 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
     capture_site(b, n, m, i, env, path, o->path);
     o->count = count;
     o->pp_repeat = b->pp_repeat;
+    o->wrole = b->wrole;
     /* the node's weights ride on its first op */
     ast *weights = b->pending_weights;
     b->pending_weights = NULL;
@@ -271,6 +316,7 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
     }
     lr_bind_ctx cx =
         lr_db_bind_ctx(&b->arena, b->db, n->output_kv ? LR_V_KV_BYTES : LR_V_A_BYTES, b->err);
+    cx.wrole = b->wrole;
     ast *cond = NULL, *e[LR_NFIELDS] = {NULL};
     if (mo->if_tree) {
         cond = lr_bind(&cx, mo->if_tree, env, m->nparams);
@@ -280,6 +326,8 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
         }
         cond = lr_ast_fold(&b->arena, cond);
         int slot = (int)(idx * LR_NSLOTS) + LR_SLOT_IF;
+        if (b->when && !(cond->kind == A_NUM && cond->num == 0))
+            cond = both(b, b->when, cond);
         if (cond->kind == A_NUM) {
             b->p->base[slot] = cond->num != 0;
             if (cond->num == 0)
@@ -287,6 +335,8 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
             cond = NULL;
         }
     }
+    if (!mo->if_tree && b->when)
+        cond = b->when;
     if (compile_collective(b, idx, m, mo, env, path, &cx) < 0)
         return -1;
     for (int f = 0; f < LR_NFIELDS; f++) {
@@ -404,11 +454,15 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
     int rc = -1;
     count *= n->repeat;
     double saved_pp = b->pp_repeat;
+    ast *saved_when = b->when;
     int saved_wo = b->weights_only;
+    int saved_role = b->wrole;
     if (n->pipeline)
         b->pp_repeat = n->repeat;
     if (n->weights_only)
         b->weights_only = 1;
+    if (enter_when(b, n, path) < 0)
+        goto out;
     if (!m) {
         lr_error e;
         lr_db_unknown_class(b->db, n->cls, &e);
@@ -416,6 +470,10 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
                    e.msg);
         goto out;
     }
+    /* the node's own role wins over its entry's (docs/quantization.md) */
+    b->wrole = n->wrole != LR_WR_DEFAULT   ? n->wrole
+               : m->wrole != LR_WR_DEFAULT ? m->wrole
+                                           : LR_WR_QUANT;
     lr_binding *given = lr_arena_alloc(&b->arena, (n->nparams + 1) * sizeof *given);
     lr_binding *env = lr_arena_alloc(&b->arena, (m->nparams + 1) * sizeof *env);
     if (node_bindings(b, n, given) < 0) {
@@ -436,6 +494,7 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
         }
     }
     lr_bind_ctx cx = lr_db_bind_ctx(&b->arena, b->db, LR_V_A_BYTES, b->err);
+    cx.wrole = b->wrole;
     if (lr_bind_module_params(&cx, m, given, n->nparams, env) < 0) {
         blame_node(b, path, n, NULL);
         goto out;
@@ -443,7 +502,9 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
     ast *weights;
     if (count_weights(b, n, m, env, path, count, &weights) < 0)
         goto out;
-    b->pending_weights = weights;
+    /* a composite's own weights (gpt-oss's attention sinks) ride on its
+     * first own op, not on the first op of a sub-layer walked before it */
+    b->pending_weights = NULL;
     /* Sub-layers in order; a placeholder sub puts one of this module's own
      * ops at its place (the residual add after the attention), and the
      * ops no placeholder names follow the sub-layers. */
@@ -461,19 +522,30 @@ walk(pbuild *b, const lr_node *n, const char *parent, double count)
                 goto out;
             }
             placed[k] = 1;
-            if (!b->weights_only && compile_op(b, n, m, (size_t)k, env, path, count) < 0)
-                goto out;
+            if (!b->weights_only) {
+                b->pending_weights = weights;
+                weights = NULL;
+                if (compile_op(b, n, m, (size_t)k, env, path, count) < 0)
+                    goto out;
+            }
         } else if (walk(b, sub, path, count) < 0) {
             goto out;
         }
     }
-    for (size_t k = 0; k < m->nops; k++)
-        if (!placed[k] && !b->weights_only && compile_op(b, n, m, k, env, path, count) < 0)
+    for (size_t k = 0; k < m->nops; k++) {
+        if (placed[k] || b->weights_only)
+            continue;
+        b->pending_weights = weights;
+        weights = NULL;
+        if (compile_op(b, n, m, k, env, path, count) < 0)
             goto out;
+    }
     rc = 0;
 out:
     b->pp_repeat = saved_pp;
+    b->when = saved_when;
     b->weights_only = saved_wo;
+    b->wrole = saved_role;
     free(placed);
     free(path);
     return rc;
@@ -497,7 +569,19 @@ lr_plan_site_free(plan_site *site)
 lr_plan *
 lr_plan_new_site(const lr_arch *arch, const lr_db *db, plan_site *site, lr_error *err)
 {
-    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)), NULL, 0, arch, db, {0}, err, 0, site, NULL, 0};
+    pbuild b = {lr_xcalloc(1, sizeof(lr_plan)),
+                NULL,
+                NULL,
+                0,
+                arch,
+                db,
+                {0},
+                err,
+                0,
+                site,
+                NULL,
+                0,
+                LR_WR_QUANT};
     lr_prog_init(&b.p->prog[0]);
     lr_prog_init(&b.p->prog[1]);
     lr_err_clear(err);

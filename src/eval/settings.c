@@ -5,7 +5,9 @@
  * (the CLI's options, sweep lists, the web API, --set style overrides) goes
  * through lr_settings_set, so a setting is added in one place.
  */
+#include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +18,9 @@
 
 static const char *const attention_choices[] = {"eager", "flash", NULL};
 static const char *const a_dtype_choices[] = {"int", "fp8", NULL};
+/* The quantization presets' names, read from DATA/quant/presets.json on
+ * first use (quant_load): "none", then the file's presets in its order. */
+static const char *quant_choices[LR_MAX_PRESETS + 2] = {"none", NULL};
 
 /* Where a row's value is stored: a double, an int or a char array member. */
 enum store { ST_DOUBLE, ST_INT, ST_TEXT };
@@ -55,10 +60,10 @@ static const row table[] = {
       "causal masking (flash skips masked tiles); --no-causal turns it off"},
      I(causal)},
     {{"w_group_size", "w-group-size", LR_SET_WHOLE, 0, 1e9, NULL, "elements",
-      "weights quantized in groups of this many, a 16-bit scale each (0: none)"},
+      "weights quantized in groups of this many, a scale (--w-scale-bits) each (0: none)"},
      D(w_group)},
     {{"w_asym", "w-asym", LR_SET_FLAG, 0, 1, NULL, "",
-      "weight groups also store a 16-bit zero point"},
+      "weight groups also store a zero point (--w-zero-bits)"},
      I(w_asym)},
     {{"kv_group_size", "kv-group-size", LR_SET_WHOLE, 0, 1e9, NULL, "elements",
       "KV cache quantized in groups of this many, scale and zero point each (0: none)"},
@@ -102,6 +107,23 @@ static const row table[] = {
       "pytorch, vllm, sglang, trtllm, lmdeploy, llama.cpp, or any DATA/engines/NAME.json "
       "(default: the profile's, vllm; llm-viewer: ideal)"},
      T(engine)},
+    {{"mtp", "mtp", LR_SET_FLAG, 0, 1, NULL, "",
+      "run the model's multi-token-prediction layers (speculative decoding drafts); "
+      "off: counted as parameters only"},
+     I(mtp)},
+    {{"quant", "quant", LR_SET_CHOICE, 0, 1, quant_choices, "",
+      "a checkpoint format (data/quant/presets.json): weight bits, groups, scales, "
+      "activation and KV-cache types, layers kept 16-bit; other options override it"},
+     I(quant)},
+    {{"quantize_embeddings", "quantize-embeddings", LR_SET_FLAG, 0, 1, NULL, "",
+      "embeddings and lm_head at the weight width too (default: kept 16-bit)"},
+     I(quantize_embeddings)},
+    {{"w_scale_bits", "w-scale-bits", LR_SET_NUMBER, 1, 32, NULL, "bits",
+      "bits of each weight group's scale (16: fp16; 8: e8m0 or e4m3)"},
+     D(w_scale_bits)},
+    {{"w_zero_bits", "w-zero-bits", LR_SET_NUMBER, 1, 32, NULL, "bits",
+      "bits of each weight group's zero point with --w-asym (4: packed like the weights)"},
+     D(w_zero_bits)},
 };
 #undef D
 #undef I
@@ -109,6 +131,184 @@ static const row table[] = {
 
 enum { NROWS = sizeof table / sizeof table[0] };
 _Static_assert(NROWS <= 32, "lr_settings.given has 32 bits");
+
+/* ---- quantization presets (data/quant/presets.json) ---- */
+
+/* One preset: what it sets when chosen (docs/quantization.md). */
+typedef struct qpreset {
+    double w_bit, w_group, w_scale_bits, w_zero_bits, w_head_bit;
+    int w_asym, a_bit, a_fp8, kv_bit, quantize_embeddings;
+} qpreset;
+
+static qpreset presets[LR_MAX_PRESETS + 1]; /* [0]: none, the defaults */
+static char preset_names[LR_MAX_PRESETS + 1][32];
+static char quant_error[1200]; /* why the file did not load, "" if it did */
+static pthread_once_t quant_once = PTHREAD_ONCE_INIT;
+
+static int
+qnum(json_t *o, const char *k, double lo, double hi, double def, double *out)
+{
+    json_t *v = json_object_get(o, k);
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    *out = json_number_value(v);
+    return json_is_number(v) && *out >= lo && *out <= hi ? 0 : -1;
+}
+
+/* Reads one preset; -1 names the key that is wrong in `bad`. */
+static int
+read_preset(json_t *o, qpreset *p, const char **bad)
+{
+    json_t *w = json_object_get(o, "weights"), *a = json_object_get(o, "activations"),
+           *kv = json_object_get(o, "kv_cache");
+    double d;
+    const char *at = json_string_value(json_object_get(a, "type"));
+    const char *emb = json_string_value(json_object_get(o, "embeddings"));
+    json_t *head = json_object_get(o, "lm_head");
+    if (!json_is_object(w) || qnum(w, "bits", 1, 32, -1, &p->w_bit) < 0 || p->w_bit < 0)
+        return *bad = "weights.bits (a number from 1 to 32)", -1;
+    if (qnum(w, "group_size", 0, 1e9, 0, &p->w_group) < 0)
+        return *bad = "weights.group_size (elements per scale, 0: none)", -1;
+    if (qnum(w, "scale_bits", 1, 32, 16, &p->w_scale_bits) < 0)
+        return *bad = "weights.scale_bits (1 to 32)", -1;
+    if (qnum(w, "zero_bits", 0, 32, 16, &p->w_zero_bits) < 0)
+        return *bad = "weights.zero_bits (0 to 32)", -1;
+    p->w_asym = json_is_true(json_object_get(w, "zero_point"));
+    if (!json_is_object(a) || qnum(a, "bits", 1, 32, -1, &d) < 0 || d < 0 || d != floor(d))
+        return *bad = "activations.bits (a whole number from 1 to 32)", -1;
+    p->a_bit = (int)d;
+    if (at && strcmp(at, "fp") && strcmp(at, "int") && strcmp(at, "fp8"))
+        return *bad = "activations.type (\"fp\", \"int\" or \"fp8\")", -1;
+    p->a_fp8 = at && strcmp(at, "fp8") == 0;
+    if (!json_is_object(kv) || qnum(kv, "bits", 1, 32, -1, &d) < 0 || d < 0 || d != floor(d))
+        return *bad = "kv_cache.bits (a whole number from 1 to 32)", -1;
+    p->kv_bit = (int)d;
+    if (!emb || (strcmp(emb, "keep") && strcmp(emb, "quantized")))
+        return *bad = "embeddings (\"keep\" or \"quantized\")", -1;
+    p->quantize_embeddings = strcmp(emb, "quantized") == 0;
+    p->w_head_bit = 0;
+    if (head && (!json_is_object(head) || qnum(head, "bits", 1, 32, 0, &p->w_head_bit) < 0))
+        return *bad = "lm_head ({\"bits\": N}: its own type, or absent: as the embeddings)", -1;
+    return 0;
+}
+
+static void
+quant_load(void)
+{
+    lr_settings d;
+    lr_settings_default(&d);
+    presets[0] =
+        (qpreset){d.w_bit,  d.w_group, d.w_scale_bits, d.w_zero_bits, d.w_head_bit,
+                  d.w_asym, d.a_bit,   d.a_fp8,        d.kv_bit,      d.quantize_embeddings};
+    char *path = lr_xasprintf("%s/quant/presets.json", lr_data_dir());
+    json_error_t je;
+    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+    json_t *list = json_object_get(root, "presets");
+    if (!json_is_array(list)) {
+        snprintf(quant_error, sizeof quant_error, "%s: %s", path,
+                 root ? "expected {\"presets\": [...]}" : je.text);
+        goto out;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < json_array_size(list) && n < LR_MAX_PRESETS; i++) {
+        json_t *o = json_array_get(list, i);
+        const char *name = json_string_value(json_object_get(o, "name")), *bad = NULL;
+        if (!name || !*name || strlen(name) >= sizeof preset_names[0]) {
+            snprintf(quant_error, sizeof quant_error, "%s: presets[%zu].name: expected a name",
+                     path, i);
+            goto out;
+        }
+        if (read_preset(o, &presets[n + 1], &bad) < 0) {
+            snprintf(quant_error, sizeof quant_error, "%s: presets[%zu] (%s): expected %s", path, i,
+                     name, bad);
+            goto out;
+        }
+        snprintf(preset_names[n + 1], sizeof preset_names[0], "%s", name);
+        n++;
+    }
+    for (size_t i = 1; i <= n; i++)
+        quant_choices[i] = preset_names[i];
+    quant_choices[n + 1] = NULL;
+out:
+    json_decref(root);
+    free(path);
+}
+
+static void
+quant_ready(void)
+{
+    pthread_once(&quant_once, quant_load);
+}
+
+/* Sets what preset k sets, except the settings the user gave. */
+static void
+apply_preset(lr_settings *s, int k)
+{
+    const qpreset *p = &presets[k];
+#define PUT(field, name)                                                                           \
+    do {                                                                                           \
+        if (!lr_settings_given(s, name))                                                           \
+            s->field = p->field;                                                                   \
+    } while (0)
+    PUT(w_bit, "w_bit");
+    PUT(w_group, "w_group_size");
+    PUT(w_scale_bits, "w_scale_bits");
+    PUT(w_zero_bits, "w_zero_bits");
+    PUT(w_asym, "w_asym");
+    PUT(a_bit, "a_bit");
+    PUT(a_fp8, "a_dtype");
+    PUT(kv_bit, "kv_bit");
+    PUT(quantize_embeddings, "quantize_embeddings");
+#undef PUT
+    s->w_head_bit = lr_settings_given(s, "w_bit") ? 0 : p->w_head_bit;
+}
+
+int
+lr_quant_preset_index(const char *name)
+{
+    quant_ready();
+    for (int i = 0; quant_choices[i]; i++)
+        if (strcmp(quant_choices[i], name) == 0)
+            return i;
+    return -1;
+}
+
+int
+lr_settings_apply_model(lr_settings *s, const lr_arch *arch, lr_error *err)
+{
+    lr_err_clear(err);
+    const lr_arch_quant *q = &arch->quant;
+    if (q->preset[0] && !lr_settings_given(s, "quant")) {
+        int k = lr_quant_preset_index(q->preset);
+        if (k < 0) {
+            lr_err_set(err, q->source, "quantization_config",
+                       "selects preset '%s', which %s/quant/presets.json lacks%s%s", q->preset,
+                       lr_data_dir(), quant_error[0] ? ": " : "", quant_error);
+            return -1;
+        }
+        s->quant = k;
+        apply_preset(s, k);
+        /* the config's own values over the preset's */
+        if (q->w_bit > 0 && !lr_settings_given(s, "w_bit"))
+            s->w_bit = q->w_bit;
+        if (q->w_group != 0 && !lr_settings_given(s, "w_group_size"))
+            s->w_group = q->w_group > 0 ? q->w_group : 0;
+        if (q->w_asym >= 0 && !lr_settings_given(s, "w_asym"))
+            s->w_asym = q->w_asym;
+        if (q->kv_bit > 0 && !lr_settings_given(s, "kv_bit"))
+            s->kv_bit = q->kv_bit;
+    }
+    /* a weight file's bits cover all its tensors, embeddings included */
+    double bits = lr_arch_weight_bits(arch);
+    if (bits > 0 && !lr_settings_given(s, "w_bit")) {
+        s->w_bit = bits;
+        if (!lr_settings_given(s, "quantize_embeddings"))
+            s->quantize_embeddings = 1;
+    }
+    return 0;
+}
 
 size_t
 lr_setting_count(void)
@@ -119,6 +319,7 @@ lr_setting_count(void)
 const lr_setting_info *
 lr_setting_at(size_t i)
 {
+    quant_ready();
     return i < NROWS ? &table[i].info : NULL;
 }
 
@@ -176,6 +377,7 @@ put(lr_settings *s, const row *r, double v)
 static int
 nchoices(const row *r)
 {
+    quant_ready();
     int n = 0;
     while (r->info.choices[n])
         n++;
@@ -309,11 +511,19 @@ lr_settings_set(lr_settings *s, const char *name, const char *value, lr_error *e
         return set_text(s, (size_t)i, value, err);
     switch (r->info.type) {
     case LR_SET_FLAG: rc = parse_flag(value, &v); break;
-    case LR_SET_CHOICE: rc = parse_choice(r->info.choices, value, &v); break;
+    case LR_SET_CHOICE:
+        quant_ready();
+        rc = parse_choice(r->info.choices, value, &v);
+        break;
     default: rc = lr_parse_number(value, &v) < 0 || !in_range(r, v) ? -1 : 0; break;
     }
+    if (rc < 0 && r->info.choices == quant_choices && quant_error[0]) {
+        lr_err_set(err, "", r->info.name, "%s: the presets did not load: %s", r->info.name,
+                   quant_error);
+        return -1;
+    }
     if (rc < 0) {
-        char what[256];
+        char what[1024];
         expected(r, what, sizeof what);
         lr_err_set(err, "", r->info.name, "%s: expected %s, got '%s'", r->info.name, what, value);
         return -1;
@@ -339,13 +549,16 @@ lr_settings_put(lr_settings *s, size_t i, double v, lr_error *err)
              : r->info.type == LR_SET_CHOICE ? v == floor(v) && v >= 0 && v < nchoices(r)
                                              : in_range(r, v);
     if (!ok) {
-        char what[256];
+        char what[1024];
         expected(r, what, sizeof what);
         lr_err_set(err, "", r->info.name, "%s: expected %s, got %g", r->info.name, what, v);
         return -1;
     }
     put(s, r, v);
     s->given |= 1u << i;
+    /* a preset sets the settings not given; those given later override it */
+    if (r->info.choices == quant_choices)
+        apply_preset(s, (int)v);
     /* the KV cache follows the activations unless told otherwise */
     if (strcmp(r->info.name, "a_bit") == 0 && !lr_settings_given(s, "kv_bit"))
         s->kv_bit = s->a_bit;
@@ -384,7 +597,7 @@ lr_settings_check(const lr_settings *s, lr_error *err)
             continue;
         }
         if (!in_range(r, v)) {
-            char what[256];
+            char what[1024];
             expected(r, what, sizeof what);
             lr_err_set(err, "", r->info.name, "%s must be %s, got %g", r->info.name, what, v);
             return -1;

@@ -32,6 +32,25 @@ slot(lr_arena *a, int v, int col)
     return e;
 }
 
+/* A node whose weights have another width reads the weight variables of
+ * its role (enum lr_wrole): {w_bytes}, {w_scale_bytes}, {w_bit} in order;
+ * -1 is the number 0 (kept weights carry no scales). */
+static const int role_vars[LR_NWROLES][3] = {
+    [LR_WR_EMBED] = {LR_V_W_EMB_BYTES, LR_V_W_EMB_SCALE_BYTES, LR_V_W_EMB_BIT},
+    [LR_WR_HEAD] = {LR_V_W_HEAD_BYTES, LR_V_W_HEAD_SCALE_BYTES, LR_V_W_HEAD_BIT},
+    [LR_WR_KEEP] = {LR_V_W16_BYTES, -1, LR_V_W16_BIT},
+};
+
+static ast *
+weight_var(lr_bind_ctx *cx, int v, int col)
+{
+    int k = v == LR_V_W_BYTES ? 0 : v == LR_V_W_SCALE_BYTES ? 1 : v == LR_V_W_BIT ? 2 : -1;
+    if (k < 0 || cx->wrole <= LR_WR_QUANT || cx->wrole >= LR_NWROLES)
+        return slot(cx->arena, v, col);
+    int to = role_vars[cx->wrole][k];
+    return to >= 0 ? slot(cx->arena, to, col) : lr_ast_num(cx->arena, 0);
+}
+
 ast *
 lr_bind(lr_bind_ctx *cx, const ast *e, const lr_binding *env, size_t nenv)
 {
@@ -42,7 +61,7 @@ lr_bind(lr_bind_ctx *cx, const ast *e, const lr_binding *env, size_t nenv)
                 return (ast *)env[i].value; /* shared, never mutated after folding */
         int v = lr_var_lookup(e->name);
         if (v >= 0)
-            return slot(cx->arena, v, e->col);
+            return weight_var(cx, v, e->col);
         if (strcmp(e->name, "out_bytes") == 0) {
             if (cx->out_bytes_slot != LR_V_KV_BYTES)
                 return slot(cx->arena, cx->out_bytes_slot, e->col);

@@ -282,6 +282,8 @@ struct lr_bind_ctx {
     int out_bytes_slot;   /* LR_V_A_BYTES or LR_V_KV_BYTES */
     int depth;
     lr_error *err;
+    int wrole; /* enum lr_wrole of the node: which runtime variables {w_bytes},
+                  {w_scale_bytes} and {w_bit} stand for (LR_WR_DEFAULT/QUANT: their own) */
 };
 
 /* Returns a new tree where variables are replaced by their binding, runtime
@@ -292,6 +294,8 @@ ast *lr_bind(lr_bind_ctx *cx, const ast *e, const lr_binding *env, size_t nenv);
 /* Sets the LR_NVARS runtime variables for settings `s` on `hw` (may be
  * NULL) in prefill (1) or decode (0). */
 void lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill);
+/* enum lr_wrole of a "weight_role" value ("embedding", ...); -1 if none. */
+int lr_wrole_lookup(const char *name);
 
 /* ---- vm.c: bytecode ---- */
 

@@ -36,6 +36,15 @@ static const char *const var_names[] = {
     "compute_units",
     "fp16_acc",
     "dp",
+    "mtp",
+    "w_emb_bytes",
+    "w_emb_scale_bytes",
+    "w_emb_bit",
+    "w_head_bytes",
+    "w_head_scale_bytes",
+    "w_head_bit",
+    "w16_bytes",
+    "w16_bit",
 };
 _Static_assert(sizeof var_names / sizeof var_names[0] == LR_NVARS, "a name for every lr_var");
 
@@ -47,6 +56,17 @@ static const struct {
     {"a_dtype_bytes", LR_V_A_BYTES},
     {"kv_dtype_bytes", LR_V_KV_BYTES},
 };
+
+const char *const lr_wrole_names[LR_NWROLES] = {"", "quantized", "embedding", "lm_head", "keep"};
+
+int
+lr_wrole_lookup(const char *name)
+{
+    for (int i = 1; name && i < LR_NWROLES; i++)
+        if (strcmp(lr_wrole_names[i], name) == 0)
+            return i;
+    return -1;
+}
 
 const char *
 lr_var_name(enum lr_var v)
@@ -83,6 +103,7 @@ lr_settings_default(lr_settings *s)
     s->microbatches = 1;
     s->fp16_acc = 0;
     s->dp = 1;
+    s->mtp = 0;
     s->given = 0;
     /* vLLM's defaults: CacheConfig.block_size 16, gpu_memory_utilization
      * 0.9, max_num_batched_tokens 8192 for `vllm serve` on GPUs of 70 GiB
@@ -92,7 +113,12 @@ lr_settings_default(lr_settings *s)
     s->mem_util = 0.9;
     s->allow_long_context = 0;
     memset(s->engine, 0, sizeof s->engine); /* the profile's default engine */
-    s->runtime_bytes = -1;                  /* the hardware's */
+    s->quant = 0;
+    s->quantize_embeddings = 0;
+    s->w_scale_bits = 16;
+    s->w_zero_bits = 16;
+    s->w_head_bit = 0;
+    s->runtime_bytes = -1; /* the hardware's */
 }
 
 void
@@ -101,6 +127,30 @@ lr_stage_vars(const lr_settings *s, const lr_hw *hw, int prefill, double *vars)
     lr_settings mb = *s;
     mb.batch = s->batch / (s->dp * s->microbatches);
     lr_set_vars(vars, &mb, hw, prefill);
+}
+
+/* The widths of the weight roles (enum lr_wrole). Weights kept out of
+ * quantization stay in the checkpoint's 16-bit type (or the wider one of a
+ * 32-bit run); embeddings and lm_head follow the quantized width only with
+ * quantize_embeddings, and a preset may give lm_head its own type. */
+static void
+set_role_vars(double *v, const lr_settings *s)
+{
+    double keep = s->w_bit > 16 ? s->w_bit : 16;
+    v[LR_V_W16_BIT] = keep;
+    v[LR_V_W16_BYTES] = keep / 8;
+    int q = s->quantize_embeddings;
+    v[LR_V_W_EMB_BIT] = q ? s->w_bit : keep;
+    v[LR_V_W_EMB_BYTES] = v[LR_V_W_EMB_BIT] / 8;
+    v[LR_V_W_EMB_SCALE_BYTES] = q ? v[LR_V_W_SCALE_BYTES] : 0;
+    if (s->w_head_bit > 0) {
+        v[LR_V_W_HEAD_BIT] = s->w_head_bit;
+        v[LR_V_W_HEAD_SCALE_BYTES] = 0; /* a block type's bits include its scales */
+    } else {
+        v[LR_V_W_HEAD_BIT] = v[LR_V_W_EMB_BIT];
+        v[LR_V_W_HEAD_SCALE_BYTES] = v[LR_V_W_EMB_SCALE_BYTES];
+    }
+    v[LR_V_W_HEAD_BYTES] = v[LR_V_W_HEAD_BIT] / 8;
 }
 
 void
@@ -120,14 +170,18 @@ lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
     v[LR_V_FLASH] = s->flash;
     v[LR_V_CAUSAL] = s->causal;
     v[LR_V_A_FP8] = s->a_fp8;
-    /* a group stores a 16-bit scale, and a 16-bit zero point if asymmetric */
-    v[LR_V_W_SCALE_BYTES] = s->w_group > 0 ? (s->w_asym ? 4.0 : 2.0) / s->w_group : 0;
+    /* a group stores a scale (16 bits unless a preset says), and a zero
+     * point if asymmetric */
+    v[LR_V_W_SCALE_BYTES] =
+        s->w_group > 0 ? (s->w_scale_bits + (s->w_asym ? s->w_zero_bits : 0)) / 8 / s->w_group : 0;
+    set_role_vars(v, s);
     v[LR_V_KV_SCALE_BYTES] = s->kv_group > 0 ? 4.0 / s->kv_group : 0;
     v[LR_V_ONCHIP_BYTES] = hw ? hw->onchip_bytes : 0;
     v[LR_V_TP] = s->tp;
     v[LR_V_PP] = s->pp;
     v[LR_V_EP] = s->ep;
     v[LR_V_DP] = s->dp;
+    v[LR_V_MTP] = s->mtp;
     v[LR_V_SM_SRAM_BYTES] = hw && hw->compute_units > 0 ? hw->onchip_bytes / hw->compute_units : 0;
     v[LR_V_COMPUTE_CAPABILITY] = hw ? hw->compute_capability : 0;
     v[LR_V_COMPUTE_UNITS] = hw ? hw->compute_units : 0;

@@ -17,6 +17,7 @@ lr_node_free_contents(lr_node *n)
     free(n->name);
     free(n->cls);
     free(n->op);
+    free(n->when);
     for (size_t i = 0; i < n->nparams; i++) {
         free(n->params[i].name);
         free(n->params[i].formula);
@@ -58,6 +59,22 @@ lr_node_add_param(lr_node *n, const char *name, double value, const char *formul
     p->formula = formula ? lr_xstrdup(formula) : NULL;
 }
 
+int
+lr_node_read_wrole(lr_node *n, const json_t *v, const char *file, const char *path, lr_error *err)
+{
+    if (!v)
+        return 0;
+    int r = lr_wrole_lookup(json_string_value(v));
+    if (r < 0) {
+        lr_err_set(err, file, path,
+                   "\"weight_role\" must be \"quantized\", \"embedding\", \"lm_head\" or "
+                   "\"keep\"");
+        return -1;
+    }
+    n->wrole = r;
+    return 0;
+}
+
 static int
 load_node(json_t *o, lr_node *n, const char *file, const char *path, lr_error *err)
 {
@@ -67,8 +84,9 @@ load_node(json_t *o, lr_node *n, const char *file, const char *path, lr_error *e
         lr_err_set(err, file, path, "expected a node object {name, class, parameters, sub_layers}");
         return -1;
     }
-    static const char *const keys[] = {"name",   "class", "parameters",  "sub_layers", "repeat",
-                                       "output", "tied",  "description", "op",         "pipeline"};
+    static const char *const keys[] = {"name",   "class",    "parameters", "sub_layers",
+                                       "repeat", "output",   "tied",       "description",
+                                       "op",     "pipeline", "weight_role"};
     const char *key;
     json_t *v;
     json_object_foreach(o, key, v)
@@ -80,11 +98,13 @@ load_node(json_t *o, lr_node *n, const char *file, const char *path, lr_error *e
         if (i == sizeof keys / sizeof keys[0]) {
             lr_err_set(err, file, path,
                        "unknown key '%s' (expected name, class, parameters, sub_layers, repeat, "
-                       "output, tied, op)",
+                       "output, tied, op, pipeline, weight_role)",
                        key);
             return -1;
         }
     }
+    if (lr_node_read_wrole(n, json_object_get(o, "weight_role"), file, path, err) < 0)
+        return -1;
     const char *name = json_string_value(json_object_get(o, "name"));
     const char *cls = json_string_value(json_object_get(o, "class"));
     const char *op = json_string_value(json_object_get(o, "op"));

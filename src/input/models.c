@@ -463,14 +463,9 @@ static lr_arch *
 load_json_file(const char *path, const char *template_dir, const char *family,
                const lr_repr_opts *opts, char **notes, lr_error *err)
 {
-    json_error_t je;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
-    if (!root) {
-        lr_err_set(err, path, "", "malformed JSON: %s", je.text);
-        err->line = je.line;
-        err->col = je.column;
+    json_t *root = lr_config_load(path, err); /* Python's Infinity read as null */
+    if (!root)
         return NULL;
-    }
     lr_arch *a = load_json_model(root, path, template_dir, family, opts, notes, err);
     json_decref(root);
     return a;

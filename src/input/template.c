@@ -6,6 +6,7 @@
  * may also use runtime variables ({B}, {S}, ...): those stay formulas in the tree and are bound
  * when a plan is compiled.
  */
+#include <ctype.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -236,9 +237,10 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         lr_err_set(tb->err, tb->tfile, path, "expected a node with a \"class\"");
         return -1;
     }
-    static const char *const keys[] = {"name",     "class", "parameters", "sub_layers",  "repeat",
-                                       "output",   "tied",  "if",         "description", "pipeline",
-                                       "for_each", "as",    "defaults",   "weights_only"};
+    static const char *const keys[] = {"name",        "class",        "parameters", "sub_layers",
+                                       "repeat",      "output",       "tied",       "if",
+                                       "description", "pipeline",     "for_each",   "as",
+                                       "defaults",    "weights_only", "when",       "weight_role"};
     const char *key;
     json_t *val;
     json_object_foreach(o, key, val)
@@ -251,12 +253,15 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
             lr_err_set(
                 tb->err, tb->tfile, path,
                 "unknown key '%s' (expected name, class, parameters, sub_layers, repeat, "
-                "output, tied, if, description, pipeline, for_each, as, defaults, weights_only; or "
+                "output, tied, if, description, pipeline, for_each, as, defaults, weights_only, "
+                "when, weight_role; or "
                 "{\"op\": NAME})",
                 key);
             return -1;
         }
     }
+    if (lr_node_read_wrole(n, json_object_get(o, "weight_role"), tb->tfile, path, tb->err) < 0)
+        return -1;
     const char *outk = json_string_value(json_object_get(o, "output"));
     if (json_object_get(o, "output") && (!outk || (strcmp(outk, "kv") && strcmp(outk, "act")))) {
         lr_err_set(tb->err, tb->tfile, path, "\"output\" must be \"act\" or \"kv\"");
@@ -291,6 +296,18 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         if (eval_const(tb, wo, p, &t) < 0)
             return -1;
         n->weights_only = t != 0;
+    }
+    json_t *when = json_object_get(o, "when");
+    if (when) {
+        /* a runtime condition: kept as a formula, bound when the plan is
+         * compiled (MTP layers run only with --mtp) */
+        snprintf(p, sizeof p, "%s.when", path);
+        ast *e = eval_field(tb, when, p);
+        if (!e)
+            return -1;
+        char text[1024];
+        lr_ast_print(e, text, sizeof text);
+        n->when = lr_xstrdup(text);
     }
     const char *out = json_string_value(json_object_get(o, "output"));
     n->output_kv = out && strcmp(out, "kv") == 0;
@@ -381,6 +398,67 @@ string_is(const char *s, json_t *eq)
     return 0;
 }
 
+/* Whether a list element equals the field's "count" value: a string element
+ * by string_is (the value a string or a list of strings), a number or a
+ * boolean by value (no_rope_layers' 0, hybrid_layer_pattern's 1). */
+static int
+same_value(json_t *a, json_t *b)
+{
+    if (json_is_string(a))
+        return string_is(json_string_value(a), b);
+    if (!(json_is_number(a) || json_is_boolean(a)) || !(json_is_number(b) || json_is_boolean(b)))
+        return 0;
+    double x = json_is_boolean(a) ? json_is_true(a) : json_number_value(a);
+    double y = json_is_boolean(b) ? json_is_true(b) : json_number_value(b);
+    return x == y;
+}
+
+/* A layer pattern given as data: how many elements of a list equal `what`
+ * (layer_types, no_rope_layers), or how many times the string `what` occurs
+ * in a string (Nemotron-H's hybrid_override_pattern "M-M*-..."). Returns
+ * -1 when the value is neither a list nor a string. */
+static double
+count_in(json_t *v, json_t *what)
+{
+    double n = 0;
+    if (json_is_array(v)) {
+        for (size_t i = 0; i < json_array_size(v); i++)
+            n += same_value(json_array_get(v, i), what);
+        return n;
+    }
+    const char *s = json_string_value(v), *w = json_string_value(what);
+    if (!s || !w || !*w)
+        return -1;
+    for (const char *p = strstr(s, w); p; p = strstr(p + strlen(w), w))
+        n++;
+    return n;
+}
+
+/* The first of `keys` the config has (not null), or NULL. */
+static json_t *
+first_key(json_t *cfg, json_t *keys)
+{
+    for (size_t k = 0; k < json_array_size(keys); k++) {
+        json_t *v = config_lookup(cfg, json_string_value(json_array_get(keys, k)));
+        if (v && !json_is_null(v))
+            return v;
+    }
+    return NULL;
+}
+
+/* Two layer patterns at once: the positions i where list a[i] equals `what`
+ * and list b[i] equals `and_what` (Jamba-like overlaps given as lists:
+ * MiMo-V2's hybrid_layer_pattern and moe_layer_freq). Lists of different
+ * lengths count over the shorter. */
+static double
+count_pairs(json_t *a, json_t *what, json_t *b, json_t *and_what)
+{
+    double n = 0;
+    for (size_t i = 0; i < json_array_size(a) && i < json_array_size(b); i++)
+        n += same_value(json_array_get(a, i), what) && same_value(json_array_get(b, i), and_what);
+    return n;
+}
+
 /* The number a config value stands for: numbers and booleans as they are;
  * a list's (or a string's) length when the field says "length": true; the
  * number of a list's elements equal to "count" (a string, or a list of
@@ -397,11 +475,8 @@ config_value(tbuild *tb, json_t *f, json_t *v, const char *key, double *d)
         *d = json_number_value(v);
     } else if (json_is_boolean(v)) {
         *d = json_is_true(v);
-    } else if (json_is_array(v) && count) {
-        *d = 0;
-        for (size_t i = 0; i < json_array_size(v); i++)
-            *d += json_is_string(json_array_get(v, i)) &&
-                  string_is(json_string_value(json_array_get(v, i)), count);
+    } else if (count && (*d = count_in(v, count)) >= 0) {
+        /* a list's matching elements, or a pattern string's occurrences */
     } else if (json_is_array(v) && length) {
         *d = (double)json_array_size(v);
     } else if (json_is_string(v) && eq) {
@@ -452,7 +527,14 @@ resolve_config(tbuild *tb, json_t *fields, json_t *cfg)
             v = config_lookup(cfg, name);
         }
         double d;
-        if (v && !json_is_null(v)) {
+        json_t *pair = json_object_get(f, "and"), *v2 = NULL;
+        if (pair && v && !json_is_null(v))
+            v2 = first_key(cfg, json_object_get(pair, "keys"));
+        if (pair && !(json_is_array(v) && json_is_array(v2)))
+            v = NULL; /* both lists, or the default */
+        if (v && pair) {
+            d = count_pairs(v, json_object_get(f, "count"), v2, json_object_get(pair, "count"));
+        } else if (v && !json_is_null(v)) {
             if (config_value(tb, f, v, vkey, &d) < 0)
                 return -1;
         } else if (json_object_get(f, "default")) {
@@ -557,18 +639,33 @@ base_is(const char *file, const char *name)
     return strncmp(b, name, l) == 0 && strcmp(b + l, ".json") == 0;
 }
 
+/* 1 when `s` is already one of the ", "-separated names of buf. */
+static int
+listed(const char *buf, const char *s)
+{
+    size_t n = strlen(s);
+    for (const char *p = strstr(buf, s); p; p = strstr(p + 1, s))
+        if ((p == buf || p[-1] == ' ') && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    return 0;
+}
+
 /* Appends each template's families (what = "family") or classes
- * (what = "architectures") to buf, ", "-separated, "..." when full. */
+ * (what = "architectures") to buf, ", "-separated, "..." when full; with
+ * `mtype`, only those of the templates that list that model_type (the
+ * likeliest intended ones, named first). */
 static void
-list_known(const tlist *tl, const char *what, char *buf, size_t cap)
+list_known(const tlist *tl, const char *what, char *buf, size_t cap, const char *mtype)
 {
     size_t l = strlen(buf);
     for (size_t i = 0; i < tl->n; i++) {
+        if (mtype && !matches(json_object_get(tl->t[i], "model_types"), mtype))
+            continue;
         json_t *v = json_object_get(tl->t[i], what);
         size_t nv = json_is_array(v) ? json_array_size(v) : 1;
         for (size_t k = 0; k < nv; k++) {
             const char *s = json_string_value(json_is_array(v) ? json_array_get(v, k) : v);
-            if (!s)
+            if (!s || listed(buf, s))
                 continue;
             if (l + strlen(s) + 8 >= cap) {
                 snprintf(buf + l, cap - l, ", ...");
@@ -625,8 +722,10 @@ find_template(const char *dir, json_t *cfg, const char *top_arch, const char *to
                 tlist_free(&tl);
                 return NULL;
             }
-        list_known(&tl, "architectures", classes, sizeof classes);
-        list_known(&tl, "family", fams, sizeof fams);
+        if (mtype)
+            list_known(&tl, "architectures", classes, sizeof classes, mtype);
+        list_known(&tl, "architectures", classes, sizeof classes, NULL);
+        list_known(&tl, "family", fams, sizeof fams, NULL);
         if (family)
             lr_err_set(err, cfile, "--family", "no family template named '%s'; families: %s",
                        family, fams);
@@ -722,6 +821,8 @@ lr_arch_from_config_family(json_t *cfg0, const char *source, const char *templat
             else if (strcmp(n, "num_hidden_layers") == 0)
                 a->layers = v;
         }
+        /* the checkpoint's quantization and the modules it leaves out */
+        rc = lr_arch_read_quant(a, cfg0, source, err);
     }
     lr_arena_free(&tb.arena);
     json_decref(tpl);
@@ -734,17 +835,72 @@ lr_arch_from_config_family(json_t *cfg0, const char *source, const char *templat
     return a;
 }
 
+/* Python's json module writes float('inf') and float('nan') as the bare
+ * tokens Infinity, -Infinity and NaN (Nemotron-H's and Mamba-2's
+ * time_step_limit [0.0, Infinity]), which JSON does not have. Outside
+ * strings they become null, which templates read as absent. Returns a new
+ * string (caller frees). */
+static char *
+python_nonfinite_to_null(const char *s)
+{
+    static const char *const toks[] = {"-Infinity", "Infinity", "NaN"};
+    size_t n = strlen(s);
+    char *out = lr_xcalloc(2 * n + 1, 1), *o = out;
+    int in_str = 0;
+    for (size_t i = 0; i < n;) {
+        if (in_str) {
+            if (s[i] == '\\' && i + 1 < n)
+                *o++ = s[i++];
+            else if (s[i] == '"')
+                in_str = 0;
+            *o++ = s[i++];
+            continue;
+        }
+        if (s[i] == '"')
+            in_str = 1;
+        size_t k, tl = 0;
+        for (k = 0; k < 3; k++) {
+            tl = strlen(toks[k]);
+            if (strncmp(s + i, toks[k], tl) == 0 && (i == 0 || !isalnum((unsigned char)s[i - 1])))
+                break;
+        }
+        if (k < 3) {
+            memcpy(o, "null", 4);
+            o += 4;
+            i += tl;
+        } else {
+            *o++ = s[i++];
+        }
+    }
+    return out;
+}
+
+json_t *
+lr_config_load(const char *path, lr_error *err)
+{
+    size_t len;
+    char *text = lr_read_file(path, &len, err);
+    if (!text)
+        return NULL;
+    char *clean = python_nonfinite_to_null(text);
+    json_error_t je;
+    json_t *j = json_loads(clean, JSON_REJECT_DUPLICATES, &je);
+    free(clean);
+    free(text);
+    if (!j) {
+        lr_err_set(err, path, "", "malformed JSON: %s", je.text);
+        err->line = je.line;
+        err->col = je.column;
+    }
+    return j;
+}
+
 lr_arch *
 lr_arch_from_hf_config(const char *config_path, const char *template_dir, lr_error *err)
 {
-    json_error_t je;
-    json_t *cfg = json_load_file(config_path, JSON_REJECT_DUPLICATES, &je);
-    if (!cfg) {
-        lr_err_set(err, config_path, "", "malformed JSON: %s", je.text);
-        err->line = je.line;
-        err->col = je.column;
+    json_t *cfg = lr_config_load(config_path, err);
+    if (!cfg)
         return NULL;
-    }
     lr_arch *a = lr_arch_from_config_obj(cfg, config_path, template_dir, err);
     json_decref(cfg);
     return a;
@@ -755,7 +911,9 @@ lr_arch_from_hf_config_text(const char *text, const char *source, const char *te
                             lr_error *err)
 {
     json_error_t je;
-    json_t *cfg = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    char *clean = python_nonfinite_to_null(text);
+    json_t *cfg = json_loads(clean, JSON_REJECT_DUPLICATES, &je);
+    free(clean);
     if (!cfg) {
         lr_err_set(err, source, "", "malformed JSON: %s", je.text);
         err->line = je.line;

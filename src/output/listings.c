@@ -270,6 +270,8 @@ lr_jw_module(lr_jw *w, const lr_module *m, int with_file)
     lr_jw_kbool(w, "composite", lr_module_is_composite(m));
     module_params(w, m);
     str_or_null(w, "weights", lr_module_weights(m));
+    if (lr_module_weight_role(m) != LR_WR_DEFAULT)
+        lr_jw_kstr(w, "weight_role", lr_wrole_names[lr_module_weight_role(m)]);
     module_ops(w, m);
     if (with_file)
         lr_jw_kstr(w, "file", lr_module_file(m));

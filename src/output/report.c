@@ -177,6 +177,16 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
     fprintf(f, "%sparameters %s; batch %.0f, seq-len %.0f, w%.4g a%d kv%d bits, compute %s (%s)\n",
             md ? "- " : "  ", a, s->batch, s->seq_len, s->w_bit, s->a_bit, s->kv_bit,
             lr_dtype_names[r->compute], (human(b, sizeof b, r->peak_flops, 0, "FLOP/s"), b));
+    if (s->quant > 0) {
+        /* the preset's name; its values are in the line above */
+        lr_settings_format(s, (size_t)lr_setting_index("quant"), b, sizeof b);
+        if (s->w_head_bit > 0)
+            fprintf(f, "%squantization %s, embeddings quantized, lm_head at %.6g bits\n",
+                    md ? "- " : "  ", b, s->w_head_bit);
+        else
+            fprintf(f, "%squantization %s, embeddings and lm_head %s\n", md ? "- " : "  ", b,
+                    s->quantize_embeddings ? "quantized" : "16-bit");
+    }
     human(a, sizeof a, r->hw->bandwidth, 0, "B/s");
     fprintf(f, "%smemory bandwidth %s; %s attention%s; profile %s\n", md ? "- " : "  ", a,
             s->flash ? "flash" : "eager", s->causal ? ", causal" : "", lr_profile_name(r->profile));
@@ -274,6 +284,7 @@ lr_jw_memory(lr_jw *w, const lr_memory *m)
     lr_jw_knum(w, "runtime", m->runtime);
     lr_jw_knum(w, "budget", m->budget);
     lr_jw_knum(w, "kv_per_token", m->kv_per_token);
+    lr_jw_knum(w, "kv_per_seq", m->kv_per_seq);
     lr_jw_knum(w, "kv_capacity_tokens", m->kv_capacity_tokens);
     lr_jw_knum(w, "max_sequences", m->max_sequences);
     lr_jw_knum(w, "seq_tokens", m->seq_tokens);

@@ -259,6 +259,11 @@ lr_module_weights(const lr_module *m)
 {
     return m->weights_text;
 }
+enum lr_wrole
+lr_module_weight_role(const lr_module *m)
+{
+    return (enum lr_wrole)m->wrole;
+}
 size_t
 lr_module_op_count(const lr_module *m)
 {
@@ -636,6 +641,25 @@ load_prototype(loader *ld, lr_module *m, json_t *e, const char *path)
     return 0;
 }
 
+/* "weight_role": whose width the entry's weight formulas read
+ * (docs/quantization.md); absent: the quantized one. */
+static int
+load_wrole(loader *ld, lr_module *m, json_t *v, const char *path)
+{
+    if (!v)
+        return 0;
+    int r = lr_wrole_lookup(json_string_value(v));
+    if (r < 0) {
+        char p[700];
+        snprintf(p, sizeof p, "%s.weight_role", path);
+        lr_err_set(ld->err, ld->file, p,
+                   "expected \"quantized\", \"embedding\", \"lm_head\" or \"keep\"");
+        return -1;
+    }
+    m->wrole = r;
+    return 0;
+}
+
 static int
 load_entry(loader *ld, const char *key, json_t *e)
 {
@@ -649,7 +673,8 @@ load_entry(loader *ld, const char *key, json_t *e)
     static const char *const keys[] = {
         "full_class_name", "aliases", "description",         "parameters",
         "is_composite",    "weights", "active_weights",      "ops",
-        "sub_layers",      "source",  "generated_file_name", "generated_class_name"};
+        "sub_layers",      "source",  "generated_file_name", "generated_class_name",
+        "weight_role"};
     static const char *const pkeys[] = {"full_class_name",      "aliases",
                                         "description",          "parameters",
                                         "is_composite",         "flop_analysis",
@@ -672,9 +697,10 @@ load_entry(loader *ld, const char *key, json_t *e)
     m->file = lr_xstrdup(ld->file);
     m->composite = json_is_true(json_object_get(e, "is_composite"));
     char p[700];
-    int rc = 0;
+    int rc = load_wrole(ld, m, json_object_get(e, "weight_role"), path);
     snprintf(p, sizeof p, "%s.aliases", path);
-    rc = load_aliases(ld, m, json_object_get(e, "aliases"), p);
+    if (rc == 0)
+        rc = load_aliases(ld, m, json_object_get(e, "aliases"), p);
     if (rc == 0 && proto) {
         rc = load_prototype(ld, m, e, path);
     } else if (rc == 0) {

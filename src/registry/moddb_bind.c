@@ -104,7 +104,7 @@ bind_call(lr_bind_ctx *cx, const ast *e, const lr_binding *env, size_t nenv)
 lr_bind_ctx
 lr_db_bind_ctx(lr_arena *arena, const lr_db *db, int out_bytes_slot, lr_error *err)
 {
-    lr_bind_ctx cx = {arena, db ? bind_call : NULL, db, out_bytes_slot, 0, err};
+    lr_bind_ctx cx = {arena, db ? bind_call : NULL, db, out_bytes_slot, 0, err, LR_WR_DEFAULT};
     return cx;
 }
 

@@ -61,7 +61,8 @@ struct lr_module {
     ast *active_weights;
     lr_mop *ops;
     size_t nops;
-    int mark; /* cycle detection */
+    int mark;  /* cycle detection */
+    int wrole; /* enum lr_wrole: the entry's "weight_role", LR_WR_DEFAULT when absent */
 };
 
 int lr_module_param_index(const lr_module *m, const char *name);

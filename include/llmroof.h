@@ -254,6 +254,10 @@ typedef struct lr_arch {
     double head_dim;
     double layers;       /* num_hidden_layers */
     lr_arch_quant quant; /* the checkpoint's quantization, when its config says */
+    /* NULL, or a formula over runtime variables ({images}, {image_w},
+     * {image_h}): the tokens the images add to each prompt (a template's
+     * "image_tokens"; docs/families/vision.md) */
+    char *image_tokens;
 } lr_arch;
 
 LR_API void lr_arch_free(lr_arch *a);
@@ -541,13 +545,17 @@ typedef struct lr_settings {
     int allow_long_context;     /* sequences longer than the model's context are accepted */
     char engine[LR_ENGINE_MAX]; /* data/engines/NAME.json; "": the profile's default */
     int quant; /* a quantization preset: index in lr_setting_at(quant)->choices, 0 none */
-    int quantize_embeddings; /* embeddings and lm_head at the weight width, not 16 bits */
-    double w_scale_bits;     /* bits of a weight group's scale (16: fp16; 8: e8m0/e4m3) */
-    double w_zero_bits;      /* bits of a group's zero point with w_asym (4 when packed) */
-    double w_head_bit;       /* lm_head's own bits per weight, scales included (a GGUF
-                                preset's Q6_K output), 0: as the embeddings; set by presets */
-    double runtime_bytes;    /* the engine's runtime memory per device; < 0: the
-                                hardware's (not a row: lr_settings_apply_engine sets it) */
+    int quantize_embeddings;        /* embeddings and lm_head at the weight width, not 16 bits */
+    double w_scale_bits;            /* bits of a weight group's scale (16: fp16; 8: e8m0/e4m3) */
+    double w_zero_bits;             /* bits of a group's zero point with w_asym (4 when packed) */
+    double w_head_bit;              /* lm_head's own bits per weight, scales included (a GGUF
+                                       preset's Q6_K output), 0: as the embeddings; set by presets */
+    double images;                  /* images per sequence (vision-language models) */
+    char image_size[LR_ENGINE_MAX]; /* "WxH" or "N" pixels; "": the model's default */
+    double image_tokens;            /* not a row: the prompt tokens the images add per sequence,
+                                       set by the analysis from the model (lr_plan_image_tokens) */
+    double runtime_bytes;           /* the engine's runtime memory per device; < 0: the
+                                       hardware's (not a row: lr_settings_apply_engine sets it) */
 } lr_settings;
 
 /* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits,
@@ -663,6 +671,9 @@ enum lr_var {
     LR_V_W_HEAD_BIT,
     LR_V_W16_BYTES, /* ... and of weights kept out of quantization (no scales) */
     LR_V_W16_BIT,
+    LR_V_IMAGES,  /* images per sequence (vision-language models) */
+    LR_V_IMAGE_W, /* image width and height in pixels, 0: the model's default */
+    LR_V_IMAGE_H,
     LR_NVARS
 };
 
@@ -678,6 +689,10 @@ LR_API double lr_plan_params(const lr_plan *p);
  * experts only top_k / num_experts of the routed experts' (the module
  * entries' "active_weights"). */
 LR_API double lr_plan_active_params(const lr_plan *p);
+/* The tokens the images of settings `s` add to each prompt (0 for a model
+ * without a vision part, or with s->images 0); -1 when the model's formula
+ * fails for these settings (an image size of 0). */
+LR_API double lr_plan_image_tokens(const lr_plan *p, const lr_settings *s);
 
 /* ---- Weight files against the model ------------------------------------ */
 

@@ -583,6 +583,34 @@ expect_err "expected bash or zsh, got 'fish'"
 run "completion nothing" completion
 expect_rc 1
 expect_err "expected bash or zsh, got 'nothing'"
+# ---------------------------------------------------------------------------
+# Vision-language models (docs/families/vision.md): --images, --image-size
+# ---------------------------------------------------------------------------
+# LLaVA-1.5: (336 / 14)^2 = 576 tokens per image
+run "llava --images 2" analyze llava-hf/llava-1.5-7b-hf --images 2 --stage prefill
+expect_rc 0
+expect_out "2 images of the model's default size per sequence: 1152 image tokens join the prompt"
+expect_out "model.multi_modal_projector.linear_1"
+# Qwen2.5-VL at 640 x 480: round(480 / 28) = 17 x round(640 / 28) = 23 = 391
+run "qwen2.5-vl --image-size" analyze Qwen/Qwen2.5-VL-7B-Instruct --images 1 --image-size 640x480
+expect_rc 0
+expect_out "1 image of 640x480 per sequence: 391 image tokens join the prompt"
+# no images: the text part alone runs, the vision tower is only counted
+run "qwen2.5-vl no images" analyze Qwen/Qwen2.5-VL-7B-Instruct --stage prefill
+expect_rc 0
+expect_out "parameters 8,292,166,656"
+expect_no_out_text "model.visual"
+expect_no_out_text "image tokens"
+run "qwen2.5-vl json settings" analyze Qwen/Qwen2.5-VL-7B-Instruct --images 3 --image-size 448 --format json
+expect_rc 0
+expect_out '"images": 3'
+expect_out '"image_size": "448"'
+# 3 images of 448 x 448: 3 x 16 x 16 = 768 tokens
+expect_out '"image_tokens": 768'
+run "arch shows when" arch meta-llama/Llama-3.2-90B-Vision-Instruct
+expect_rc 0
+expect_out "[runs when ({images} > 0)]"
+expect_no_err_text "not counted"
 
 if [ "$fails" -gt 0 ]; then
     echo "cli_commands: $fails of $checks checks failed"

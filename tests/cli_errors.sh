@@ -54,6 +54,11 @@ usage_case "seq-len trailing junk" --seq-len 12x
 # (0 is accepted: it is the default, "no groups", in the settings table)
 usage_case "w-group-size fraction" --w-group-size 1.5
 usage_case "kv-group-size negative" --kv-group-size -64
+usage_case "images negative" --images -1
+usage_case "images fraction" --images 1.5
+usage_case "image-size half" --image-size 640x
+usage_case "image-size zero" --image-size 0x480
+usage_case "image-size three" --image-size 640x480x3
 
 # a config whose class no template lists: the known classes and --family,
 # never a guess from its model_type (llama here)
@@ -337,6 +342,14 @@ expect_err "division by zero"
 expect_err "divide_op"
 expect_err "test.DivZero"
 expect_no_stdout
+# --images on a model without a vision part: an error, not a silent 0
+run "images on a text model" analyze --images 2
+expect_rc 3
+expect_err "has no vision part: --images applies to vision-language models"
+expect_no_stdout
+run "images on gemma-3-1b" analyze "$FIX/../families/gemma-3-1b.json" --images 1
+expect_rc 3
+expect_err "gemma3 model has no vision part"
 
 # ---------------------------------------------------------------------------
 # 4. Output errors: exit 4.

@@ -15,7 +15,7 @@
  * load_act, store_act, load_kv, store_kv, bytes, count) or a memory field
  * (weights, kv_cache, activations). Settings: batch= seq= w= a= kv=
  * flash= causal= wg= (weight group) kvg= tp= pp= ep= mb= (micro-batches) mtp=
- * hw= (default a100-80gb), and
+ * images= isize= (image size, WxH) hw= (default a100-80gb), and
  * tol= (relative tolerance; default exact). PATH@N names the N-th op
  * record with that path (layer groups share paths). Every family's models are also
  * analysed in both stages by the `params` line's load.
@@ -139,6 +139,10 @@ settings(runner *rn, char **tok, int n, lr_settings *s, const char **hw, double 
             s->microbatches = d;
         else if (!strcmp(k, "mtp"))
             s->mtp = (int)d;
+        else if (!strcmp(k, "images"))
+            s->images = d;
+        else if (!strcmp(k, "isize"))
+            snprintf(s->image_size, sizeof s->image_size, "%s", v);
         else if (!strcmp(k, "hw"))
             *hw = v;
         else if (!strcmp(k, "tol"))

@@ -61,13 +61,14 @@ test_json_contract(void **state)
     assert_true(json_integer_value(json_object_get(set, "seq_len")) == 100);
     assert_true(json_integer_value(json_object_get(set, "kv_bit")) == 16);
     /* every row of the settings table, and nothing else but the derived
-     * device count, compute type and the profile: a result reproduces from
-     * itself */
+     * device count, image tokens, compute type and the profile: a result
+     * reproduces from itself */
     for (size_t i = 0; i < lr_setting_count(); i++)
         if (!json_object_get(set, lr_setting_at(i)->name))
             fail_msg("settings lack %s", lr_setting_at(i)->name);
-    assert_int_equal(json_object_size(set), lr_setting_count() + 3);
+    assert_int_equal(json_object_size(set), lr_setting_count() + 4);
     assert_true(json_number_value(json_object_get(set, "devices")) == 1);
+    assert_true(json_number_value(json_object_get(set, "image_tokens")) == 0); /* no images */
     assert_true(json_number_value(json_object_get(set, "dp")) == 1);
     assert_true(json_is_false(json_object_get(set, "w_asym")));
     assert_true(json_is_true(json_object_get(set, "causal")));

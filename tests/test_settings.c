@@ -227,8 +227,10 @@ test_round_trip(void **state)
         {"quantize_embeddings", "on", "true", 1},
         {"w_scale_bits", "8", "8", 8},
         {"w_zero_bits", "4", "4", 4},
+        {"images", "2", "2", 2},
+        {"image_size", "640x480", "640x480", 0},
     };
-    /* the table has these 27 rows, in this (the JSON output's) order */
+    /* the table has these 29 rows, in this (the JSON output's) order */
     assert_int_equal(lr_setting_count(), sizeof cases / sizeof cases[0]);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         assert_string_equal(lr_setting_at(i)->name, cases[i].name);
@@ -292,6 +294,33 @@ test_check(void **state)
     assert_true(s.batch == 1);
 }
 
+/* --image-size: WxH or N (N x N) in whole pixels; anything else is refused
+ * with the row's name, by lr_settings_set and by lr_settings_check. */
+static void
+test_image_size(void **state)
+{
+    (void)state;
+    lr_settings s;
+    lr_error err;
+    lr_settings_default(&s);
+    assert_string_equal(s.image_size, ""); /* the model's default */
+    assert_true(s.images == 0);            /* text only by default */
+    assert_int_equal(lr_settings_set(&s, "image-size", "336", &err), 0);
+    assert_string_equal(s.image_size, "336");
+    assert_int_equal(lr_settings_set(&s, "image_size", "640x480", &err), 0);
+    const char *bad[] = {"", "0", "64x", "x64", "1.5x2", "640x480x3", "-3", "wide", "0x480", "1e3"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(lr_settings_set(&s, "image-size", bad[i], &err), -1);
+        assert_string_equal(err.path, "image_size");
+    }
+    assert_string_equal(s.image_size, "640x480"); /* untouched by the refusals */
+    snprintf(s.image_size, sizeof s.image_size, "12xq");
+    assert_int_equal(lr_settings_check(&s, &err), -1);
+    assert_string_equal(err.path, "image_size");
+    lr_settings_default(&s);
+    assert_int_equal(lr_settings_set(&s, "images", "10001", &err), -1);
+}
+
 /* lr_parse_number/lr_parse_whole, what options outside the table (token
  * counts, --threads, --port) read with: decimal text only, the whole text. */
 static void
@@ -327,11 +356,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_whole),        cmocka_unit_test(test_number),
-        cmocka_unit_test(test_flag),         cmocka_unit_test(test_choice),
-        cmocka_unit_test(test_spellings),    cmocka_unit_test(test_unknown),
-        cmocka_unit_test(test_a_bit_kv_bit), cmocka_unit_test(test_round_trip),
-        cmocka_unit_test(test_check),        cmocka_unit_test(test_parse_numbers),
+        cmocka_unit_test(test_whole),         cmocka_unit_test(test_number),
+        cmocka_unit_test(test_flag),          cmocka_unit_test(test_choice),
+        cmocka_unit_test(test_spellings),     cmocka_unit_test(test_unknown),
+        cmocka_unit_test(test_a_bit_kv_bit),  cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_image_size),    cmocka_unit_test(test_check),
+        cmocka_unit_test(test_parse_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -281,17 +281,19 @@ stage_memory(const lr_plan *plan, const lr_profile *prof, lr_result *r, int st, 
                       ? live
                       : mem_figure(rule, plan, &r->stage[from], vars, s->microbatches);
     }
-    /* the prefill stores the KV of every token it reads (bytes per token)
-     * and the final state of the recurrent layers (bytes per sequence) */
+    /* the prefill stores the KV of every token it reads, the images' too
+     * (bytes per token), and the final state of the recurrent layers
+     * (bytes per sequence) */
+    double tokens = s->seq_len + s->image_tokens;
     double stored = r->stage[LR_PREFILL].total.v[LR_F_STORE_KV];
     double state = stored * state_fraction(plan, &r->stage[LR_PREFILL]);
-    m->kv_per_token = (stored - state) / (s->batch * s->seq_len);
+    m->kv_per_token = (stored - state) / (s->batch * tokens);
     m->kv_per_seq = state / s->batch;
     if (prof->engine_memory)
-        m->kv_cache = lr_kv_paged(s->batch, s->seq_len, s->kv_block, m->kv_per_token) +
-                      s->batch * m->kv_per_seq;
+        m->kv_cache =
+            lr_kv_paged(s->batch, tokens, s->kv_block, m->kv_per_token) + s->batch * m->kv_per_seq;
     m->pass_tokens = st == LR_PREFILL ? pass_tokens : s->batch;
-    lr_memory_finish(m, s, r->hw, prof->engine_memory, s->seq_len);
+    lr_memory_finish(m, s, r->hw, prof->engine_memory, tokens);
 }
 
 /* The liveness peak of the prefill pass an engine reserves: the stage's
@@ -355,6 +357,27 @@ check_expert_split(const lr_plan *plan, const lr_hw *hw, const lr_settings *s, l
 }
 
 int
+lr_image_tokens_set(const lr_plan *plan, const lr_settings *s, lr_settings *mb, lr_error *err)
+{
+    double t = lr_plan_image_tokens(plan, s);
+    if (t < 0) {
+        lr_err_set(err, "", "image_size",
+                   "the model's image tokens cannot be computed for %g images of size '%s'",
+                   s->images, s->image_size[0] ? s->image_size : "(the model's default)");
+        return -1;
+    }
+    if (s->images > 0 && t == 0) {
+        lr_err_set(err, "", "images",
+                   "%g images given, but the %s model has no vision part: --images applies to "
+                   "vision-language models (docs/families/vision.md)",
+                   s->images, plan->family[0] ? plan->family : "analysed");
+        return -1;
+    }
+    mb->image_tokens = t;
+    return 0;
+}
+
+int
 lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const lr_settings *s,
            int do_prefill, int do_decode, lr_result *r, lr_error *err)
 {
@@ -367,6 +390,9 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
     /* the ops see one micro-batch of one data-parallel rank */
     lr_settings mb = *s;
     mb.batch = s->batch / (s->dp * s->microbatches);
+    if (lr_image_tokens_set(plan, s, &mb, err) < 0)
+        return -1;
+    r->settings.image_tokens = mb.image_tokens;
     double vars[2][LR_NVARS];
     lr_set_vars(vars[0], &mb, hw, 1);
     lr_set_vars(vars[1], &mb, hw, 0);
@@ -406,7 +432,7 @@ lr_analyze(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const l
         return -1;
     /* the activations: liveness per stage, the prefill's over one pass */
     int liveness = prof->mem[LR_MEM_ACT].reduce == LR_MR_LIVENESS;
-    double live[2] = {-1, -1}, pass_tokens = mb.batch * mb.seq_len;
+    double live[2] = {-1, -1}, pass_tokens = mb.batch * (mb.seq_len + mb.image_tokens);
     if (liveness && prof->engine_memory &&
         prefill_pass(plan, rp, &mb, hw, &live[LR_PREFILL], &pass_tokens, err) < 0)
         return -1;

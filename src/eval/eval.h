@@ -46,6 +46,8 @@ struct lr_plan {
     double active_params; /* the parameters one token uses (MoE: top_k of the experts) */
     int parallel;         /* LR_PAR_* of the tree */
     char *family;
+    lr_prog image_tokens; /* the arch's image_tokens into out[0]; empty when it has none */
+    int has_images;
 };
 
 /* One op as the plan compiler sees it, for lr_plan_explain_op: set
@@ -61,6 +63,10 @@ typedef struct plan_site {
     lr_arena arena;        /* owns env when found */
     int wrole;             /* the node's weight role as the compiler resolved it */
 } plan_site;
+
+/* Sets mb->image_tokens, the prompt tokens the images of `s` add for this
+ * plan's model; an error when its formula fails. */
+int lr_image_tokens_set(const lr_plan *plan, const lr_settings *s, lr_settings *mb, lr_error *err);
 
 /* lr_plan_new, also capturing `site` (may be NULL); free the site with
  * lr_plan_site_free() when found. */

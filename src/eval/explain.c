@@ -225,7 +225,7 @@ lr_plan_explain_op(const lr_arch *arch, const lr_profile *prof, const lr_hw *hw,
         x = explain_new(&site, path);
         for (int st = 0; st < 2; st++) {
             double vars[LR_NVARS];
-            lr_stage_vars(s, hw, st == LR_PREFILL, vars);
+            lr_stage_vars(&r->settings, hw, st == LR_PREFILL, vars);
             explain_stage(&site, db, vars, &x->stage[st]);
         }
         copy_records(x, r);

@@ -69,10 +69,11 @@ lr_generation_memory(const lr_plan *plan, const lr_profile *prof, const lr_hw *h
     }
     /* an engine holds the pages of every token of the sequence: prompt and
      * generated ones (the cache of the analysis above is at its seq_len) */
+    double itok = r->settings.image_tokens; /* the images' tokens are cached too */
     if (prof->engine_memory)
-        m->kv_cache = lr_kv_paged(s->batch, prompt + gen, s->kv_block, m->kv_per_token) +
+        m->kv_cache = lr_kv_paged(s->batch, prompt + gen + itok, s->kv_block, m->kv_per_token) +
                       s->batch * m->kv_per_seq;
-    lr_memory_finish(m, s, hw, prof->engine_memory, prompt + gen);
+    lr_memory_finish(m, s, hw, prof->engine_memory, prompt + gen + itok);
     return 0;
 }
 
@@ -152,12 +153,14 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
     double vars[LR_NVARS];
     lr_settings micro = st; /* the ops see one micro-batch of one data-parallel rank */
     micro.batch = st.batch / (st.dp * st.microbatches);
+    if (lr_image_tokens_set(plan, s, &micro, err) < 0)
+        return -1;
     lr_set_vars(vars, &micro, hw, 0);
     double total = 0, etotal = 0;
     /* the engine's overhead per decode pass (one micro-batch) */
     double step_over = x->step_s[LR_DECODE] + x->step_seq_s[LR_DECODE] * micro.batch;
     for (double k = 0; k < gen; k++) {
-        vars[LR_V_CTX] = prompt + k + off;
+        vars[LR_V_CTX] = prompt + k + off + micro.image_tokens;
         int bad;
         const char *why;
         if (lr_prog_run(&plan->prog[1], vars, rp->out, rp->stack, &bad, &why) < 0) {

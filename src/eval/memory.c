@@ -55,8 +55,11 @@ lr_liveness_peak(const lr_plan *plan, const double *out)
 void
 lr_pass_vars(const lr_settings *mb, const lr_hw *hw, double *vars, double *tokens)
 {
-    double t = mb->max_batched_tokens, b = mb->batch, s = mb->seq_len;
+    /* a prompt's image tokens are prompt tokens like the others */
+    double t = mb->max_batched_tokens, b = mb->batch, s = mb->seq_len + mb->image_tokens;
     lr_settings p = *mb;
+    p.seq_len = s;
+    p.image_tokens = 0;
     if (b * s > t && s <= t) {
         p.batch = t / s;
     } else if (b * s > t) {

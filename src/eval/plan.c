@@ -46,6 +46,7 @@ lr_plan_free(lr_plan *p)
     free(p->family);
     lr_prog_free(&p->prog[0]);
     lr_prog_free(&p->prog[1]);
+    lr_prog_free(&p->image_tokens);
     free(p);
 }
 
@@ -65,6 +66,23 @@ double
 lr_plan_active_params(const lr_plan *p)
 {
     return p->active_params;
+}
+
+double
+lr_plan_image_tokens(const lr_plan *p, const lr_settings *s)
+{
+    if (!p->has_images || s->images <= 0)
+        return 0;
+    lr_settings t = *s;
+    t.image_tokens = 0;
+    double vars[LR_NVARS], stack[512], out = -1;
+    lr_set_vars(vars, &t, NULL, 1);
+    int bad;
+    const char *why;
+    if (p->image_tokens.maxdepth >= 512 ||
+        lr_prog_run(&p->image_tokens, vars, &out, stack, &bad, &why) < 0 || !(out >= 0))
+        return -1;
+    return out;
 }
 
 /* Prefixes the error with the node and, for formulas, the op and field. */
@@ -445,6 +463,24 @@ count_weights(pbuild *b, const lr_node *n, const lr_module *m, const lr_binding 
     return 0;
 }
 
+/* The arch's image_tokens formula (runtime variables only) into its own
+ * small program. */
+static int
+compile_image_tokens(pbuild *b, const char *text)
+{
+    ast *t = lr_expr_parse(&b->arena, text, b->err);
+    lr_bind_ctx cx = lr_db_bind_ctx(&b->arena, b->db, LR_V_A_BYTES, b->err);
+    ast *e = t ? lr_bind(&cx, t, NULL, 0) : NULL;
+    if (!e) {
+        lr_err_set(b->err, b->arch->file ? b->arch->file : "", "image_tokens", "%s", b->err->msg);
+        snprintf(b->err->source, sizeof b->err->source, "%s", text);
+        return -1;
+    }
+    lr_prog_emit_store(&b->p->image_tokens, lr_ast_fold(&b->arena, e), 0);
+    b->p->has_images = 1;
+    return 0;
+}
+
 static int
 walk(pbuild *b, const lr_node *n, const char *parent, double count)
 {
@@ -584,6 +620,7 @@ lr_plan_new_site(const lr_arch *arch, const lr_db *db, plan_site *site, lr_error
                 LR_WR_QUANT};
     lr_prog_init(&b.p->prog[0]);
     lr_prog_init(&b.p->prog[1]);
+    lr_prog_init(&b.p->image_tokens);
     lr_err_clear(err);
     /* the root's own name is the model's, not part of op paths */
     b.p->parallel = arch->parallel;
@@ -592,6 +629,8 @@ lr_plan_new_site(const lr_arch *arch, const lr_db *db, plan_site *site, lr_error
     root.name = "";
     b.root = &root;
     int rc = walk(&b, &root, "", 1);
+    if (rc == 0 && arch->image_tokens)
+        rc = compile_image_tokens(&b, arch->image_tokens);
     if (site && site->found && rc == 0)
         site->arena = b.arena; /* the bindings outlive the walk */
     else

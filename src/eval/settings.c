@@ -124,6 +124,13 @@ static const row table[] = {
     {{"w_zero_bits", "w-zero-bits", LR_SET_NUMBER, 1, 32, NULL, "bits",
       "bits of each weight group's zero point with --w-asym (4: packed like the weights)"},
      D(w_zero_bits)},
+    {{"images", "images", LR_SET_WHOLE, 0, 1e4, NULL, "images",
+      "images per sequence for a vision-language model: its vision tower runs in prefill and "
+      "the image tokens join the prompt (0: text only)"},
+     D(images)},
+    {{"image_size", "image-size", LR_SET_TEXT, 1, LR_ENGINE_MAX - 1, NULL, "pixels",
+      "image width x height (WxH, or N for N x N; default: the model's, from its config)"},
+     T(image_size)},
 };
 #undef D
 #undef I
@@ -484,6 +491,14 @@ static int
 set_text(lr_settings *s, size_t i, const char *value, lr_error *err)
 {
     const row *r = &table[i];
+    double w, h;
+    if (r->offset == offsetof(lr_settings, image_size) &&
+        (lr_image_size_parse(value, &w, &h) < 0 || !value[0])) {
+        lr_err_set(err, "", r->info.name,
+                   "%s: expected WxH or N in whole pixels (448x448, 336), got '%s'", r->info.name,
+                   value);
+        return -1;
+    }
     if (!text_ok(r, value, strlen(value) + 1)) {
         char what[256];
         expected(r, what, sizeof what);
@@ -574,6 +589,14 @@ lr_settings_check(const lr_settings *s, lr_error *err)
         if (r->info.type == LR_SET_TEXT) {
             /* empty: the profile's default */
             const char *t = text_of(s, r);
+            double w, h;
+            if (r->offset == offsetof(lr_settings, image_size) &&
+                lr_image_size_parse(t, &w, &h) < 0) {
+                lr_err_set(err, "", r->info.name,
+                           "%s must be WxH or N in whole pixels (448x448, 336), got '%s'",
+                           r->info.name, t);
+                return -1;
+            }
             if (t[0] && !text_ok(r, t, LR_ENGINE_MAX)) {
                 lr_err_set(err, "", r->info.name, "%s must be a name (letters, digits, . _ -)",
                            r->info.name);

@@ -296,6 +296,9 @@ ast *lr_bind(lr_bind_ctx *cx, const ast *e, const lr_binding *env, size_t nenv);
 void lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill);
 /* enum lr_wrole of a "weight_role" value ("embedding", ...); -1 if none. */
 int lr_wrole_lookup(const char *name);
+/* Reads an image size "WxH" or "N" (N x N) in whole pixels; "" gives 0 x 0
+ * (the model's default). -1 on anything else. */
+int lr_image_size_parse(const char *text, double *w, double *h);
 
 /* ---- vm.c: bytecode ---- */
 

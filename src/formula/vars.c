@@ -45,6 +45,9 @@ static const char *const var_names[] = {
     "w_head_bit",
     "w16_bytes",
     "w16_bit",
+    "images",
+    "image_w",
+    "image_h",
 };
 _Static_assert(sizeof var_names / sizeof var_names[0] == LR_NVARS, "a name for every lr_var");
 
@@ -118,7 +121,45 @@ lr_settings_default(lr_settings *s)
     s->w_scale_bits = 16;
     s->w_zero_bits = 16;
     s->w_head_bit = 0;
+    s->images = 0; /* text only: analyses of text models stay as they are */
+    memset(s->image_size, 0, sizeof s->image_size);
+    s->image_tokens = 0;
     s->runtime_bytes = -1; /* the hardware's */
+}
+
+/* A whole number of pixels, 1 to 1e6, in decimal digits only (strtod
+ * would read "0x480" as hexadecimal); *end after it. */
+static int
+pixels(const char *p, const char **end, double *v)
+{
+    double n = 0;
+    const char *q = p;
+    for (; *q >= '0' && *q <= '9'; q++)
+        if ((n = n * 10 + (*q - '0')) > 1e6)
+            return -1;
+    *end = q;
+    *v = n;
+    return q > p && n >= 1 ? 0 : -1;
+}
+
+int
+lr_image_size_parse(const char *text, double *w, double *h)
+{
+    *w = *h = 0;
+    if (!text[0])
+        return 0;
+    const char *end;
+    double a, b;
+    if (pixels(text, &end, &a) < 0)
+        return -1;
+    b = a;
+    if ((*end == 'x' || *end == 'X') && pixels(end + 1, &end, &b) < 0)
+        return -1;
+    if (*end)
+        return -1;
+    *w = a;
+    *h = b;
+    return 0;
 }
 
 void
@@ -157,12 +198,13 @@ void
 lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
 {
     v[LR_V_B] = s->batch;
-    v[LR_V_S] = prefill ? s->seq_len : 1;
-    v[LR_V_CTX] = s->seq_len;
+    /* the images' tokens are part of the prompt (and so of the context) */
+    v[LR_V_S] = prefill ? s->seq_len + s->image_tokens : 1;
+    v[LR_V_CTX] = s->seq_len + s->image_tokens;
     v[LR_V_W_BYTES] = s->w_bit / 8.0;
     v[LR_V_A_BYTES] = s->a_bit / 8.0;
     v[LR_V_KV_BYTES] = s->kv_bit / 8.0;
-    v[LR_V_LOGIT_TOKENS] = (prefill && s->all_logits) ? s->seq_len : 1;
+    v[LR_V_LOGIT_TOKENS] = (prefill && s->all_logits) ? s->seq_len + s->image_tokens : 1;
     v[LR_V_PREFILL] = prefill;
     v[LR_V_W_BIT] = s->w_bit;
     v[LR_V_A_BIT] = s->a_bit;
@@ -186,4 +228,7 @@ lr_set_vars(double *v, const lr_settings *s, const lr_hw *hw, int prefill)
     v[LR_V_COMPUTE_CAPABILITY] = hw ? hw->compute_capability : 0;
     v[LR_V_COMPUTE_UNITS] = hw ? hw->compute_units : 0;
     v[LR_V_FP16_ACC] = s->fp16_acc;
+    v[LR_V_IMAGES] = s->images;
+    if (lr_image_size_parse(s->image_size, &v[LR_V_IMAGE_W], &v[LR_V_IMAGE_H]) < 0)
+        v[LR_V_IMAGE_W] = v[LR_V_IMAGE_H] = 0; /* lr_settings_check refuses it */
 }

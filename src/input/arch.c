@@ -37,6 +37,7 @@ lr_arch_free(lr_arch *a)
     free(a->name);
     free(a->file);
     free(a->family);
+    free(a->image_tokens);
     free(a);
 }
 

@@ -448,7 +448,8 @@ load_json_model(json_t *root, const char *source, const char *template_dir, cons
     if (apply_sets(root, opts, source, notes, err) < 0)
         return NULL;
     lr_arch *a = lr_arch_from_config_family(root, source, template_dir, family, err);
-    if (a && json_is_object(json_object_get(root, "text_config")) &&
+    /* a template with "image_tokens" counts the vision tower (docs/families/vision.md) */
+    if (a && !a->image_tokens && json_is_object(json_object_get(root, "text_config")) &&
         json_object_get(root, "vision_config")) {
         char *line = lr_xasprintf("%s: the text part (text_config) only: the vision tower "
                                   "(vision_config) is not counted",

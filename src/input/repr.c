@@ -1153,7 +1153,11 @@ infer_missing(rctx *c, const char *name, const char *text, const char *missing, 
     return -1;
 }
 
-/* One "infer" rule: {"name", "value", "whole", "optional"}. */
+/* One "infer" rule: {"name", "value", "whole", "optional", "guess"}. A
+ * "guess" (its text says why) is for what no print(model) text can show
+ * (tied embeddings: a tied lm_head prints as any Linear): the value is
+ * used only when --config/--set does not give the field, never checked
+ * against them, and a note says it was guessed and how to decide. */
 static int
 infer_one(rctx *c, json_t *rule, size_t i)
 {
@@ -1170,8 +1174,9 @@ infer_one(rctx *c, json_t *rule, size_t i)
     json_t *u = user_value(c, name, origin, sizeof origin);
     if (rc == EV_ERR)
         return -1;
+    const char *guess = json_string_value(json_object_get(rule, "guess"));
     if (u)
-        return rc == EV_OK ? check_inferred(c, name, text, v, u, origin) : 0;
+        return rc == EV_OK && !guess ? check_inferred(c, name, text, v, u, origin) : 0;
     if (rc == EV_NO_PATH && json_is_true(json_object_get(rule, "optional")))
         return 0;
     if (rc != EV_OK)
@@ -1186,7 +1191,13 @@ infer_one(rctx *c, json_t *rule, size_t i)
         return -1;
     }
     json_object_set_new(c->cfg, name, number_json(v));
-    sb_line(&c->notes, "inferred %s = %s (%s)", name, a, text);
+    if (guess)
+        sb_line(&c->notes,
+                "guessed %s = %s (%s): %s; the print(model) text cannot show it: give --set "
+                "%s=VALUE or --config config.json to decide",
+                name, a, text, guess, name);
+    else
+        sb_line(&c->notes, "inferred %s = %s (%s)", name, a, text);
     return 0;
 }
 

@@ -73,6 +73,21 @@ eval_const(tbuild *tb, json_t *v, const char *path, double *out)
     return 0;
 }
 
+/* A formula over the config fields and runtime variables, as the text the
+ * plan compiles (a number prints as itself): a node's "when", the
+ * template's "image_tokens". */
+static int
+runtime_text(tbuild *tb, json_t *v, const char *path, char **out)
+{
+    ast *e = eval_field(tb, v, path);
+    if (!e)
+        return -1;
+    char text[1024];
+    lr_ast_print(e, text, sizeof text);
+    *out = lr_xstrdup(text);
+    return 0;
+}
+
 /* 1 when two built nodes are the same module with the same values all the
  * way down (the sub-layers' repeat counts included; the nodes' own only
  * `with_repeat`). */
@@ -82,7 +97,8 @@ node_equal(const lr_node *a, const lr_node *b, int with_repeat)
     if (strcmp(a->name, b->name) || strcmp(a->cls, b->cls) || (!a->op != !b->op) ||
         (a->op && strcmp(a->op, b->op)) || (with_repeat && a->repeat != b->repeat) ||
         a->output_kv != b->output_kv || a->tied != b->tied || a->pipeline != b->pipeline ||
-        a->weights_only != b->weights_only || a->nparams != b->nparams || a->nsubs != b->nsubs)
+        a->weights_only != b->weights_only || a->nparams != b->nparams || a->nsubs != b->nsubs ||
+        (!a->when != !b->when) || (a->when && strcmp(a->when, b->when)))
         return 0;
     for (size_t i = 0; i < a->nparams; i++) {
         const lr_param *x = &a->params[i], *y = &b->params[i];
@@ -806,6 +822,9 @@ lr_arch_from_config_family(json_t *cfg0, const char *source, const char *templat
     int rc = resolve_config(&tb, json_object_get(tpl, "config"), cfg);
     if (rc == 0)
         rc = build_node(&tb, json_object_get(tpl, "tree"), &a->root, "tree");
+    json_t *itok = json_object_get(tpl, "image_tokens");
+    if (rc == 0 && itok)
+        rc = runtime_text(&tb, itok, "image_tokens", &a->image_tokens);
     if (rc == 0) {
         for (size_t i = 0; i < tb.nenv; i++) {
             const char *n = tb.env[i].name;

@@ -191,6 +191,10 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
     fprintf(f, "%smemory bandwidth %s; %s attention%s; profile %s\n", md ? "- " : "  ", a,
             s->flash ? "flash" : "eager", s->causal ? ", causal" : "", lr_profile_name(r->profile));
     lr_devices_line(f, s, md ? "- " : "  ");
+    if (s->images > 0) /* a vision-language model's images (docs/families/vision.md) */
+        fprintf(f, "%s%.0f image%s of %s per sequence: %.0f image tokens join the prompt\n",
+                md ? "- " : "  ", s->images, s->images == 1 ? "" : "s",
+                s->image_size[0] ? s->image_size : "the model's default size", s->image_tokens);
     fputc('\n', f);
     for (int st = 0; st < 2; st++) {
         if (!r->has[st])
@@ -315,6 +319,7 @@ lr_report_json(lr_jw *w, const lr_result *r, const lr_plan *plan, const char *mo
     lr_jw_key(w, "settings");
     lr_jw_obj(w);
     lr_jw_settings(w, s, NULL);
+    lr_jw_knum(w, "image_tokens", s->image_tokens); /* the images' prompt tokens */
     lr_jw_kstr(w, "compute_dtype", lr_dtype_names[r->compute]);
     lr_jw_kstr(w, "profile", lr_profile_name(r->profile));
     lr_jw_end_obj(w);

@@ -169,9 +169,9 @@ write_gen(FILE *f, void *ud)
 
 /* The series first: freeing the chart's series frees the whole block. */
 typedef struct tpot_data {
-    lr_series s;
-    double step[TPOT_POINTS], tpot[TPOT_POINTS];
-    char name[64], ref[64];
+    lr_series s[2]; /* the expected curve, the roofline's (the bound, dashed) */
+    double step[TPOT_POINTS], tpot[TPOT_POINTS], expected[TPOT_POINTS];
+    char name[2][96], ref[64];
 } tpot_data;
 
 /* A line chart of the time per output token over the decode steps (at most
@@ -187,24 +187,28 @@ tpot_chart(const analysis *a, const lr_settings *s, double prompt, double gen, c
         abort();
     lr_error err;
     memset(&err, 0, sizeof err);
-    int n = lr_gen_steps(a->plan, a->prof, a->hw, s, prompt, gen, TPOT_POINTS, d->step, d->tpot,
-                         scratch, &err);
+    int n = lr_gen_steps_expected(a->plan, a->prof, a->hw, s, prompt, gen, TPOT_POINTS, d->step,
+                                  d->tpot, d->expected, scratch, &err);
     if (n < 0) {
         cli_print_error(&err);
         free(d);
         return EXIT_EVAL;
     }
     char q[32];
-    lr_fmt_quantity(q, sizeof q, g->tpot_mean_s, "s");
-    snprintf(d->ref, sizeof d->ref, "mean %s", q);
-    snprintf(d->name, sizeof d->name, "batch %.0f", s->batch);
-    lr_series se = {d->name, d->step, d->tpot, (size_t)n, NULL, 0, 0};
-    d->s = se;
-    lr_chart ch = {"Time per output token over the generation",
+    lr_fmt_quantity(q, sizeof q, g->expected_tpot_mean_s, "s");
+    snprintf(d->ref, sizeof d->ref, "expected mean %s", q);
+    snprintf(d->name[0], sizeof d->name[0], "batch %.0f: expected (%s)", s->batch, g->engine);
+    snprintf(d->name[1], sizeof d->name[1], "batch %.0f: roofline (bound)", s->batch);
+    lr_series se = {d->name[0], d->step, d->expected, (size_t)n, NULL, 1, 0};
+    lr_series roof = {d->name[1], d->step, d->tpot, (size_t)n, NULL, 1, 1};
+    d->s[0] = se;
+    d->s[1] = roof;
+    lr_chart ch = {"Time per output token over the generation: expected, and the roofline as "
+                   "the bound",
                    {"decode step (tokens generated before it)", "", 0, 0, NULL},
-                   {"time per output token", "s", 0, g->tpot_mean_s, d->ref},
-                   &d->s,
-                   1};
+                   {"time per output token", "s", 0, g->expected_tpot_mean_s, d->ref},
+                   d->s,
+                   2};
     *c = ch;
     return EXIT_OK;
 }
@@ -283,7 +287,7 @@ cmd_generate(int argc, char **argv)
 {
     analysis_opts o;
     int rc;
-    double prompt = 1024, gen = 256;
+    double prompt = 0, gen = 0; /* 0: not given */
     build_usage();
     if (take_lengths(&argc, argv, &prompt, &gen) < 0)
         return EXIT_USAGE;
@@ -291,6 +295,12 @@ cmd_generate(int argc, char **argv)
         return rc;
     if (o.nprofiles > 1)
         return cli_usage_error("generate", "one --profile only");
+    o.len_given[0] = prompt > 0;
+    o.len_given[1] = gen > 0;
+    prompt = prompt > 0 ? prompt : 1024;
+    gen = gen > 0 ? gen : 256;
+    o.len[0] = &prompt;
+    o.len[1] = &gen;
     o.seq_tokens = prompt + gen;
     analysis a;
     rc = analysis_run(&a, &o, o.nprofiles ? o.profiles[0] : NULL);

@@ -110,6 +110,11 @@ run(analysis *a, analysis_opts *o, const char *cls, char **names, const char **v
                 o->hardware, lr_profile_name(a->prof), lr_profile_name(a->prof));
         return EXIT_USAGE;
     }
+    /* the engine preset's defaults, as for a model (explicit settings win) */
+    if (lr_settings_apply_engine(&o->s, a->prof, &err) < 0) {
+        cli_print_error(&err);
+        return EXIT_USAGE;
+    }
     a->arch = lr_op_arch(lr_profile_db(a->prof), cls, (const char *const *)names, values, n, &err);
     if (!a->arch || !(a->plan = lr_plan_new(a->arch, lr_profile_db(a->prof), &err))) {
         cli_print_error(&err);

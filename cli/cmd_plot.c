@@ -142,7 +142,9 @@ serve_device(analysis_opts *o, const serve_opts *x, serve_line *ln)
     memset(&err, 0, sizeof err);
     double top = 0, b[MAX_ROWS];
     if (rc == EXIT_OK) {
-        top = lr_max_batch(a.plan, a.prof, a.hw, &o->s, x->prompt, x->gen, x->mem_util, a.r, &err);
+        /* mem_util as analysis_run left it: the engine preset's unless given */
+        top =
+            lr_max_batch(a.plan, a.prof, a.hw, &o->s, x->prompt, x->gen, o->s.mem_util, a.r, &err);
         if (top < 0) {
             cli_print_error(&err);
             rc = EXIT_INPUT;
@@ -236,7 +238,7 @@ write_serve(FILE *f, void *ud)
 
 /* Splits --hardware A,B,... and draws one line per device. */
 static int
-serve_lines(analysis_opts *o, const serve_opts *x)
+serve_lines(analysis_opts *o, serve_opts *x)
 {
     char *list = strdup(o->hardware);
     const char *out = o->out;
@@ -252,6 +254,7 @@ serve_lines(analysis_opts *o, const serve_opts *x)
         }
         o->hardware = h;
         rc = serve_device(o, x, &ln[n++]);
+        x->mem_util = o->s.mem_util; /* for the title: the engine's, unless given */
     }
     if (rc == EXIT_OK) {
         serve_chart c = {o->model, x, ln, n};
@@ -267,9 +270,14 @@ plot_serve(int argc, char **argv)
 {
     /* --mem-util is a setting (the table's row), read with the others */
     static const char *const names[] = {"--prompt-len", "--gen-len", "--max-batch", "--max-tpot"};
-    const char *v[4] = {"1024", "256", NULL, NULL};
+    const char *v[4] = {NULL, NULL, NULL, NULL}; /* lengths NULL: not given */
     serve_opts x = {0, 0, 0, 0, 0};
-    if (cli_take_opts("plot", &argc, argv, names, 4, v) < 0 || parse_serve(v, &x) < 0)
+    if (cli_take_opts("plot", &argc, argv, names, 4, v) < 0)
+        return EXIT_USAGE;
+    int given[2] = {v[0] != NULL, v[1] != NULL};
+    v[0] = v[0] ? v[0] : "1024";
+    v[1] = v[1] ? v[1] : "256";
+    if (parse_serve(v, &x) < 0)
         return EXIT_USAGE;
     analysis_opts o;
     int rc;
@@ -277,6 +285,10 @@ plot_serve(int argc, char **argv)
         return rc;
     x.mem_util = o.s.mem_util;
     o.seq_tokens = x.prompt + x.gen;
+    o.len[0] = &x.prompt; /* lengths not given share the model's context */
+    o.len[1] = &x.gen;
+    o.len_given[0] = given[0];
+    o.len_given[1] = given[1];
     if (o.s.microbatches > o.s.batch) /* the batches are serve's to choose */
         o.s.batch = o.s.microbatches;
     return serve_lines(&o, &x);

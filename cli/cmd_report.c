@@ -110,13 +110,13 @@ int
 cmd_report(int argc, char **argv)
 {
     static const char *const names[] = {"--html", "--prompt-len", "--gen-len"};
-    const char *val[3] = {NULL, "1024", "256"};
+    const char *val[3] = {NULL, NULL, NULL}; /* NULL: not given */
     double prompt, gen;
     build_usage();
     if (cli_take_opts("report", &argc, argv, names, 3, val) < 0)
         return EXIT_USAGE;
-    if (cli_parse_whole("--prompt-len", val[1], 1, 1e9, &prompt) < 0 ||
-        cli_parse_whole("--gen-len", val[2], 1, 1e9, &gen) < 0)
+    if (cli_parse_whole("--prompt-len", val[1] ? val[1] : "1024", 1, 1e9, &prompt) < 0 ||
+        cli_parse_whole("--gen-len", val[2] ? val[2] : "256", 1, 1e9, &gen) < 0)
         return EXIT_USAGE;
     analysis_opts o;
     int rc;
@@ -125,6 +125,11 @@ cmd_report(int argc, char **argv)
     if (o.nprofiles > 1)
         return cli_usage_error("report", "one --profile only");
     o.seq_tokens = prompt + gen;
+    /* lengths not given share the model's context (analysis_run) */
+    o.len[0] = &prompt;
+    o.len[1] = &gen;
+    o.len_given[0] = val[1] != NULL;
+    o.len_given[1] = val[2] != NULL;
     analysis a;
     rc = analysis_run(&a, &o, o.nprofiles ? o.profiles[0] : NULL);
     if (rc == EXIT_OK)

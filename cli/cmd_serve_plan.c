@@ -211,7 +211,7 @@ write_report(FILE *f, void *ud)
 int
 cmd_serve_plan(int argc, char **argv)
 {
-    extra x = {1024, 256, 0, 0, 0};
+    extra x = {0, 0, 0, 0, 0}; /* lengths 0: not given */
     analysis_opts o;
     int rc;
     /* with a request rate: capacity planning by simulation (cmd_capacity.c) */
@@ -223,6 +223,12 @@ cmd_serve_plan(int argc, char **argv)
         return EXIT_USAGE;
     if (analysis_opts_parse("serve-plan", usage, rejects, argc, argv, &o, &rc) < 0)
         return rc;
+    o.len_given[0] = x.prompt > 0;
+    o.len_given[1] = x.gen > 0;
+    x.prompt = x.prompt > 0 ? x.prompt : 1024;
+    x.gen = x.gen > 0 ? x.gen : 256;
+    o.len[0] = &x.prompt;
+    o.len[1] = &x.gen;
     o.seq_tokens = x.prompt + x.gen;
     /* the batches are this command's to choose: the first analysis runs
      * with at least one sequence per micro-batch */

@@ -243,8 +243,23 @@ typedef struct sweep {
     double *val;     /* NV figures per combination, for the charts */
 } sweep;
 
-/* What the charts plot, per combination (V_X, V_Y: --x and --y). */
-enum { V_PRE, V_DEC, V_PRE_TPS, V_DEC_TPS, V_MEM, V_X, V_Y, NV };
+/* What the charts plot, per combination (V_X, V_Y: --x and --y); each
+ * latency and throughput expected (the engine's, drawn solid, _E) and the
+ * roofline's (the bound, dashed). */
+enum {
+    V_PRE,
+    V_DEC,
+    V_PRE_TPS,
+    V_DEC_TPS,
+    V_MEM,
+    V_X,
+    V_Y,
+    V_PRE_E,
+    V_DEC_E,
+    V_PRE_TPS_E,
+    V_DEC_TPS_E,
+    NV
+};
 
 /* The digits of a combination: digit d < nrows is settings row d, then
  * hardware (nrows), profile (nrows + 1) and model (nrows + 2). */
@@ -297,6 +312,11 @@ combo(const sweep *sw, double k, lr_settings *s, int *pi, int *hi, int *mi)
     *hi = (int)idx[sw->nrows];
     *pi = (int)idx[sw->nrows + 1];
     *mi = (int)idx[D_MODEL(sw)];
+    /* the point's engine sets what the lists leave (engines checked when
+     * parsed); a default length beyond the model's context is cut to it */
+    lr_settings_apply_engine(s, sw->pc[*pi].prof, &err);
+    if (sw->pc[*pi].arch[*mi])
+        lr_settings_fit_context(s, sw->pc[*pi].arch[*mi]);
 }
 
 /* A growing string: one chunk slot's output. */
@@ -576,6 +596,10 @@ keep_values(sweep *sw, double k, const lr_settings *s, const lr_result *r, const
     v[V_PRE_TPS] = s->batch * s->seq_len / v[V_PRE];
     v[V_DEC_TPS] = s->batch / v[V_DEC];
     v[V_MEM] = r->memory.total;
+    v[V_PRE_E] = r->stage[LR_PREFILL].total.expected_latency_s;
+    v[V_DEC_E] = r->stage[LR_DECODE].total.expected_latency_s;
+    v[V_PRE_TPS_E] = s->batch * s->seq_len / v[V_PRE_E];
+    v[V_DEC_TPS_E] = s->batch / v[V_DEC_E];
     if (sw->xcol) {
         v[V_X] = column_value(sw->xcol, s, r, g);
         v[V_Y] = column_value(sw->ycol, s, r, g);
@@ -1247,7 +1271,7 @@ gather(sweep_plot *p)
         }
         char gn[120];
         group_name(sw, p->xi, floor(g / pv) * pv * p->nx + fmod(g, pv), gn, sizeof gn);
-        static const char *const what[2] = {"prefill", "decode"};
+        static const char *const what[2] = {"expected", "roofline (bound)"};
         for (int w = 0; w < 2; w++)
             snprintf(p->name[g * 3 + w], sizeof p->name[0], "%s%s%s", gn, *gn ? ", " : "", what[w]);
         snprintf(p->name[g * 3 + 2], sizeof p->name[0], "%s", *gn ? gn : "memory");
@@ -1341,12 +1365,16 @@ write_plot(FILE *f, void *ud)
         return write_xy(f, p);
     int ng = p->ng;
     lr_series *s = p->ser;
+    /* four panels of expected (solid) and roofline (dashed) lines, then
+     * the memory */
+    static const int fig[4][2] = {
+        {V_PRE_E, V_PRE}, {V_DEC_E, V_DEC}, {V_PRE_TPS_E, V_PRE_TPS}, {V_DEC_TPS_E, V_DEC_TPS}};
     for (int g = 0; g < ng; g++) {
-        s[2 * g] = line_of(p, g, V_PRE, p->name[g * 3], 0);
-        s[2 * g + 1] = line_of(p, g, V_DEC, p->name[g * 3 + 1], 1);
-        s[2 * ng + 2 * g] = line_of(p, g, V_PRE_TPS, p->name[g * 3], 0);
-        s[2 * ng + 2 * g + 1] = line_of(p, g, V_DEC_TPS, p->name[g * 3 + 1], 1);
-        s[4 * ng + g] = line_of(p, g, V_MEM, p->name[g * 3 + 2], 0);
+        for (int k = 0; k < 4; k++) {
+            s[2 * ng * k + 2 * g] = line_of(p, g, fig[k][0], p->name[g * 3], 0);
+            s[2 * ng * k + 2 * g + 1] = line_of(p, g, fig[k][1], p->name[g * 3 + 1], 1);
+        }
+        s[8 * ng + g] = line_of(p, g, V_MEM, p->name[g * 3 + 2], 0);
     }
     double lo = p->x[0], hi = p->x[p->nx - 1];
     int logx = lo > 0 && hi / lo >= 16;
@@ -1358,25 +1386,37 @@ write_plot(FILE *f, void *ud)
     const lr_setting_info *xin = lr_setting_at((size_t)p->xi);
     char xt[96];
     snprintf(xt, sizeof xt, xin->unit[0] ? "%s (%s)" : "%s", xin->option, xin->unit);
-    lr_chart c[3] = {{"Latency (one prefill of the prompt; one decode step)",
-                      {xt, "", logx, 0, NULL},
-                      {"latency", "s", 1, 0, NULL},
-                      s,
-                      (size_t)(2 * ng)},
-                     {"Throughput (prefill: prompt tokens/s; decode: generated tokens/s)",
-                      {xt, "", logx, 0, NULL},
-                      {"tokens/s", "", 1, 0, NULL},
-                      s + 2 * ng,
-                      (size_t)(2 * ng)},
-                     {"Memory footprint",
-                      {xt, "", logx, 0, NULL},
-                      {"memory", "B", 0, one_hw ? hw->memory_bytes : 0, one_hw ? ref : NULL},
-                      s + 4 * ng,
-                      (size_t)ng}};
+    size_t n2 = (size_t)(2 * ng);
+    lr_chart c[5] = {
+        {"Prefill latency (one prefill of the prompt): expected, the roofline dashed (the bound)",
+         {xt, "", logx, 0, NULL},
+         {"prefill latency", "s", 1, 0, NULL},
+         s,
+         n2},
+        {"Decode latency (one decode step): expected, the roofline dashed (the bound)",
+         {xt, "", logx, 0, NULL},
+         {"decode latency", "s", 1, 0, NULL},
+         s + n2,
+         n2},
+        {"Prefill throughput (prompt tokens/s): expected, the roofline dashed (the bound)",
+         {xt, "", logx, 0, NULL},
+         {"prompt tokens/s", "", 1, 0, NULL},
+         s + 2 * n2,
+         n2},
+        {"Decode throughput (generated tokens/s): expected, the roofline dashed (the bound)",
+         {xt, "", logx, 0, NULL},
+         {"generated tokens/s", "", 1, 0, NULL},
+         s + 3 * n2,
+         n2},
+        {"Memory footprint",
+         {xt, "", logx, 0, NULL},
+         {"memory", "B", 0, one_hw ? hw->memory_bytes : 0, one_hw ? ref : NULL},
+         s + 4 * n2,
+         (size_t)ng}};
     char title[512], who[256];
     models_title(sw, who, sizeof who);
     snprintf(title, sizeof title, "%s: sweep over %s", who, xin->option);
-    return lr_svg_lines(f, c, 3, title, 0);
+    return lr_svg_lines(f, c, 5, title, 0);
 }
 
 static int
@@ -1391,7 +1431,7 @@ write_charts(sweep *sw, const char *path)
     p.x = calloc((size_t)p.nx, sizeof *p.x);
     p.y = calloc((size_t)p.ng * NV * (size_t)p.nx, sizeof *p.y);
     p.name = calloc((size_t)p.ng * 3, sizeof *p.name);
-    p.ser = calloc((size_t)p.ng * 5, sizeof *p.ser);
+    p.ser = calloc((size_t)p.ng * 9, sizeof *p.ser);
     if (!p.x || !p.y || !p.name || !p.ser)
         abort();
     gather(&p);

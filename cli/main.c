@@ -15,6 +15,7 @@ int cmd_explain(int argc, char **argv);
 int cmd_op(int argc, char **argv);
 int cmd_modules(int argc, char **argv);
 int cmd_hardware(int argc, char **argv);
+int cmd_engines(int argc, char **argv);
 int cmd_arch(int argc, char **argv);
 int cmd_models(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
@@ -45,6 +46,7 @@ static const cmd commands[] = {
     {"models", "list the bundled models, or show one's config", cmd_models},
     {"modules", "list the module database, or show an entry's formulas", cmd_modules},
     {"hardware", "list the hardware database, or show a device", cmd_hardware},
+    {"engines", "list the engine presets (--engine) and the defaults each sets", cmd_engines},
     {"bench", "measure analyses per second", cmd_bench},
     {"serve", "the web page and its JSON API over HTTP (127.0.0.1)", cmd_serve},
     {"completion", "a bash or zsh completion script, from the command and settings tables",

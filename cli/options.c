@@ -3,6 +3,7 @@
  * analysis from them.
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -454,6 +455,53 @@ check_parallel(const analysis *a, const lr_settings *s)
     return EXIT_OK;
 }
 
+/* generate and serve-plan: lengths the user did not give share the
+ * context with those given (the default prompt 1024 + 256 generated on a
+ * 1024-token model: prompt 768); a length given beyond it stays, for
+ * lr_check_settings to refuse. */
+static void
+fit_lengths(const lr_arch *arch, analysis_opts *o)
+{
+    double *p = o->len[0], *g = o->len[1], ctx = arch->max_context;
+    double p0 = *p, g0 = *g;
+    if (!o->len_given[0] && !o->len_given[1]) {
+        *g = ctx > 2 * *g ? *g : floor(ctx / 2);
+        *p = ctx - *g;
+    } else if (!o->len_given[1] && *p < ctx) {
+        *g = ctx - *p;
+    } else if (!o->len_given[0] && *g < ctx) {
+        *p = ctx - *g;
+    }
+    if (*p == p0 && *g == g0)
+        return;
+    fprintf(stderr,
+            "llmroof: note: prompt %.0f + %.0f generated tokens exceed the context of %s "
+            "(%.0f tokens): prompt %.0f, generate %.0f (--prompt-len, --gen-len or "
+            "--allow-long-context choose)\n",
+            p0, g0, arch->name, ctx, *p, *g);
+    o->seq_tokens = *p + *g;
+}
+
+/* Lengths the user did not give are cut to the model's context, with a
+ * note; given ones are checked (lr_check_settings). */
+static void
+fit_context(const lr_arch *arch, analysis_opts *o)
+{
+    if (arch->max_context <= 0 || o->s.allow_long_context)
+        return;
+    if (o->len[0] && o->len[1]) {
+        if (*o->len[0] + *o->len[1] > arch->max_context)
+            fit_lengths(arch, o);
+        return;
+    }
+    double was = o->s.seq_len;
+    if (lr_settings_fit_context(&o->s, arch))
+        fprintf(stderr,
+                "llmroof: note: seq_len %.0f (the default) exceeds the context of %s: %.0f tokens "
+                "(--seq-len or --allow-long-context choose)\n",
+                was, arch->name, o->s.seq_len);
+}
+
 int
 analysis_run(analysis *a, analysis_opts *o, const char *profile)
 {
@@ -494,6 +542,13 @@ analysis_run(analysis *a, analysis_opts *o, const char *profile)
         cli_print_error(&err);
         return EXIT_USAGE;
     }
+    /* the engine preset's defaults (explicit settings win), then lengths
+     * the user did not give cut to the model's context */
+    if (lr_settings_apply_engine(&o->s, a->prof, &err) < 0) {
+        cli_print_error(&err);
+        return EXIT_USAGE;
+    }
+    fit_context(a->arch, o);
     if ((rc = check_parallel(a, &o->s)) != EXIT_OK)
         return rc;
     /* what an engine refuses before it starts (lr_check_settings) */

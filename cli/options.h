@@ -37,6 +37,9 @@ typedef struct analysis_opts {
     int fmt_given;     /* --format was given (else -o's extension may set fmt) */
     double seq_tokens; /* the longest sequence, for the context check (0: seq_len);
                           generate and serve-plan set prompt + gen */
+    double *len[2];    /* generate, serve-plan: the prompt and generated lengths, which
+                          analysis_run may cut to the model's context (NULL: seq_len) */
+    int len_given[2];  /* ... 1 when the user gave them */
 } analysis_opts;
 
 /* "llmroof: CMD does not take --OPT (HINT); see ..." Returns EXIT_USAGE. */

@@ -554,6 +554,8 @@ typedef struct lr_settings {
     char image_size[LR_ENGINE_MAX]; /* "WxH" or "N" pixels; "": the model's default */
     double image_tokens;            /* not a row: the prompt tokens the images add per sequence,
                                        set by the analysis from the model (lr_plan_image_tokens) */
+    double runtime_bytes;           /* the engine's runtime memory per device; < 0: the
+                                       hardware's (not a row: lr_settings_apply_engine sets it) */
 } lr_settings;
 
 /* Defaults: batch 1, seq_len 2048, 16-bit everything, last-token logits,
@@ -565,6 +567,22 @@ LR_API int lr_settings_check(const lr_settings *s, lr_error *err);
 /* The devices a deployment with these settings uses: tp x pp x dp (expert
  * parallelism splits the same tp x dp devices; docs/generation.md). */
 LR_API double lr_settings_devices(const lr_settings *s);
+/* The engine preset's defaults (docs/memory.md, "Engine presets"): for the
+ * engine of `s` (its engine, or the profile's default), every row the
+ * preset sets and the user did not give (lr_settings_given) takes the
+ * preset's value: kv_block_size, max_batched_tokens, mem_util (its
+ * "memory" object; null: the row's default) and attention (its
+ * "flash_attention"); fp16_acc and runtime_bytes, not rows, always follow
+ * the engine. Idempotent, so a sweep that changes the engine applies it
+ * again. The analysis functions take `s` as it is (a field set by hand
+ * stays): the CLI, the server and sweep call this where settings are
+ * finalised, so what they print is what ran. 0, or -1 with "unknown
+ * engine" (a profile without engine data leaves `s` as it is). */
+LR_API int lr_settings_apply_engine(lr_settings *s, const lr_profile *prof, lr_error *err);
+/* A sequence length the user did not give that exceeds the model's
+ * context (arch->max_context; unknown: never) is cut to the context unless
+ * allow_long_context: returns 1 when seq_len was cut, else 0. */
+LR_API int lr_settings_fit_context(lr_settings *s, const lr_arch *arch);
 
 /* ---- The settings table -------------------------------------------------
  * Every analysis setting, described once: the command line's options, the
@@ -979,6 +997,12 @@ LR_API int lr_svg_lines(FILE *f, const lr_chart *charts, size_t n, const char *t
 LR_API int lr_gen_steps(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
                         const lr_settings *s, double prompt, double gen, size_t n, double *step,
                         double *tpot_s, lr_result *r, lr_error *err);
+/* The same, with each step's expected time (the engine's, as lr_generate's
+ * expected TPOT counts it) in expected_s (n entries; may be NULL). */
+LR_API int lr_gen_steps_expected(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                                 const lr_settings *s, double prompt, double gen, size_t n,
+                                 double *step, double *tpot_s, double *expected_s, lr_result *r,
+                                 lr_error *err);
 
 /* One self-contained HTML page (inline CSS and SVG, the data as JSON in a
  * <script type="application/json">, nothing fetched): the settings, the
@@ -1120,6 +1144,13 @@ LR_API void lr_jw_device(lr_jw *w, const lr_hw *h);
 /* {profile, default, hardware: [devices]}: /api/hardware. */
 LR_API void lr_jw_hardware(lr_jw *w, const char *profile, const char *default_id,
                            const lr_hwdb *db);
+/* {profile, default, engines: [{name, description, attention (the kernel,
+ * text), flash_attention, fp16_accumulate, cuda_graphs {prefill, decode},
+ * kv_block_size, max_batched_tokens, mem_util, runtime_bytes (null: the
+ * row's default, or the hardware's runtime)}]}: the profile's engine
+ * presets (`profile`: its name as given), `llmroof engines` and
+ * /api/engines. */
+LR_API void lr_jw_engines(lr_jw *w, const char *profile, const lr_profile *prof);
 /* One module entry: key, class, aliases, composite, parameters with
  * defaults, weights, ops with their formulas; with `with_file` also the
  * file it came from. Without: /api/formulas. */

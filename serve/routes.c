@@ -180,10 +180,15 @@ static int
 run_analyze(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
 {
     const serve_request *q = &j->rq;
-    /* the settings an engine would refuse (lr_check_settings) */
-    if (lr_check_settings(j->arch, j->hw, &q->s, q->s.seq_len, NULL, 0, e) < 0)
+    /* the engine preset's defaults; a default length cut to the context */
+    lr_settings s = q->s;
+    if (lr_settings_apply_engine(&s, j->sp->prof, e) < 0)
         return eval_failed(e, rp);
-    if (lr_analyze(j->plan, j->sp->prof, j->hw, &q->s, q->do_prefill, q->do_decode, r, e) < 0)
+    lr_settings_fit_context(&s, j->arch);
+    /* the settings an engine would refuse (lr_check_settings) */
+    if (lr_check_settings(j->arch, j->hw, &s, s.seq_len, NULL, 0, e) < 0)
+        return eval_failed(e, rp);
+    if (lr_analyze(j->plan, j->sp->prof, j->hw, &s, q->do_prefill, q->do_decode, r, e) < 0)
         return eval_failed(e, rp);
     if (lr_report_write(rp->f, LR_FMT_JSON, r, j->plan, j->arch->name) < 0) {
         snprintf(rp->err, sizeof rp->err, "cannot write the reply");
@@ -197,10 +202,12 @@ run_generate(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
 {
     const serve_request *q = &j->rq;
     lr_gen g;
-    if (lr_check_settings(j->arch, j->hw, &q->s, q->prompt + q->gen, NULL, 0, e) < 0 ||
-        lr_generate(j->plan, j->sp->prof, j->hw, &q->s, q->prompt, q->gen, r, &g, e) < 0)
+    lr_settings s = q->s; /* with the engine preset's defaults */
+    if (lr_settings_apply_engine(&s, j->sp->prof, e) < 0 ||
+        lr_check_settings(j->arch, j->hw, &s, q->prompt + q->gen, NULL, 0, e) < 0 ||
+        lr_generate(j->plan, j->sp->prof, j->hw, &s, q->prompt, q->gen, r, &g, e) < 0)
         return eval_failed(e, rp);
-    lr_gen_write_json(rp->f, &g, j->plan, j->arch->name, j->hw, &q->s, j->sp->prof);
+    lr_gen_write_json(rp->f, &g, j->plan, j->arch->name, j->hw, &s, j->sp->prof);
     return HTTP_OK;
 }
 
@@ -226,7 +233,11 @@ run_op(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
         snprintf(rp->err, sizeof rp->err, "path: required (an op's path from /api/analyze)");
         return HTTP_BAD_REQUEST;
     }
-    lr_explain *x = lr_plan_explain_op(j->arch, j->sp->prof, j->hw, &q->s, q->path, e);
+    lr_settings s = q->s; /* as /api/analyze: the engine's defaults, the context */
+    if (lr_settings_apply_engine(&s, j->sp->prof, e) < 0)
+        return eval_failed(e, rp);
+    lr_settings_fit_context(&s, j->arch);
+    lr_explain *x = lr_plan_explain_op(j->arch, j->sp->prof, j->hw, &s, q->path, e);
     if (!x && !has_op(r, q->path)) {
         snprintf(rp->err, sizeof rp->err, "%s", e->msg);
         return HTTP_BAD_REQUEST;
@@ -338,6 +349,20 @@ api_hardware(const serve_server *sv, const serve_params *p, serve_reply *rp)
     return HTTP_OK;
 }
 
+/* The profile's engine presets: the page's engine list. */
+static int
+api_engines(const serve_server *sv, const serve_params *p, serve_reply *rp)
+{
+    serve_request rq;
+    const serve_profile *sp = list_profile(sv, p, W_LIST, &rq, rp);
+    if (!sp)
+        return HTTP_BAD_REQUEST;
+    lr_jw w;
+    lr_jw_init(&w, rp->f, 1);
+    lr_jw_engines(&w, sp->key, sp->prof);
+    return HTTP_OK;
+}
+
 static int
 api_formulas(const serve_server *sv, const serve_params *p, serve_reply *rp)
 {
@@ -365,13 +390,10 @@ api_formulas(const serve_server *sv, const serve_params *p, serve_reply *rp)
 }
 
 static const serve_route routes[] = {
-    {"/api/profiles", 0, api_profiles},
-    {"/api/models", 0, api_models},
-    {"/api/hardware", 0, api_hardware},
-    {"/api/formulas", 0, api_formulas},
-    {"/api/analyze", 1, api_analyze},
-    {"/api/generate", 1, api_generate},
-    {"/api/op", 1, api_op},
+    {"/api/profiles", 0, api_profiles}, {"/api/models", 0, api_models},
+    {"/api/hardware", 0, api_hardware}, {"/api/engines", 0, api_engines},
+    {"/api/formulas", 0, api_formulas}, {"/api/analyze", 1, api_analyze},
+    {"/api/generate", 1, api_generate}, {"/api/op", 1, api_op},
 };
 
 enum { NROUTES = sizeof routes / sizeof routes[0] };

@@ -155,8 +155,9 @@ expect_rc 0
 expect_out "Linear on NVIDIA A100 80GB SXM4"
 expect_out "220.255 us"
 # decode of Llama-2-7b's attention on its own: the eager ops of one layer
-# (qk_matmul reads K: 32 * 2048 * 128 * 2 = 16,777,216 B)
-run "op attention json" op LlamaSdpaAttention --param hidden_size=4096 --param num_heads=32 \
+# (qk_matmul reads K: 32 * 2048 * 128 * 2 = 16,777,216 B; eager said, the
+# default engine runs flash)
+run "op attention json" op LlamaSdpaAttention --attention eager --param hidden_size=4096 --param num_heads=32 \
     --param num_kv_heads=32 --param head_dim=128 --stage decode --format json
 expect_rc 0
 expect_out '"path": "qk_matmul"'
@@ -201,14 +202,19 @@ expect_out "meta-llama/Llama-2-7b-hf"
 # ---------------------------------------------------------------------------
 # analyze
 # ---------------------------------------------------------------------------
+# The default engine, vllm, runs FlashAttention (data/engines/vllm.json
+# "flash_attention": true): the default analysis counts the fused kernel.
+# The cases below that derive the eager count (qk_matmul, softmax,
+# sv_matmul) say --attention eager.
 run "analyze default" analyze
 expect_rc 0
 expect_out "meta-llama/Llama-2-7b-hf"
-expect_out "qk_matmul"
+expect_out "flash_attention"
+expect_out "flash attention, causal"
 expect_out_re '[Pp]refill'
 expect_out_re '[Dd]ecode'
 
-run "analyze csv prefill" analyze --format csv --stage prefill
+run "analyze csv prefill" analyze --attention eager --format csv --stage prefill
 expect_rc 0
 cp "$T/out" "$T/prefill.csv"
 checks=$((checks + 1))
@@ -239,7 +245,7 @@ expect_eq "qk_matmul count" "$v" 32
 checks=$((checks + 1))
 ! grep -q '^decode,' "$T/prefill.csv" || fail "$name: --stage prefill printed decode rows"
 
-run "analyze csv decode" analyze --format csv --stage decode
+run "analyze csv decode" analyze --attention eager --format csv --stage decode
 expect_rc 0
 # decode: S=1 new token attending ctx=2048:
 # qk_matmul 2 * 1 * 32 * 1 * 2048 * 128 = 16777216
@@ -248,21 +254,21 @@ expect_eq "decode qk_matmul flops" "$v" 16777216
 checks=$((checks + 1))
 ! grep -q '^prefill,' "$T/out" || fail "$name: --stage decode printed prefill rows"
 
-run "analyze json" analyze --format json
+run "analyze json" analyze --attention eager --format json
 expect_rc 0
 expect_out_re "\"params\": *$LLAMA2_7B_PARAMS([^0-9]|\$)"
 expect_out_re '"name": *"qk_matmul"'
 expect_out '"prefill"'
 expect_out '"decode"'
 
-run "analyze md" analyze --format md --stage prefill
+run "analyze md" analyze --attention eager --format md --stage prefill
 expect_rc 0
 expect_out_re '^\|.*qk_matmul.*\|'
 expect_out_re '^\|[ :-]*-{3}[ :-]*\|'
 
 # -o writes the file atomically and leaves no temporary file behind.
 mkdir "$T/o"
-run "analyze -o" analyze --format csv --stage prefill -o "$T/o/report.csv"
+run "analyze -o" analyze --attention eager --format csv --stage prefill -o "$T/o/report.csv"
 expect_rc 0
 checks=$((checks + 1))
 [ ! -s "$T/out" ] || fail "$name: -o also printed on stdout"
@@ -308,7 +314,7 @@ checks=$((checks + 1))
 grep -qF -- "$expect_err_text" "$T/err" || fail "$name: stderr lacks '$expect_err_text'"
 
 # Options after MODEL, as `usage: llmroof analyze [MODEL] [options]` shows.
-run "analyze options after model" analyze meta-llama/Llama-2-7b-hf --format csv --stage prefill
+run "analyze options after model" analyze --attention eager meta-llama/Llama-2-7b-hf --format csv --stage prefill
 expect_rc 0
 v=$(csv_field "$T/out" prefill qk_matmul flops)
 expect_eq "qk_matmul flops (options after model)" "$v" 34359738368
@@ -316,7 +322,7 @@ expect_eq "qk_matmul flops (options after model)" "$v" 34359738368
 # Batch scales the attention FLOPs linearly: batch 4 at seq-len 512:
 # 2 * B * heads * S * ctx * head_dim = 2 * 4 * 32 * 512 * 512 * 128
 # (2*4*32*128 = 32768; 512*512 = 262144; 32768 * 262144 = 8589934592)
-run "analyze batch and seq-len" analyze --format csv --stage prefill --batch 4 --seq-len 512
+run "analyze batch and seq-len" analyze --attention eager --format csv --stage prefill --batch 4 --seq-len 512
 expect_rc 0
 v=$(csv_field "$T/out" prefill qk_matmul flops)
 expect_eq "qk_matmul flops at B=4 S=512" "$v" 8589934592
@@ -324,7 +330,7 @@ expect_eq "qk_matmul flops at B=4 S=512" "$v" 8589934592
 
 # --setting NAME=VALUE reaches the same table as the options: the qk_matmul
 # FLOPs at B=4, S=512 as above (8589934592), by JSON name and by spelling.
-run "analyze --setting" analyze --format csv --stage prefill --setting batch=4 --setting seq-len=512
+run "analyze --setting" analyze --attention eager --format csv --stage prefill --setting batch=4 --setting seq-len=512
 expect_rc 0
 v=$(csv_field "$T/out" prefill qk_matmul flops)
 expect_eq "qk_matmul flops at --setting batch=4 seq-len=512" "$v" 8589934592
@@ -370,7 +376,7 @@ run "analyze flash" analyze --attention flash --format csv --stage prefill
 expect_rc 0
 expect_out "flash_attention"
 expect_no_out_text "softmax"
-run "flash hint under eager tables" analyze --stage prefill
+run "flash hint under eager tables" analyze --attention eager --stage prefill
 expect_rc 0
 expect_out "with --attention flash this prefill takes"
 
@@ -399,18 +405,18 @@ REPR="$3/repr"
 # Llama-2-7b at seq-len 2048, 32 heads of 4096 / 32 = 128: qk_matmul
 # 2 * 32 * 2048 * 2048 * 128 = 34359738368 per layer; q_proj
 # 2 * 2048 * 4096 * 4096 = 68719476736.
-run "repr analyze" analyze "$REPR/meta-llama--Llama-2-7b-hf.txt" --set num_attention_heads=32 --format csv
+run "repr analyze" analyze --attention eager "$REPR/meta-llama--Llama-2-7b-hf.txt" --set num_attention_heads=32 --format csv
 expect_rc 0
 expect_eq "repr qk_matmul flops" "$(csv_field "$T/out" prefill qk_matmul flops)" 34359738368
 expect_eq "repr q_proj flops" "$(csv_field "$T/out" prefill q_proj flops)" 68719476736
 expect_err "inferred num_key_value_heads = 32"
 expect_err "model.layers.self_attn.rotary_emb (LlamaRotaryEmbedding): not checked"
-run "repr with --config" analyze "$REPR/meta-llama--Llama-2-7b-hf.txt" --config "$DATA/models/meta-llama--Llama-2-7b-hf.json" --format csv
+run "repr with --config" analyze --attention eager "$REPR/meta-llama--Llama-2-7b-hf.txt" --config "$DATA/models/meta-llama--Llama-2-7b-hf.json" --format csv
 expect_rc 0
 expect_eq "repr --config qk_matmul flops" "$(csv_field "$T/out" prefill qk_matmul flops)" 34359738368
 # Llama-3.1-8B: k_proj prints 1024 outputs = 8 KV heads of 128. A decode
 # step at seq-len 2048 reads K of 8 heads: 8 * 2048 * 128 * 2 B = 4194304.
-run "repr GQA" analyze "$REPR/meta-llama--Meta-Llama-3.1-8B-Instruct.txt" --set num_attention_heads=32 --stage decode --format csv
+run "repr GQA" analyze --attention eager "$REPR/meta-llama--Meta-Llama-3.1-8B-Instruct.txt" --set num_attention_heads=32 --stage decode --format csv
 expect_rc 0
 expect_eq "repr GQA qk_matmul load_kv" "$(csv_field "$T/out" decode qk_matmul load_kv)" 4194304
 expect_err "inferred num_key_value_heads = 8"

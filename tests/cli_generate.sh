@@ -81,8 +81,9 @@ run "sweep additive range" sweep --kv-group-size 0:100:+50
 expect_rc 0
 checks=$((checks + 1))
 [ "$(wc -l <"$T/out")" -eq 4 ] || fail "sweep +K range: expected 4 lines"
-# --ops: one row per present op and stage: 21 in each stage for Llama (eager)
-run "sweep ops" sweep --ops
+# --ops: one row per present op and stage: 21 in each stage for Llama (eager;
+# the default engine's flash would fuse qk_matmul, softmax and sv_matmul)
+run "sweep ops" sweep --ops --attention eager
 expect_rc 0
 checks=$((checks + 1))
 [ "$(wc -l <"$T/out")" -eq 43 ] || fail "sweep --ops: expected 1 + 2 * 21 lines, got $(wc -l <"$T/out")"
@@ -112,7 +113,7 @@ expect_err "range step"
 # 671,088,640 = 87.8: 87. The KV capacity: 58,933,633,024 B in pages of
 # 16 * 524,288 B = 8,388,608 B: 7,025 pages = 112,400 tokens; 7,025 / 80
 # pages per sequence = 87.8: 87 sequences.
-run "serve-plan max batch" serve-plan --format json
+run "serve-plan max batch" serve-plan --attention eager --format json
 expect_rc 0
 expect_out '"max_batch": 87'
 expect_out '"kv_capacity_tokens": 112400'

@@ -30,13 +30,13 @@ make_temp cli-memory
 #   free 55,326,531,584 B; a token's KV 2 x 32 x 8 x 128 x 2 = 131,072 B,
 #   a page of 16 tokens 2,097,152 B: 26,381 pages = 422,096 tokens;
 #   2500 tokens = 157 pages: 26,381 / 157 = 168.03x, 168 sequences.
-run "serve-plan Llama-3.1-8B h100" serve-plan meta-llama/Meta-Llama-3.1-8B --hardware h100-sxm \
+run "serve-plan Llama-3.1-8B h100" serve-plan meta-llama/Meta-Llama-3.1-8B --hardware h100-sxm --attention eager \
     --prompt-len 2000 --gen-len 500 --mem-util 0.9
 expect_rc 0
 expect_out "at most 168 sequences fit in 90% of 80.0 GiB"
 expect_out "GPU KV cache size: 422096 tokens (per device: 90% of 80.0 GiB - weights 14.96 - activations 2.02 (8192-token pass) - runtime 3.50 GiB, pages of 16 tokens)"
 expect_out "Maximum concurrency for 2500 tokens per request: 168.03x (168 whole sequences)"
-run "serve-plan JSON memory" serve-plan meta-llama/Meta-Llama-3.1-8B --hardware h100-sxm \
+run "serve-plan JSON memory" serve-plan meta-llama/Meta-Llama-3.1-8B --hardware h100-sxm --attention eager \
     --prompt-len 2000 --gen-len 500 --format json
 expect_rc 0
 expect_out '"max_batch": 168'
@@ -48,7 +48,7 @@ expect_out '"activations": 2164260864'
 # 42,949,672,960 - 16,060,522,496 - 2,164,260,864 - 3,758,096,384 =
 # 20,966,793,216 B = 9,997.7 pages: 9,997 pages = 159,952 tokens; 9,997 /
 # 157 = 63.7: 63 sequences
-run "serve-plan mem-util 0.5" serve-plan meta-llama/Meta-Llama-3.1-8B --hardware h100-sxm \
+run "serve-plan mem-util 0.5" serve-plan meta-llama/Meta-Llama-3.1-8B --hardware h100-sxm --attention eager \
     --prompt-len 2000 --gen-len 500 --mem-util 0.5 --format json
 expect_rc 0
 expect_out '"kv_capacity_tokens": 159952'
@@ -56,7 +56,7 @@ expect_out '"max_batch": 63'
 # pages of 32 tokens: 2500 tokens take 79 pages = 2528 tokens; 55,326,531,584
 # / (32 x 131,072) = 13,190.8: 13,190 pages = 422,080 tokens; 13,190 / 79 =
 # 166.96: 166 sequences
-run "kv-block-size 32" serve-plan meta-llama/Meta-Llama-3.1-8B --hardware h100-sxm \
+run "kv-block-size 32" serve-plan meta-llama/Meta-Llama-3.1-8B --hardware h100-sxm --attention eager \
     --prompt-len 2000 --gen-len 500 --kv-block-size 32 --format json
 expect_rc 0
 expect_out '"kv_capacity_tokens": 422080'
@@ -64,12 +64,28 @@ expect_out '"max_sequences": 166'
 # --max-batched-tokens 2048: one prompt of 2000 per pass (1.024 of them):
 # softmax 2 x 1.024 x 32 x 2000^2 x 2 = 524,288,000 B + residual 2048 x
 # 4096 x 2 = 16,777,216 B = 541,065,216 B
-run "max-batched-tokens 2048" serve-plan meta-llama/Meta-Llama-3.1-8B --hardware h100-sxm \
+run "max-batched-tokens 2048" serve-plan meta-llama/Meta-Llama-3.1-8B --hardware h100-sxm --attention eager \
     --prompt-len 2000 --gen-len 500 --max-batched-tokens 2048 --format json
 expect_rc 0
 expect_out '"activations": 541065216'
+# The default engine, vllm, runs FlashAttention (data/engines/vllm.json),
+# so without --attention the pass holds no score matrix (the cases above
+# say --attention eager to keep their derivation). Its largest op is then
+# gate_up_mul: it reads gate and up, 2 x 8192 x 14336 x 2 = 469,762,048 B,
+# and writes 8192 x 14336 x 2 = 234,881,024 B; plus the residual stream
+# 67,108,864 B: 771,751,936 B. Free 77,309,411,328 - 16,060,522,496 -
+# 771,751,936 - 3,758,096,384 = 56,719,040,512 B = 27,045.7 pages: 27,045
+# pages = 432,720 tokens; 27,045 / 157 = 172.3: 172 sequences (vLLM
+# admits about 183 by issue 12's estimate without activations).
+run "serve-plan flash by the engine" serve-plan meta-llama/Meta-Llama-3.1-8B --hardware h100-sxm \
+    --prompt-len 2000 --gen-len 500 --format json
+expect_rc 0
+expect_out '"attention": "flash"'
+expect_out '"activations": 771751936'
+expect_out '"kv_capacity_tokens": 432720'
+expect_out '"max_sequences": 172'
 # generate reports the same figures (vLLM's two startup lines)
-run "generate memory lines" generate meta-llama/Meta-Llama-3.1-8B --hardware h100-sxm \
+run "generate memory lines" generate meta-llama/Meta-Llama-3.1-8B --hardware h100-sxm --attention eager \
     --prompt-len 2000 --gen-len 500 --batch 200
 expect_rc 0
 expect_out "GPU KV cache size         422096 tokens per device"
@@ -132,11 +148,11 @@ expect_rc 0
 # 16,777,216 B (0.27 GiB); runtime 3.50 GiB: 145,570,152,448 B = 135.57
 # GiB, short by 99.57 GiB. --tp 4 needs 131.42 / 4 = 32.86 + 0.10 + 0.08 +
 # 3.50 + NCCL 0.38 = 36.9 GiB > 36; --tp 8 about 20.4 GiB: the smallest.
-run "does not fit at batch 1" serve-plan meta-llama/Meta-Llama-3-70B --hardware a100-40gb
+run "does not fit at batch 1" serve-plan meta-llama/Meta-Llama-3-70B --hardware a100-40gb --attention eager
 expect_rc 3
 expect_err "llmroof: error: meta-llama/Meta-Llama-3-70B does not fit on a100-40gb even at batch 1: it needs 135.57 GiB per device (weights 131.42, KV cache 0.39, activations 0.27, runtime 3.50 GiB) of 36.00 GiB (--mem-util 0.9 of 40.00 GiB), short by 99.57 GiB; the smallest --tp that fits is 8"
 expect_no_stdout
-run "generate does not fit" generate meta-llama/Meta-Llama-3-70B --hardware a100-40gb
+run "generate does not fit" generate meta-llama/Meta-Llama-3-70B --hardware a100-40gb --attention eager
 expect_rc 3
 expect_err "short by 99.57 GiB; the smallest --tp that fits is 8"
 run "fits with tp 8" serve-plan meta-llama/Meta-Llama-3-70B --hardware a100-40gb --tp 8 --max-batch 1

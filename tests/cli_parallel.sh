@@ -58,11 +58,12 @@ expect_rc 0
 # (1,140,850,688 B) leaves 58,933,633,024 B for the KV cache, in pages of 16
 # tokens x 2 * 32 * 4096 * 2 B = 8,388,608 B: 7,025 pages. A sequence of
 # 1024 + 8 tokens takes ceil(1032 / 16) = 65 pages: 7,025 / 65 = 108.07 ->
-# 108 on one device. With 2 data-parallel replicas each device holds the
+# 108 on one device (eager attention, as derived there: the default engine
+# would run flash). With 2 data-parallel replicas each device holds the
 # cache of its half of the batch, so the deployment takes twice as many: 216.
-run "serve-plan one" serve-plan --gen-len 8 --max-batch 1 --format json
+run "serve-plan one" serve-plan --attention eager --gen-len 8 --max-batch 1 --format json
 expect_out '"max_batch": 108,'
-run "serve-plan dp" serve-plan --dp 2 --gen-len 8 --max-batch 1 --format json
+run "serve-plan dp" serve-plan --attention eager --dp 2 --gen-len 8 --max-batch 1 --format json
 expect_out '"max_batch": 216,'
 
 # 2 x 2 x 2 = 8 devices in generate and serve-plan, JSON and text

@@ -36,8 +36,10 @@ no_temp() {
     ! ls "$T"/*.tmp.* >/dev/null 2>&1 || fail "$name: temporary file left: $(ls "$T"/*.tmp.*)"
 }
 
-# analyze --svg: the report as usual, plus roofline, breakdown and ops
-run "analyze --svg" analyze --svg "$T/a.svg"
+# analyze --svg: the report as usual, plus roofline, breakdown and ops. The
+# op counts below are eager attention's (the default engine, vllm, would run
+# flash: one fused op instead of qk_matmul, softmax and sv_matmul).
+run "analyze --svg" analyze --attention eager --svg "$T/a.svg"
 expect_rc 0
 checks=$((checks + 1))
 grep -q "^Prefill" "$T/out" || fail "analyze --svg: the table is missing"
@@ -55,7 +57,7 @@ no_temp
 
 # plot KIND: one chart each; the same bytes twice
 for kind in roofline breakdown ops; do
-    run "plot $kind" plot "$kind" --batch 4 --seq-len 1024 -o "$T/$kind.svg"
+    run "plot $kind" plot "$kind" --attention eager --batch 4 --seq-len 1024 -o "$T/$kind.svg"
     expect_rc 0
     svg_ok "$T/$kind.svg"
 done
@@ -63,27 +65,30 @@ count_is "$T/roofline.svg" 'class="op ' 40
 count_is "$T/breakdown.svg" 'class="kind attention"' 2
 has "$T/ops.svg" '>qk_matmul</text>'
 has "$T/ops.svg" '>lm_head</text>'
-run "plot roofline again" plot roofline --batch 4 --seq-len 1024 -o "$T/again.svg"
+run "plot roofline again" plot roofline --attention eager --batch 4 --seq-len 1024 -o "$T/again.svg"
 checks=$((checks + 1))
 cmp -s "$T/roofline.svg" "$T/again.svg" || fail "plot roofline: not byte-stable"
-run "plot to stdout" plot ops --stage decode
+run "plot to stdout" plot ops --attention eager --stage decode
 expect_rc 0
 cp "$T/out" "$T/stdout.svg"
 svg_ok "$T/stdout.svg"
 count_is "$T/stdout.svg" 'class="bar"' 21
-run "plot decode roofline" plot roofline --stage decode -o "$T/dec.svg"
+run "plot decode roofline" plot roofline --attention eager --stage decode -o "$T/dec.svg"
 count_is "$T/dec.svg" 'class="op decode' 20
 count_is "$T/dec.svg" 'class="op prefill' 0
 
-# plot sweep: x = the first list; a line per hardware and stage
+# plot sweep: x = the first list; per hardware an expected line and the
+# roofline's (the bound, dashed) in each of four panels (prefill and decode
+# latency and throughput): 4 x 2 x 2 = 16 lines, plus memory: 2 devices;
+# 18 lines of 3 points
 run "plot sweep" plot sweep --batch 1,4,16 --hardware a100-80gb,h100-sxm -o "$T/sweep.svg"
 expect_rc 0
 svg_ok "$T/sweep.svg"
-# latency and throughput: 2 devices x 2 stages; memory: 2 devices
-count_is "$T/sweep.svg" 'class="series"' 10
-count_is "$T/sweep.svg" 'class="point"' 30
-has "$T/sweep.svg" '>a100-80gb, prefill</text>'
-has "$T/sweep.svg" '>h100-sxm, decode</text>'
+count_is "$T/sweep.svg" 'class="series"' 18
+count_is "$T/sweep.svg" 'class="point"' 54
+has "$T/sweep.svg" '>a100-80gb, expected</text>'
+has "$T/sweep.svg" '>h100-sxm, roofline (bound)</text>'
+has "$T/sweep.svg" '>Decode latency (one decode step): expected, the roofline dashed (the bound)</text>'
 has "$T/sweep.svg" '>batch (sequences)</text>'
 run "plot sweep, nothing varies" plot sweep --batch 8 -o "$T/none.svg"
 expect_rc 1
@@ -100,7 +105,7 @@ expect_rc 0
 svg_ok "$T/s.svg"
 checks=$((checks + 1))
 [ "$(wc -l <"$T/s.csv")" -eq 7 ] || fail "sweep --svg: expected a header and 6 rows"
-has "$T/s.svg" '>flash attention, decode</text>'
+has "$T/s.svg" '>flash attention, expected</text>'
 has "$T/s.svg" '>a100-80gb memory 80 GiB</text>'
 has "$T/s.svg" '>seq-len (tokens)</text>'
 no_temp
@@ -123,16 +128,19 @@ expect_err "unknown chart 'pie'"
 run "plot --help" plot --help
 expect_rc 0
 
-# generate --svg: the TPOT of every step (64 steps: 64 points, no markers)
+# generate --svg: the TPOT of every step, expected and the roofline's (the
+# bound, dashed): 64 steps, 2 x 64 points, the expected mean as reference
 run "generate --svg" generate --gen-len 64 --svg "$T/g.svg"
 expect_rc 0
 svg_ok "$T/g.svg"
 has "$T/g.svg" '>time per output token</text>'
-has "$T/g.svg" '>mean '
-count_is "$T/g.svg" 'class="point"' 64
+has "$T/g.svg" '>expected mean '
+has "$T/g.svg" '>batch 1: expected (vllm)</text>'
+has "$T/g.svg" '>batch 1: roofline (bound)</text>'
+count_is "$T/g.svg" 'class="point"' 128
 
 # report --html: one self-contained page
-run "report" report --prompt-len 512 --gen-len 64 --html "$T/r.html"
+run "report" report --attention eager --prompt-len 512 --gen-len 64 --html "$T/r.html"
 expect_rc 0
 checks=$((checks + 1))
 xmllint --noout "$T/r.html" 2>"$T/xml" || fail "report: not well-formed XML: $(head -c 300 "$T/xml")"

@@ -189,7 +189,8 @@ get "long context allowed" "/api/generate?model=Llama-2-7b-hf&prompt-len=4000&ge
 expect_code 200
 
 # one op's formulas with the values put in: they evaluate to the op's numbers
-get "op" "/api/op?batch=8&seq-len=1024&path=model.layers.self_attn.qk_matmul"
+# (eager said: the default engine, vllm, counts flash attention)
+get "op" "/api/op?batch=8&seq-len=1024&attention=eager&path=model.layers.self_attn.qk_matmul"
 expect_code 200
 expect_body '"text": "2 * 8 * 32 * 1024 * 1024 * 128"'
 checks=$((checks + 1))
@@ -222,7 +223,36 @@ for prof in default llm-viewer; do
     expect_code 200
     cli --profile "$prof" models --format json
     expect_same
+    get "engines = engines ($prof)" "/api/engines?profile=$prof"
+    expect_code 200
+    cli --profile "$prof" engines --format json
+    expect_same
 done
+# the default engine: vllm (default profile), ideal (llm-viewer); each
+# preset's defaults listed (llama.cpp.json: pages of 256 tokens, FP16
+# accumulation)
+get "engines" /api/engines
+expect_code 200
+expect_body '"default": "vllm"'
+expect_body '"fp16_accumulate": true'
+expect_body '"kv_block_size": 256'
+get "engines llm-viewer" "/api/engines?profile=llm-viewer"
+expect_body '"default": "ideal"'
+# a request's engine sets the defaults it leaves out, as on the command
+# line; a default seq_len is cut to the model's context (GPT-2: 1024)
+get "analyze engine" "/api/analyze?model=meta-llama/Llama-2-7b-hf&engine=llama.cpp&stage=decode"
+expect_code 200
+cli analyze meta-llama/Llama-2-7b-hf --engine llama.cpp --stage decode --format json
+expect_same
+expect_body '"kv_block_size": 256'
+get "analyze gpt2 default length" "/api/analyze?model=openai-community/gpt2"
+expect_code 200
+expect_body '"seq_len": 1024'
+# /api/op too: the default engine's flash attention op, as the CLI explains it
+get "op = explain, engine's attention" "/api/op?model=Llama-2-7b-hf&path=model.layers.self_attn.flash_attention"
+expect_code 200
+cli explain Llama-2-7b-hf --op model.layers.self_attn.flash_attention --format json
+expect_same
 get "formulas" "/api/formulas?class=LlamaRMSNorm"
 expect_code 200
 expect_body '"weights": "{hidden_size}"'

@@ -337,6 +337,63 @@ test_breakdown_coordinates(void **state)
     free(svg);
 }
 
+/* The same ops with expected times: big_mm 12.8 ms (1.25 x its 10.24 ms
+ * roofline), small_add 2 ms, lookup 0.2 ms: 15 ms of ops, 15.3 ms with
+ * the engine's step. The bars show the expected times, the roofline as a
+ * mark: the bound. */
+static void
+test_expected_bars(void **state)
+{
+    (void)state;
+    const lr_result *r = fake();
+    const double e[3] = {12.8e-3, 2e-3, 0.2e-3};
+    for (int i = 0; i < 3; i++)
+        ops_fake[i].expected_time_s = e[i];
+    res_fake.stage[0].total.expected_time_s = 15.3e-3;
+    snprintf(res_fake.settings.engine, sizeof res_fake.settings.engine, "vllm");
+    char *svg = render(lr_svg_breakdown, r, 0);
+    assert_true(well_formed(svg));
+    /* matmul: 704 x 12.8 / 15 = 600.75 px; the roofline's 11.34 ms of the
+     * ops at 96 + 704 x 11.34 / 15 = 628.22 */
+    char want[200];
+    snprintf(want, sizeof want,
+             "class=\"kind matmul\" x=\"96.00\" y=\"60.00\" width=\"%.2f\" height=\"30\"",
+             704 * 12.8 / 15);
+    assert_string_equal(want, "class=\"kind matmul\" x=\"96.00\" y=\"60.00\" width=\"600.75\" "
+                              "height=\"30\"");
+    assert_non_null(strstr(svg, want));
+    assert_non_null(strstr(svg, "<line class=\"bound\" x1=\"628.22\""));
+    assert_true(has_text(svg, "15.3 ms"));
+    assert_true(has_text(svg, "roofline 11.3 ms"));
+    assert_true(has_text(svg, "matmul 85%"));
+    free(svg);
+    svg = render(lr_svg_ops, r, 0);
+    assert_true(well_formed(svg));
+    assert_int_equal(count(svg, "class=\"bound\""), 3);
+    /* 12.8 / 15 = 85.3% of the ops' expected time */
+    assert_true(has_text(svg, "12.8 ms (roofline 10.2 ms), 85.3%, compute-bound"));
+    assert_true(has_text(svg, "2 ms (roofline 1 ms), 13.3%, memory-bound"));
+    free(svg);
+    /* the roofline: a hollow dot per plotted op (the lookup has no FLOPs)
+     * straight below its marker, at its expected attained performance */
+    svg = render(lr_svg_roofline, r, 0);
+    assert_true(well_formed(svg));
+    assert_int_equal(count(svg, "<circle class=\"expected prefill\""), 2);
+    assert_int_equal(count(svg, "<line class=\"expected\""), 2);
+    assert_true(has_text(svg, "expected (vllm)"));
+    /* big_mm: 1024e9 FLOPs / 12.8 ms = 80 TFLOP/s, on the same x as its
+     * marker at intensity 1024 */
+    /* (the x axis is the intensities': 80 + 140 x (log10(1024) + 1)) */
+    assert_non_null(strstr(svg, "<circle cx=\"641.44\""));
+    assert_non_null(strstr(svg, "<circle class=\"expected prefill\" cx=\"641.44\""));
+    assert_non_null(strstr(svg, "big_mm expected with vllm: 80 TFLOP/s, 12.8 ms"));
+    free(svg);
+    for (int i = 0; i < 3; i++)
+        ops_fake[i].expected_time_s = 0;
+    res_fake.stage[0].total.expected_time_s = 0;
+    res_fake.settings.engine[0] = 0;
+}
+
 /* ---- a real model ---- */
 
 typedef struct ctx {
@@ -547,6 +604,23 @@ test_gen_steps(void **state)
     assert_int_equal(lr_gen_steps(c.plan, c.prof, c.hw, &s, 100, 16, 4, step, t, c.r, &err), 4);
     assert_true(step[1] == 5 && step[2] == 10 && step[3] == 15);
     assert_int_equal(lr_gen_steps(c.plan, c.prof, c.hw, &s, 100, 0, 4, step, t, c.r, &err), -1);
+    /* the expected curve: its mean is lr_generate's expected TPOT (the
+     * engine's per-pass overhead included), and it lies above the bound */
+    double e[32];
+    assert_int_equal(
+        lr_gen_steps_expected(c.plan, c.prof, c.hw, &s, 100, 16, 32, step, t, e, c.r, &err), 16);
+    sum = 0;
+    for (int i = 0; i < 16; i++) {
+        sum += e[i];
+        assert_true(e[i] > t[i]);
+    }
+    assert_true(fabs(sum / 16 - g.expected_tpot_mean_s) <= 1e-12 * g.expected_tpot_mean_s);
+    /* ideal: the expected curve is the roofline's, to the bit */
+    snprintf(s.engine, sizeof s.engine, "ideal");
+    assert_int_equal(
+        lr_gen_steps_expected(c.plan, c.prof, c.hw, &s, 100, 16, 4, step, t, e, c.r, &err), 4);
+    for (int i = 0; i < 4; i++)
+        assert_true(e[i] == t[i]);
     unload(&c);
 }
 
@@ -622,6 +696,7 @@ main(void)
         cmocka_unit_test(test_fmt_quantity),
         cmocka_unit_test(test_roofline_coordinates),
         cmocka_unit_test(test_breakdown_coordinates),
+        cmocka_unit_test(test_expected_bars),
         cmocka_unit_test(test_roofline_llama),
         cmocka_unit_test(test_lines),
         cmocka_unit_test(test_gen_steps),

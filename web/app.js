@@ -15,6 +15,7 @@ const state = {
   stage: "prefill", // the stage the graph and the details show
   selected: null,   // path of the selected op
   devices: [],      // /api/hardware
+  engines: [],      // /api/engines
   models: [],       // /api/models
   seq: 0,           // number of the latest refresh: older replies are dropped
   controller: null, // aborts the refresh in flight
@@ -96,8 +97,10 @@ function settings() {
     batch: $("#batch").value,
     "w-bit": $("#w-bit").value,
     "a-bit": $("#a-bit").value,
-    attention: $("#attention").value,
   };
+  // empty: the engine preset's attention, the profile's default engine
+  if ($("#attention").value) s.attention = $("#attention").value;
+  if ($("#engine").value) s.engine = $("#engine").value;
   if ($("#kv-bit").value) s["kv-bit"] = $("#kv-bit").value;
   if ($("#source").value === "paste") {
     const text = $("#paste").value;
@@ -113,7 +116,7 @@ function settings() {
 
 // The settings live in the address (#batch=8&...): a reload or a shared
 // link shows the same analysis. Not a pasted text: it may be long.
-const SAVED = ["model", "hardware", "profile", "batch", "prompt-len", "gen-len",
+const SAVED = ["model", "hardware", "profile", "engine", "batch", "prompt-len", "gen-len",
   "w-bit", "a-bit", "kv-bit", "attention"];
 
 function saveHash() {
@@ -206,9 +209,18 @@ const schedule = debounce(refresh, 250);
 async function loadLists(keep) {
   const profile = $("#profile").value;
   const q = profile ? "?profile=" + encodeURIComponent(profile) : "";
-  const [models, hw] = await Promise.all([call("/api/models" + q), call("/api/hardware" + q)]);
+  const [models, hw, eng] = await Promise.all([call("/api/models" + q), call("/api/hardware" + q),
+    call("/api/engines" + q)]);
   state.models = models.json.models;
   state.devices = hw.json.hardware;
+  state.engines = eng.json.engines;
+  // the engines of the profile; "" is its default (the server resolves it)
+  const esel = $("#engine");
+  const wantEngine = keep.engine !== undefined ? keep.engine : esel.value;
+  esel.replaceChildren(el("option", { value: "" }, `default (${eng.json.default})`),
+    ...state.engines.map((e) => el("option", { value: e.name }, e.name)));
+  esel.value = state.engines.some((e) => e.name === wantEngine) ? wantEngine : "";
+  describeEngine(eng.json.default);
   const msel = $("#model");
   const wantModel = keep.model || msel.value || models.json.default;
   msel.replaceChildren(...state.models.map((m) =>
@@ -225,6 +237,18 @@ async function loadLists(keep) {
   if (dev) hsel.value = dev.id;
   describeModel();
   describeDevice();
+}
+
+// What the chosen engine sets: its attention, accumulation and memory plan.
+function describeEngine(dflt) {
+  const name = $("#engine").value || dflt || state.engineDefault;
+  if (dflt) state.engineDefault = dflt;
+  const e = (state.engines || []).find((x) => x.name === name);
+  $("#engine-info").textContent = e ? `${e.name}: ${e.flash_attention ? "flash" : "eager"} attention` +
+    (e.fp16_accumulate ? ", FP16 accumulation" : "") +
+    (e.kv_block_size ? `, KV pages of ${e.kv_block_size} tokens` : "") +
+    (e.mem_util ? `, ${Math.round(e.mem_util * 100)}% of memory` : "") +
+    ". Expected times next to the roofline (the bound)." : "";
 }
 
 function describeModel() {
@@ -404,7 +428,7 @@ function graphNode(n, x, y, w, h, maxTime, sumTime) {
   const g = svg("g", { class: `node ${n.bound}${n.path === state.selected ? " selected" : ""}`,
     "data-path": n.path, "data-bound": n.bound, tabindex: 0, role: "button",
     "aria-label": `${n.name}, ${n.bound}-bound, ${humanTime(n.time_s)} per layer` },
-  svg("title", {}, `${n.path}\n${n.kind}, ${n.bound}-bound\n${human(n.flops, false, "FLOP")}, ${human(n.bytes, true, "B")}, ${humanTime(n.time_s)}`),
+  svg("title", {}, `${n.path}\n${n.kind}, ${n.bound}-bound\n${human(n.flops, false, "FLOP")}, ${human(n.bytes, true, "B")}, ${humanTime(n.time_s)} (roofline), ${humanTime(n.expected_time_s)} expected`),
   svg("rect", { class: "box", x, y, width: w, height: h, rx: 5 }),
   svg("rect", { class: "bar", x: x + 2, y: y + h - 6, height: 4, width: Math.max(1, (w - 4) * t / maxTime) }),
   svg("text", { x: x + 10, y: y + h / 2 + 2 }, n.name),
@@ -467,6 +491,8 @@ function renderDetails() {
     ["bytes", op.bytes, human(op.bytes, true, "B")],
     ["intensity", op.intensity, `${op.intensity.toFixed(2)} FLOP/B`],
     ["time_s", op.time_s, humanTime(op.time_s)],
+    // the engine's expected time; the roofline's above is the bound
+    ["expected_time_s", op.expected_time_s, humanTime(op.expected_time_s)],
   ];
   if (op.net_bytes) rows.splice(7, 0, ["net_bytes", op.net_bytes, human(op.net_bytes, true, "B")]);
   box.dataset.path = op.path;
@@ -628,6 +654,7 @@ async function start() {
   $("#profile").addEventListener("change", () => loadLists({}).then(schedule, (e) => showError(e.message)));
   $("#model").addEventListener("change", describeModel);
   $("#hardware").addEventListener("change", describeDevice);
+  $("#engine").addEventListener("change", () => describeEngine());
   $("#source").addEventListener("change", showSource);
   for (const r of document.querySelectorAll('input[name="stage"]')) {
     r.addEventListener("change", () => setStage(r.value));

@@ -90,7 +90,9 @@ void
 lr_memory_finish(lr_memory *m, const lr_settings *s, const lr_hw *hw, int engine, double tokens)
 {
     double block = engine ? s->kv_block : 1;
-    m->runtime = engine ? hw->runtime_bytes + comm_buffers(hw, s->tp * s->pp * s->ep) : 0;
+    /* the engine's own runtime memory when its preset names one (ideal: 0) */
+    double own = s->runtime_bytes >= 0 ? s->runtime_bytes : hw->runtime_bytes;
+    m->runtime = engine ? own + comm_buffers(hw, s->tp * s->pp * s->ep) : 0;
     m->total = m->weights + m->kv_cache + m->activations + m->runtime;
     m->device = hw->memory_bytes;
     m->budget = s->mem_util * m->device;

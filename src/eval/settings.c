@@ -53,7 +53,8 @@ static const row table[] = {
       "prefill computes logits for every token, not only the last"},
      I(all_logits)},
     {{"attention", "attention", LR_SET_CHOICE, 0, 1, attention_choices, "",
-      "eager (scores go through memory) or flash (fused)"},
+      "eager (scores go through memory) or flash (fused) (default: the engine's; vllm, "
+      "sglang, trtllm, lmdeploy: flash)"},
      I(flash)},
     {{"causal", "causal", LR_SET_FLAG, 0, 1, NULL, "",
       "causal masking (flash skips masked tiles); --no-causal turns it off"},
@@ -83,13 +84,16 @@ static const row table[] = {
       "pipeline micro-batches (the batch is split in this many)"},
      D(microbatches)},
     {{"kv_block_size", "kv-block-size", LR_SET_WHOLE, 1, 1e6, NULL, "tokens",
-      "the KV cache is allocated in pages of this many tokens per sequence"},
+      "the KV cache is allocated in pages of this many tokens per sequence (default: the "
+      "engine's; vllm 16)"},
      D(kv_block)},
     {{"max_batched_tokens", "max-batched-tokens", LR_SET_WHOLE, 1, 1e9, NULL, "tokens",
-      "tokens of one forward pass (chunked prefill): its activation peak is reserved"},
+      "tokens of one forward pass (chunked prefill): its activation peak is reserved "
+      "(default: the engine's; vllm 8192)"},
      D(max_batched_tokens)},
     {{"mem_util", "mem-util", LR_SET_NUMBER, 0.01, 1, NULL, "",
-      "fraction of the device memory the engine uses (vLLM's gpu_memory_utilization)"},
+      "fraction of the device memory the engine uses (vLLM's gpu_memory_utilization; "
+      "default: the engine's, vllm 0.9)"},
      D(mem_util)},
     {{"allow_long_context", "allow-long-context", LR_SET_FLAG, 0, 1, NULL, "",
       "accept sequences longer than the model's context (max_position_embeddings)"},

@@ -124,6 +124,7 @@ lr_settings_default(lr_settings *s)
     s->images = 0; /* text only: analyses of text models stay as they are */
     memset(s->image_size, 0, sizeof s->image_size);
     s->image_tokens = 0;
+    s->runtime_bytes = -1; /* the hardware's */
 }
 
 /* A whole number of pixels, 1 to 1e6, in decimal digits only (strtod

@@ -260,8 +260,13 @@ check_model(call *c, lr_settings *s, double seq_tokens)
      * analysis_run applies them (lr_settings_apply_model) */
     if (lr_settings_apply_model(s, c->arch, c->err) < 0)
         return CODE_INPUT;
+    /* the engine preset's defaults and a default seq_len within the
+     * context, as analysis_run sets them */
     if (lr_profile_engine_check(c->prof, s->engine, c->err) < 0 ||
-        lr_check_parallel(c->arch, c->hw, s, c->err) < 0 ||
+        lr_settings_apply_engine(s, c->prof, c->err) < 0)
+        return CODE_USAGE;
+    lr_settings_fit_context(s, c->arch);
+    if (lr_check_parallel(c->arch, c->hw, s, c->err) < 0 ||
         lr_check_settings(c->arch, c->hw, s, seq_tokens > 0 ? seq_tokens : s->seq_len, NULL, 0,
                           c->err) < 0)
         return CODE_USAGE;
@@ -492,8 +497,12 @@ sweep_model(call *c, const char *model, const char *const *hws, size_t nhw, cons
             if (lr_settings_apply_model(&s, c->arch, c->err) < 0)
                 return CODE_INPUT;
             const lr_hw *hw = lr_hwdb_find(c->hwdb, hws[h]);
+            /* each point's engine sets what the lists leave, as sweep's */
             if (lr_profile_engine_check(c->prof, s.engine, c->err) < 0 ||
-                lr_check_parallel(c->arch, hw, &s, c->err) < 0 ||
+                lr_settings_apply_engine(&s, c->prof, c->err) < 0)
+                return CODE_USAGE;
+            lr_settings_fit_context(&s, c->arch);
+            if (lr_check_parallel(c->arch, hw, &s, c->err) < 0 ||
                 lr_check_settings(c->arch, hw, &s, with_gen ? prompt + gen : s.seq_len, NULL, 0,
                                   c->err) < 0)
                 return CODE_USAGE;

@@ -169,6 +169,55 @@ lr_jw_hardware(lr_jw *w, const char *profile, const char *default_id, const lr_h
     lr_jw_end_obj(w);
 }
 
+/* ---- engine presets ---- */
+
+static void
+num_or_null(lr_jw *w, const char *k, double v)
+{
+    if (isnan(v)) {
+        lr_jw_key(w, k);
+        lr_jw_null(w);
+    } else {
+        lr_jw_knum(w, k, v);
+    }
+}
+
+static void
+engine_entry(lr_jw *w, const lr_engine_data *e)
+{
+    lr_jw_obj(w);
+    lr_jw_kstr(w, "name", e->name);
+    lr_jw_kstr(w, "description", e->description);
+    lr_jw_kstr(w, "attention", e->attention);
+    lr_jw_kbool(w, "flash_attention", e->flash == 1);
+    lr_jw_kbool(w, "fp16_accumulate", e->fp16_acc);
+    lr_jw_key(w, "cuda_graphs");
+    lr_jw_obj(w);
+    lr_jw_kbool(w, "prefill", e->graphs[0]);
+    lr_jw_kbool(w, "decode", e->graphs[1]);
+    lr_jw_end_obj(w);
+    num_or_null(w, "kv_block_size", e->mem[0]);
+    num_or_null(w, "max_batched_tokens", e->mem[1]);
+    num_or_null(w, "mem_util", e->mem[2]);
+    num_or_null(w, "runtime_bytes", e->runtime_bytes);
+    lr_jw_end_obj(w);
+}
+
+void
+lr_jw_engines(lr_jw *w, const char *profile, const lr_profile *prof)
+{
+    const lr_timing *t = prof->timing;
+    lr_jw_obj(w);
+    lr_jw_kstr(w, "profile", profile);
+    lr_jw_kstr(w, "default", prof->engine);
+    lr_jw_key(w, "engines");
+    lr_jw_arr(w);
+    for (size_t i = 0; t && i < t->nengines; i++)
+        engine_entry(w, &t->engines[i]);
+    lr_jw_end_arr(w);
+    lr_jw_end_obj(w);
+}
+
 /* ---- module database ---- */
 
 static void

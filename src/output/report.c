@@ -133,11 +133,44 @@ lr_devices_line(FILE *f, const lr_settings *s, const char *indent)
         fprintf(f, "; experts split over ep %.0f of the tp x dp", s->ep);
     fprintf(f, "); figures per device\n");
 }
+/* The stage's totals side by side: the roofline's time (the bound, split
+ * by what bounds the ops) and the engine's expected time (its ratio to the
+ * roofline and the band's range in seconds); the latency too when a
+ * pipeline makes it differ from one pass. */
+static void
+stage_summary(FILE *f, const char *stage, const lr_total *t, const char *engine, int md)
+{
+    char a[32], b[32], c[32], lo[32], hi[32];
+    human_time(a, sizeof a, t->time_s);
+    human_time(b, sizeof b, t->compute_time_s);
+    human_time(c, sizeof c, t->memory_time_s);
+    fprintf(f, "%s%s roofline: %s, the bound (compute-bound ops %s, memory-bound ops %s",
+            md ? "\n" : "", stage, a, b, c);
+    if (t->comm_time_s > 0) {
+        human_time(a, sizeof a, t->comm_time_s);
+        fprintf(f, ", communication %s", a);
+    }
+    fprintf(f, ")\n");
+    human_time(a, sizeof a, t->expected_time_s);
+    human_time(lo, sizeof lo, t->expected_time_s * t->expected_band[0]);
+    human_time(hi, sizeof hi, t->expected_time_s * t->expected_band[1]);
+    fprintf(f, "%s%s expected with %s: %s (x%.2f the roofline; band x%.3g to x%.3g: %s to %s)\n",
+            md ? "\n" : "", stage, engine, a, t->time_s > 0 ? t->expected_time_s / t->time_s : 1,
+            t->expected_band[0], t->expected_band[1], lo, hi);
+    if (t->latency_s != t->time_s) {
+        human_time(a, sizeof a, t->latency_s);
+        human_time(b, sizeof b, t->expected_latency_s);
+        fprintf(f,
+                "%s%s latency (the whole batch through the pipeline): roofline %s, expected %s\n",
+                md ? "\n" : "", stage, a, b);
+    }
+    fputs("\n", f);
+}
 
 static void
 write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, int md)
 {
-    char a[64], b[64], c[64];
+    char a[64], b[64];
     const lr_settings *s = &r->settings;
     fmt_count(a, sizeof a, plan->params);
     fprintf(f, md ? "## %s on %s\n\n" : "%s on %s\n", model, r->hw->name);
@@ -186,20 +219,7 @@ write_text(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, 
                                      : "one new token per sequence, per op instance");
         print_rows(f, rows, nr, md);
         free(rows);
-        human_time(a, sizeof a, t->time_s);
-        human_time(b, sizeof b, t->compute_time_s);
-        human_time(c, sizeof c, t->memory_time_s);
-        fprintf(f, "%s%s time %s (compute-bound ops %s, memory-bound ops %s", md ? "\n" : "",
-                stage_names[st], a, b, c);
-        if (t->comm_time_s > 0) {
-            human_time(a, sizeof a, t->comm_time_s);
-            fprintf(f, ", communication %s", a);
-        }
-        fprintf(f, ")\n");
-        human_time(a, sizeof a, t->expected_latency_s);
-        fprintf(f,
-                "%sexpected with %s: %s (band x%.3g to x%.3g; the roofline above is the bound)\n\n",
-                md ? "\n" : "", s->engine, a, t->expected_band[0], t->expected_band[1]);
+        stage_summary(f, stage_names[st], t, s->engine, md);
     }
     const lr_memory *m = &r->memory;
     char w[32], k[32], ac[32], rt[32], tot[32], bud[32], dev[32];

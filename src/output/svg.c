@@ -535,6 +535,8 @@ roof_frame(frame *fr, const lr_result *r, const rpt *p, size_t n, const roof *g,
         double y = p[i].o->v[LR_F_FLOPS] / p[i].o->time_s;
         ylo = fmin(ylo, y);
         yhi = fmax(yhi, y);
+        if (p[i].o->expected_time_s > p[i].o->time_s) /* its expected point, lower */
+            ylo = fmin(ylo, p[i].o->v[LR_F_FLOPS] / p[i].o->expected_time_s);
     }
     for (size_t k = 0; k < ng; k++) {
         xhi = fmax(xhi, g[k].peak / bw);
@@ -653,6 +655,35 @@ marker_shape(FILE *f, const rpt *p, const char *attrs)
             p->px + d, p->py, p->px, p->py + d, p->px - d, p->py, attrs);
 }
 
+/* Where each op lands at its expected time (the engine's, slower than the
+ * roofline's): a hollow dot straight below its marker, joined to it by a
+ * thin line; the marker itself stays at the roofline, the bound. Ops whose
+ * expected time is the roofline's (engine ideal) get none. */
+static void
+draw_expected(FILE *f, const frame *fr, const rpt *p, size_t n, const char *engine)
+{
+    for (size_t i = 0; i < n; i++) {
+        const lr_op *o = p[i].o;
+        if (!(o->expected_time_s > o->time_s))
+            continue;
+        double ey = sc(&fr->y, o->v[LR_F_FLOPS] / o->expected_time_s);
+        const char *col = bound_color[o->bound];
+        fprintf(f,
+                "<line class=\"expected\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" "
+                "stroke=\"%s\" stroke-width=\"1\" stroke-opacity=\"0.6\"/>\n",
+                p[i].px, p[i].py, p[i].px, ey, col);
+        char y[32], t[32];
+        lr_fmt_quantity(y, sizeof y, o->v[LR_F_FLOPS] / o->expected_time_s, "FLOP/s");
+        lr_fmt_quantity(t, sizeof t, o->count * o->expected_time_s, "s");
+        fprintf(f,
+                "<circle class=\"expected %s\" cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\" fill=\"#ffffff\" "
+                "stroke=\"%s\" stroke-width=\"1.2\"><title>%s ",
+                stage_name[p[i].stage], p[i].px, ey, col, stage_name[p[i].stage]);
+        esc(f, o->name);
+        fprintf(f, " expected with %s: %s, %s</title></circle>\n", engine, y, t);
+    }
+}
+
 /* One marker per op, the largest drawn first so that small ones stay on top. */
 static void
 draw_markers(FILE *f, rpt *p, size_t n, boxes *bs)
@@ -758,6 +789,14 @@ draw_op_labels(FILE *f, const rpt *p, size_t n, int both, boxes *bs)
 static double
 legend_item(FILE *f, double x, double y, int shape, const char *col, const char *lab)
 {
+    if (shape == 4) { /* the expected point: a hollow dot */
+        fprintf(f,
+                "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\" fill=\"#ffffff\" stroke=\"%s\" "
+                "stroke-width=\"1.2\"/>\n",
+                x + 6, y, col);
+        text(f, x + 22, y + 4, NULL, T_LEGEND, lab);
+        return x + 22 + text_w(lab, 12) + 16;
+    }
     if (shape == 1)
         fprintf(f, "<path d=\"M%.2f %.2f L%.2f %.2f L%.2f %.2f L%.2f %.2f Z\"", x + 6, y - 7,
                 x + 13, y, x + 6, y + 7, x - 1, y);
@@ -780,12 +819,14 @@ legend_head(FILE *f, double x, double y, const char *lab)
 
 /* One row under the x axis title. */
 static void
-roof_legend(FILE *f, const rpt *p, size_t n)
+roof_legend(FILE *f, const rpt *p, size_t n, const char *engine)
 {
     double x = RL_L, y = RL_B + 64;
-    int present[3] = {0, 0, 0};
-    for (size_t i = 0; i < n; i++)
+    int present[3] = {0, 0, 0}, expected = 0;
+    for (size_t i = 0; i < n; i++) {
         present[p[i].o->bound] = 1;
+        expected |= p[i].o->expected_time_s > p[i].o->time_s;
+    }
     x = legend_head(f, x, y, "bound:");
     for (int b = 0; b < 3; b++)
         if (present[b] || b < 2)
@@ -796,7 +837,15 @@ roof_legend(FILE *f, const rpt *p, size_t n)
     x = legend_head(f, x + 8, y, "roofs:");
     x = legend_item(f, x, y, 2, "#222222", "type used");
     x = legend_item(f, x, y, 3, "#777777", "other types");
-    text(f, RL_L, y + 24, NULL, T_SUB, "marker area: the op's share of its stage's time");
+    if (expected) {
+        char lab[64];
+        snprintf(lab, sizeof lab, "expected (%s)", engine);
+        legend_item(f, x + 8, y, 4, "#555555", lab);
+    }
+    text(f, RL_L, y + 24, NULL, T_SUB,
+         expected ? "marker: the op at its roofline time (the bound), area its share of its "
+                    "stage's time; hollow dot below: the op at its expected time"
+                  : "marker area: the op's share of its stage's time");
 }
 
 static void
@@ -865,10 +914,11 @@ draw_roofline(FILE *f, const lr_result *r, const char *heading)
     boxes bs = {NULL, 0, 0, {fr.l + 1, fr.t + 1, fr.r - 1, fr.b - 1}};
     draw_roofs(f, &fr, r, g, ng);
     roof_labels(f, &fr, g, ng);
+    draw_expected(f, &fr, p, n, r->settings.engine);
     draw_markers(f, p, n, &bs);
     draw_slope_label(f, &fr, r, &bs);
     draw_op_labels(f, p, n, r->has[0] && r->has[1], &bs);
-    roof_legend(f, p, n);
+    roof_legend(f, p, n, r->settings.engine);
     roof_footnote(f, r);
     free(bs.v);
     free(p);
@@ -888,6 +938,21 @@ lr_svg_roofline(FILE *f, const lr_result *r, const char *title, int flags)
 #define BD_X0 96.0
 #define BD_X1 800.0
 
+/* The bars show the engine's expected times, with the roofline as the
+ * bound; a result without expected times (all 0) shows the roofline. */
+static int
+expected_shown(const lr_stage_result *sr)
+{
+    return sr->total.expected_time_s > 0;
+}
+
+/* One instance's time as the bars show it. */
+static double
+op_time(const lr_stage_result *sr, const lr_op *o)
+{
+    return expected_shown(sr) ? o->expected_time_s : o->time_s;
+}
+
 static void
 kind_times(const lr_stage_result *sr, double *t)
 {
@@ -895,7 +960,18 @@ kind_times(const lr_stage_result *sr, double *t)
         t[k] = 0;
     for (size_t i = 0; i < sr->nops; i++)
         if (sr->ops[i].present)
-            t[kind_index(sr->ops[i].kind)] += sr->ops[i].count * sr->ops[i].time_s;
+            t[kind_index(sr->ops[i].kind)] += sr->ops[i].count * op_time(sr, &sr->ops[i]);
+}
+
+/* The ops' roofline time (count x time_s summed), the bound of the bars. */
+static double
+roof_sum(const lr_stage_result *sr)
+{
+    double t = 0;
+    for (size_t i = 0; i < sr->nops; i++)
+        if (sr->ops[i].present)
+            t += sr->ops[i].count * sr->ops[i].time_s;
+    return t;
 }
 
 /* Swatches of the kinds present, in rows that wrap at the chart's width;
@@ -931,12 +1007,27 @@ kind_legend(FILE *f, const lr_result *r, double x0, double y, int draw)
 static void
 stage_bar(FILE *f, const lr_stage_result *sr, double y)
 {
-    double t[NKINDS], tot = sr->total.time_s, x = BD_X0;
+    double t[NKINDS], tot = 0, x = BD_X0;
     kind_times(sr, t);
+    for (size_t k = 0; k < NKINDS; k++)
+        tot += t[k];
     text(f, BD_X0 - 10, y + 20, "end", T_AXIS, stage_name[sr->stage]);
     char q[32];
-    lr_fmt_quantity(q, sizeof q, tot, "s");
+    lr_fmt_quantity(q, sizeof q, expected_shown(sr) ? sr->total.expected_time_s : sr->total.time_s,
+                    "s");
     text(f, BD_X1 + 8, y + 20, NULL, T_AXIS, q);
+    if (expected_shown(sr)) {
+        /* the roofline's time of the same ops: the bound, a dashed mark */
+        double roof = roof_sum(sr), xr = BD_X0 + (BD_X1 - BD_X0) * fmin(roof / tot, 1);
+        char lab[64];
+        lr_fmt_quantity(q, sizeof q, roof, "s");
+        snprintf(lab, sizeof lab, "roofline %s", q);
+        fprintf(f,
+                "<line class=\"bound\" x1=\"%.2f\" y1=\"%.2f\" x2=\"%.2f\" y2=\"%.2f\" "
+                "stroke=\"#111\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>\n",
+                xr, y - 4, xr, y + 34);
+        text(f, BD_X1 + 8, y + 34, NULL, T_TICK, lab);
+    }
     for (size_t k = 0; k < NKINDS && tot > 0; k++) {
         if (t[k] <= 0)
             continue;
@@ -968,9 +1059,14 @@ static void
 draw_breakdown(FILE *f, const lr_result *r, const char *heading)
 {
     text(f, BD_X0, 24, NULL, T_HEAD, heading);
+    int exp =
+        (r->has[0] && expected_shown(&r->stage[0])) || (r->has[1] && expected_shown(&r->stage[1]));
     text(f, BD_X0, 44, NULL, T_SUB,
-         "share of each stage's time (count x time of its ops) by op kind; prefill: the "
-         "whole prompt, decode: one token");
+         exp ? "share of each stage's expected time (count x expected time of its ops) by op "
+               "kind, the roofline's time dashed (the bound); prefill: the whole prompt, "
+               "decode: one token"
+             : "share of each stage's time (count x time of its ops) by op kind; prefill: the "
+               "whole prompt, decode: one token");
     double y = 60;
     for (int st = 0; st < 2; st++) {
         if (!r->has[st])
@@ -1006,7 +1102,7 @@ lr_svg_breakdown(FILE *f, const lr_result *r, const char *title, int flags)
 typedef struct opbar {
     const lr_op *o;
     size_t idx;
-    double t;
+    double t; /* count x the time shown (expected, else the roofline) */
 } opbar;
 
 static int
@@ -1025,7 +1121,7 @@ op_bars(const lr_stage_result *sr, opbar *v)
     for (size_t i = 0; i < sr->nops; i++) {
         const lr_op *o = &sr->ops[i];
         if (o->present && o->count * o->time_s > 0) {
-            opbar b = {o, i, o->count * o->time_s};
+            opbar b = {o, i, o->count * op_time(sr, o)};
             v[n++] = b;
         }
     }
@@ -1063,14 +1159,21 @@ name_col(const lr_result *r)
     return 16 + fmin(w, 300);
 }
 
+/* One bar: `t` long (`w` px), the roofline's time `roof` (< 0: not
+ * shown) a dark mark at `wr` px, the bound. */
 static void
 op_bar(FILE *f, double nc, double y, double w, const char *name, const char *kind, double t,
-       double share, const char *bound)
+       double share, const char *bound, double roof, double wr)
 {
     size_t k = kind_index(kind);
-    char q[32], lab[64];
+    char q[32], r[32] = "", lab[112];
     lr_fmt_quantity(q, sizeof q, t, "s");
-    snprintf(lab, sizeof lab, "%s, %.1f%%%s%s%s", q, share * 100, bound ? ", " : "",
+    if (roof >= 0) {
+        char rq[32];
+        lr_fmt_quantity(rq, sizeof rq, roof, "s");
+        snprintf(r, sizeof r, " (roofline %s)", rq);
+    }
+    snprintf(lab, sizeof lab, "%s%s, %.1f%%%s%s%s", q, r, share * 100, bound ? ", " : "",
              bound ? bound : "", bound ? "-bound" : "");
     text(f, nc, y + 11, "end", T_LABEL, name);
     fprintf(f,
@@ -1079,6 +1182,11 @@ op_bar(FILE *f, double nc, double y, double w, const char *name, const char *kin
     fputs("<title>", f);
     esc(f, name);
     fprintf(f, " (%s): %s</title></rect>\n", kinds[k], lab);
+    if (roof >= 0)
+        fprintf(f,
+                "<rect class=\"bound\" x=\"%.2f\" y=\"%.2f\" width=\"2\" height=\"13\" "
+                "fill=\"#111\"/>\n",
+                nc + 8 + fmax(wr - 2, 0), y);
     text(f, nc + 8 + w + 6, y + 11, NULL, T_TICK, lab);
 }
 
@@ -1088,24 +1196,40 @@ stage_ops(FILE *f, const lr_stage_result *sr, double nc, double y)
 {
     opbar *v = lr_xcalloc(sr->nops + 1, sizeof *v);
     size_t n = op_bars(sr, v);
-    double tot = sr->total.time_s, span = CHART_W - 214 - (nc + 8);
-    char q[32], head[128];
+    int exp = expected_shown(sr);
+    double tot = 0, span = CHART_W - 300 - (nc + 8);
+    for (size_t i = 0; i < n; i++)
+        tot += v[i].t;
+    char q[32], rq[32], head[192];
     lr_fmt_quantity(q, sizeof q, tot, "s");
-    snprintf(head, sizeof head, "%s: %s over %zu ops (count x time per op)", stage_name[sr->stage],
-             q, n);
+    lr_fmt_quantity(rq, sizeof rq, roof_sum(sr), "s");
+    if (exp)
+        snprintf(head, sizeof head,
+                 "%s: %s expected over %zu ops (count x expected time per op; the dark mark: "
+                 "the roofline's %s, the bound)",
+                 stage_name[sr->stage], q, n, rq);
+    else
+        snprintf(head, sizeof head, "%s: %s over %zu ops (count x time per op)",
+                 stage_name[sr->stage], q, n);
     text(f, 16, y + 14, NULL, T_AXIS " font-weight=\"bold\"", head);
     double top = n ? v[0].t : 0, yy = y + 24;
-    for (size_t i = 0; i < n && i < OPS_MAX; i++, yy += OPS_ROW)
+    for (size_t i = 0; i < n && i < OPS_MAX; i++, yy += OPS_ROW) {
+        double roof = v[i].o->count * v[i].o->time_s;
         op_bar(f, nc, yy, top > 0 ? span * v[i].t / top : 0, bar_name(sr, v[i].o), v[i].o->kind,
-               v[i].t, tot > 0 ? v[i].t / tot : 0, lr_bound_names[v[i].o->bound]);
+               v[i].t, tot > 0 ? v[i].t / tot : 0, lr_bound_names[v[i].o->bound], exp ? roof : -1,
+               top > 0 ? fmin(span, span * roof / top) : 0);
+    }
     if (n > OPS_MAX) {
-        double rest = 0;
-        for (size_t i = OPS_MAX; i < n; i++)
+        double rest = 0, roof = 0;
+        for (size_t i = OPS_MAX; i < n; i++) {
             rest += v[i].t;
+            roof += v[i].o->count * v[i].o->time_s;
+        }
         char name[48];
         snprintf(name, sizeof name, "(%zu other ops)", n - OPS_MAX);
         op_bar(f, nc, yy, top > 0 ? fmin(span, span * rest / top) : 0, name, "other", rest,
-               tot > 0 ? rest / tot : 0, NULL);
+               tot > 0 ? rest / tot : 0, NULL, exp ? roof : -1,
+               top > 0 ? fmin(span, span * roof / top) : 0);
     }
     free(v);
     return 24 + OPS_ROW * (double)stage_rows(sr) + 16;
@@ -1388,6 +1512,14 @@ lr_gen_steps(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const
              double prompt, double gen, size_t n, double *step, double *tpot_s, lr_result *r,
              lr_error *err)
 {
+    return lr_gen_steps_expected(plan, prof, hw, s, prompt, gen, n, step, tpot_s, NULL, r, err);
+}
+
+int
+lr_gen_steps_expected(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw,
+                      const lr_settings *s, double prompt, double gen, size_t n, double *step,
+                      double *tpot_s, double *expected_s, lr_result *r, lr_error *err)
+{
     if (!(prompt >= 1 && gen >= 1) || n == 0) {
         lr_err_set(err, "", "", "a generation needs prompt >= 1, gen >= 1 and n >= 1 samples");
         return -1;
@@ -1403,6 +1535,8 @@ lr_gen_steps(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const
         if (lr_analyze(plan, prof, hw, &st, 0, 1, r, err) < 0)
             return -1;
         step[m] = i;
+        if (expected_s)
+            expected_s[m] = r->stage[LR_DECODE].total.expected_latency_s;
         tpot_s[m++] = r->stage[LR_DECODE].total.latency_s;
     }
     return (int)m;

@@ -127,6 +127,7 @@ typedef struct lr_eff_class {
 typedef struct lr_engine_data {
     char *name; /* the file's name without .json */
     char *file;
+    char *description;          /* its "description" ("" when none) */
     char *attention;            /* the attention kernel it runs (documentation) */
     int graphs[2];              /* CUDA graphs in prefill, decode */
     double step_s[2];           /* per forward pass, prefill and decode */
@@ -134,6 +135,15 @@ typedef struct lr_engine_data {
     lr_eff_block params, scale; /* overrides, then multipliers */
     lr_eff_class *classes;      /* overrides per hardware class */
     size_t nclasses;
+    /* the settings the engine sets unless given (lr_settings_apply_engine):
+     * its "memory" object's kv_block_size, max_batched_tokens, mem_util
+     * (NAN: null or absent, the row's default) and runtime_bytes (NAN: the
+     * hardware's runtime memory); "flash_attention" (-1: absent, eager);
+     * "fp16_accumulate" (0 or 1) */
+    double mem[3];
+    double runtime_bytes;
+    int flash;
+    int fp16_acc;
 } lr_engine_data;
 
 typedef struct lr_timing {

@@ -79,6 +79,7 @@ lr_timing_free(lr_timing *t)
         lr_engine_data *e = &t->engines[i];
         free(e->name);
         free(e->file);
+        free(e->description);
         free(e->attention);
         block_free(&e->params);
         block_free(&e->scale);
@@ -314,6 +315,64 @@ read_stages(json_t *root, const char *key, double out[2], int boolean, const cha
     return 0;
 }
 
+/* memory.KEY: null or absent (NAN), else a number in [min, max], whole
+ * when asked. */
+static int
+mem_value(json_t *mem, const char *key, double min, double max, int whole, double *out,
+          const char *file, lr_error *err)
+{
+    json_t *v = json_object_get(mem, key);
+    *out = NAN;
+    if (!v || json_is_null(v))
+        return 0;
+    double d = json_number_value(v);
+    if (!json_is_number(v) || !(d >= min && d <= max) || (whole && d != floor(d))) {
+        char p[64];
+        snprintf(p, sizeof p, "memory.%s", key);
+        lr_err_set(err, file, p, "expected null or a %snumber from %g to %g", whole ? "whole " : "",
+                   min, max);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+/* A key that is absent (dflt) or a boolean. */
+static int
+boolean_key(json_t *root, const char *key, int dflt, int *out, const char *file, lr_error *err)
+{
+    json_t *v = json_object_get(root, key);
+    *out = v ? json_is_true(v) : dflt;
+    if (v && !json_is_boolean(v)) {
+        lr_err_set(err, file, key, "expected true or false");
+        return -1;
+    }
+    return 0;
+}
+
+/* The settings an engine sets unless the user gives them (docs/memory.md,
+ * "Engine presets"): the memory plan's, the attention kernel, FP16
+ * accumulation. Ranges as the settings table's rows. */
+static int
+engine_settings(lr_engine_data *e, json_t *root, const char *file, lr_error *err)
+{
+    json_t *mem = json_object_get(root, "memory");
+    e->runtime_bytes = NAN;
+    for (int i = 0; i < 3; i++)
+        e->mem[i] = NAN;
+    if (mem && (mem_value(mem, "kv_block_size", 1, 1e6, 1, &e->mem[0], file, err) < 0 ||
+                mem_value(mem, "max_batched_tokens", 1, 1e9, 1, &e->mem[1], file, err) < 0 ||
+                mem_value(mem, "mem_util", 0.01, 1, 0, &e->mem[2], file, err) < 0 ||
+                mem_value(mem, "runtime_bytes", 0, 1e15, 0, &e->runtime_bytes, file, err) < 0))
+        return -1;
+    int flash;
+    if (boolean_key(root, "flash_attention", -1, &flash, file, err) < 0 ||
+        boolean_key(root, "fp16_accumulate", 0, &e->fp16_acc, file, err) < 0)
+        return -1;
+    e->flash = json_object_get(root, "flash_attention") ? flash : -1;
+    return 0;
+}
+
 static int
 engine_fields(lr_engine_data *e, json_t *root, const char *file, lr_error *err)
 {
@@ -330,6 +389,8 @@ engine_fields(lr_engine_data *e, json_t *root, const char *file, lr_error *err)
                                         "classes",
                                         "memory",
                                         "scheduler",
+                                        "flash_attention",
+                                        "fp16_accumulate",
                                         NULL};
     const char *k;
     json_t *v;
@@ -357,6 +418,8 @@ engine_fields(lr_engine_data *e, json_t *root, const char *file, lr_error *err)
         return -1;
     }
     e->attention = lr_xstrdup(att ? att : "");
+    const char *desc = json_string_value(json_object_get(root, "description"));
+    e->description = lr_xstrdup(desc ? desc : "");
     double graphs[2] = {0, 0};
     if (read_stages(root, "cuda_graphs", graphs, 1, file, err) < 0 ||
         read_stages(root, "step_overhead_s", e->step_s, 0, file, err) < 0 ||
@@ -374,7 +437,7 @@ engine_fields(lr_engine_data *e, json_t *root, const char *file, lr_error *err)
     if ((o = json_object_get(root, "classes")) &&
         read_classes(o, &e->classes, &e->nclasses, 0, file, "classes", err) < 0)
         return -1;
-    return 0;
+    return engine_settings(e, root, file, err);
 }
 
 /* An engine's name: its file's, which "name" must repeat when present. */

@@ -73,19 +73,22 @@ async function formSettings(page) {
     return {
       model: v("model"), hardware: v("hardware"), profile: v("profile"), prompt: v("prompt-len"),
       gen: v("gen-len"), wbit: v("w-bit"), abit: v("a-bit"), attention: v("attention"),
+      engine: v("engine"),
     };
   });
 }
 
+// "" (attention, engine): the engine preset's, the profile's default engine
 function cliArgs(s, batch) {
   return ["--profile", s.profile, "--hardware", s.hardware, "--batch", String(batch), "--w-bit", s.wbit,
-    "--a-bit", s.abit, "--attention", s.attention, "--format", "json"];
+    "--a-bit", s.abit, ...(s.attention ? ["--attention", s.attention] : []),
+    ...(s.engine ? ["--engine", s.engine] : []), "--format", "json"];
 }
 
 const TOTAL_FIELDS = ["time_s", "flops", "load_weight", "bytes", "intensity", "compute_time_s",
   "memory_time_s", "expected_time_s"];
 const OP_FIELDS = ["count", "flops", "load_weight", "load_act", "store_act", "load_kv", "store_kv",
-  "bytes", "intensity", "time_s"];
+  "bytes", "intensity", "time_s", "expected_time_s"];
 
 async function checkTotals(page, want, what) {
   for (const st of ["prefill", "decode"]) {
@@ -177,6 +180,24 @@ async function main() {
     // the same op in decode
     await page.check('input[name="stage"][value="decode"]');
     await checkOp(page, eight.decode.ops.find((o) => o.path === op.path), "decode");
+
+    // the engine list comes from /api/engines; the page starts on the
+    // profile's default (vllm: flash attention), as the CLI without --engine
+    const engines = await page.$$eval("#engine option", (os) => os.map((o) => o.value));
+    assert.deepEqual(engines, ["", "ideal", "llama.cpp", "lmdeploy", "pytorch", "sglang", "trtllm",
+      "vllm"], "engine options");
+    assert.equal(s.engine, "", "the default engine");
+    assert.equal(eight.settings.attention, "flash", "vllm counts flash attention");
+    // llama.cpp: eager attention and its own expected times, as the CLI's
+    await page.selectOption("#engine", "llama.cpp");
+    const lc = cli(args(8).concat(["--engine", "llama.cpp"]));
+    assert.equal(lc.settings.attention, "eager");
+    assert.notEqual(lc.prefill.total.expected_time_s, eight.prefill.total.expected_time_s);
+    await waitValue(page, '[data-key="prefill.total.flops"]', lc.prefill.total.flops);
+    await checkTotals(page, lc, "engine llama.cpp");
+    assert.match(await page.textContent("#engine-info"), /llama\.cpp: eager attention, FP16 accumulation/);
+    await page.selectOption("#engine", "");
+    await waitValue(page, '[data-key="prefill.total.flops"]', eight.prefill.total.flops);
 
     // a pasted config.json analyses as the file does
     const cfgPath = join(dataDir, "models", "meta-llama--Llama-3.2-1B.json");

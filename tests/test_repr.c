@@ -118,8 +118,8 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 17 written from the modeling code */
-    assert_int_equal(n, 30);
+    /* 13 copied texts, 18 written from the modeling code */
+    assert_int_equal(n, 31);
 }
 
 static void
@@ -721,6 +721,45 @@ test_tied_guess(void **state)
     free(t);
 }
 
+/* A ModuleList printed as several runs of different layers (DeepSeek-V3:
+ * (0-2) dense, (3-60) MoE) maps to the template's sibling layer groups
+ * in order: the second run is checked against the second group. */
+static void
+test_layer_runs(void **state)
+{
+    (void)state;
+    char *t = fixture("deepseek-ai--DeepSeek-V3");
+    lr_arch *p = parse_ok(t, "v3");
+    /* the parser keeps the list with its two runs */
+    const lr_node *l = node_at(&p->root, "model.layers");
+    assert_string_equal(l->cls, "ModuleList");
+    assert_int_equal(l->nsubs, 2);
+    assert_string_equal(l->subs[0].name, "0-2");
+    assert_true(l->subs[1].repeat == 58);
+    lr_arch_free(p);
+    static const char *const sets[] = {"num_attention_heads=128"};
+    lr_error err;
+    /* the first expert down_proj (2048 -> 7168) sits in the second run */
+    char *u = replace(t, "(down_proj): Linear(in_features=2048, out_features=7168",
+                      "(down_proj): Linear(in_features=2048, out_features=7000");
+    assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
+    assert_string_equal(err.path, "model.layers[1].mlp.experts.down_proj");
+    assert_non_null(strstr(err.msg, "out_features=7000"));
+    free(u);
+    /* the dense MLP of the first run */
+    u = replace(t, "(down_proj): Linear(in_features=18432, out_features=7168",
+                "(down_proj): Linear(in_features=18432, out_features=7000");
+    assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
+    assert_string_equal(err.path, "model.layers.mlp.down_proj");
+    free(u);
+    /* a config whose dense layers are fewer than the printed first run:
+     * first_k_dense_replace is read from the text (3) */
+    static const char *const bad[] = {"num_attention_heads=128", "first_k_dense_replace=1"};
+    assert_null(from_repr(t, NULL, bad, 2, NULL, &err));
+    assert_non_null(strstr(err.msg, "first_k_dense_replace"));
+    free(t);
+}
+
 /* ---- the other families: built where their template exists ---- */
 
 typedef struct family_case {
@@ -788,6 +827,12 @@ static const family_case families[] = {
     {"Qwen--Qwen1.5-MoE-A2.7B", "qwen_moe", NULL, "num_attention_heads=16", 14315784192},
     /* google/gemma-3-1b-pt: 999,885,952 (HF safetensors metadata; tied head) */
     {"google--gemma-3-1b", "gemma3", NULL, "max_position_embeddings=32768", 999885952},
+    /* DeepSeek-V3: the layers list prints two runs, (0-2) dense and (3-60)
+     * MoE, read as the template's two layer groups in order; the text and
+     * the head count give the config's 671,026,419,200 (the published
+     * 671B, the multi-token-prediction layer left out) */
+    {"deepseek-ai--DeepSeek-V3", "deepseek", "deepseek-ai/DeepSeek-V3", "num_attention_heads=128",
+     0},
 };
 
 static int
@@ -1020,6 +1065,7 @@ main(void)
         cmocka_unit_test(test_dims_checked),
         cmocka_unit_test(test_model_load_ex),
         cmocka_unit_test(test_families),
+        cmocka_unit_test(test_layer_runs),
         cmocka_unit_test(test_tied_guess),
         cmocka_unit_test(test_maps_derive_configs),
     };

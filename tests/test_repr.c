@@ -118,8 +118,8 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 18 written from the modeling code */
-    assert_int_equal(n, 31);
+    /* 13 copied texts, 19 written from the modeling code */
+    assert_int_equal(n, 32);
 }
 
 static void
@@ -833,6 +833,10 @@ static const family_case families[] = {
      * 671B, the multi-token-prediction layer left out) */
     {"deepseek-ai--DeepSeek-V3", "deepseek", "deepseek-ai/DeepSeek-V3", "num_attention_heads=128",
      0},
+    /* DeepSeek-V2-Lite: (0) dense, (1-26) MoE; q_proj (no q_lora_rank);
+     * 15,706,484,224 as its config gives (the published 15.7B) */
+    {"deepseek-ai--DeepSeek-V2-Lite", "deepseek", "deepseek-ai/DeepSeek-V2-Lite",
+     "num_attention_heads=16", 0},
 };
 
 static int

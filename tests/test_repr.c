@@ -118,8 +118,8 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 17 written from the modeling code */
-    assert_int_equal(n, 30);
+    /* 13 copied texts, 22 written from the modeling code */
+    assert_int_equal(n, 35);
 }
 
 static void
@@ -721,6 +721,45 @@ test_tied_guess(void **state)
     free(t);
 }
 
+/* A ModuleList printed as several runs of different layers (DeepSeek-V3:
+ * (0-2) dense, (3-60) MoE) maps to the template's sibling layer groups
+ * in order: the second run is checked against the second group. */
+static void
+test_layer_runs(void **state)
+{
+    (void)state;
+    char *t = fixture("deepseek-ai--DeepSeek-V3");
+    lr_arch *p = parse_ok(t, "v3");
+    /* the parser keeps the list with its two runs */
+    const lr_node *l = node_at(&p->root, "model.layers");
+    assert_string_equal(l->cls, "ModuleList");
+    assert_int_equal(l->nsubs, 2);
+    assert_string_equal(l->subs[0].name, "0-2");
+    assert_true(l->subs[1].repeat == 58);
+    lr_arch_free(p);
+    static const char *const sets[] = {"num_attention_heads=128"};
+    lr_error err;
+    /* the first expert down_proj (2048 -> 7168) sits in the second run */
+    char *u = replace(t, "(down_proj): Linear(in_features=2048, out_features=7168",
+                      "(down_proj): Linear(in_features=2048, out_features=7000");
+    assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
+    assert_string_equal(err.path, "model.layers[1].mlp.experts.down_proj");
+    assert_non_null(strstr(err.msg, "out_features=7000"));
+    free(u);
+    /* the dense MLP of the first run */
+    u = replace(t, "(down_proj): Linear(in_features=18432, out_features=7168",
+                "(down_proj): Linear(in_features=18432, out_features=7000");
+    assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
+    assert_string_equal(err.path, "model.layers.mlp.down_proj");
+    free(u);
+    /* a config whose dense layers are fewer than the printed first run:
+     * first_k_dense_replace is read from the text (3) */
+    static const char *const bad[] = {"num_attention_heads=128", "first_k_dense_replace=1"};
+    assert_null(from_repr(t, NULL, bad, 2, NULL, &err));
+    assert_non_null(strstr(err.msg, "first_k_dense_replace"));
+    free(t);
+}
+
 /* ---- the other families: built where their template exists ---- */
 
 typedef struct family_case {
@@ -788,6 +827,30 @@ static const family_case families[] = {
     {"Qwen--Qwen1.5-MoE-A2.7B", "qwen_moe", NULL, "num_attention_heads=16", 14315784192},
     /* google/gemma-3-1b-pt: 999,885,952 (HF safetensors metadata; tied head) */
     {"google--gemma-3-1b", "gemma3", NULL, "max_position_embeddings=32768", 999885952},
+    /* DeepSeek-V3: the layers list prints two runs, (0-2) dense and (3-60)
+     * MoE, read as the template's two layer groups in order; the text and
+     * the head count give the config's 671,026,419,200 (the published
+     * 671B, the multi-token-prediction layer left out) */
+    {"deepseek-ai--DeepSeek-V3", "deepseek", "deepseek-ai/DeepSeek-V3", "num_attention_heads=128",
+     0},
+    /* DeepSeek-V2-Lite: (0) dense, (1-26) MoE; q_proj (no q_lora_rank);
+     * 15,706,484,224 as its config gives (the published 15.7B) */
+    {"deepseek-ai--DeepSeek-V2-Lite", "deepseek", "deepseek-ai/DeepSeek-V2-Lite",
+     "num_attention_heads=16", 0},
+    /* Falcon-Mamba-7B: every dimension prints (no head count; the --set
+     * is a value the config also has): 7,272,665,088 as its config gives */
+    {"tiiuae--falcon-mamba-7b", "mamba", "tiiuae/falcon-mamba-7b", "conv_kernel=4", 0},
+    /* gpt-oss-120b: one printed run for the template's sliding and full
+     * groups; the experts print no size (guessed from the 36 layers):
+     * 116,829,156,672 as its config gives */
+    {"openai--gpt-oss-120b", "gpt_oss", "openai/gpt-oss-120b", "num_attention_heads=64", 0},
+    /* state-spaces/mamba-130m-hf, no config bundled; by hand: per layer
+     * in_proj 768 x 3072 = 2,359,296, conv1d 1536 x 4 + 1536 = 7,680,
+     * x_proj 1536 x 80 = 122,880, dt_proj 48 x 1536 + 1536 = 75,264,
+     * A_log 1536 x 16 = 24,576, D 1536, out_proj 1,179,648, norm 768:
+     * 3,771,648 x 24 = 90,519,552; embedding 50280 x 768 = 38,615,040
+     * (the head tied), norm_f 768: 129,135,360 (the published 129M) */
+    {"state-spaces--mamba-130m-hf", "mamba", NULL, "conv_kernel=4", 129135360},
 };
 
 static int
@@ -1020,6 +1083,7 @@ main(void)
         cmocka_unit_test(test_dims_checked),
         cmocka_unit_test(test_model_load_ex),
         cmocka_unit_test(test_families),
+        cmocka_unit_test(test_layer_runs),
         cmocka_unit_test(test_tied_guess),
         cmocka_unit_test(test_maps_derive_configs),
     };

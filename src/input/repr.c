@@ -87,6 +87,25 @@ add_sub(lr_node *parent, const char *name)
     return c;
 }
 
+/* The child of `n` named by the path component p[0..len): `name` is the
+ * first child of that name, `name[j]` the j-th after it (sibling layer
+ * groups of one name: DeepSeek's dense and MoE `layers`). */
+static const lr_node *
+find_child(const lr_node *n, const char *p, size_t len)
+{
+    size_t want = 0;
+    const char *br = memchr(p, '[', len);
+    if (br && p[len - 1] == ']') {
+        want = (size_t)strtoul(br + 1, NULL, 10);
+        len = (size_t)(br - p);
+    }
+    for (size_t i = 0; i < n->nsubs; i++)
+        if (!n->subs[i].op && strlen(n->subs[i].name) == len &&
+            strncmp(n->subs[i].name, p, len) == 0 && want-- == 0)
+            return &n->subs[i];
+    return NULL;
+}
+
 /* The node at a dotted path below `root` ("" is the root itself). Op
  * placeholders of template trees are not nodes of a path. */
 static const lr_node *
@@ -97,12 +116,7 @@ find_path(const lr_node *root, const char *path)
     while (n && *p) {
         const char *dot = strchr(p, '.');
         size_t len = dot ? (size_t)(dot - p) : strlen(p);
-        const lr_node *next = NULL;
-        for (size_t i = 0; i < n->nsubs && !next; i++)
-            if (!n->subs[i].op && strlen(n->subs[i].name) == len &&
-                strncmp(n->subs[i].name, p, len) == 0)
-                next = &n->subs[i];
-        n = next;
+        n = find_child(n, p, len);
         p = dot ? dot + 1 : p + len;
     }
     return n;
@@ -112,6 +126,22 @@ static void
 join_path(char *out, size_t cap, const char *parent, const char *name)
 {
     snprintf(out, cap, "%s%s%s", parent, parent[0] ? "." : "", name);
+}
+
+/* The path of child i of `parent`: its name, with `[j]` when j earlier
+ * siblings (ops aside) have the same name, as find_child reads it. */
+static void
+child_path(char *out, size_t cap, const char *path, const lr_node *parent, size_t i)
+{
+    size_t j = 0;
+    for (size_t s = 0; s < i; s++)
+        j += !parent->subs[s].op && strcmp(parent->subs[s].name, parent->subs[i].name) == 0;
+    char name[512];
+    if (j)
+        snprintf(name, sizeof name, "%s[%zu]", parent->subs[i].name, j);
+    else
+        snprintf(name, sizeof name, "%s", parent->subs[i].name);
+    join_path(out, cap, path, name);
 }
 
 /* ---- part 1: parsing ---- */
@@ -529,6 +559,46 @@ fold_list(lr_node *n)
     n->subs = c.subs;
     n->nsubs = c.nsubs;
     n->repeat *= c.repeat;
+}
+
+/* A ModuleList left as several runs of different modules (DeepSeek's
+ * `(0-2): 3 x DecoderLayer` dense and `(3-60): 58 x DecoderLayer` MoE
+ * layers) stands for sibling layer groups, which is how templates build
+ * it: each run replaces the list in its parent, named as the list, in
+ * order, so that `model.layers` is the first run and `model.layers[1]`
+ * the second (find_child). Done before the map reads the text and the
+ * check compares it, not by lr_repr_parse, which shows the list. */
+static void
+spread_runs(lr_node *n)
+{
+    for (size_t i = 0; i < n->nsubs; i++) {
+        lr_node *c = &n->subs[i];
+        int runs = strcmp(c->cls, "ModuleList") == 0 && c->nsubs > 1 && !c->nparams;
+        for (size_t j = 0; runs && j < c->nsubs; j++)
+            runs = isdigit((unsigned char)c->subs[j].name[0]);
+        if (!runs) {
+            spread_runs(c);
+            continue;
+        }
+        lr_node list = *c;
+        size_t k = list.nsubs;
+        n->subs = lr_xrealloc(n->subs, n->nsubs + k - 1, sizeof *n->subs);
+        memmove(&n->subs[i + k], &n->subs[i + 1], (n->nsubs - i - 1) * sizeof *n->subs);
+        for (size_t j = 0; j < k; j++) {
+            lr_node *run = &n->subs[i + j];
+            *run = list.subs[j];
+            free(run->name);
+            run->name = lr_xstrdup(list.name);
+            run->repeat *= list.repeat;
+            spread_runs(run);
+        }
+        n->nsubs += k - 1;
+        i += k - 1;
+        free(list.name);
+        free(list.cls);
+        free(list.params);
+        free(list.subs);
+    }
 }
 
 static int
@@ -1415,7 +1485,7 @@ check_subs(rcheck *k, const lr_node *rn, const char *path, int quiet)
 {
     for (size_t i = 0; i < rn->nsubs; i++) {
         char sp[1024];
-        join_path(sp, sizeof sp, path, rn->subs[i].name);
+        child_path(sp, sizeof sp, path, rn, i);
         if (check_node(k, &rn->subs[i], sp, quiet) < 0)
             return -1;
     }
@@ -1479,6 +1549,30 @@ weight_layer(const rcheck *k, const char *cls)
     return 0;
 }
 
+/* The printed node of a template path. A template's sibling groups of one
+ * name (Gemma-2's sliding and global `layers`) may print as one run that
+ * stands for all of them: `layers[1]` then reads as `layers`. */
+static const lr_node *
+printed_at(const rcheck *k, const char *path)
+{
+    const lr_node *n = find_path(k->printed, path);
+    if (n || !strchr(path, '['))
+        return n;
+    char plain[1024];
+    size_t w = 0;
+    for (const char *p = path; *p && w + 1 < sizeof plain; p++) {
+        if (*p == '[')
+            while (*p && *p != ']')
+                p++;
+        else
+            plain[w++] = *p;
+        if (!*p)
+            break;
+    }
+    plain[w] = '\0';
+    return find_path(k->printed, plain);
+}
+
 /* The other direction: every weight layer the template builds is printed. */
 static int
 check_built(rcheck *k, const lr_node *tn, const char *path)
@@ -1488,10 +1582,10 @@ check_built(rcheck *k, const lr_node *tn, const char *path)
         char sp[1024];
         if (s->op)
             continue;
-        join_path(sp, sizeof sp, path, s->name);
+        child_path(sp, sizeof sp, path, tn, i);
         if (json_object_get(k->skip, sp))
             continue;
-        if (weight_layer(k, s->cls) && !find_path(k->printed, sp)) {
+        if (weight_layer(k, s->cls) && !printed_at(k, sp)) {
             lr_err_set(k->c->err, k->c->source, sp,
                        "the %s template builds a %s here, which the print(model) text does not "
                        "show: the template does not fit the printed model",
@@ -1598,6 +1692,7 @@ lr_arch_from_repr(const char *text, const char *source, const char *profile_dir,
     lr_arch *printed = lr_repr_parse(text, source, err);
     if (!printed)
         return NULL;
+    spread_runs(&printed->root);
     rctx c = {0};
     c.source = printed->file;
     c.root = &printed->root;

@@ -541,11 +541,27 @@ set_x(lr_calib *c, const double *x)
         c->v[c->par[j].kind][c->par[j].ep] = exp(x[j]);
 }
 
+/* The descent's objective: the loss plus a weak pull (PRIOR x the squared
+ * log ratio) of each parameter towards its starting value, so that a
+ * parameter the rows cannot tell apart (the bandwidth of compute-bound
+ * GEMMs) keeps its value instead of wandering; small enough not to move
+ * one the rows do determine. */
+#define PRIOR 1e-7
+
+static double
+objective(lr_calib *c, const double *x, const double *x0, const int *fold, int out)
+{
+    double r = 0;
+    for (size_t j = 0; j < c->npar; j++)
+        r += (x[j] - x0[j]) * (x[j] - x0[j]);
+    return loss(c, fold, out) + PRIOR * r;
+}
+
 /* One exploratory sweep: each parameter moved by +-step when that lowers
  * the loss. Returns the loss. */
 static double
-explore(lr_calib *c, double *x, const double *lo, const double *hi, double step, double f,
-        const int *fold, int out)
+explore(lr_calib *c, double *x, const double *x0, const double *lo, const double *hi, double step,
+        double f, const int *fold, int out)
 {
     for (size_t j = 0; j < c->npar; j++) {
         for (int dir = -1; dir <= 1; dir += 2) {
@@ -554,7 +570,7 @@ explore(lr_calib *c, double *x, const double *lo, const double *hi, double step,
             if (x[j] == old)
                 continue;
             set_x(c, x);
-            double g = loss(c, fold, out);
+            double g = objective(c, x, x0, fold, out);
             if (g < f * (1 - 1e-12)) {
                 f = g;
                 break;
@@ -574,7 +590,7 @@ explore(lr_calib *c, double *x, const double *lo, const double *hi, double step,
 static void
 descend(lr_calib *c, const int *fold, int out)
 {
-    double x[16], lo[16], hi[16], base[16], trial[16];
+    double x[16], x0[16], lo[16], hi[16], base[16], trial[16];
     size_t np = c->npar;
     for (size_t j = 0; j < np; j++) {
         lo[j] = log(c->par[j].lo);
@@ -582,11 +598,12 @@ descend(lr_calib *c, const int *fold, int out)
         double b = c->par[j].before;
         x[j] = log(b < c->par[j].lo ? c->par[j].lo : b > c->par[j].hi ? c->par[j].hi : b);
     }
+    memcpy(x0, x, np * sizeof *x);
     set_x(c, x);
-    double f = loss(c, fold, out), step = log(2.0);
+    double f = objective(c, x, x0, fold, out), step = log(2.0);
     for (int round = 0; round < 2000 && step > 1e-5 && f > 0; round++) {
         memcpy(base, x, np * sizeof *x);
-        double g = explore(c, x, lo, hi, step, f, fold, out);
+        double g = explore(c, x, x0, lo, hi, step, f, fold, out);
         if (!(g < f)) {
             step /= 2;
             continue;
@@ -597,7 +614,7 @@ descend(lr_calib *c, const int *fold, int out)
             for (size_t j = 0; j < np; j++)
                 trial[j] = fmin(hi[j], fmax(lo[j], 2 * x[j] - base[j]));
             set_x(c, trial);
-            double h = loss(c, fold, out);
+            double h = objective(c, trial, x0, fold, out);
             if (!(h < f)) {
                 set_x(c, x);
                 break;
@@ -689,10 +706,12 @@ choose_params(lr_calib *c)
         if (!r->used)
             continue;
         int k = r->cat == CAT_GEMM ? K_MATMUL : K_ATTN;
-        add_param(c, k, LR_EP_COMPUTE_EFF, 0.02, 2);
-        add_param(c, k, LR_EP_BANDWIDTH_EFF, 0.02, 2);
+        /* efficiencies up to 1: the expected time stays above the roofline
+         * (rows faster than it, such as L2-resident GEMMs, pull to 1) */
+        add_param(c, k, LR_EP_COMPUTE_EFF, 0.02, 1);
+        add_param(c, k, LR_EP_BANDWIDTH_EFF, 0.02, 1);
         if (k == K_MATMUL && r->m <= c->v[k][LR_EP_GEMV_MAX_M])
-            add_param(c, k, LR_EP_GEMV_BANDWIDTH_EFF, 0.02, 2);
+            add_param(c, k, LR_EP_GEMV_BANDWIDTH_EFF, 0.02, 1);
         if (k == K_MATMUL && r->m > c->v[k][LR_EP_GEMV_MAX_M])
             add_param(c, k, LR_EP_GEMM_M_HALF, 0.1, 1e5);
         add_param(c, k, LR_EP_BANDWIDTH_RAMP_S, 1e-9, 1e-3);

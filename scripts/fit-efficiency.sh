@@ -25,6 +25,8 @@ LLMROOF=${LLMROOF:-build/llmroof}
 OUT=data/efficiency
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# every fit starts from initial.json's values, not from an earlier fit
+rm -f "$OUT"/kernels-*.json
 
 # aiconfigurator GPU -> llmroof hardware id (its class: ampere, hopper,
 # blackwell, ada, blackwell-gddr)

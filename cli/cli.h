@@ -32,7 +32,11 @@ const cmd *cli_commands(size_t *n);
 extern const char *cli_data_dir;
 extern const char *cli_module_db; /* extra module directory or file, or NULL */
 extern const char *cli_profile;   /* profile name (data/profiles/NAME) or directory */
-extern const char *cli_family;    /* --family: the template forced on a config.json, or NULL */
+extern const char *cli_family;
+/* --calibration FILE (repeatable): efficiency files laid over the profile's */
+#define CLI_MAX_CALIBRATIONS 8
+extern const char *cli_calibrations[CLI_MAX_CALIBRATIONS];
+extern int cli_ncalibrations; /* --family: the template forced on a config.json, or NULL */
 
 void cli_print_error(const lr_error *err);
 /* Prints "llmroof CMD: msg" and returns EXIT_USAGE. */

@@ -3,6 +3,7 @@
  * number parsing, loading the bundled databases, atomic output files.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -105,12 +106,56 @@ cli_setting_negated(size_t row)
     return lr_setting_at(row)->type == LR_SET_FLAG && lr_settings_value(&d, row) != 0;
 }
 
+const char *cli_calibrations[CLI_MAX_CALIBRATIONS];
+int cli_ncalibrations;
+
+static int
+cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The user's calibrations (cli_user_efficiency_dir, in name order), then
+ * each --calibration FILE: later ones win, parameter by parameter. */
+static int
+add_calibrations(lr_profile *p, lr_error *err)
+{
+    const char *dir = cli_user_efficiency_dir();
+    DIR *d = dir ? opendir(dir) : NULL;
+    char *names[256];
+    size_t n = 0;
+    struct dirent *de;
+    while (d && (de = readdir(d)) && n < 256) {
+        size_t l = strlen(de->d_name);
+        if (de->d_name[0] != '.' && l > 5 && strcmp(de->d_name + l - 5, ".json") == 0)
+            names[n++] = strdup(de->d_name);
+    }
+    if (d)
+        closedir(d);
+    qsort(names, n, sizeof *names, cmp_name);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        if (rc == 0)
+            rc = lr_profile_add_efficiency(p, path, err);
+        free(names[i]);
+    }
+    for (int i = 0; i < cli_ncalibrations && rc == 0; i++)
+        rc = lr_profile_add_efficiency(p, cli_calibrations[i], err);
+    return rc;
+}
+
 lr_profile *
 cli_load_profile(const char *name)
 {
     lr_error err;
     lr_profile *p = lr_profile_open(cli_data_dir, name ? name : cli_profile_key(),
                                     cli_user_module_db_to_load(), &err);
+    if (p && add_calibrations(p, &err) < 0) {
+        lr_profile_free(p);
+        p = NULL;
+    }
     if (!p)
         cli_print_error(&err);
     return p;

@@ -28,6 +28,7 @@ int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 
 static const cmd commands[] = {
     {"analyze", "per-op FLOPs, bytes and roofline time of prefill and decode", cmd_analyze},
@@ -47,6 +48,7 @@ static const cmd commands[] = {
     {"modules", "list the module database, or show an entry's formulas", cmd_modules},
     {"hardware", "list the hardware database, or show a device", cmd_hardware},
     {"engines", "list the engine presets (--engine) and the defaults each sets", cmd_engines},
+    {"calibrate", "fit the efficiency model of a device to measured times (CSV)", cmd_calibrate},
     {"bench", "measure analyses per second", cmd_bench},
     {"serve", "the web page and its JSON API over HTTP (127.0.0.1)", cmd_serve},
     {"completion", "a bash or zsh completion script, from the command and settings tables",
@@ -63,10 +65,9 @@ cli_commands(size_t *n)
 static void
 usage(FILE *f)
 {
-    fprintf(
-        f,
-        "usage: llmroof [--data-dir DIR] [--profile NAME] [--module-db PATH] COMMAND [options]\n\n"
-        "Roofline cost of running a model on given hardware, op by op.\n\ncommands:\n");
+    fprintf(f, "usage: llmroof [--data-dir DIR] [--profile NAME] [--module-db PATH]\n"
+               "               [--calibration FILE] COMMAND [options]\n\n"
+               "Roofline cost of running a model on given hardware, op by op.\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f,
@@ -78,6 +79,8 @@ usage(FILE *f)
             "  --profile NAME    counting conventions: default, llm-viewer, or a directory\n"
             "                    (profile.json, modules/, architectures/; docs/profiles.md)\n"
             "  --module-db PATH  extra module entries (a JSON file or a directory of them)\n"
+            "  --calibration FILE  an efficiency file (`llmroof calibrate -o FILE`) laid\n"
+            "                    over the efficiency data (repeatable; docs/calibrate.md)\n"
             "  --version         print the version\n"
             "\n`llmroof COMMAND --help` describes a command.\n"
             "\nexit codes: 0 ok, 1 usage error (unknown option, command, model id, hardware id\n"
@@ -91,9 +94,13 @@ int
 main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"data-dir", required_argument, NULL, 'd'}, {"module-db", required_argument, NULL, 'm'},
-        {"profile", required_argument, NULL, 'p'},  {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
+        {"data-dir", required_argument, NULL, 'd'},
+        {"module-db", required_argument, NULL, 'm'},
+        {"profile", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"calibration", required_argument, NULL, 'c'},
+        {NULL, 0, NULL, 0},
     };
     cli_data_dir = lr_data_dir(); /* $LLMROOF_DATA, then where we are installed */
     int c;
@@ -109,6 +116,13 @@ main(int argc, char **argv)
             break;
         case 'm': cli_module_db = optarg; break;
         case 'p': cli_profile = optarg; break;
+        case 'c':
+            if (cli_ncalibrations == CLI_MAX_CALIBRATIONS) {
+                fprintf(stderr, "llmroof: at most %d --calibration files\n", CLI_MAX_CALIBRATIONS);
+                return EXIT_USAGE;
+            }
+            cli_calibrations[cli_ncalibrations++] = optarg;
+            break;
         case 'h': usage(stdout); return EXIT_OK;
         case 'V': printf("llmroof %s\n", lr_version()); return EXIT_OK;
         default: return cli_bad_option(NULL, c, argv, opts);

@@ -42,6 +42,20 @@ cli_user_hardware_dir(void)
     return path;
 }
 
+const char *
+cli_user_efficiency_dir(void)
+{
+    static char path[4096];
+    const char *env = getenv("LLMROOF_EFFICIENCY_DIR");
+    if (env && *env)
+        return env;
+    const char *home = getenv("HOME");
+    if (!home || !*home)
+        return NULL;
+    snprintf(path, sizeof path, "%s/.local/share/llmroof/efficiency", home);
+    return path;
+}
+
 int cli_user_db_may_be_missing;
 
 const char *

@@ -14,6 +14,10 @@ const char *cli_user_module_db_to_load(void);
  * the default module database): *.json files of devices laid over the
  * bundled table. NULL when unset and no HOME. Static. */
 const char *cli_user_hardware_dir(void);
+/* $LLMROOF_EFFICIENCY_DIR, else $HOME/.local/share/llmroof/efficiency:
+ * calibrations (`llmroof calibrate --save`) laid over every profile's
+ * efficiency data, in file-name order. NULL when unset and no HOME. */
+const char *cli_user_efficiency_dir(void);
 /* Set by `modules add`, which creates the database: a missing one is fine. */
 extern int cli_user_db_may_be_missing;
 int cli_is_dir(const char *path);

@@ -1389,6 +1389,60 @@ LR_API int lr_capacity_search(const lr_plan *plan, const lr_profile *prof,
                               const lr_sim_config *c, const lr_sim_request *reqs, size_t n,
                               lr_cap_config **out, lr_error *err);
 
+/* ---- Calibration: fitting the efficiency model (docs/calibrate.md) ------
+ * Measured times (CSV: the kernel tables of ../shared/kernels, GEMM and
+ * context/generation attention, or the end-to-end format) are predicted
+ * with the efficiency model of one device, and the parameters of its class
+ * (per op kind) fitted to them by minimising the mean squared log error
+ * (deterministic coordinate descent). Owned by the caller: lr_calib_free. */
+typedef struct lr_calib lr_calib;
+
+typedef struct lr_calib_opts {
+    const char *engine; /* NULL or "": the profile's default */
+    int graphs;         /* -1: as the engine runs the stage; 0/1: measured without/with
+                           CUDA graphs (aiconfigurator's tables: 1) */
+    int folds;          /* k of the k-fold leave-out estimate (0: none) */
+    size_t max_rows;    /* per file, every n-th row beyond this many (0: all) */
+} lr_calib_opts;
+
+/* Residuals of one category: measured / expected over its rows. */
+typedef struct lr_calib_stats {
+    const char *category; /* gemm, context_attention, generation_attention, end_to_end, all */
+    size_t n;
+    double median, p10, p90; /* of measured / expected */
+    double median_abs_err;   /* median of |expected - measured| / measured */
+} lr_calib_stats;
+
+LR_API lr_calib *lr_calib_new(void);
+LR_API void lr_calib_free(lr_calib *c);
+/* Reads one CSV file's rows (its format from its header); a bad row is an
+ * error naming file, line and column. *skipped: rows left out (features not
+ * modelled: sliding windows), may be NULL. */
+LR_API int lr_calib_read(lr_calib *c, const char *file, size_t *skipped, lr_error *err);
+LR_API size_t lr_calib_rows(const lr_calib *c);
+/* Predicts every row on `hw` with the current parameters, fits, and
+ * computes the residuals before and after (and held out, with folds). */
+LR_API int lr_calib_fit(lr_calib *c, const lr_profile *prof, const lr_hw *hw,
+                        const lr_calib_opts *o, lr_error *err);
+/* After lr_calib_fit: which = 0 before, 1 after, 2 held out; i < count. */
+LR_API size_t lr_calib_stats_count(const lr_calib *c);
+LR_API const lr_calib_stats *lr_calib_stats_get(const lr_calib *c, int which, size_t i);
+/* The class fitted (the hardware's, or its id when it has none). */
+LR_API const char *lr_calib_class(const lr_calib *c);
+/* Fitted parameter count, and each as (kind, parameter name, before, after). */
+LR_API size_t lr_calib_param_count(const lr_calib *c);
+LR_API void lr_calib_param(const lr_calib *c, size_t i, const char **kind, const char **name,
+                           double *before, double *after);
+/* The fitted parameter `name` of `kind`; NAN when it was not fitted. */
+LR_API double lr_calib_value(const lr_calib *c, const char *kind, const char *name);
+/* The efficiency file (data/efficiency schema) of the fit: {status,
+ * source, classes: {CLASS: {band_low, band_high, kinds: {...}}}}. */
+LR_API void lr_jw_calibration(lr_jw *w, const lr_calib *c);
+/* Lays an efficiency file (the data/efficiency schema, e.g. a calibration)
+ * over the profile's efficiency data, parameter by parameter: call before
+ * analysing with the profile. */
+LR_API int lr_profile_add_efficiency(lr_profile *p, const char *file, lr_error *err);
+
 #ifdef __cplusplus
 }
 #endif

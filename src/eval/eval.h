@@ -114,6 +114,11 @@ void lr_expect_free(lr_expect *x);
  * peak or activation width changed). engine NULL or "": the profile's. */
 int lr_expect_prepare(lr_expect *x, const lr_profile *prof, const lr_hw *hw, const char *engine,
                       double peak, double a_bytes, lr_error *err);
+/* One kind's constants from its resolved parameters `v` (LR_EP_N): a
+ * stage run as a CUDA graph (`graphs`) or kernel by kernel; `matmul`: the
+ * GEMM shape terms apply. Also what the calibration fits through. */
+void lr_expect_kconst(lr_kconst *c, const double *v, const lr_hw *hw, double peak, double a_bytes,
+                      int graphs, int matmul);
 /* (a^p + b^p)^(1/p), scaled by the larger so that tiny times do not
  * underflow; p = 0: the larger (the roofline's max). */
 static inline double
@@ -138,10 +143,13 @@ lr_expect_gemm_rate(const lr_op *o, const lr_kconst *k, double *bw)
 {
     double rate = k->cpeak;
     double m = o->v[LR_F_FLOPS] / (2 * o->weights);
-    if (k->m_half > 0)
-        rate *= m / (m + k->m_half);
+    /* the GEMV path runs a matrix-vector kernel, not a padded tile: no
+     * small-M penalty there (it would make a decode GEMV compute-bound on
+     * devices with few FLOPs per byte) */
     if (m <= k->gemv_max_m)
         *bw = k->gemv_bw;
+    else if (k->m_half > 0)
+        rate *= m / (m + k->m_half);
     if (k->tile_m > 0 && k->tile_n > 0 && k->sms > 0 && k->a_bytes > 0) {
         double n = (o->v[LR_F_STORE_ACT] + o->v[LR_F_STORE_KV]) / (m * k->a_bytes);
         if (n >= 1) {
@@ -181,6 +189,14 @@ lr_op_expected(const lr_op *o, const lr_kconst *k)
  * (one micro-batch of `batch` sequences), and the band. */
 void lr_expect_total(const lr_expect *x, int st, double ops_s, double batch, double micro,
                      double steps, lr_total *t);
+
+/* ---- calibrate.c: what the calibration file's writer reads ---- */
+
+const char *lr_calib_source(const lr_calib *c);
+const char *lr_calib_hw_id(const lr_calib *c);
+/* 0 when the hardware has no class (the fit's class is then its id). */
+int lr_calib_hw_has_class(const lr_calib *c);
+double lr_calib_band(const lr_calib *c, int high);
 
 /* ---- analyze.c: shared with generate.c ---- */
 

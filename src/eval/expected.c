@@ -89,35 +89,38 @@ resolve(lr_expect *x, const lr_profile *prof, const lr_hw *hw, const char *engin
     return 0;
 }
 
+void
+lr_expect_kconst(lr_kconst *c, const double *v, const lr_hw *hw, double peak, double a_bytes,
+                 int graphs, int matmul)
+{
+    c->exact = neutral(v);
+    c->cpeak = peak * v[LR_EP_COMPUTE_EFF];
+    c->bw = hw->bandwidth * v[LR_EP_BANDWIDTH_EFF];
+    c->gemv_bw = hw->bandwidth * v[LR_EP_GEMV_BANDWIDTH_EFF];
+    c->ramp = v[LR_EP_BANDWIDTH_RAMP_S];
+    c->overhead = graphs ? v[LR_EP_KERNEL_OVERHEAD_GRAPHS_S] : v[LR_EP_KERNEL_OVERHEAD_S];
+    c->p = v[LR_EP_P];
+    c->inv_p = c->p > 0 ? 1 / c->p : 0;
+    c->matmul = matmul;
+    c->m_half = v[LR_EP_GEMM_M_HALF];
+    c->gemv_max_m = v[LR_EP_GEMV_MAX_M];
+    c->tile_m = v[LR_EP_GEMM_TILE_M];
+    c->tile_n = v[LR_EP_GEMM_TILE_N];
+    c->sms = hw->compute_units;
+    c->a_bytes = a_bytes;
+    c->net_bw = hw->link_bandwidth * v[LR_EP_NET_EFF];
+    c->net_lat = hw->link_latency;
+    c->net_over = v[LR_EP_NET_OVERHEAD_S];
+}
+
 /* Per-kind constants for a peak and activation width. */
 static void
 constants(lr_expect *x, const lr_hw *hw, double peak, double a_bytes)
 {
-    for (int st = 0; st < 2; st++) {
-        for (size_t k = 0; k < x->nkinds; k++) {
-            const double *v = x->kp[k];
-            lr_kconst *c = &x->kc[st][k];
-            c->exact = neutral(v);
-            c->cpeak = peak * v[LR_EP_COMPUTE_EFF];
-            c->bw = hw->bandwidth * v[LR_EP_BANDWIDTH_EFF];
-            c->gemv_bw = hw->bandwidth * v[LR_EP_GEMV_BANDWIDTH_EFF];
-            c->ramp = v[LR_EP_BANDWIDTH_RAMP_S];
-            c->overhead =
-                x->graphs[st] ? v[LR_EP_KERNEL_OVERHEAD_GRAPHS_S] : v[LR_EP_KERNEL_OVERHEAD_S];
-            c->p = v[LR_EP_P];
-            c->inv_p = c->p > 0 ? 1 / c->p : 0;
-            c->matmul = strcmp(x->kinds[k], "matmul") == 0;
-            c->m_half = v[LR_EP_GEMM_M_HALF];
-            c->gemv_max_m = v[LR_EP_GEMV_MAX_M];
-            c->tile_m = v[LR_EP_GEMM_TILE_M];
-            c->tile_n = v[LR_EP_GEMM_TILE_N];
-            c->sms = hw->compute_units;
-            c->a_bytes = a_bytes;
-            c->net_bw = hw->link_bandwidth * v[LR_EP_NET_EFF];
-            c->net_lat = hw->link_latency;
-            c->net_over = v[LR_EP_NET_OVERHEAD_S];
-        }
-    }
+    for (int st = 0; st < 2; st++)
+        for (size_t k = 0; k < x->nkinds; k++)
+            lr_expect_kconst(&x->kc[st][k], x->kp[k], hw, peak, a_bytes, x->graphs[st],
+                             strcmp(x->kinds[k], "matmul") == 0);
     x->peak = peak;
     x->a_bytes = a_bytes;
     x->bandwidth = hw->bandwidth;

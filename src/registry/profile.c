@@ -272,6 +272,17 @@ load_timing(lr_profile *p, const char *data_dir, lr_error *err)
     return rc;
 }
 
+int
+lr_profile_add_efficiency(lr_profile *p, const char *file, lr_error *err)
+{
+    if (!p->timing) {
+        lr_err_set(err, file, "", "the profile has no efficiency data (looked in %s)",
+                   p->timing_dirs ? p->timing_dirs : "?");
+        return -1;
+    }
+    return lr_timing_add_efficiency(p->timing, file, err);
+}
+
 static lr_profile *profile_load(const char *dir, const char *extra_modules, const char *data_dir,
                                 lr_error *err);
 

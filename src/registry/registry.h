@@ -156,6 +156,8 @@ typedef struct lr_timing {
 } lr_timing;
 
 lr_timing *lr_timing_load(const char *eff_dir, const char *eng_dir, lr_error *err);
+/* One more efficiency file laid over t (a calibration): later files win. */
+int lr_timing_add_efficiency(lr_timing *t, const char *file, lr_error *err);
 void lr_timing_free(lr_timing *t);
 const char *lr_ep_name(int i);
 const lr_engine_data *lr_timing_engine(const lr_timing *t, const char *name);

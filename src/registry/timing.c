@@ -523,6 +523,17 @@ lr_timing_load(const char *eff_dir, const char *eng_dir, lr_error *err)
     return t;
 }
 
+int
+lr_timing_add_efficiency(lr_timing *t, const char *file, lr_error *err)
+{
+    lr_err_clear(err);
+    if (!lr_is_file(file)) {
+        lr_err_set(err, file, "", "no such efficiency file");
+        return -1;
+    }
+    return load_efficiency_file(t, file, err);
+}
+
 /* ---- resolving ---- */
 
 const lr_engine_data *

@@ -263,92 +263,21 @@ typedef struct out {
 } out;
 
 static void
-jw_stat(lr_jw *w, const char *key, const lr_sim_stat *s)
-{
-    lr_jw_key(w, key);
-    lr_jw_obj(w);
-    lr_jw_knum(w, "mean", s->mean);
-    lr_jw_knum(w, "p50", s->p50);
-    lr_jw_knum(w, "p90", s->p90);
-    lr_jw_knum(w, "p99", s->p99);
-    lr_jw_end_obj(w);
-}
-
-static void
-jw_series(lr_jw *w, const char *key, const double *v, size_t n)
-{
-    lr_jw_key(w, key);
-    lr_jw_arr(w);
-    for (size_t i = 0; i < n; i++)
-        lr_jw_num(w, v[i]);
-    lr_jw_end_arr(w);
-}
-
-static void
-jw_simulation(lr_jw *w, const out *x)
-{
-    const lr_sim_config *c = &x->o->c;
-    lr_jw_key(w, "simulation");
-    lr_jw_obj(w);
-    lr_jw_kstr(w, "requests_from", x->source);
-    lr_jw_knum(w, "rate_per_s", x->o->v[O_TRACE] || x->o->burst > 0 ? NAN : x->o->rate);
-    lr_jw_knum(w, "seed", x->o->seed);
-    lr_jw_knum(w, "max_num_seqs", c->max_num_seqs);
-    lr_jw_knum(w, "kv_blocks", x->r->kv_blocks);
-    lr_jw_knum(w, "prefix_hit", c->prefix_hit);
-    lr_jw_knum(w, "spec_tokens", c->spec_tokens);
-    lr_jw_knum(w, "spec_accept", c->spec_accept);
-    lr_jw_knum(w, "replicas", c->disagg_prefill ? 0 : c->replicas);
-    lr_jw_kstr(w, "route", c->route == LR_ROUTE_LEAST_LOADED ? "least-loaded" : "round-robin");
-    lr_jw_knum(w, "disagg_prefill", c->disagg_prefill);
-    lr_jw_knum(w, "disagg_decode", c->disagg_decode);
-    lr_jw_knum(w, "slo_ttft_s", c->slo_ttft_s > 0 ? c->slo_ttft_s : NAN);
-    lr_jw_knum(w, "slo_tpot_s", c->slo_tpot_s > 0 ? c->slo_tpot_s : NAN);
-    lr_jw_end_obj(w);
-}
-
-static void
 json(FILE *f, const out *x)
 {
-    const lr_sim_result *r = x->r;
+    const simopts *o = x->o;
+    lr_sim_report rep = {x->a->arch->name,
+                         x->a->hw,
+                         x->a->prof,
+                         &x->ao->s,
+                         &o->c,
+                         x->source,
+                         o->v[O_TRACE] || o->burst > 0 ? NAN : o->rate,
+                         o->seed,
+                         x->r};
     lr_jw w;
     lr_jw_init(&w, f, 1);
-    lr_jw_obj(&w);
-    lr_jw_kstr(&w, "model", x->a->arch->name);
-    lr_jw_kstr(&w, "hardware", x->a->hw->id);
-    lr_jw_kstr(&w, "profile", lr_profile_name(x->a->prof));
-    lr_jw_kstr(&w, "engine", r->engine);
-    lr_jw_key(&w, "settings");
-    lr_jw_obj(&w);
-    lr_jw_settings(&w, &x->ao->s, "batch,seq_len");
-    lr_jw_end_obj(&w);
-    jw_simulation(&w, x);
-    lr_jw_knum(&w, "requests", (double)r->nreq);
-    jw_stat(&w, "ttft_s", &r->ttft_s);
-    jw_stat(&w, "tpot_s", &r->tpot_s);
-    jw_stat(&w, "itl_s", &r->itl_s);
-    jw_stat(&w, "e2e_s", &r->e2e_s);
-    jw_stat(&w, "queue_s", &r->queue_s);
-    lr_jw_knum(&w, "duration_s", r->duration_s);
-    lr_jw_knum(&w, "requests_per_s", r->requests_per_s);
-    lr_jw_knum(&w, "output_tokens_per_s", r->output_tokens_per_s);
-    lr_jw_knum(&w, "total_tokens_per_s", r->total_tokens_per_s);
-    lr_jw_knum(&w, "goodput_requests_per_s", r->goodput_requests_per_s);
-    lr_jw_knum(&w, "slo_met", r->slo_met);
-    lr_jw_knum(&w, "preemptions", r->preemptions);
-    lr_jw_knum(&w, "steps", r->steps);
-    lr_jw_knum(&w, "mean_batch", r->mean_batch);
-    lr_jw_knum(&w, "prefill_tokens", r->prefill_tokens);
-    lr_jw_knum(&w, "kv_tokens", r->kv_tokens);
-    lr_jw_knum(&w, "instances", r->instances);
-    lr_jw_knum(&w, "devices", r->devices);
-    lr_jw_key(&w, "kv_use");
-    lr_jw_obj(&w);
-    jw_series(&w, "t_s", r->series_t, r->nseries);
-    jw_series(&w, "share", r->series_kv, r->nseries);
-    jw_series(&w, "batch", r->series_batch, r->nseries);
-    lr_jw_end_obj(&w);
-    lr_jw_end_obj(&w);
+    lr_jw_simulation(&w, &rep);
     fputc('\n', f);
 }
 

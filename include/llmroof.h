@@ -1304,6 +1304,22 @@ LR_API int lr_workload_requests(const char *path, double rate, size_t n, uint64_
 LR_API void lr_rng_seed(uint64_t s[4], uint64_t seed);
 LR_API double lr_rng_uniform(uint64_t s[4]);
 
+/* A simulation's JSON object (`llmroof simulate --format json`, and
+ * /api/simulate's reply): what was simulated, how the requests were made
+ * (source: "sharegpt, Poisson arrivals", "trace FILE"...; rate NaN when
+ * not Poisson), and the result. */
+typedef struct lr_sim_report {
+    const char *model;
+    const lr_hw *hw;
+    const lr_profile *prof;
+    const lr_settings *settings;
+    const lr_sim_config *config;
+    const char *source;
+    double rate, seed;
+    const lr_sim_result *result;
+} lr_sim_report;
+LR_API void lr_jw_simulation(lr_jw *w, const lr_sim_report *x);
+
 /* ---- Capacity planning (docs/simulate.md) --------------------------------
  * For each device, tensor-parallel degree and sequence limit, the fewest
  * instances (aggregated replicas, or decode instances beside 1, 2 or 4

@@ -36,7 +36,8 @@ build_usage(void)
              "--max-batched-tokens, paged KV blocks of --kv-block-size with preemption\n"
              "by recompute, prefix caching); each step takes the expected time of\n"
              "its batch under --engine (docs/simulate.md). --format table, json, csv\n"
-             "(one row per request); --svg FILE: latency CDFs, KV use and batch size.\n"
+             "(one row per request); --svg FILE: latency CDFs, KV use and batch size;\n"
+             "--html FILE: all of it as one page.\n"
              "\n"
              "Requests (default: 1000 of --workload sharegpt at --rate 10):\n"
              "  --workload NAME     length distribution, data/workloads/NAME.json\n"
@@ -59,6 +60,8 @@ build_usage(void)
              "  --slo-ttft T        goodput target for TTFT (50ms, 0.5s)\n"
              "  --slo-tpot T        goodput target for TPOT\n"
              "  --requests-csv FILE one row per request\n"
+             "  --html FILE         one self-contained page: the percentiles, throughput,\n"
+             "                      goodput, preemptions and the charts of --svg\n"
              "%s",
              analysis_opts_usage(rejects));
 }
@@ -83,13 +86,14 @@ enum {
     O_SLO_TTFT,
     O_SLO_TPOT,
     O_CSV,
+    O_HTML,
     O_N
 };
 static const char *const opt_names[O_N] = {
     "--workload",   "--prompt-len",  "--output-len",  "--num-requests", "--rate",
     "--burst",      "--seed",        "--trace",       "--max-num-seqs", "--kv-blocks",
     "--prefix-hit", "--spec-tokens", "--spec-accept", "--replicas",     "--route",
-    "--disagg",     "--slo-ttft",    "--slo-tpot",    "--requests-csv"};
+    "--disagg",     "--slo-ttft",    "--slo-tpot",    "--requests-csv", "--html"};
 
 static int
 parse_number(const char *opt, const char *arg, double min, double max, double *out)
@@ -262,8 +266,9 @@ typedef struct out {
     const char *source; /* the workload, "trace FILE" or "fixed" */
 } out;
 
-static void
-json(FILE *f, const out *x)
+/* What the library's JSON and HTML writers take. */
+static lr_sim_report
+report_of(const out *x)
 {
     const simopts *o = x->o;
     lr_sim_report rep = {x->a->arch->name,
@@ -275,6 +280,13 @@ json(FILE *f, const out *x)
                          o->v[O_TRACE] || o->burst > 0 ? NAN : o->rate,
                          o->seed,
                          x->r};
+    return rep;
+}
+
+static void
+json(FILE *f, const out *x)
+{
+    lr_sim_report rep = report_of(x);
     lr_jw w;
     lr_jw_init(&w, f, 1);
     lr_jw_simulation(&w, &rep);
@@ -358,13 +370,16 @@ write_sim(FILE *f, void *ud)
     return ferror(f) ? -1 : 0;
 }
 
-/* The SVG: CDFs of TTFT, TPOT and end-to-end latency, then KV use and
- * batch size of instance 0 over time. */
+/* The charts of --svg and --html: CDFs of TTFT, TPOT and end-to-end
+ * latency, then KV use and batch size of instance 0 over time. */
 typedef struct svg_data {
     double *x[3], *y[3];
     size_t n[3];
     char title[512];
     const lr_sim_result *r;
+    lr_series cdfs[3], kv, batch;
+    lr_chart ch[4];
+    const lr_sim_report *rep; /* --html */
 } svg_data;
 
 static int
@@ -394,51 +409,76 @@ cdf(svg_data *d, int k, size_t field)
     d->n[k] = n;
 }
 
-static int
-write_svg(FILE *f, void *ud)
+static void
+make_charts(svg_data *d, const out *x)
 {
-    svg_data *d = ud;
-    const lr_sim_result *r = d->r;
+    const lr_sim_result *r = x->r;
+    memset(d, 0, sizeof *d);
+    d->r = r;
+    cdf(d, 0, offsetof(lr_sim_req_result, ttft_s));
+    cdf(d, 1, offsetof(lr_sim_req_result, tpot_s));
+    cdf(d, 2, offsetof(lr_sim_req_result, e2e_s));
+    snprintf(d->title, sizeof d->title, "%s on %s: %zu requests (%s)", x->a->arch->name,
+             x->a->hw->name, r->nreq, x->source);
     lr_series cdfs[3] = {{"TTFT", d->x[0], d->y[0], d->n[0], NULL, 1, 0},
                          {"TPOT", d->x[1], d->y[1], d->n[1], NULL, 2, 0},
                          {"end-to-end", d->x[2], d->y[2], d->n[2], NULL, 3, 0}};
     lr_series kv = {"KV blocks in use", r->series_t, r->series_kv, r->nseries, NULL, 1, 0};
     lr_series batch = {"sequences per step", r->series_t, r->series_batch, r->nseries, NULL, 2, 0};
+    memcpy(d->cdfs, cdfs, sizeof cdfs);
+    d->kv = kv;
+    d->batch = batch;
     lr_chart ch[4] = {{"Latency CDFs: TTFT and TPOT",
                        {"latency", "s", 1, 0, NULL},
                        {"share of requests", "", 0, 0, NULL},
-                       cdfs,
+                       d->cdfs,
                        2},
                       {"Latency CDF: end to end",
                        {"latency", "s", 1, 0, NULL},
                        {"share of requests", "", 0, 0, NULL},
-                       &cdfs[2],
+                       &d->cdfs[2],
                        1},
                       {"KV cache in use (instance 1)",
                        {"time", "s", 0, 0, NULL},
                        {"share of blocks", "", 0, 0, NULL},
-                       &kv,
+                       &d->kv,
                        1},
                       {"Batch size (instance 1)",
                        {"time", "s", 0, 0, NULL},
                        {"sequences", "", 0, 0, NULL},
-                       &batch,
+                       &d->batch,
                        1}};
-    return lr_svg_lines(f, ch, 4, d->title, 0);
+    memcpy(d->ch, ch, sizeof ch);
 }
 
 static int
-sim_svg(const out *x)
+write_svg(FILE *f, void *ud)
+{
+    svg_data *d = ud;
+    return lr_svg_lines(f, d->ch, 4, d->title, 0);
+}
+
+static int
+write_html(FILE *f, void *ud)
+{
+    svg_data *d = ud;
+    return lr_html_simulation(f, d->rep, d->ch, 4);
+}
+
+/* --svg and --html. */
+static int
+sim_charts(const out *x)
 {
     svg_data d;
-    memset(&d, 0, sizeof d);
-    d.r = x->r;
-    cdf(&d, 0, offsetof(lr_sim_req_result, ttft_s));
-    cdf(&d, 1, offsetof(lr_sim_req_result, tpot_s));
-    cdf(&d, 2, offsetof(lr_sim_req_result, e2e_s));
-    snprintf(d.title, sizeof d.title, "%s on %s: %zu requests (%s)", x->a->arch->name,
-             x->a->hw->name, x->r->nreq, x->source);
-    int rc = cli_write_output(x->ao->svg, write_svg, &d);
+    make_charts(&d, x);
+    int rc = EXIT_OK;
+    if (x->ao->svg)
+        rc = cli_write_output(x->ao->svg, write_svg, &d);
+    if (rc == EXIT_OK && x->o->v[O_HTML]) {
+        lr_sim_report rep = report_of(x);
+        d.rep = &rep;
+        rc = cli_write_output(x->o->v[O_HTML], write_html, &d);
+    }
     for (int k = 0; k < 3; k++)
         free(d.x[k]), free(d.y[k]);
     return rc;
@@ -472,8 +512,8 @@ run(analysis *a, const analysis_opts *ao, simopts *o)
         rc = cli_write_output(ao->out, write_sim, &x);
         if (rc == EXIT_OK && o->v[O_CSV])
             rc = cli_write_output(o->v[O_CSV], write_requests, &x);
-        if (rc == EXIT_OK && ao->svg)
-            rc = sim_svg(&x);
+        if (rc == EXIT_OK && (ao->svg || o->v[O_HTML]))
+            rc = sim_charts(&x);
     }
     lr_sim_result_free(&r);
     free(reqs);

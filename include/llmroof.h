@@ -1319,6 +1319,12 @@ typedef struct lr_sim_report {
     const lr_sim_result *result;
 } lr_sim_report;
 LR_API void lr_jw_simulation(lr_jw *w, const lr_sim_report *x);
+/* A simulation as one self-contained HTML page, as lr_html_report's: the
+ * latency percentiles (TTFT, TPOT, ITL, E2E, queueing), throughput,
+ * goodput and preemptions, `charts` inline, the data as lr_jw_simulation's
+ * JSON in a <script type="application/json">. */
+LR_API int lr_html_simulation(FILE *f, const lr_sim_report *x, const lr_chart *charts,
+                              size_t ncharts);
 
 /* ---- Capacity planning (docs/simulate.md) --------------------------------
  * For each device, tensor-parallel degree and sequence limit, the fewest

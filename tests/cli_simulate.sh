@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cli_simulate.sh BINARY DATA_DIR FIXTURES_DIR: `llmroof simulate`: its
-# outputs, determinism, a trace against `generate`, and its errors.
+# outputs (--html too), determinism, a trace against `generate`, and its errors.
 set -u
 BIN=$1
 DATA=$2
@@ -24,6 +24,34 @@ check grep -q 'Latency CDF' "$T/sim.svg"
 # a header and one row per request
 expect_eq "request rows" "$(wc -l <"$T/req.csv")" 201
 check grep -q '^request,arrival_s,prompt_len,output_len,prefix_hit' "$T/req.csv"
+
+# --html: one self-contained page, well-formed (XML, and HTML but for the
+# SVG tags the HTML parser does not know), with the percentiles the table
+# prints (the same run: each row's four cells are the table's four values)
+run "simulate html" simulate $M --hardware h100-sxm --num-requests 200 --rate 5 --seed 3 \
+    --slo-ttft 200ms --slo-tpot 50ms --html "$T/sim.html"
+expect_rc 0
+check xmllint --noout "$T/sim.html"
+xmllint --html --noout "$T/sim.html" 2>"$T/xml"
+grep "parser error" "$T/xml" | grep -v "Tag [a-z]* invalid" >"$T/bad"
+check test ! -s "$T/bad"
+for banned in 'http:' 'https:' '//' '@import' 'url(' 'src=' 'href='; do
+    check test "$(grep -cF -- "$banned" "$T/sim.html")" = 0
+done
+expect_eq "charts" "$(grep -c '<svg ' "$T/sim.html")" 4
+check grep -qF '<table class="sim" id="sim-latency">' "$T/sim.html"
+check grep -qF '<script type="application/json" id="llmroof-data">' "$T/sim.html"
+check grep -qF '"goodput_requests_per_s":' "$T/sim.html"
+run "simulate table" simulate $M --hardware h100-sxm --num-requests 200 --rate 5 --seed 3 \
+    --slo-ttft 200ms --slo-tpot 50ms
+for row in "time to first token:TTFT" "time per output token:TPOT" "inter-token latency:ITL" \
+    "end-to-end latency:E2E"; do
+    name=${row%%:*}
+    # "  time to first token  6.05 ms  5.45 ms ..." -> "<td>6.05 ms</td><td>5.45 ms</td>..."
+    cells=$(grep "^  $name " "$T/out" | sed "s/^  $name *//" |
+        sed -E 's/ *([0-9.e+-]+ [a-zA-Z]*s)/<td>\1<\/td>/g')
+    check grep -qF "<tr><td>$name (${row##*:})</td>$cells</tr>" "$T/sim.html"
+done
 
 run "same seed" simulate $M --hardware h100-sxm --num-requests 200 --rate 5 --seed 3 \
     --format json --slo-ttft 200ms --slo-tpot 50ms

@@ -1,8 +1,9 @@
 // app.js: the page of `llmroof serve` (docs/web.md). Reads the settings,
 // asks this server for the analysis (/api/analyze), the generation
-// (/api/generate) and an op's formulas (/api/op), and draws the totals, the
-// operation graph of one decoder layer, the roofline and the generation
-// summary. Plain JavaScript and inline SVG: no library, nothing fetched
+// (/api/generate), an op's formulas (/api/op) and, on demand, a serving
+// simulation (/api/simulate), and draws the totals, the operation graph of
+// one decoder layer, the roofline, the generation summary and the
+// simulation's percentiles and KV use over time. Plain JavaScript and inline SVG: no library, nothing fetched
 // from anywhere else.
 "use strict";
 
@@ -12,6 +13,7 @@ const FIELDS = ["flops", "load_weight", "load_act", "store_act", "load_kv", "sto
 const state = {
   analysis: null,   // the reply of /api/analyze (the CLI's JSON)
   generation: null, // the reply of /api/generate
+  simulation: null, // the reply of /api/simulate
   stage: "prefill", // the stage the graph and the details show
   selected: null,   // path of the selected op
   devices: [],      // /api/hardware
@@ -589,6 +591,75 @@ function rooflinePoint(p, x, y) {
   return shape;
 }
 
+// ---- the simulation (on demand: it takes longer than an analysis) ----
+
+async function runSimulation() {
+  const body = settings();
+  delete body.batch; // the batch forms from the requests
+  body.rate = $("#sim-rate").value;
+  body["num-requests"] = $("#sim-num").value;
+  body.workload = $("#sim-workload").value;
+  if ($("#sim-slo-ttft").value) body["slo-ttft"] = $("#sim-slo-ttft").value;
+  if ($("#sim-slo-tpot").value) body["slo-tpot"] = $("#sim-slo-tpot").value;
+  $("#sim-status").textContent = "simulating";
+  $("#sim-run").disabled = true;
+  try {
+    const r = await call("/api/simulate", body);
+    state.simulation = r.json;
+    renderSimulation();
+    $("#sim-status").textContent = `${r.json.requests} requests (${r.json.simulation.requests_from}) on ` +
+      `${r.json.devices} device(s), engine ${r.json.engine}`;
+  } catch (e) {
+    $("#sim-status").textContent = "";
+    showError(e.message);
+  } finally {
+    $("#sim-run").disabled = false;
+  }
+}
+
+function renderSimulation() {
+  const m = state.simulation;
+  const rows = [["ttft_s", "time to first token"], ["tpot_s", "time per output token"],
+    ["itl_s", "inter-token latency"], ["e2e_s", "end-to-end latency"], ["queue_s", "queueing delay"]];
+  const cols = ["mean", "p50", "p90", "p99"];
+  $("#sim-table").replaceChildren(
+    el("thead", {}, el("tr", {}, el("th", {}, "latency"), ...cols.map((c) => el("th", {}, c)))),
+    el("tbody", {}, ...rows.map(([k, label]) => el("tr", {}, el("th", { scope: "row" }, label),
+      ...cols.map((c) => numCell("td", `sim.${k}.${c}`, m[k][c], humanTime(m[k][c])))))));
+  const round = (v) => plain(Math.round(v * 100) / 100);
+  const items = [
+    ["requests_per_s", "throughput (requests/s)", round(m.requests_per_s)],
+    ["output_tokens_per_s", "output tokens/s", round(m.output_tokens_per_s)],
+    ["goodput_requests_per_s", "goodput (requests/s meeting the SLOs)",
+      `${round(m.goodput_requests_per_s)} (${(m.slo_met * 100).toFixed(1)}%)`],
+    ["preemptions", "preemptions", plain(m.preemptions)],
+    ["mean_batch", "mean batch (sequences)", round(m.mean_batch)],
+  ];
+  $("#sim-summary").replaceChildren(...items.flatMap(([k, label, text]) =>
+    [el("dt", {}, label), numCell("dd", "sim." + k, m[k], text)]));
+  renderSimChart(m.kv_use);
+}
+
+// The KV cache in use over time (instance 1), drawn from the reply.
+function renderSimChart(u) {
+  const W = 640, H = 220, L = 50, R = 10, T = 10, B = 30;
+  const tmax = u.t_s.length ? u.t_s[u.t_s.length - 1] || 1 : 1;
+  const ymax = Math.max(1e-9, ...u.share);
+  const x = (t) => L + (W - L - R) * t / tmax;
+  const y = (v) => H - B - (H - B - T) * v / ymax;
+  const pts = u.t_s.map((t, i) => `${x(t).toFixed(1)},${y(u.share[i]).toFixed(1)}`).join(" ");
+  $("#sim-chart").replaceChildren(svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img",
+    "aria-label": "KV cache in use over time" },
+  svg("rect", { x: L, y: T, width: W - L - R, height: H - B - T, fill: "none", stroke: "#888" }),
+  svg("polyline", { points: pts, fill: "none", stroke: "#1b9e77", "stroke-width": 1.5 }),
+  svg("text", { x: L, y: H - 8, "font-size": 11 }, "0 s"),
+  svg("text", { x: W - R, y: H - 8, "font-size": 11, "text-anchor": "end" }, humanTime(tmax)),
+  svg("text", { x: L - 4, y: T + 10, "font-size": 11, "text-anchor": "end" },
+    `${(ymax * 100).toFixed(ymax < 0.1 ? 1 : 0)}%`),
+  svg("text", { x: (L + W - R) / 2, y: H - 8, "font-size": 11, "text-anchor": "middle" },
+    "KV cache in use (share of blocks), instance 1, over time")));
+}
+
 function setStage(st) {
   if (state.stage === st) return;
   state.stage = st;
@@ -629,6 +700,10 @@ async function start() {
   $("#model").addEventListener("change", describeModel);
   $("#hardware").addEventListener("change", describeDevice);
   $("#source").addEventListener("change", showSource);
+  $("#sim-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    runSimulation();
+  });
   for (const r of document.querySelectorAll('input[name="stage"]')) {
     r.addEventListener("change", () => setStage(r.value));
   }

@@ -172,11 +172,30 @@ async function main() {
     assert.ok(nodes.length >= 5, "the layer has its ops");
     await page.click(`#graph .node[data-path="${op.path}"]`);
     await checkOp(page, op, "prefill");
-    await page.screenshot({ path: join(outDir, "e2e-page.png"), fullPage: true });
 
     // the same op in decode
     await page.check('input[name="stage"][value="decode"]');
     await checkOp(page, eight.decode.ops.find((o) => o.path === op.path), "decode");
+
+    // a simulation from the page equals `llmroof simulate --format json`
+    // for the same settings and seed (0): its percentiles and throughput
+    const sim = cli(["simulate", s.model, "--profile", s.profile, "--hardware", s.hardware,
+      "--w-bit", s.wbit, "--a-bit", s.abit, "--attention", s.attention, "--num-requests", "100",
+      "--rate", "5", "--workload", "summarization", "--slo-ttft", "1s", "--format", "json"]);
+    await page.fill("#sim-num", "100");
+    await page.fill("#sim-rate", "5");
+    await page.selectOption("#sim-workload", "summarization");
+    await page.fill("#sim-slo-ttft", "1");
+    await page.click("#sim-run");
+    await waitValue(page, '[data-key="sim.ttft_s.p99"]', sim.ttft_s.p99);
+    for (const k of ["ttft_s", "tpot_s", "itl_s", "e2e_s"]) {
+      for (const c of ["mean", "p50", "p90", "p99"]) {
+        assert.equal(await valueOf(page, `[data-key="sim.${k}.${c}"]`), sim[k][c], `simulation ${k} ${c}`);
+      }
+    }
+    assert.equal(await valueOf(page, '[data-key="sim.goodput_requests_per_s"]'), sim.goodput_requests_per_s);
+    assert.ok(await page.$("#sim-chart svg polyline"), "the KV-use chart is drawn");
+    await page.screenshot({ path: join(outDir, "e2e-page.png"), fullPage: true });
 
     // a pasted config.json analyses as the file does
     const cfgPath = join(dataDir, "models", "meta-llama--Llama-3.2-1B.json");

@@ -1327,7 +1327,8 @@ LR_API int lr_html_simulation(FILE *f, const lr_sim_report *x, const lr_chart *c
                               size_t ncharts);
 
 /* ---- Capacity planning (docs/simulate.md) --------------------------------
- * For each device, tensor-parallel degree and sequence limit, the fewest
+ * For each device, tensor-parallel degree, pipeline degree, expert split
+ * (MoE models) and sequence limit, the fewest
  * instances (aggregated replicas, or decode instances beside 1, 2 or 4
  * prefill instances) whose simulation of `reqs` meets the SLOs at a
  * percentile; then the Pareto front of output tokens/s per device against
@@ -1342,6 +1343,11 @@ typedef struct lr_cap_space {
     int disagg;        /* also disaggregated layouts */
     int max_instances; /* per configuration */
     double percentile; /* 50, 90 or 99 */
+    const double *pp;  /* pipeline degrees (NULL or none: 1); skipped where the model's tree
+                          has no pipeline parallelism */
+    size_t npp;
+    int expert_parallel; /* a MoE model's tp > 1 also tried with ep = tp (vLLM's
+                            --enable-expert-parallel); other models: ep 1 only */
 } lr_cap_space;
 
 typedef struct lr_cap_config {

@@ -149,6 +149,25 @@ run "serve-plan rate table" serve-plan $M --rate 20 --slo-tpot 30ms --devices h1
 expect_rc 0
 expect_out "h100-sxm"
 expect_out "pareto"
+# a MoE model: tp 2 is tried with ep 1 and ep = tp = 2, pp 1 and 2; with
+# --no-expert-parallel, ep 1 only; a dense model never gets ep > 1
+run "serve-plan moe" serve-plan Mixtral-8x7B-v0.1 --rate 5 --slo-ttft 500ms --devices h100-sxm \
+    --tp 2 --max-num-seqs 256 --no-disagg --num-requests 100 --format json
+expect_rc 0
+expect_out '"ep": 2,'
+expect_out '"pp": 2,'
+run "serve-plan moe, no ep" serve-plan Mixtral-8x7B-v0.1 --rate 5 --slo-ttft 500ms \
+    --devices h100-sxm --tp 2 --pp 1 --no-expert-parallel --no-disagg --num-requests 100 --format json
+expect_rc 0
+check test "$(grep -c '"ep": 2,' "$T/out")" = 0
+run "serve-plan dense: no ep" serve-plan $M --rate 5 --slo-ttft 500ms --devices h100-sxm --tp 2 \
+    --pp 1 --no-disagg --num-requests 100 --format json
+expect_rc 0
+check test "$(grep -c '"ep": 2,' "$T/out")" = 0
+expect_out '"tp": 2,'
+run "serve-plan bad pp" serve-plan $M --rate 5 --slo-ttft 1s --pp 0
+expect_rc 1
+expect_err "--pp"
 run "serve-plan rate without target" serve-plan $M --rate 20
 expect_rc 1
 expect_err "--rate needs a target"

@@ -18,6 +18,16 @@ for k in '"ttft_s": {' '"tpot_s": {' '"itl_s": {' '"e2e_s": {' '"queue_s": {' '"
     '"requests_from": "sharegpt, Poisson arrivals"' '"engine": "vllm"'; do
     expect_out "$k"
 done
+# the distributions: percentiles 1 to 100, nearest rank; the 50th, 90th and
+# 99th are the summary's p50, p90 and p99 (computed apart, in simulate.c)
+check python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("ttft_s", "tpot_s", "e2e_s"):
+    v = d["cdf"][k]
+    assert len(v) == 100 and v == sorted(v), k
+    assert (v[49], v[89], v[98]) == (d[k]["p50"], d[k]["p90"], d[k]["p99"]), k
+' "$T/out"
 cp "$T/out" "$T/a.json"
 check grep -q '<svg' "$T/sim.svg"
 check grep -q 'Latency CDF' "$T/sim.svg"

@@ -637,7 +637,39 @@ function renderSimulation() {
   ];
   $("#sim-summary").replaceChildren(...items.flatMap(([k, label, text]) =>
     [el("dt", {}, label), numCell("dd", "sim." + k, m[k], text)]));
+  renderSimCdf(m.cdf);
   renderSimChart(m.kv_use);
+}
+
+// The latency CDFs of TTFT, TPOT and end-to-end latency (log time axis),
+// from the reply's percentiles 1 to 100.
+function renderSimCdf(cdf) {
+  const W = 640, H = 240, L = 50, R = 120, T = 10, B = 34;
+  const lines = [["ttft_s", "TTFT", "#4e79a7"], ["tpot_s", "TPOT", "#f28e2b"], ["e2e_s", "end-to-end", "#59a14f"]];
+  const all = lines.flatMap(([k]) => cdf[k]).filter((v) => v > 0);
+  if (!all.length) return $("#sim-cdf").replaceChildren();
+  const lo = Math.floor(Math.log10(Math.min(...all))), hi = Math.ceil(Math.log10(Math.max(...all)));
+  const span = Math.max(1, hi - lo);
+  const x = (v) => L + (W - L - R) * (Math.log10(v) - lo) / span;
+  const y = (p) => H - B - (H - B - T) * p;
+  const kids = [svg("rect", { x: L, y: T, width: W - L - R, height: H - B - T, fill: "none", stroke: "#888" })];
+  for (let e = lo; e <= lo + span; e++) {
+    kids.push(svg("text", { x: x(10 ** e), y: H - B + 14, "font-size": 11, "text-anchor": "middle" },
+      humanTime(10 ** e)));
+  }
+  kids.push(svg("text", { x: L - 4, y: T + 10, "font-size": 11, "text-anchor": "end" }, "1"),
+    svg("text", { x: L - 4, y: H - B, "font-size": 11, "text-anchor": "end" }, "0"),
+    svg("text", { x: (L + W - R) / 2, y: H - 4, "font-size": 11, "text-anchor": "middle" },
+      "latency (log scale); height: share of requests"));
+  lines.forEach(([k, name, colour], i) => {
+    const v = cdf[k];
+    const pts = v.filter((t) => t > 0).map((t, j) => `${x(t).toFixed(1)},${y((j + 1) / v.length).toFixed(1)}`);
+    kids.push(svg("polyline", { points: pts.join(" "), fill: "none", stroke: colour, "stroke-width": 2,
+      "data-key": "sim.cdf." + k }),
+    svg("text", { x: W - R + 8, y: T + 14 + 16 * i, "font-size": 12, fill: colour }, name));
+  });
+  $("#sim-cdf").replaceChildren(svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img",
+    "aria-label": "latency CDFs" }, ...kids));
 }
 
 // The KV cache in use over time (instance 1), drawn from the reply.

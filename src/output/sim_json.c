@@ -3,10 +3,13 @@
  * --format json` writes it and /api/simulate replies with it (one writer,
  * so the two are the same byte for byte): the model, device, profile and
  * engine, the settings given, how the requests were made, the latency
- * statistics, throughput, goodput, preemptions and instance 0's KV use and
- * batch size over time (docs/simulate.md).
+ * statistics, throughput, goodput, preemptions, instance 0's KV use and
+ * batch size over time, and the latency distributions as percentiles 1 to
+ * 100 (docs/simulate.md).
  */
 #include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
 
 #include "llmroof.h"
 #include "output/output.h"
@@ -31,6 +34,39 @@ jw_series(lr_jw *w, const char *key, const double *v, size_t n)
     for (size_t i = 0; i < n; i++)
         lr_jw_num(w, v[i]);
     lr_jw_end_arr(w);
+}
+
+static int
+cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* One latency's distribution: its nearest-rank percentiles 1 .. 100 (the
+ * value at rank ceil(k n / 100) of the n finite values), an empty list
+ * when none is finite. */
+static void
+jw_cdf(lr_jw *w, const char *key, const lr_sim_result *r, size_t field)
+{
+    double *v = malloc((r->nreq + 1) * sizeof *v);
+    if (!v)
+        abort();
+    size_t n = 0;
+    for (size_t i = 0; i < r->nreq; i++) {
+        double x = *(const double *)((const char *)&r->req[i] + field);
+        if (isfinite(x))
+            v[n++] = x;
+    }
+    qsort(v, n, sizeof *v, cmp_d);
+    lr_jw_key(w, key);
+    lr_jw_arr(w);
+    for (size_t k = 1; n && k <= 100; k++) {
+        size_t rank = (k * n + 99) / 100;
+        lr_jw_num(w, v[rank - 1]);
+    }
+    lr_jw_end_arr(w);
+    free(v);
 }
 
 /* How the requests were made and served. */
@@ -95,6 +131,12 @@ lr_jw_simulation(lr_jw *w, const lr_sim_report *x)
     jw_series(w, "t_s", r->series_t, r->nseries);
     jw_series(w, "share", r->series_kv, r->nseries);
     jw_series(w, "batch", r->series_batch, r->nseries);
+    lr_jw_end_obj(w);
+    lr_jw_key(w, "cdf");
+    lr_jw_obj(w);
+    jw_cdf(w, "ttft_s", r, offsetof(lr_sim_req_result, ttft_s));
+    jw_cdf(w, "tpot_s", r, offsetof(lr_sim_req_result, tpot_s));
+    jw_cdf(w, "e2e_s", r, offsetof(lr_sim_req_result, e2e_s));
     lr_jw_end_obj(w);
     lr_jw_end_obj(w);
 }

@@ -195,6 +195,13 @@ async function main() {
     }
     assert.equal(await valueOf(page, '[data-key="sim.goodput_requests_per_s"]'), sim.goodput_requests_per_s);
     assert.ok(await page.$("#sim-chart svg polyline"), "the KV-use chart is drawn");
+    // the CDFs: one line per latency, a point per percentile (1 to 100)
+    for (const k of ["ttft_s", "tpot_s", "e2e_s"]) {
+      const pts = await page.$eval(`#sim-cdf polyline[data-key="sim.cdf.${k}"]`,
+        (e) => e.getAttribute("points").trim().split(/\s+/).length);
+      assert.equal(pts, sim.cdf[k].filter((v) => v > 0).length, `CDF points of ${k}`);
+      assert.equal(pts, 100, `CDF of ${k}: 100 percentiles`);
+    }
     await page.screenshot({ path: join(outDir, "e2e-page.png"), fullPage: true });
 
     // a pasted config.json analyses as the file does

@@ -666,7 +666,10 @@ function renderSimCdf(cdf) {
     const pts = v.filter((t) => t > 0).map((t, j) => `${x(t).toFixed(1)},${y((j + 1) / v.length).toFixed(1)}`);
     kids.push(svg("polyline", { points: pts.join(" "), fill: "none", stroke: colour, "stroke-width": 2,
       "data-key": "sim.cdf." + k }),
-    svg("text", { x: W - R + 8, y: T + 14 + 16 * i, "font-size": 12, fill: colour }, name));
+    // the legend: a swatch of the line's colour (the page's CSS sets text fills)
+    svg("line", { x1: W - R + 8, y1: T + 10 + 16 * i, x2: W - R + 26, y2: T + 10 + 16 * i,
+      stroke: colour, "stroke-width": 3 }),
+    svg("text", { x: W - R + 32, y: T + 14 + 16 * i, "font-size": 12 }, name));
   });
   $("#sim-cdf").replaceChildren(svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img",
     "aria-label": "latency CDFs" }, ...kids));

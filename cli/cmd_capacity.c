@@ -16,7 +16,8 @@
 static const char usage[] =
     "usage: llmroof serve-plan [MODEL] --rate R [--slo-ttft T] [--slo-tpot T] [options]\n"
     "\n"
-    "Capacity planning: for each device, --tp degree and --max-num-seqs value,\n"
+    "Capacity planning: for each device, --tp and --pp degree, expert split (a\n"
+    "MoE model: ep 1 and ep = tp) and --max-num-seqs value,\n"
     "the fewest instances (aggregated replicas, or decode instances beside 1, 2\n"
     "or 4 prefill instances) whose simulation of the workload at R requests/s\n"
     "meets the targets at --percentile; the cheapest first, and the Pareto\n"
@@ -28,7 +29,9 @@ static const char usage[] =
     "  --percentile P        50, 90 (default) or 99\n"
     "  --devices LIST        hardware ids (default a100-80gb,h100-sxm,h200)\n"
     "  --tp LIST             tensor-parallel degrees (default 1,2,4,8)\n"
-    "  --max-num-seqs LIST   sequence limits (default 256)\n"
+    "  --pp LIST             pipeline degrees (default 1,2; where the model splits)\n"
+    "  --no-expert-parallel  a MoE model: ep 1 only (default: also ep = tp)\n"
+    "  --max-num-seqs LIST   sequence limits (default 64,256)\n"
     "  --max-instances N     per configuration (default 16)\n"
     "  --no-disagg           aggregated layouts only\n"
     "  --workload NAME       lengths (default sharegpt), --num-requests N (500),\n"
@@ -37,10 +40,10 @@ static const char usage[] =
     "Other analysis options (--engine, --w-bit, --mem-util, ...) apply to every\n"
     "instance.\n";
 
-enum { C_RATE, C_TTFT, C_TPOT, C_PCT, C_DEV, C_TP, C_SEQS, C_MAXI, C_WL, C_NUM, C_SEED, C_N };
+enum { C_RATE, C_TTFT, C_TPOT, C_PCT, C_DEV, C_TP, C_SEQS, C_MAXI, C_WL, C_NUM, C_SEED, C_PP, C_N };
 static const char *const names[C_N] = {
     "--rate",         "--slo-ttft",      "--slo-tpot", "--percentile",   "--devices", "--tp",
-    "--max-num-seqs", "--max-instances", "--workload", "--num-requests", "--seed"};
+    "--max-num-seqs", "--max-instances", "--workload", "--num-requests", "--seed",    "--pp"};
 
 /* A comma-separated list of whole numbers in [lo, hi]: at most cap. */
 static int
@@ -63,9 +66,9 @@ parse_list(const char *opt, const char *arg, double lo, double hi, double *v, si
 typedef struct capopts {
     const char *v[C_N];
     double rate, pct, num, seed, maxi;
-    double tp[8], seqs[8];
-    size_t ntp, nseqs;
-    int disagg;
+    double tp[8], seqs[8], pp[8];
+    size_t ntp, nseqs, npp;
+    int disagg, expert_parallel;
     lr_sim_config c;
 } capopts;
 
@@ -73,10 +76,12 @@ static int
 parse(capopts *o, int *argc, char **argv)
 {
     int k = 1;
-    o->disagg = 1;
+    o->disagg = o->expert_parallel = 1;
     for (int i = 1; i < *argc; i++)
         if (!strcmp(argv[i], "--no-disagg"))
             o->disagg = 0;
+        else if (!strcmp(argv[i], "--no-expert-parallel"))
+            o->expert_parallel = 0;
         else
             argv[k++] = argv[i];
     *argc = k;
@@ -88,7 +93,8 @@ parse(capopts *o, int *argc, char **argv)
     o->num = 500;
     o->maxi = 16;
     o->tp[0] = 1, o->tp[1] = 2, o->tp[2] = 4, o->tp[3] = 8, o->ntp = 4;
-    o->seqs[0] = 256, o->nseqs = 1;
+    o->seqs[0] = 64, o->seqs[1] = 256, o->nseqs = 2;
+    o->pp[0] = 1, o->pp[1] = 2, o->npp = 2;
     lr_sim_config_default(&o->c);
     char *end;
     o->rate = strtod(v[C_RATE], &end);
@@ -101,6 +107,7 @@ parse(capopts *o, int *argc, char **argv)
         (v[C_TPOT] && cli_parse_time("--slo-tpot", v[C_TPOT], &o->c.slo_tpot_s) < 0) ||
         (v[C_PCT] && cli_parse_whole("--percentile", v[C_PCT], 50, 99, &o->pct) < 0) ||
         (v[C_TP] && parse_list("--tp", v[C_TP], 1, 64, o->tp, 8, &o->ntp) < 0) ||
+        (v[C_PP] && parse_list("--pp", v[C_PP], 1, 64, o->pp, 8, &o->npp) < 0) ||
         (v[C_SEQS] &&
          parse_list("--max-num-seqs", v[C_SEQS], 1, 65536, o->seqs, 8, &o->nseqs) < 0) ||
         (v[C_MAXI] && cli_parse_whole("--max-instances", v[C_MAXI], 1, 1024, &o->maxi) < 0) ||
@@ -181,7 +188,7 @@ json(FILE *f, const out *x)
     lr_jw_kstr(&w, "profile", lr_profile_name(x->a->prof));
     lr_jw_key(&w, "settings");
     lr_jw_obj(&w);
-    lr_jw_settings(&w, &x->ao->s, "batch,seq_len,tp");
+    lr_jw_settings(&w, &x->ao->s, "batch,seq_len,tp,pp,ep");
     lr_jw_end_obj(&w);
     lr_jw_knum(&w, "rate_per_s", x->o->rate);
     lr_jw_knum(&w, "slo_ttft_s", x->o->c.slo_ttft_s > 0 ? x->o->c.slo_ttft_s : NAN);
@@ -210,8 +217,9 @@ table(FILE *f, const out *x)
             x->a->arch->name, x->o->rate, x->o->pct, x->o->v[C_TTFT] ? x->o->v[C_TTFT] : "none",
             x->o->v[C_TPOT] ? x->o->v[C_TPOT] : "none", x->o->v[C_WL] ? x->o->v[C_WL] : "sharegpt",
             x->o->num);
-    fprintf(f, "  %-10s %4s %3s %5s %-15s %4s %12s %12s %11s %11s\n", "device", "gpus", "tp",
-            "seqs", "instances", "slo", "tok/s/gpu", "tok/s/user", "ttft", "tpot");
+    fprintf(f, "  %-10s %4s %3s %3s %3s %5s %-15s %4s %12s %12s %11s %11s\n", "device", "gpus",
+            "tp", "pp", "ep", "seqs", "instances", "slo", "tok/s/gpu", "tok/s/user", "ttft",
+            "tpot");
     for (int i = 0; i < x->n; i++) {
         const lr_cap_config *c = &x->cf[i];
         char lay[64], t1[32], t2[32];
@@ -227,10 +235,10 @@ table(FILE *f, const out *x)
                         : p == 90 ? c->tpot_s.p90
                                   : c->tpot_s.p99,
                         "s");
-        fprintf(f, "  %-10s %4.0f %3.0f %5.0f %-15s %4s %12.1f %12.1f %11s %11s%s\n", c->hw->id,
-                c->devices, c->tp, c->max_num_seqs, lay, c->meets_slo ? "yes" : "no",
-                c->tokens_per_s_per_gpu, c->tokens_per_s_per_user, t1, t2,
-                c->pareto ? "  pareto" : "");
+        fprintf(f, "  %-10s %4.0f %3.0f %3.0f %3.0f %5.0f %-15s %4s %12.1f %12.1f %11s %11s%s\n",
+                c->hw->id, c->devices, c->tp, c->pp, c->ep, c->max_num_seqs, lay,
+                c->meets_slo ? "yes" : "no", c->tokens_per_s_per_gpu, c->tokens_per_s_per_user, t1,
+                t2, c->pareto ? "  pareto" : "");
     }
 }
 
@@ -317,7 +325,8 @@ static int
 run(analysis *a, const analysis_opts *ao, capopts *o)
 {
     const lr_hw *hw[16];
-    lr_cap_space sp = {hw, 0, o->tp, o->ntp, o->seqs, o->nseqs, o->disagg, (int)o->maxi, o->pct};
+    lr_cap_space sp = {hw,           0,      o->tp, o->ntp, o->seqs,           o->nseqs, o->disagg,
+                       (int)o->maxi, o->pct, o->pp, o->npp, o->expert_parallel};
     int rc = find_devices(a, o->v[C_DEV], hw, 16, &sp.nhw);
     if (rc != EXIT_OK)
         return rc;

@@ -36,7 +36,8 @@ build_usage(void)
              "--max-batched-tokens, paged KV blocks of --kv-block-size with preemption\n"
              "by recompute, prefix caching); each step takes the expected time of\n"
              "its batch under --engine (docs/simulate.md). --format table, json, csv\n"
-             "(one row per request); --svg FILE: latency CDFs, KV use and batch size.\n"
+             "(one row per request); --svg FILE: latency CDFs, KV use and batch size;\n"
+             "--html FILE: all of it as one page.\n"
              "\n"
              "Requests (default: 1000 of --workload sharegpt at --rate 10):\n"
              "  --workload NAME     length distribution, data/workloads/NAME.json\n"
@@ -59,6 +60,8 @@ build_usage(void)
              "  --slo-ttft T        goodput target for TTFT (50ms, 0.5s)\n"
              "  --slo-tpot T        goodput target for TPOT\n"
              "  --requests-csv FILE one row per request\n"
+             "  --html FILE         one self-contained page: the percentiles, throughput,\n"
+             "                      goodput, preemptions and the charts of --svg\n"
              "%s",
              analysis_opts_usage(rejects));
 }
@@ -83,13 +86,14 @@ enum {
     O_SLO_TTFT,
     O_SLO_TPOT,
     O_CSV,
+    O_HTML,
     O_N
 };
 static const char *const opt_names[O_N] = {
     "--workload",   "--prompt-len",  "--output-len",  "--num-requests", "--rate",
     "--burst",      "--seed",        "--trace",       "--max-num-seqs", "--kv-blocks",
     "--prefix-hit", "--spec-tokens", "--spec-accept", "--replicas",     "--route",
-    "--disagg",     "--slo-ttft",    "--slo-tpot",    "--requests-csv"};
+    "--disagg",     "--slo-ttft",    "--slo-tpot",    "--requests-csv", "--html"};
 
 static int
 parse_number(const char *opt, const char *arg, double min, double max, double *out)
@@ -262,93 +266,30 @@ typedef struct out {
     const char *source; /* the workload, "trace FILE" or "fixed" */
 } out;
 
-static void
-jw_stat(lr_jw *w, const char *key, const lr_sim_stat *s)
+/* What the library's JSON and HTML writers take. */
+static lr_sim_report
+report_of(const out *x)
 {
-    lr_jw_key(w, key);
-    lr_jw_obj(w);
-    lr_jw_knum(w, "mean", s->mean);
-    lr_jw_knum(w, "p50", s->p50);
-    lr_jw_knum(w, "p90", s->p90);
-    lr_jw_knum(w, "p99", s->p99);
-    lr_jw_end_obj(w);
-}
-
-static void
-jw_series(lr_jw *w, const char *key, const double *v, size_t n)
-{
-    lr_jw_key(w, key);
-    lr_jw_arr(w);
-    for (size_t i = 0; i < n; i++)
-        lr_jw_num(w, v[i]);
-    lr_jw_end_arr(w);
-}
-
-static void
-jw_simulation(lr_jw *w, const out *x)
-{
-    const lr_sim_config *c = &x->o->c;
-    lr_jw_key(w, "simulation");
-    lr_jw_obj(w);
-    lr_jw_kstr(w, "requests_from", x->source);
-    lr_jw_knum(w, "rate_per_s", x->o->v[O_TRACE] || x->o->burst > 0 ? NAN : x->o->rate);
-    lr_jw_knum(w, "seed", x->o->seed);
-    lr_jw_knum(w, "max_num_seqs", c->max_num_seqs);
-    lr_jw_knum(w, "kv_blocks", x->r->kv_blocks);
-    lr_jw_knum(w, "prefix_hit", c->prefix_hit);
-    lr_jw_knum(w, "spec_tokens", c->spec_tokens);
-    lr_jw_knum(w, "spec_accept", c->spec_accept);
-    lr_jw_knum(w, "replicas", c->disagg_prefill ? 0 : c->replicas);
-    lr_jw_kstr(w, "route", c->route == LR_ROUTE_LEAST_LOADED ? "least-loaded" : "round-robin");
-    lr_jw_knum(w, "disagg_prefill", c->disagg_prefill);
-    lr_jw_knum(w, "disagg_decode", c->disagg_decode);
-    lr_jw_knum(w, "slo_ttft_s", c->slo_ttft_s > 0 ? c->slo_ttft_s : NAN);
-    lr_jw_knum(w, "slo_tpot_s", c->slo_tpot_s > 0 ? c->slo_tpot_s : NAN);
-    lr_jw_end_obj(w);
+    const simopts *o = x->o;
+    lr_sim_report rep = {x->a->arch->name,
+                         x->a->hw,
+                         x->a->prof,
+                         &x->ao->s,
+                         &o->c,
+                         x->source,
+                         o->v[O_TRACE] || o->burst > 0 ? NAN : o->rate,
+                         o->seed,
+                         x->r};
+    return rep;
 }
 
 static void
 json(FILE *f, const out *x)
 {
-    const lr_sim_result *r = x->r;
+    lr_sim_report rep = report_of(x);
     lr_jw w;
     lr_jw_init(&w, f, 1);
-    lr_jw_obj(&w);
-    lr_jw_kstr(&w, "model", x->a->arch->name);
-    lr_jw_kstr(&w, "hardware", x->a->hw->id);
-    lr_jw_kstr(&w, "profile", lr_profile_name(x->a->prof));
-    lr_jw_kstr(&w, "engine", r->engine);
-    lr_jw_key(&w, "settings");
-    lr_jw_obj(&w);
-    lr_jw_settings(&w, &x->ao->s, "batch,seq_len");
-    lr_jw_end_obj(&w);
-    jw_simulation(&w, x);
-    lr_jw_knum(&w, "requests", (double)r->nreq);
-    jw_stat(&w, "ttft_s", &r->ttft_s);
-    jw_stat(&w, "tpot_s", &r->tpot_s);
-    jw_stat(&w, "itl_s", &r->itl_s);
-    jw_stat(&w, "e2e_s", &r->e2e_s);
-    jw_stat(&w, "queue_s", &r->queue_s);
-    lr_jw_knum(&w, "duration_s", r->duration_s);
-    lr_jw_knum(&w, "requests_per_s", r->requests_per_s);
-    lr_jw_knum(&w, "output_tokens_per_s", r->output_tokens_per_s);
-    lr_jw_knum(&w, "total_tokens_per_s", r->total_tokens_per_s);
-    lr_jw_knum(&w, "goodput_requests_per_s", r->goodput_requests_per_s);
-    lr_jw_knum(&w, "slo_met", r->slo_met);
-    lr_jw_knum(&w, "preemptions", r->preemptions);
-    lr_jw_knum(&w, "steps", r->steps);
-    lr_jw_knum(&w, "mean_batch", r->mean_batch);
-    lr_jw_knum(&w, "prefill_tokens", r->prefill_tokens);
-    lr_jw_knum(&w, "kv_tokens", r->kv_tokens);
-    lr_jw_knum(&w, "instances", r->instances);
-    lr_jw_knum(&w, "devices", r->devices);
-    lr_jw_key(&w, "kv_use");
-    lr_jw_obj(&w);
-    jw_series(&w, "t_s", r->series_t, r->nseries);
-    jw_series(&w, "share", r->series_kv, r->nseries);
-    jw_series(&w, "batch", r->series_batch, r->nseries);
-    lr_jw_end_obj(&w);
-    lr_jw_end_obj(&w);
+    lr_jw_simulation(&w, &rep);
     fputc('\n', f);
 }
 
@@ -429,13 +370,16 @@ write_sim(FILE *f, void *ud)
     return ferror(f) ? -1 : 0;
 }
 
-/* The SVG: CDFs of TTFT, TPOT and end-to-end latency, then KV use and
- * batch size of instance 0 over time. */
+/* The charts of --svg and --html: CDFs of TTFT, TPOT and end-to-end
+ * latency, then KV use and batch size of instance 0 over time. */
 typedef struct svg_data {
     double *x[3], *y[3];
     size_t n[3];
     char title[512];
     const lr_sim_result *r;
+    lr_series cdfs[3], kv, batch;
+    lr_chart ch[4];
+    const lr_sim_report *rep; /* --html */
 } svg_data;
 
 static int
@@ -465,51 +409,76 @@ cdf(svg_data *d, int k, size_t field)
     d->n[k] = n;
 }
 
-static int
-write_svg(FILE *f, void *ud)
+static void
+make_charts(svg_data *d, const out *x)
 {
-    svg_data *d = ud;
-    const lr_sim_result *r = d->r;
+    const lr_sim_result *r = x->r;
+    memset(d, 0, sizeof *d);
+    d->r = r;
+    cdf(d, 0, offsetof(lr_sim_req_result, ttft_s));
+    cdf(d, 1, offsetof(lr_sim_req_result, tpot_s));
+    cdf(d, 2, offsetof(lr_sim_req_result, e2e_s));
+    snprintf(d->title, sizeof d->title, "%s on %s: %zu requests (%s)", x->a->arch->name,
+             x->a->hw->name, r->nreq, x->source);
     lr_series cdfs[3] = {{"TTFT", d->x[0], d->y[0], d->n[0], NULL, 1, 0},
                          {"TPOT", d->x[1], d->y[1], d->n[1], NULL, 2, 0},
                          {"end-to-end", d->x[2], d->y[2], d->n[2], NULL, 3, 0}};
     lr_series kv = {"KV blocks in use", r->series_t, r->series_kv, r->nseries, NULL, 1, 0};
     lr_series batch = {"sequences per step", r->series_t, r->series_batch, r->nseries, NULL, 2, 0};
+    memcpy(d->cdfs, cdfs, sizeof cdfs);
+    d->kv = kv;
+    d->batch = batch;
     lr_chart ch[4] = {{"Latency CDFs: TTFT and TPOT",
                        {"latency", "s", 1, 0, NULL},
                        {"share of requests", "", 0, 0, NULL},
-                       cdfs,
+                       d->cdfs,
                        2},
                       {"Latency CDF: end to end",
                        {"latency", "s", 1, 0, NULL},
                        {"share of requests", "", 0, 0, NULL},
-                       &cdfs[2],
+                       &d->cdfs[2],
                        1},
                       {"KV cache in use (instance 1)",
                        {"time", "s", 0, 0, NULL},
                        {"share of blocks", "", 0, 0, NULL},
-                       &kv,
+                       &d->kv,
                        1},
                       {"Batch size (instance 1)",
                        {"time", "s", 0, 0, NULL},
                        {"sequences", "", 0, 0, NULL},
-                       &batch,
+                       &d->batch,
                        1}};
-    return lr_svg_lines(f, ch, 4, d->title, 0);
+    memcpy(d->ch, ch, sizeof ch);
 }
 
 static int
-sim_svg(const out *x)
+write_svg(FILE *f, void *ud)
+{
+    svg_data *d = ud;
+    return lr_svg_lines(f, d->ch, 4, d->title, 0);
+}
+
+static int
+write_html(FILE *f, void *ud)
+{
+    svg_data *d = ud;
+    return lr_html_simulation(f, d->rep, d->ch, 4);
+}
+
+/* --svg and --html. */
+static int
+sim_charts(const out *x)
 {
     svg_data d;
-    memset(&d, 0, sizeof d);
-    d.r = x->r;
-    cdf(&d, 0, offsetof(lr_sim_req_result, ttft_s));
-    cdf(&d, 1, offsetof(lr_sim_req_result, tpot_s));
-    cdf(&d, 2, offsetof(lr_sim_req_result, e2e_s));
-    snprintf(d.title, sizeof d.title, "%s on %s: %zu requests (%s)", x->a->arch->name,
-             x->a->hw->name, x->r->nreq, x->source);
-    int rc = cli_write_output(x->ao->svg, write_svg, &d);
+    make_charts(&d, x);
+    int rc = EXIT_OK;
+    if (x->ao->svg)
+        rc = cli_write_output(x->ao->svg, write_svg, &d);
+    if (rc == EXIT_OK && x->o->v[O_HTML]) {
+        lr_sim_report rep = report_of(x);
+        d.rep = &rep;
+        rc = cli_write_output(x->o->v[O_HTML], write_html, &d);
+    }
     for (int k = 0; k < 3; k++)
         free(d.x[k]), free(d.y[k]);
     return rc;
@@ -543,8 +512,8 @@ run(analysis *a, const analysis_opts *ao, simopts *o)
         rc = cli_write_output(ao->out, write_sim, &x);
         if (rc == EXIT_OK && o->v[O_CSV])
             rc = cli_write_output(o->v[O_CSV], write_requests, &x);
-        if (rc == EXIT_OK && ao->svg)
-            rc = sim_svg(&x);
+        if (rc == EXIT_OK && (ao->svg || o->v[O_HTML]))
+            rc = sim_charts(&x);
     }
     lr_sim_result_free(&r);
     free(reqs);

@@ -1350,8 +1350,31 @@ LR_API int lr_workload_requests(const char *path, double rate, size_t n, uint64_
 LR_API void lr_rng_seed(uint64_t s[4], uint64_t seed);
 LR_API double lr_rng_uniform(uint64_t s[4]);
 
+/* A simulation's JSON object (`llmroof simulate --format json`, and
+ * /api/simulate's reply): what was simulated, how the requests were made
+ * (source: "sharegpt, Poisson arrivals", "trace FILE"...; rate NaN when
+ * not Poisson), and the result. */
+typedef struct lr_sim_report {
+    const char *model;
+    const lr_hw *hw;
+    const lr_profile *prof;
+    const lr_settings *settings;
+    const lr_sim_config *config;
+    const char *source;
+    double rate, seed;
+    const lr_sim_result *result;
+} lr_sim_report;
+LR_API void lr_jw_simulation(lr_jw *w, const lr_sim_report *x);
+/* A simulation as one self-contained HTML page, as lr_html_report's: the
+ * latency percentiles (TTFT, TPOT, ITL, E2E, queueing), throughput,
+ * goodput and preemptions, `charts` inline, the data as lr_jw_simulation's
+ * JSON in a <script type="application/json">. */
+LR_API int lr_html_simulation(FILE *f, const lr_sim_report *x, const lr_chart *charts,
+                              size_t ncharts);
+
 /* ---- Capacity planning (docs/simulate.md) --------------------------------
- * For each device, tensor-parallel degree and sequence limit, the fewest
+ * For each device, tensor-parallel degree, pipeline degree, expert split
+ * (MoE models) and sequence limit, the fewest
  * instances (aggregated replicas, or decode instances beside 1, 2 or 4
  * prefill instances) whose simulation of `reqs` meets the SLOs at a
  * percentile; then the Pareto front of output tokens/s per device against
@@ -1366,6 +1389,11 @@ typedef struct lr_cap_space {
     int disagg;        /* also disaggregated layouts */
     int max_instances; /* per configuration */
     double percentile; /* 50, 90 or 99 */
+    const double *pp;  /* pipeline degrees (NULL or none: 1); skipped where the model's tree
+                          has no pipeline parallelism */
+    size_t npp;
+    int expert_parallel; /* a MoE model's tp > 1 also tried with ep = tp (vLLM's
+                            --enable-expert-parallel); other models: ep 1 only */
 } lr_cap_space;
 
 typedef struct lr_cap_config {

@@ -138,6 +138,7 @@ enum kind {
     K_SET,
     K_PATH,
     K_CLASS,
+    K_SIM, /* a simulation option: sim_keys */
 };
 
 /* ORDER: the order in which an unknown parameter's message lists them. */
@@ -146,17 +147,30 @@ static const struct key {
     enum kind kind;
     unsigned where;
 } keys[] = {
-    {"model", K_MODEL, W_RUN},
-    {"hardware", K_HARDWARE, W_RUN},
-    {"", K_SETTINGS, W_RUN},
+    {"model", K_MODEL, W_RUN | W_SIMULATE},
+    {"hardware", K_HARDWARE, W_RUN | W_SIMULATE},
+    {"", K_SETTINGS, W_RUN | W_SIMULATE},
     {"stage", K_STAGE, W_RUN},
-    {"no-causal", K_NO_CAUSAL, W_RUN},
+    {"no-causal", K_NO_CAUSAL, W_RUN | W_SIMULATE},
     {"prompt-len", K_PROMPT, W_GENERATE},
+    {"workload", K_SIM, W_SIMULATE},
+    {"prompt-len", K_SIM, W_SIMULATE},
+    {"output-len", K_SIM, W_SIMULATE},
+    {"num-requests", K_SIM, W_SIMULATE},
+    {"rate", K_SIM, W_SIMULATE},
+    {"seed", K_SIM, W_SIMULATE},
+    {"max-num-seqs", K_SIM, W_SIMULATE},
+    {"kv-blocks", K_SIM, W_SIMULATE},
+    {"prefix-hit", K_SIM, W_SIMULATE},
+    {"replicas", K_SIM, W_SIMULATE},
+    {"route", K_SIM, W_SIMULATE},
+    {"slo-ttft", K_SIM, W_SIMULATE},
+    {"slo-tpot", K_SIM, W_SIMULATE},
     {"gen-len", K_GEN, W_GENERATE},
-    {"profile", K_PROFILE, W_RUN | W_LIST | W_FORMULAS},
-    {"config", K_CONFIG, W_RUN},
-    {"repr", K_REPR, W_RUN},
-    {"set", K_SET, W_RUN},
+    {"profile", K_PROFILE, W_RUN | W_SIMULATE | W_LIST | W_FORMULAS},
+    {"config", K_CONFIG, W_RUN | W_SIMULATE},
+    {"repr", K_REPR, W_RUN | W_SIMULATE},
+    {"set", K_SET, W_RUN | W_SIMULATE},
     {"path", K_PATH, W_OP},
     {"class", K_CLASS, W_FORMULAS},
 };
@@ -273,11 +287,104 @@ apply_set(serve_request *rq, const char *val, char *err, size_t cap)
     return 0;
 }
 
+/* A time in seconds: a bare number (the API's unit), or with s, ms or us
+ * as the CLI's --slo-ttft takes it. */
+static int
+apply_time(double *out, const char *name, const char *val, char *err, size_t cap)
+{
+    char *end;
+    double v = strtod(val, &end);
+    double scale = !strcmp(end, "ms") ? 1e-3 : !strcmp(end, "us") ? 1e-6 : 1;
+    if (end == val || (*end && strcmp(end, "s") && scale == 1) || !(v > 0 && v < 1e9)) {
+        snprintf(err, cap, "%s: expected a positive time in seconds (or with ms, us), got '%s'",
+                 name, val);
+        return -1;
+    }
+    *out = v * scale;
+    return 0;
+}
+
+static int
+apply_number(double *out, const char *name, const char *val, double min, double max, char *err,
+             size_t cap)
+{
+    double v;
+    if (lr_parse_number(val, &v) < 0 || !(v >= min && v <= max)) {
+        snprintf(err, cap, "%s: expected a number from %g to %g, got '%s'", name, min, max, val);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int
+apply_whole(double *out, const char *name, const char *val, double min, double max, char *err,
+            size_t cap)
+{
+    lr_error e;
+    if (lr_parse_whole(name, val, min, max, out, &e) == 0)
+        return 0;
+    snprintf(err, cap, "%s", e.msg);
+    return -1;
+}
+
+/* The simulation's options, bounded as `llmroof simulate` bounds them but
+ * for the number of requests (SERVE_MAX_SIM_REQUESTS, so that one request
+ * cannot hold a server thread for long). */
+static int
+apply_sim(serve_request *rq, const char *name, const char *val, char *err, size_t cap)
+{
+    serve_sim *m = &rq->sim;
+    lr_sim_config *c = &m->c;
+    double x;
+    if (same_key(name, "workload")) {
+        if (!*val || strchr(val, '/') || strchr(val, '.')) {
+            snprintf(err, cap, "workload: expected a bundled workload's name, got '%s'", val);
+            return -1;
+        }
+        m->workload = val;
+        return 0;
+    }
+    if (same_key(name, "route")) {
+        if (strcmp(val, "round-robin") && strcmp(val, "least-loaded")) {
+            snprintf(err, cap, "route: expected round-robin or least-loaded, got '%s'", val);
+            return -1;
+        }
+        c->route = strcmp(val, "least-loaded") ? LR_ROUTE_ROUND_ROBIN : LR_ROUTE_LEAST_LOADED;
+        return 0;
+    }
+    if (same_key(name, "prompt-len"))
+        return apply_whole(&m->prompt, name, val, 1, 1e9, err, cap);
+    if (same_key(name, "output-len"))
+        return apply_whole(&m->output, name, val, 1, 1e9, err, cap);
+    if (same_key(name, "num-requests"))
+        return apply_whole(&m->num, name, val, 1, SERVE_MAX_SIM_REQUESTS, err, cap);
+    if (same_key(name, "rate"))
+        return apply_number(&m->rate, name, val, 1e-9, 1e9, err, cap);
+    if (same_key(name, "seed"))
+        return apply_whole(&m->seed, name, val, 0, 9e15, err, cap);
+    if (same_key(name, "max-num-seqs"))
+        return apply_whole(&c->max_num_seqs, name, val, 1, 1e6, err, cap);
+    if (same_key(name, "kv-blocks"))
+        return apply_whole(&c->kv_blocks, name, val, 1, 1e12, err, cap);
+    if (same_key(name, "prefix-hit"))
+        return apply_number(&c->prefix_hit, name, val, 0, 1, err, cap);
+    if (same_key(name, "slo-ttft"))
+        return apply_time(&c->slo_ttft_s, name, val, err, cap);
+    if (same_key(name, "slo-tpot"))
+        return apply_time(&c->slo_tpot_s, name, val, err, cap);
+    if (apply_whole(&x, name, val, 1, 64, err, cap) < 0) /* replicas */
+        return -1;
+    c->replicas = (int)x;
+    return 0;
+}
+
 static int
 apply(serve_request *rq, const struct key *k, const char *name, const char *val, char *err,
       size_t cap)
 {
     switch (k->kind) {
+    case K_SIM: return apply_sim(rq, name, val, err, cap);
     case K_SETTINGS: return apply_setting(rq, name, val, err, cap);
     case K_NO_CAUSAL: return apply_no_causal(rq, name, val, err, cap);
     case K_STAGE: return apply_stage(rq, val, err, cap);
@@ -303,6 +410,9 @@ serve_request_parse(const serve_params *p, unsigned where, serve_request *rq, ch
     rq->do_prefill = rq->do_decode = 1;
     rq->prompt = 1024;
     rq->gen = 256;
+    lr_sim_config_default(&rq->sim.c);
+    rq->sim.num = 1000;
+    rq->sim.rate = 10;
     if (p->overflow) {
         snprintf(err, cap, "more than %d parameters", SERVE_MAX_PARAMS);
         return -1;
@@ -313,8 +423,25 @@ serve_request_parse(const serve_params *p, unsigned where, serve_request *rq, ch
             unknown_key(p->key[i], where, err, cap);
             return -1;
         }
+        if (where == W_SIMULATE && k->kind == K_SETTINGS &&
+            (same_key(p->key[i], "batch") || same_key(p->key[i], "seq-len") ||
+             same_key(p->key[i], "seq_len"))) {
+            snprintf(err, cap,
+                     "%s: the requests bring their own lengths and the batch forms from them "
+                     "(prompt-len, output-len, workload; max-num-seqs caps the batch)",
+                     p->key[i]);
+            return -1;
+        }
         if (apply(rq, k, p->key[i], p->val[i], err, cap) < 0)
             return -1;
+    }
+    if (where == W_SIMULATE && (rq->sim.prompt > 0) != (rq->sim.output > 0)) {
+        snprintf(err, cap, "prompt-len and output-len go together");
+        return -1;
+    }
+    if (where == W_SIMULATE && rq->sim.prompt > 0 && rq->sim.workload) {
+        snprintf(err, cap, "workload or prompt-len/output-len, not both");
+        return -1;
     }
     return 0;
 }

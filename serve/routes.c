@@ -10,6 +10,8 @@
  * `modules show` write them with --format json. Each request owns its
  * result, its pasted tree and plan; the shared data is only read.
  */
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,6 +253,94 @@ run_op(const job *j, serve_reply *rp, lr_result *r, lr_error *e)
     return HTTP_OK;
 }
 
+/* The requests of a simulation, as `llmroof simulate` makes them: fixed
+ * lengths (the same PRNG draws the Poisson arrivals) or a bundled
+ * workload's draw. The source's words are the CLI's. */
+static int
+sim_requests(const char *data_dir, const serve_sim *m, lr_sim_request **reqs, size_t *n,
+             char *source, size_t scap, lr_error *e)
+{
+    *n = (size_t)m->num;
+    const char *name = m->workload ? m->workload : "sharegpt";
+    snprintf(source, scap, "%s, Poisson arrivals", m->prompt > 0 ? "fixed lengths" : name);
+    if (m->prompt > 0) {
+        uint64_t st[4];
+        lr_rng_seed(st, (uint64_t)m->seed);
+        lr_sim_request *r = calloc(*n, sizeof *r);
+        if (!r)
+            abort();
+        double t = 0;
+        for (size_t i = 0; i < *n; i++) {
+            if (i > 0)
+                t += -log(1 - lr_rng_uniform(st)) / m->rate;
+            lr_sim_request q = {t, m->prompt, m->output, -1};
+            r[i] = q;
+        }
+        *reqs = r;
+        return 0;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/workloads/%s.json", data_dir, name);
+    FILE *f = fopen(path, "r");
+    if (!f) { /* the request's fault, and the server's paths are not the client's business */
+        memset(e, 0, sizeof *e);
+        snprintf(e->msg, sizeof e->msg, "unknown workload '%s' (see data/workloads/)", name);
+        return -1;
+    }
+    fclose(f);
+    return lr_workload_requests(path, m->rate, *n, (uint64_t)m->seed, reqs, e);
+}
+
+/* /api/simulate: lr_simulate on the request's deployment, replied with
+ * lr_jw_simulation, as `llmroof simulate --format json`. */
+static int
+run_simulate(const job *j, const char *data_dir, serve_reply *rp, lr_error *e)
+{
+    const serve_sim *m = &j->rq.sim;
+    lr_sim_request *reqs = NULL;
+    size_t n = 0;
+    char source[512];
+    if (sim_requests(data_dir, m, &reqs, &n, source, sizeof source, e) < 0) {
+        snprintf(rp->err, sizeof rp->err, "workload: %s", e->msg);
+        return HTTP_BAD_REQUEST;
+    }
+    lr_sim_result r;
+    memset(&r, 0, sizeof r);
+    int st = HTTP_OK;
+    lr_settings s = j->rq.s; /* with the engine preset's defaults, as the CLI */
+    if (lr_settings_apply_engine(&s, j->sp->prof, e) < 0 ||
+        lr_simulate(j->plan, j->sp->prof, j->hw, &s, &m->c, reqs, n, &r, e) < 0) {
+        st = eval_failed(e, rp);
+    } else {
+        lr_sim_report rep = {j->arch->name, j->hw,   j->sp->prof, &s, &m->c,
+                             source,        m->rate, m->seed,     &r};
+        lr_jw w;
+        lr_jw_init(&w, rp->f, 1);
+        lr_jw_simulation(&w, &rep);
+        fputc('\n', rp->f);
+    }
+    lr_sim_result_free(&r);
+    free(reqs);
+    return st;
+}
+
+static int
+api_simulate(const serve_server *sv, const serve_params *p, serve_reply *rp)
+{
+    job j;
+    memset(&j, 0, sizeof j);
+    int st = resolve(sv, &j, p, W_SIMULATE, rp->err, sizeof rp->err);
+    if (st == HTTP_OK) {
+        lr_error e;
+        memset(&e, 0, sizeof e);
+        st = run_simulate(&j, sv->data_dir, rp, &e);
+    }
+    if (st == HTTP_OK && j.notes)
+        set_note(rp, j.notes);
+    job_free(&j);
+    return st;
+}
+
 typedef int (*job_fn)(const job *j, serve_reply *rp, lr_result *r, lr_error *e);
 
 static int
@@ -394,6 +484,7 @@ static const serve_route routes[] = {
     {"/api/hardware", 0, api_hardware}, {"/api/engines", 0, api_engines},
     {"/api/formulas", 0, api_formulas}, {"/api/analyze", 1, api_analyze},
     {"/api/generate", 1, api_generate}, {"/api/op", 1, api_op},
+    {"/api/simulate", 1, api_simulate},
 };
 
 enum { NROUTES = sizeof routes / sizeof routes[0] };

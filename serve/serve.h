@@ -85,6 +85,7 @@ struct serve_server {
     size_t nprofiles;
     size_t def; /* the profile of requests that name none */
     char *model, *hardware;
+    char *data_dir; /* the bundled data: /api/simulate's workloads */
     void (*log)(void *ud, const char *msg);
     void *log_ud;
     int check_host;     /* bound to loopback: Host must name us */
@@ -124,8 +125,19 @@ void serve_params_free(serve_params *p);
 int serve_params_from_body(serve_params *p, const char *body, size_t len, char *err, size_t cap);
 
 /* Which endpoints take a parameter. */
-enum { W_ANALYZE = 1, W_GENERATE = 2, W_OP = 4, W_LIST = 8, W_FORMULAS = 16 };
+enum { W_ANALYZE = 1, W_GENERATE = 2, W_OP = 4, W_LIST = 8, W_FORMULAS = 16, W_SIMULATE = 32 };
 #define W_RUN (W_ANALYZE | W_GENERATE | W_OP)
+
+/* /api/simulate's requests: at most this many (docs/web.md). */
+#define SERVE_MAX_SIM_REQUESTS 20000
+
+/* /api/simulate's options, as `llmroof simulate` takes them. */
+typedef struct serve_sim {
+    lr_sim_config c;
+    const char *workload;   /* NULL: sharegpt */
+    double prompt, output;  /* fixed lengths, 0: the workload's */
+    double num, rate, seed; /* defaults 1000, 10, 0 */
+} serve_sim;
 
 /* The parameters of one request, checked; strings borrowed from the
  * serve_params they came from, NULL when not given. */
@@ -139,6 +151,7 @@ typedef struct serve_request {
     size_t nsets;
     const char *path; /* /api/op */
     const char *cls;  /* /api/formulas */
+    serve_sim sim;    /* /api/simulate */
 } serve_request;
 
 /* Checks every parameter against what endpoint `where` takes and applies

@@ -396,6 +396,7 @@ serve_new(const serve_opts *o, int *why, lr_error *err)
         abort();
     sv->model = serve_strdup(o->model);
     sv->hardware = serve_strdup(o->hardware);
+    sv->data_dir = serve_strdup(o->data_dir);
     sv->log = o->log;
     sv->log_ud = o->log_ud;
     sv->want_port = o->port;
@@ -445,5 +446,6 @@ serve_free(serve_server *sv)
     serve_unload(sv);
     free(sv->model);
     free(sv->hardware);
+    free(sv->data_dir);
     free(sv);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cli_serve.sh BINARY DATA_DIR FIXTURES_DIR: `llmroof serve` over HTTP
 # (curl, wrk): the API's replies equal the CLI's JSON for the same
-# settings (analyze, generate, op = explain, hardware, models), named as options (seq-len) or as the settings table's JSON
+# settings (analyze, generate, op = explain, simulate, hardware, models), named as options (seq-len) or as the settings table's JSON
 # names (seq_len); bad requests get 4xx JSON errors (unknown option, bad
 # number, unknown model, body too large, wrong Host, unknown path, wrong
 # method); 8 concurrent clients with different settings each get their
@@ -213,6 +213,24 @@ get "op = explain, llm-viewer" "/api/op?profile=llm-viewer&path=layers.k_proj&kv
 expect_code 200
 cli --profile llm-viewer explain --op layers.k_proj --kv-bit 8 --batch 4 --stage decode --format json
 expect_same
+# simulate: the same settings and seed give the CLI's JSON byte for byte:
+# a bundled workload's draw with SLOs in either spelling (0.2 = 200ms),
+# a POST with fixed lengths on tp 2 with two replicas
+get "simulate = simulate" "/api/simulate?model=Llama-3.2-1B&num-requests=200&rate=20&seed=3&slo-ttft=0.2&slo-tpot=50ms&kv-bit=8"
+expect_code 200
+expect_body '"requests": 200,'
+expect_body '"slo_ttft_s": 0.2,'
+cli simulate Llama-3.2-1B --num-requests 200 --rate 20 --seed 3 --slo-ttft 200ms --slo-tpot 50ms --kv-bit 8 --format json
+expect_same
+post "simulate POST" /api/simulate '{"model": "Llama-2-7b-hf", "hardware": "h100-sxm", "tp": 2, "prompt_len": 512, "output_len": 64, "num_requests": 100, "rate": 4, "replicas": 2, "max_num_seqs": 32, "workload": null}'
+expect_code 200
+expect_body '"requests_from": "fixed lengths, Poisson arrivals",'
+cli simulate Llama-2-7b-hf --hardware h100-sxm --tp 2 --prompt-len 512 --output-len 64 --num-requests 100 --rate 4 --replicas 2 --max-num-seqs 32 --format json
+expect_same
+post "simulate workload" /api/simulate '{"model": "Llama-3.2-1B", "workload": "summarization", "num-requests": 50, "rate": 2, "seed": 7, "route": "least-loaded", "replicas": 2}'
+expect_code 200
+cli simulate Llama-3.2-1B --workload summarization --num-requests 50 --rate 2 --seed 7 --route least-loaded --replicas 2 --format json
+expect_same
 # the listings are the CLI's --format json, profile by profile
 for prof in default llm-viewer; do
     get "hardware = hardware list ($prof)" "/api/hardware?profile=$prof"
@@ -279,6 +297,22 @@ expect_body '"use strict";'
 
 # ---- errors ----
 
+get "simulate: too many requests" "/api/simulate?num-requests=20001"
+expect_error 400 "num-requests: expected a whole number from 1 to 20000"
+get "simulate: batch" "/api/simulate?batch=8"
+expect_error 400 "batch: the requests bring their own lengths"
+get "simulate: unknown workload" "/api/simulate?workload=nope"
+expect_error 400 "unknown workload 'nope'"
+get "simulate: a path is no workload" "/api/simulate?workload=../models/x"
+expect_error 400 "workload: expected a bundled workload's name"
+get "simulate: bad route" "/api/simulate?route=random"
+expect_error 400 "route: expected round-robin or least-loaded"
+get "simulate: prompt without output" "/api/simulate?prompt-len=100"
+expect_error 400 "prompt-len and output-len go together"
+get "simulate: bad SLO" "/api/simulate?slo-ttft=-1"
+expect_error 400 "slo-ttft: expected a positive time"
+get "simulate: option of another endpoint" "/api/simulate?stage=decode"
+expect_error 400 "unknown parameter 'stage'"
 get "bad number" "/api/analyze?batch=x"
 expect_error 400 "batch: expected a whole number"
 get "unknown option" "/api/analyze?bogus=1"

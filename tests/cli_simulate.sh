@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # cli_simulate.sh BINARY DATA_DIR FIXTURES_DIR: `llmroof simulate`: its
-# outputs, determinism, a trace against `generate`, and its errors.
+# outputs (--html too), determinism, a trace against `generate`, and its errors.
 set -u
 BIN=$1
 DATA=$2
@@ -18,12 +18,50 @@ for k in '"ttft_s": {' '"tpot_s": {' '"itl_s": {' '"e2e_s": {' '"queue_s": {' '"
     '"requests_from": "sharegpt, Poisson arrivals"' '"engine": "vllm"'; do
     expect_out "$k"
 done
+# the distributions: percentiles 1 to 100, nearest rank; the 50th, 90th and
+# 99th are the summary's p50, p90 and p99 (computed apart, in simulate.c)
+check python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+for k in ("ttft_s", "tpot_s", "e2e_s"):
+    v = d["cdf"][k]
+    assert len(v) == 100 and v == sorted(v), k
+    assert (v[49], v[89], v[98]) == (d[k]["p50"], d[k]["p90"], d[k]["p99"]), k
+' "$T/out"
 cp "$T/out" "$T/a.json"
 check grep -q '<svg' "$T/sim.svg"
 check grep -q 'Latency CDF' "$T/sim.svg"
 # a header and one row per request
 expect_eq "request rows" "$(wc -l <"$T/req.csv")" 201
 check grep -q '^request,arrival_s,prompt_len,output_len,prefix_hit' "$T/req.csv"
+
+# --html: one self-contained page, well-formed (XML, and HTML but for the
+# SVG tags the HTML parser does not know), with the percentiles the table
+# prints (the same run: each row's four cells are the table's four values)
+run "simulate html" simulate $M --hardware h100-sxm --num-requests 200 --rate 5 --seed 3 \
+    --slo-ttft 200ms --slo-tpot 50ms --html "$T/sim.html"
+expect_rc 0
+check xmllint --noout "$T/sim.html"
+xmllint --html --noout "$T/sim.html" 2>"$T/xml"
+grep "parser error" "$T/xml" | grep -v "Tag [a-z]* invalid" >"$T/bad"
+check test ! -s "$T/bad"
+for banned in 'http:' 'https:' '//' '@import' 'url(' 'src=' 'href='; do
+    check test "$(grep -cF -- "$banned" "$T/sim.html")" = 0
+done
+expect_eq "charts" "$(grep -c '<svg ' "$T/sim.html")" 4
+check grep -qF '<table class="sim" id="sim-latency">' "$T/sim.html"
+check grep -qF '<script type="application/json" id="llmroof-data">' "$T/sim.html"
+check grep -qF '"goodput_requests_per_s":' "$T/sim.html"
+run "simulate table" simulate $M --hardware h100-sxm --num-requests 200 --rate 5 --seed 3 \
+    --slo-ttft 200ms --slo-tpot 50ms
+for row in "time to first token:TTFT" "time per output token:TPOT" "inter-token latency:ITL" \
+    "end-to-end latency:E2E"; do
+    name=${row%%:*}
+    # "  time to first token  6.05 ms  5.45 ms ..." -> "<td>6.05 ms</td><td>5.45 ms</td>..."
+    cells=$(grep "^  $name " "$T/out" | sed "s/^  $name *//" |
+        sed -E 's/ *([0-9.e+-]+ [a-zA-Z]*s)/<td>\1<\/td>/g')
+    check grep -qF "<tr><td>$name (${row##*:})</td>$cells</tr>" "$T/sim.html"
+done
 
 run "same seed" simulate $M --hardware h100-sxm --num-requests 200 --rate 5 --seed 3 \
     --format json --slo-ttft 200ms --slo-tpot 50ms
@@ -121,6 +159,25 @@ run "serve-plan rate table" serve-plan $M --rate 20 --slo-tpot 30ms --devices h1
 expect_rc 0
 expect_out "h100-sxm"
 expect_out "pareto"
+# a MoE model: tp 2 is tried with ep 1 and ep = tp = 2, pp 1 and 2; with
+# --no-expert-parallel, ep 1 only; a dense model never gets ep > 1
+run "serve-plan moe" serve-plan Mixtral-8x7B-v0.1 --rate 5 --slo-ttft 500ms --devices h100-sxm \
+    --tp 2 --max-num-seqs 256 --no-disagg --num-requests 100 --format json
+expect_rc 0
+expect_out '"ep": 2,'
+expect_out '"pp": 2,'
+run "serve-plan moe, no ep" serve-plan Mixtral-8x7B-v0.1 --rate 5 --slo-ttft 500ms \
+    --devices h100-sxm --tp 2 --pp 1 --no-expert-parallel --no-disagg --num-requests 100 --format json
+expect_rc 0
+check test "$(grep -c '"ep": 2,' "$T/out")" = 0
+run "serve-plan dense: no ep" serve-plan $M --rate 5 --slo-ttft 500ms --devices h100-sxm --tp 2 \
+    --pp 1 --no-disagg --num-requests 100 --format json
+expect_rc 0
+check test "$(grep -c '"ep": 2,' "$T/out")" = 0
+expect_out '"tp": 2,'
+run "serve-plan bad pp" serve-plan $M --rate 5 --slo-ttft 1s --pp 0
+expect_rc 1
+expect_err "--pp"
 run "serve-plan rate without target" serve-plan $M --rate 20
 expect_rc 1
 expect_err "--rate needs a target"

@@ -412,7 +412,7 @@ capacity(void **state)
     assert_int_equal(lr_workload_requests(w, 120, 400, 1, &q, &err), 0);
     const lr_hw *hw[1] = {f->hw};
     double tp[1] = {1}, seqs[1] = {256};
-    lr_cap_space sp = {hw, 1, tp, 1, seqs, 1, 1, 16, 90};
+    lr_cap_space sp = {hw, 1, tp, 1, seqs, 1, 1, 16, 90, NULL, 0, 0};
     lr_sim_config c;
     lr_sim_config_default(&c);
     c.slo_ttft_s = 0.05;
@@ -442,6 +442,67 @@ capacity(void **state)
     }
     free(cf);
     free(q);
+}
+
+/* Capacity search over pp and ep on a MoE model (Mixtral-8x7B, whose
+ * template splits its experts and its layers): the space holds tp 2 with
+ * ep 1 and ep = tp = 2, and pp 1 and 2; configurations with ep 2 and pp 2
+ * are listed; the cheapest meets the p90 TTFT target, and the same
+ * deployment with one instance fewer (tp x pp devices fewer), simulated
+ * directly, does not. The dense fixture model lists no ep > 1. */
+static void
+capacity_pp_ep(void **state)
+{
+    fx *f = *state;
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    lr_arch *a = tu_model("mistralai/Mixtral-8x7B-v0.1");
+    lr_plan *p = lr_plan_new(a, lr_profile_db(f->prof), &err);
+    assert_non_null(p);
+    lr_sim_request *q;
+    const char *w = LR_DATA_DIR "/workloads/sharegpt.json";
+    assert_int_equal(lr_workload_requests(w, 40, 300, 1, &q, &err), 0);
+    const lr_hw *hw[1] = {f->hw};
+    double tp[1] = {2}, seqs[1] = {256}, pp[2] = {1, 2};
+    lr_cap_space sp = {hw, 1, tp, 1, seqs, 1, 0, 16, 90, pp, 2, 1};
+    lr_sim_config c;
+    lr_sim_config_default(&c);
+    c.slo_ttft_s = 0.1;
+    lr_cap_config *cf;
+    int n = lr_capacity_search(p, f->prof, &sp, &f->s, &c, q, 300, &cf, &err);
+    assert_true(n >= 2);
+    int ep2 = 0, pp2 = 0;
+    for (int i = 0; i < n; i++) {
+        ep2 += cf[i].ep == 2 && cf[i].tp == 2;
+        pp2 += cf[i].pp == 2;
+    }
+    assert_true(ep2 > 0);
+    assert_true(pp2 > 0);
+    const lr_cap_config *best = &cf[0];
+    assert_true(best->meets_slo && best->replicas > 1);
+    assert_true(best->ttft_s.p90 <= 0.1);
+    assert_true(best->devices == best->replicas * best->tp * best->pp);
+    lr_settings s = f->s;
+    s.tp = best->tp;
+    s.pp = best->pp;
+    s.ep = best->ep;
+    c.replicas = best->replicas - 1;
+    lr_sim_result r;
+    if (lr_simulate(p, f->prof, f->hw, &s, &c, q, 300, &r, &err) < 0)
+        fail_msg("simulate: %s", err.msg);
+    assert_true(r.ttft_s.p90 > 0.1);
+    lr_sim_result_free(&r);
+    free(cf);
+    /* a dense model: ep 1 only, even when asked */
+    c.replicas = 1;
+    n = lr_capacity_search(f->p, f->prof, &sp, &f->s, &c, q, 300, &cf, &err);
+    assert_true(n >= 1);
+    for (int i = 0; i < n; i++)
+        assert_true(cf[i].ep == 1);
+    free(cf);
+    free(q);
+    lr_plan_free(p);
+    lr_arch_free(a);
 }
 
 /* A burst: four requests arriving at the same instant are one step's
@@ -478,6 +539,7 @@ main(void)
         cmocka_unit_test(disaggregated),
         cmocka_unit_test(errors),
         cmocka_unit_test(capacity),
+        cmocka_unit_test(capacity_pp_ep),
         cmocka_unit_test(burst),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

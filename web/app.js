@@ -1,8 +1,9 @@
 // app.js: the page of `llmroof serve` (docs/web.md). Reads the settings,
 // asks this server for the analysis (/api/analyze), the generation
-// (/api/generate) and an op's formulas (/api/op), and draws the totals, the
-// operation graph of one decoder layer, the roofline and the generation
-// summary. Plain JavaScript and inline SVG: no library, nothing fetched
+// (/api/generate), an op's formulas (/api/op) and, on demand, a serving
+// simulation (/api/simulate), and draws the totals, the operation graph of
+// one decoder layer, the roofline, the generation summary and the
+// simulation's percentiles and KV use over time. Plain JavaScript and inline SVG: no library, nothing fetched
 // from anywhere else.
 "use strict";
 
@@ -12,6 +13,7 @@ const FIELDS = ["flops", "load_weight", "load_act", "store_act", "load_kv", "sto
 const state = {
   analysis: null,   // the reply of /api/analyze (the CLI's JSON)
   generation: null, // the reply of /api/generate
+  simulation: null, // the reply of /api/simulate
   stage: "prefill", // the stage the graph and the details show
   selected: null,   // path of the selected op
   devices: [],      // /api/hardware
@@ -615,6 +617,110 @@ function rooflinePoint(p, x, y) {
   return shape;
 }
 
+// ---- the simulation (on demand: it takes longer than an analysis) ----
+
+async function runSimulation() {
+  const body = settings();
+  delete body.batch; // the batch forms from the requests
+  body.rate = $("#sim-rate").value;
+  body["num-requests"] = $("#sim-num").value;
+  body.workload = $("#sim-workload").value;
+  if ($("#sim-slo-ttft").value) body["slo-ttft"] = $("#sim-slo-ttft").value;
+  if ($("#sim-slo-tpot").value) body["slo-tpot"] = $("#sim-slo-tpot").value;
+  $("#sim-status").textContent = "simulating";
+  $("#sim-run").disabled = true;
+  try {
+    const r = await call("/api/simulate", body);
+    state.simulation = r.json;
+    renderSimulation();
+    $("#sim-status").textContent = `${r.json.requests} requests (${r.json.simulation.requests_from}) on ` +
+      `${r.json.devices} device(s), engine ${r.json.engine}`;
+  } catch (e) {
+    $("#sim-status").textContent = "";
+    showError(e.message);
+  } finally {
+    $("#sim-run").disabled = false;
+  }
+}
+
+function renderSimulation() {
+  const m = state.simulation;
+  const rows = [["ttft_s", "time to first token"], ["tpot_s", "time per output token"],
+    ["itl_s", "inter-token latency"], ["e2e_s", "end-to-end latency"], ["queue_s", "queueing delay"]];
+  const cols = ["mean", "p50", "p90", "p99"];
+  $("#sim-table").replaceChildren(
+    el("thead", {}, el("tr", {}, el("th", {}, "latency"), ...cols.map((c) => el("th", {}, c)))),
+    el("tbody", {}, ...rows.map(([k, label]) => el("tr", {}, el("th", { scope: "row" }, label),
+      ...cols.map((c) => numCell("td", `sim.${k}.${c}`, m[k][c], humanTime(m[k][c])))))));
+  const round = (v) => plain(Math.round(v * 100) / 100);
+  const items = [
+    ["requests_per_s", "throughput (requests/s)", round(m.requests_per_s)],
+    ["output_tokens_per_s", "output tokens/s", round(m.output_tokens_per_s)],
+    ["goodput_requests_per_s", "goodput (requests/s meeting the SLOs)",
+      `${round(m.goodput_requests_per_s)} (${(m.slo_met * 100).toFixed(1)}%)`],
+    ["preemptions", "preemptions", plain(m.preemptions)],
+    ["mean_batch", "mean batch (sequences)", round(m.mean_batch)],
+  ];
+  $("#sim-summary").replaceChildren(...items.flatMap(([k, label, text]) =>
+    [el("dt", {}, label), numCell("dd", "sim." + k, m[k], text)]));
+  renderSimCdf(m.cdf);
+  renderSimChart(m.kv_use);
+}
+
+// The latency CDFs of TTFT, TPOT and end-to-end latency (log time axis),
+// from the reply's percentiles 1 to 100.
+function renderSimCdf(cdf) {
+  const W = 640, H = 240, L = 50, R = 120, T = 10, B = 34;
+  const lines = [["ttft_s", "TTFT", "#4e79a7"], ["tpot_s", "TPOT", "#f28e2b"], ["e2e_s", "end-to-end", "#59a14f"]];
+  const all = lines.flatMap(([k]) => cdf[k]).filter((v) => v > 0);
+  if (!all.length) return $("#sim-cdf").replaceChildren();
+  const lo = Math.floor(Math.log10(Math.min(...all))), hi = Math.ceil(Math.log10(Math.max(...all)));
+  const span = Math.max(1, hi - lo);
+  const x = (v) => L + (W - L - R) * (Math.log10(v) - lo) / span;
+  const y = (p) => H - B - (H - B - T) * p;
+  const kids = [svg("rect", { x: L, y: T, width: W - L - R, height: H - B - T, fill: "none", stroke: "#888" })];
+  for (let e = lo; e <= lo + span; e++) {
+    kids.push(svg("text", { x: x(10 ** e), y: H - B + 14, "font-size": 11, "text-anchor": "middle" },
+      humanTime(10 ** e)));
+  }
+  kids.push(svg("text", { x: L - 4, y: T + 10, "font-size": 11, "text-anchor": "end" }, "1"),
+    svg("text", { x: L - 4, y: H - B, "font-size": 11, "text-anchor": "end" }, "0"),
+    svg("text", { x: (L + W - R) / 2, y: H - 4, "font-size": 11, "text-anchor": "middle" },
+      "latency (log scale); height: share of requests"));
+  lines.forEach(([k, name, colour], i) => {
+    const v = cdf[k];
+    const pts = v.filter((t) => t > 0).map((t, j) => `${x(t).toFixed(1)},${y((j + 1) / v.length).toFixed(1)}`);
+    kids.push(svg("polyline", { points: pts.join(" "), fill: "none", stroke: colour, "stroke-width": 2,
+      "data-key": "sim.cdf." + k }),
+    // the legend: a swatch of the line's colour (the page's CSS sets text fills)
+    svg("line", { x1: W - R + 8, y1: T + 10 + 16 * i, x2: W - R + 26, y2: T + 10 + 16 * i,
+      stroke: colour, "stroke-width": 3 }),
+    svg("text", { x: W - R + 32, y: T + 14 + 16 * i, "font-size": 12 }, name));
+  });
+  $("#sim-cdf").replaceChildren(svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img",
+    "aria-label": "latency CDFs" }, ...kids));
+}
+
+// The KV cache in use over time (instance 1), drawn from the reply.
+function renderSimChart(u) {
+  const W = 640, H = 220, L = 50, R = 10, T = 10, B = 30;
+  const tmax = u.t_s.length ? u.t_s[u.t_s.length - 1] || 1 : 1;
+  const ymax = Math.max(1e-9, ...u.share);
+  const x = (t) => L + (W - L - R) * t / tmax;
+  const y = (v) => H - B - (H - B - T) * v / ymax;
+  const pts = u.t_s.map((t, i) => `${x(t).toFixed(1)},${y(u.share[i]).toFixed(1)}`).join(" ");
+  $("#sim-chart").replaceChildren(svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img",
+    "aria-label": "KV cache in use over time" },
+  svg("rect", { x: L, y: T, width: W - L - R, height: H - B - T, fill: "none", stroke: "#888" }),
+  svg("polyline", { points: pts, fill: "none", stroke: "#1b9e77", "stroke-width": 1.5 }),
+  svg("text", { x: L, y: H - 8, "font-size": 11 }, "0 s"),
+  svg("text", { x: W - R, y: H - 8, "font-size": 11, "text-anchor": "end" }, humanTime(tmax)),
+  svg("text", { x: L - 4, y: T + 10, "font-size": 11, "text-anchor": "end" },
+    `${(ymax * 100).toFixed(ymax < 0.1 ? 1 : 0)}%`),
+  svg("text", { x: (L + W - R) / 2, y: H - 8, "font-size": 11, "text-anchor": "middle" },
+    "KV cache in use (share of blocks), instance 1, over time")));
+}
+
 function setStage(st) {
   if (state.stage === st) return;
   state.stage = st;
@@ -656,6 +762,10 @@ async function start() {
   $("#hardware").addEventListener("change", describeDevice);
   $("#engine").addEventListener("change", () => describeEngine());
   $("#source").addEventListener("change", showSource);
+  $("#sim-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    runSimulation();
+  });
   for (const r of document.querySelectorAll('input[name="stage"]')) {
     r.addEventListener("change", () => setStage(r.value));
   }

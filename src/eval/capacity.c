@@ -1,6 +1,7 @@
 /*
  * capacity.c: capacity planning over simulations (docs/simulate.md): for
- * every device, tensor-parallel degree and sequence limit, the fewest
+ * every device, tensor-parallel and pipeline degree, expert split (ep 1 or
+ * ep = tp, for a MoE model) and sequence limit, the fewest
  * instances that meet the latency targets at a percentile, aggregated and
  * disaggregated; then the Pareto front of tokens/s per device against
  * tokens/s per user. More instances never make latency worse under the
@@ -128,6 +129,24 @@ mark_pareto(lr_cap_config *c, size_t n)
     }
 }
 
+/* The aggregated layout and, when asked, the disaggregated ones (1, 2, 4
+ * prefill instances) of one point of the space into res[]; how many run. */
+static size_t
+layouts(search *x, const lr_hw *hw, lr_cap_config *res)
+{
+    static const int prefills[3] = {1, 2, 4};
+    size_t k = 0;
+    if (fewest(x, hw, 0, &res[k]) > 0)
+        k++;
+    for (int p = 0; x->sp->disagg && p < 3; p++) {
+        if (prefills[p] >= x->sp->max_instances)
+            break;
+        if (fewest(x, hw, prefills[p], &res[k]) > 0)
+            k++;
+    }
+    return k;
+}
+
 int
 lr_capacity_search(const lr_plan *plan, const lr_profile *prof, const lr_cap_space *space,
                    const lr_settings *s, const lr_sim_config *c, const lr_sim_request *reqs,
@@ -141,23 +160,29 @@ lr_capacity_search(const lr_plan *plan, const lr_profile *prof, const lr_cap_spa
         return -1;
     }
     search x = {plan, prof, space, reqs, n, *s, *c};
-    size_t cap = space->nhw * space->ntp * space->nseqs * (space->disagg ? 4 : 1), k = 0;
+    static const double one = 1;
+    const double *pps = space->npp ? space->pp : &one;
+    size_t npp = space->npp ? space->npp : 1;
+    size_t cap = space->nhw * space->ntp * npp * 2 * space->nseqs * (space->disagg ? 4 : 1), k = 0;
     lr_cap_config *res = lr_xcalloc(cap + 1, sizeof *res);
-    static const int prefills[3] = {1, 2, 4};
     for (size_t h = 0; h < space->nhw; h++)
         for (size_t t = 0; t < space->ntp; t++)
-            for (size_t q = 0; q < space->nseqs; q++) {
-                x.s.tp = space->tp[t];
-                x.c.max_num_seqs = space->seqs[q];
-                if (fewest(&x, space->hw[h], 0, &res[k]) > 0)
-                    k++;
-                for (int p = 0; space->disagg && p < 3; p++) {
-                    if (prefills[p] >= space->max_instances)
-                        break;
-                    if (fewest(&x, space->hw[h], prefills[p], &res[k]) > 0)
-                        k++;
+            for (size_t pi = 0; pi < npp; pi++)
+                for (int e = 0; e < 2; e++) {
+                    /* ep = tp: the experts split over the instance's tp devices */
+                    if (e == 1 && !(space->expert_parallel && space->tp[t] > 1 &&
+                                    (plan->parallel & LR_PAR_EP)))
+                        continue;
+                    if (pps[pi] > 1 && !(plan->parallel & LR_PAR_PP))
+                        continue;
+                    x.s.tp = space->tp[t];
+                    x.s.pp = pps[pi];
+                    x.s.ep = e ? space->tp[t] : 1;
+                    for (size_t q = 0; q < space->nseqs; q++) {
+                        x.c.max_num_seqs = space->seqs[q];
+                        k += layouts(&x, space->hw[h], &res[k]);
+                    }
                 }
-            }
     qsort(res, k, sizeof *res, cmp_cost);
     mark_pareto(res, k);
     *out = res;

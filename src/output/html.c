@@ -272,6 +272,32 @@ charts(FILE *f, const lr_result *r, const lr_chart *extra, size_t nextra)
 
 /* ---- the data, as JSON ---- */
 
+/* Closes the memory stream m (open_memstream's *pbuf, *plen: set at the
+ * close) and writes what it held as the page's <script
+ * type="application/json">; frees the buffer. */
+static int
+embed_json(FILE *f, FILE *m, char **pbuf, size_t *plen)
+{
+    int rc = ferror(m) ? -1 : 0;
+    if (fclose(m) != 0)
+        rc = -1;
+    char *buf = *pbuf;
+    size_t len = *plen;
+    if (len > 0 && buf[len - 1] == '\n') /* the writer ends its top level with one */
+        len--;
+    fputs("<script type=\"application/json\" id=\"llmroof-data\">\n", f);
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (c == '<' || c == '>' || c == '&')
+            fprintf(f, "\\u%04x", (unsigned)c);
+        else
+            fputc(c, f);
+    }
+    fputs("\n</script>\n", f);
+    free(buf);
+    return rc;
+}
+
 /* {"analysis": the JSON of lr_report_write, "generation": ...}, with '<',
  * '>' and '&' written as \u escapes: they can only occur inside JSON
  * strings, where the escape means the same, and then no "</script>" or
@@ -295,22 +321,7 @@ json_data(FILE *f, const lr_result *r, const lr_plan *plan, const char *model, c
     else
         lr_jw_null(&w);
     lr_jw_end_obj(&w);
-    int rc = ferror(m) ? -1 : 0;
-    if (fclose(m) != 0)
-        rc = -1;
-    if (len > 0 && buf[len - 1] == '\n') /* the writer ends its top level with one */
-        len--;
-    fputs("<script type=\"application/json\" id=\"llmroof-data\">\n", f);
-    for (size_t i = 0; i < len; i++) {
-        char c = buf[i];
-        if (c == '<' || c == '>' || c == '&')
-            fprintf(f, "\\u%04x", (unsigned)c);
-        else
-            fputc(c, f);
-    }
-    fputs("\n</script>\n", f);
-    free(buf);
-    return rc;
+    return embed_json(f, m, &buf, &len);
 }
 
 static void
@@ -361,6 +372,113 @@ lr_html_report(FILE *f, const lr_result *r, const lr_plan *plan, const char *mod
         if (r->has[st])
             op_table(f, &r->stage[st]);
     if (json_data(f, r, plan, model, g) < 0)
+        rc = -1;
+    fputs("</body>\n</html>\n", f);
+    return rc < 0 || ferror(f) ? -1 : 0;
+}
+
+/* ---- a simulation's page (lr_html_simulation) ---- */
+
+static void
+stat_row(FILE *f, const char *name, const lr_sim_stat *st)
+{
+    fprintf(f, "<tr><td>%s</td>", name);
+    td_q(f, st->mean, "s");
+    td_q(f, st->p50, "s");
+    td_q(f, st->p90, "s");
+    td_q(f, st->p99, "s");
+    fputs("</tr>\n", f);
+}
+
+/* The latency percentiles: one row per measure. */
+static void
+sim_latency_table(FILE *f, const lr_sim_result *r)
+{
+    fputs("<h2>Latency</h2>\n<table class=\"sim\" id=\"sim-latency\">\n<tr><th></th><th>mean</th>"
+          "<th>p50</th><th>p90</th><th>p99</th></tr>\n",
+          f);
+    stat_row(f, "time to first token (TTFT)", &r->ttft_s);
+    stat_row(f, "time per output token (TPOT)", &r->tpot_s);
+    stat_row(f, "inter-token latency (ITL)", &r->itl_s);
+    stat_row(f, "end-to-end latency (E2E)", &r->e2e_s);
+    stat_row(f, "queueing delay", &r->queue_s);
+    fputs("</table>\n", f);
+}
+
+/* Throughput, goodput, preemptions and how the requests were served. */
+static void
+sim_summary_table(FILE *f, const lr_sim_report *x)
+{
+    const lr_sim_result *r = x->result;
+    const lr_sim_config *c = x->config;
+    char q[64];
+    fputs("<h2>Throughput</h2>\n<table class=\"kv\" id=\"sim-summary\">\n", f);
+    kv_num(f, "requests", (double)r->nreq);
+    kv_text(f, "requests from", x->source);
+    if (isfinite(x->rate))
+        kv_q(f, "arrival rate", x->rate, "req/s");
+    kv_q(f, "throughput", r->requests_per_s, "req/s");
+    kv_q(f, "output tokens", r->output_tokens_per_s, "tok/s");
+    kv_q(f, "all tokens", r->total_tokens_per_s, "tok/s");
+    kv_q(f, "goodput", r->goodput_requests_per_s, "req/s");
+    snprintf(q, sizeof q, "%.1f%%", r->slo_met * 100);
+    kv_text(f, "share meeting the SLOs", q);
+    if (c->slo_ttft_s > 0)
+        kv_q(f, "SLO: TTFT", c->slo_ttft_s, "s");
+    if (c->slo_tpot_s > 0)
+        kv_q(f, "SLO: TPOT", c->slo_tpot_s, "s");
+    kv_num(f, "preemptions", r->preemptions);
+    kv_num(f, "steps", r->steps);
+    snprintf(q, sizeof q, "%.1f", r->mean_batch);
+    kv_text(f, "mean batch (sequences)", q);
+    kv_num(f, "instances", r->instances);
+    kv_num(f, "devices", r->devices);
+    kv_num(f, "max_num_seqs", c->max_num_seqs);
+    kv_num(f, "KV blocks per instance", r->kv_blocks);
+    kv_q(f, "duration", r->duration_s, "s");
+    fputs("</table>\n", f);
+}
+
+int
+lr_html_simulation(FILE *f, const lr_sim_report *x, const lr_chart *charts, size_t ncharts)
+{
+    const lr_sim_result *r = x->result;
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
+          f);
+    esc(f, x->model);
+    fputs(" on ", f);
+    esc(f, x->hw->id);
+    fprintf(f, ": llmroof simulation</title>\n<style>%s</style>\n</head>\n<body>\n", css);
+    fputs("<h1>", f);
+    esc(f, x->model);
+    fputs(" on ", f);
+    esc(f, x->hw->name);
+    fprintf(f, ": serving simulation</h1>\n<p class=\"sub\">%zu requests (", r->nreq);
+    esc(f, x->source);
+    fputs("), engine ", f);
+    esc(f, r->engine);
+    fputs(", profile ", f);
+    esc(f, lr_profile_name(x->prof));
+    fputs(". Written by llmroof " LR_VERSION ".</p>\n", f);
+    sim_latency_table(f, r);
+    sim_summary_table(f, x);
+    int rc = 0;
+    fputs("<h2>Charts</h2>\n", f);
+    for (size_t i = 0; i < ncharts; i++)
+        rc |= lr_svg_lines(f, &charts[i], 1, NULL, LR_SVG_INLINE);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return -1;
+    lr_jw w;
+    lr_jw_init(&w, m, 1);
+    lr_jw_obj(&w);
+    lr_jw_key(&w, "simulation");
+    lr_jw_simulation(&w, x);
+    lr_jw_end_obj(&w);
+    if (embed_json(f, m, &buf, &len) < 0)
         rc = -1;
     fputs("</body>\n</html>\n", f);
     return rc < 0 || ferror(f) ? -1 : 0;

@@ -175,7 +175,6 @@ async function main() {
     assert.ok(nodes.length >= 5, "the layer has its ops");
     await page.click(`#graph .node[data-path="${op.path}"]`);
     await checkOp(page, op, "prefill");
-    await page.screenshot({ path: join(outDir, "e2e-page.png"), fullPage: true });
 
     // the same op in decode
     await page.check('input[name="stage"][value="decode"]');
@@ -198,6 +197,32 @@ async function main() {
     assert.match(await page.textContent("#engine-info"), /llama\.cpp: eager attention, FP16 accumulation/);
     await page.selectOption("#engine", "");
     await waitValue(page, '[data-key="prefill.total.flops"]', eight.prefill.total.flops);
+    // a simulation from the page equals `llmroof simulate --format json`
+    // for the same settings and seed (0): its percentiles and throughput
+    const sim = cli(["simulate", s.model, "--profile", s.profile, "--hardware", s.hardware,
+      "--w-bit", s.wbit, "--a-bit", s.abit, ...(s.attention ? ["--attention", s.attention] : []), "--num-requests", "100",
+      "--rate", "5", "--workload", "summarization", "--slo-ttft", "1s", "--format", "json"]);
+    await page.fill("#sim-num", "100");
+    await page.fill("#sim-rate", "5");
+    await page.selectOption("#sim-workload", "summarization");
+    await page.fill("#sim-slo-ttft", "1");
+    await page.click("#sim-run");
+    await waitValue(page, '[data-key="sim.ttft_s.p99"]', sim.ttft_s.p99);
+    for (const k of ["ttft_s", "tpot_s", "itl_s", "e2e_s"]) {
+      for (const c of ["mean", "p50", "p90", "p99"]) {
+        assert.equal(await valueOf(page, `[data-key="sim.${k}.${c}"]`), sim[k][c], `simulation ${k} ${c}`);
+      }
+    }
+    assert.equal(await valueOf(page, '[data-key="sim.goodput_requests_per_s"]'), sim.goodput_requests_per_s);
+    assert.ok(await page.$("#sim-chart svg polyline"), "the KV-use chart is drawn");
+    // the CDFs: one line per latency, a point per percentile (1 to 100)
+    for (const k of ["ttft_s", "tpot_s", "e2e_s"]) {
+      const pts = await page.$eval(`#sim-cdf polyline[data-key="sim.cdf.${k}"]`,
+        (e) => e.getAttribute("points").trim().split(/\s+/).length);
+      assert.equal(pts, sim.cdf[k].filter((v) => v > 0).length, `CDF points of ${k}`);
+      assert.equal(pts, 100, `CDF of ${k}: 100 percentiles`);
+    }
+    await page.screenshot({ path: join(outDir, "e2e-page.png"), fullPage: true });
 
     // a pasted config.json analyses as the file does
     const cfgPath = join(dataDir, "models", "meta-llama--Llama-3.2-1B.json");

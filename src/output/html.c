@@ -37,20 +37,6 @@ static const char css[] =
     ".wide{overflow-x:auto}"
     "svg{max-width:100%;height:auto;display:block;margin:12px 0}";
 
-static void
-esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc((unsigned char)*s < 0x20 && *s != '\n' ? ' ' : *s, f);
-        }
-    }
-}
-
 /* A cell with a quantity in SI units ("312 TFLOP/s"). */
 static void
 td_q(FILE *f, double v, const char *unit)
@@ -64,7 +50,7 @@ static void
 kv_text(FILE *f, const char *k, const char *v)
 {
     fprintf(f, "<tr><td>%s</td><td>", k);
-    esc(f, v);
+    lr_xml_escape(f, v);
     fputs("</td></tr>\n", f);
 }
 
@@ -208,11 +194,11 @@ static void
 op_row(FILE *f, const lr_op *o, double stage_time)
 {
     fputs("<tr><td title=\"", f);
-    esc(f, o->path);
+    lr_xml_escape(f, o->path);
     fputs("\">", f);
-    esc(f, o->name);
+    lr_xml_escape(f, o->name);
     fputs("</td><td>", f);
-    esc(f, o->kind);
+    lr_xml_escape(f, o->kind);
     fprintf(f, "</td><td>%.0f</td>", o->count);
     td_q(f, o->v[LR_F_FLOPS], "FLOP");
     td_q(f, o->v[LR_F_LOAD_WEIGHT], "B");
@@ -328,9 +314,9 @@ static void
 headline(FILE *f, const lr_result *r, const char *model)
 {
     fputs("<h1>", f);
-    esc(f, model);
+    lr_xml_escape(f, model);
     fputs(" on ", f);
-    esc(f, r->hw->name);
+    lr_xml_escape(f, r->hw->name);
     fputs("</h1>\n<p class=\"sub\">", f);
     for (int st = 0; st < 2; st++) {
         if (!r->has[st])
@@ -357,9 +343,9 @@ lr_html_report(FILE *f, const lr_result *r, const lr_plan *plan, const char *mod
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
           f);
-    esc(f, model);
+    lr_xml_escape(f, model);
     fputs(" on ", f);
-    esc(f, r->hw->id);
+    lr_xml_escape(f, r->hw->id);
     fprintf(f, ": llmroof report</title>\n<style>%s</style>\n</head>\n<body>\n", css);
     headline(f, r, model);
     settings_table(f, r, plan);
@@ -446,20 +432,20 @@ lr_html_simulation(FILE *f, const lr_sim_report *x, const lr_chart *charts, size
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
           f);
-    esc(f, x->model);
+    lr_xml_escape(f, x->model);
     fputs(" on ", f);
-    esc(f, x->hw->id);
+    lr_xml_escape(f, x->hw->id);
     fprintf(f, ": llmroof simulation</title>\n<style>%s</style>\n</head>\n<body>\n", css);
     fputs("<h1>", f);
-    esc(f, x->model);
+    lr_xml_escape(f, x->model);
     fputs(" on ", f);
-    esc(f, x->hw->name);
+    lr_xml_escape(f, x->hw->name);
     fprintf(f, ": serving simulation</h1>\n<p class=\"sub\">%zu requests (", r->nreq);
-    esc(f, x->source);
+    lr_xml_escape(f, x->source);
     fputs("), engine ", f);
-    esc(f, r->engine);
+    lr_xml_escape(f, r->engine);
     fputs(", profile ", f);
-    esc(f, lr_profile_name(x->prof));
+    lr_xml_escape(f, lr_profile_name(x->prof));
     fputs(". Written by llmroof " LR_VERSION ".</p>\n", f);
     sim_latency_table(f, r);
     sim_summary_table(f, x);

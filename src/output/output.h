@@ -7,6 +7,9 @@
 
 #include "eval/eval.h"
 
+/* ---- markup.c: escaping for the XML and HTML writers (svg.c, html.c) ---- */
+void lr_xml_escape(FILE *f, const char *s);
+
 /* ---- report.c ---- */
 
 /* The object of `analyze --format json` into `w` at any nesting. */

@@ -95,23 +95,6 @@ text_w(const char *s, double size)
 /* ---- output primitives ---- */
 
 static void
-esc(FILE *f, const char *s)
-{
-    for (; s && *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default:
-            /* control characters are not allowed in XML 1.0 */
-            fputc((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' ? ' ' : *s, f);
-        }
-    }
-}
-
-static void
 doc_begin(FILE *f, double w, double h, const char *title, int flags)
 {
     int inl = flags & LR_SVG_INLINE;
@@ -121,7 +104,7 @@ doc_begin(FILE *f, double w, double h, const char *title, int flags)
             "<svg%s width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
             "font-family=\"%s\" role=\"img\">\n<title>",
             inl ? "" : " xmlns=\"http://www.w3.org/2000/svg\"", w, h, w, h, FONT);
-    esc(f, title);
+    lr_xml_escape(f, title);
     fprintf(f, "</title>\n<rect width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n", w, h);
 }
 
@@ -140,7 +123,7 @@ text(FILE *f, double x, double y, const char *anchor, const char *attrs, const c
     if (anchor)
         fprintf(f, " text-anchor=\"%s\"", anchor);
     fprintf(f, " %s>", attrs);
-    esc(f, s);
+    lr_xml_escape(f, s);
     fputs("</text>\n", f);
 }
 
@@ -411,7 +394,7 @@ draw_axes(FILE *f, const frame *fr)
             "<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\" transform=\"rotate(-90 %.2f "
             "%.2f)\" %s>",
             cx, cy, cx, cy, T_AXIS);
-    esc(f, fr->ytitle);
+    lr_xml_escape(f, fr->ytitle);
     fputs("</text>\n", f);
 }
 
@@ -630,7 +613,7 @@ draw_slope_label(FILE *f, const frame *fr, const lr_result *r, boxes *bs)
         box_add(bs, b);
         fprintf(f, "<text x=\"%.2f\" y=\"%.2f\" transform=\"rotate(%.2f %.2f %.2f)\" %s>", tx, ty,
                 ang * 180 / PI, tx, ty, T_LABEL HALO);
-        esc(f, lab);
+        lr_xml_escape(f, lab);
         fputs("</text>\n", f);
     }
     line(f, bx, by, bx, fr->b, "#999999", 1, "2 3");
@@ -679,7 +662,7 @@ draw_expected(FILE *f, const frame *fr, const rpt *p, size_t n, const char *engi
                 "<circle class=\"expected %s\" cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\" fill=\"#ffffff\" "
                 "stroke=\"%s\" stroke-width=\"1.2\"><title>%s ",
                 stage_name[p[i].stage], p[i].px, ey, col, stage_name[p[i].stage]);
-        esc(f, o->name);
+        lr_xml_escape(f, o->name);
         fprintf(f, " expected with %s: %s, %s</title></circle>\n", engine, y, t);
     }
 }
@@ -701,9 +684,9 @@ draw_markers(FILE *f, rpt *p, size_t n, boxes *bs)
         lr_fmt_quantity(y, sizeof y, o->v[LR_F_FLOPS] / o->time_s, "FLOP/s");
         lr_fmt_quantity(t, sizeof t, o->count * o->time_s, "s");
         fprintf(f, "<title>%s ", stage_name[p[i].stage]);
-        esc(f, o->name);
+        lr_xml_escape(f, o->name);
         fputs(" (", f);
-        esc(f, o->path);
+        lr_xml_escape(f, o->path);
         fprintf(f, "): %s, %s, %s-bound, %s = %.1f%% of the %s time</title>", a, y,
                 lr_bound_names[o->bound], t, p[i].share * 100, stage_name[p[i].stage]);
         fputs(p[i].stage == LR_PREFILL ? "</circle>\n" : "</path>\n", f);
@@ -1180,7 +1163,7 @@ op_bar(FILE *f, double nc, double y, double w, const char *name, const char *kin
             "<rect class=\"bar\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"13\" fill=\"%s\">",
             nc + 8, y, fmax(w, 0.5), palette[k]);
     fputs("<title>", f);
-    esc(f, name);
+    lr_xml_escape(f, name);
     fprintf(f, " (%s): %s</title></rect>\n", kinds[k], lab);
     if (roof >= 0)
         fprintf(f,
@@ -1367,11 +1350,11 @@ draw_series(FILE *f, const frame *fr, const lr_chart *c, size_t i, boxes *bs)
         lr_fmt_quantity(yq, sizeof yq, s->y[k], c->y.unit);
         fprintf(f, "<circle class=\"point\" cx=\"%.2f\" cy=\"%.2f\" r=\"3\" fill=\"%s\"><title>",
                 px, py, col);
-        esc(f, s->name);
+        lr_xml_escape(f, s->name);
         fputs(": ", f);
-        esc(f, c->x.title);
+        lr_xml_escape(f, c->x.title);
         fprintf(f, " %s, ", xq);
-        esc(f, c->y.title);
+        lr_xml_escape(f, c->y.title);
         fprintf(f, " %s</title></circle>\n", yq);
         box b = {px - 3, py - 3, px + 3, py + 3};
         box_add(bs, b);

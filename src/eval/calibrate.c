@@ -10,7 +10,10 @@
  * per-op formula an analysis uses. The parameters of the device's class
  * are fitted per op kind by minimising the mean squared log error of
  * expected against measured with a deterministic coordinate descent in log
- * space; a k-fold split by rows gives a held-out estimate.
+ * space; a k-fold split by rows gives a held-out estimate. End-to-end
+ * rows (model, batch, lengths; measured TTFT, TPOT or throughput) are
+ * predicted with lr_generate and fit the engine's step overheads per
+ * stage instead, to which their expected times are exactly linear.
  */
 #include <math.h>
 #include <stdint.h>

@@ -27,7 +27,9 @@ static const char usage[] =
     "a kernel format of ../shared/kernels (gemm: m,n,k,gemm_dtype,latency_ms;\n"
     "context attention: batch_size,seq_len,num_heads,num_kv_heads,head_dim,\n"
     "latency_ms; generation attention: batch_size,kv_len,...), one format per\n"
-    "file, uncompressed (pipe a .gz through `gzip -dc`).\n"
+    "file, uncompressed (pipe a .gz through `gzip -dc`). End to end: model,\n"
+    "batch,prompt_len,gen_len and ttft_s, tpot_s and/or output_tokens_per_s\n"
+    "(tp, attention optional): fits the engine's step_overhead_s per stage.\n"
     "\n"
     "  --hardware ID        the device measured (id, alias or a JSON file)\n"
     "  --engine NAME        the engine preset whose parameters are the start\n"
@@ -149,6 +151,43 @@ print_params(const lr_calib *c)
     }
 }
 
+static void
+print_overheads(const lr_calib *c)
+{
+    for (int st = 0; st < 2; st++) {
+        double b, a;
+        if (lr_calib_overhead(c, st, &b, &a))
+            printf("%sengine %s step_overhead_s.%s %12.4g -> %.4g\n", st == 0 ? "\n" : "",
+                   lr_calib_engine(c), st == 0 ? "prefill" : "decode", b, a);
+    }
+}
+
+/* The models the end-to-end rows name, loaded as the analyses load them
+ * and lent to the fit; *archs and *plans are the caller's to free. */
+static int
+load_models(lr_calib *c, const lr_profile *prof, lr_arch ***archs, lr_plan ***plans)
+{
+    size_t n = lr_calib_model_count(c);
+    *archs = calloc(n + 1, sizeof **archs);
+    *plans = calloc(n + 1, sizeof **plans);
+    if (!*archs || !*plans)
+        return EXIT_IO;
+    for (size_t i = 0; i < n; i++) {
+        lr_error err;
+        memset(&err, 0, sizeof err);
+        (*archs)[i] = cli_load_model(prof, lr_calib_model_name(c, i));
+        if (!(*archs)[i])
+            return EXIT_INPUT;
+        (*plans)[i] = lr_plan_new((*archs)[i], lr_profile_db(prof), &err);
+        if (!(*plans)[i]) {
+            cli_print_error(&err);
+            return EXIT_INPUT;
+        }
+        lr_calib_set_plan(c, i, (*plans)[i]);
+    }
+    return EXIT_OK;
+}
+
 static int
 write_file(FILE *f, void *ud)
 {
@@ -182,6 +221,10 @@ run(copts *co, int nfiles, char **files)
         }
         skipped += sk;
     }
+    lr_arch **archs = NULL;
+    lr_plan **plans = NULL;
+    if (hw && rc == EXIT_OK)
+        rc = load_models(c, prof, &archs, &plans);
     if (hw && rc == EXIT_OK && lr_calib_fit(c, prof, hw, &co->o, &err) < 0) {
         cli_print_error(&err);
         rc = strstr(err.msg, "unknown engine") ? EXIT_USAGE : EXIT_EVAL;
@@ -193,7 +236,9 @@ run(copts *co, int nfiles, char **files)
             printf(", %zu rows skipped (sliding windows: not modelled)", skipped);
         printf("\n\n");
         print_stats(c);
-        print_params(c);
+        if (lr_calib_has_kernels(c))
+            print_params(c);
+        print_overheads(c);
         char path[4096];
         const char *out = co->out;
         if (co->save && cli_user_efficiency_dir()) {
@@ -209,6 +254,12 @@ run(copts *co, int nfiles, char **files)
         if (out && rc == EXIT_OK && (rc = cli_write_output(out, write_file, c)) == EXIT_OK)
             fprintf(stderr, "llmroof: wrote %s\n", out);
     }
+    for (size_t i = 0; archs && plans && i < lr_calib_model_count(c); i++) {
+        lr_plan_free(plans[i]);
+        lr_arch_free(archs[i]);
+    }
+    free(archs);
+    free(plans);
     lr_calib_free(c);
     lr_hwdb_free(db);
     lr_profile_free(prof);

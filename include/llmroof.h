@@ -1463,6 +1463,19 @@ LR_API void lr_calib_param(const lr_calib *c, size_t i, const char **kind, const
                            double *before, double *after);
 /* The fitted parameter `name` of `kind`; NAN when it was not fitted. */
 LR_API double lr_calib_value(const lr_calib *c, const char *kind, const char *name);
+/* End-to-end rows name models: after lr_calib_read, the caller loads each
+ * (as its analyses do) and lends its plan, which must outlive
+ * lr_calib_fit. */
+LR_API size_t lr_calib_model_count(const lr_calib *c);
+LR_API const char *lr_calib_model_name(const lr_calib *c, size_t i);
+LR_API void lr_calib_set_plan(lr_calib *c, size_t i, const lr_plan *plan);
+/* The engine whose step overheads were fitted, and per stage (0 prefill,
+ * 1 decode) the step_overhead_s before and after; returns 1 when the
+ * stage was fitted (end-to-end rows move with it). */
+LR_API const char *lr_calib_engine(const lr_calib *c);
+LR_API int lr_calib_overhead(const lr_calib *c, int stage, double *before, double *after);
+/* 1 when kernel rows were read (the efficiency parameters are fitted). */
+LR_API int lr_calib_has_kernels(const lr_calib *c);
 /* The efficiency file (data/efficiency schema) of the fit: {status,
  * source, classes: {CLASS: {band_low, band_high, kinds: {...}}}}. */
 LR_API void lr_jw_calibration(lr_jw *w, const lr_calib *c);

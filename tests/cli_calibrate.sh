@@ -113,4 +113,78 @@ expect_rc 0
 saved=$(csv_field "$T/out" prefill linear expected_time_s)
 expect_eq "saved expected time" "$saved" "$after"
 
+# ---- end to end: the engine's step overheads (docs/calibrate.md) ----
+# Synthetic rows from the model itself: generations of Llama-2-7B on the
+# H100 SXM with vllm's step overheads set to known values (prefill 4 ms,
+# decode 0.7 ms, instead of the preset's 0.3 ms each) by an engines
+# section, which --calibration must apply (the ttft moves by exactly
+# 4 - 0.3 = 3.7 ms). The fit must give back 4 ms and 0.7 ms: each forward
+# pass adds its stage's overhead once, so the expected times are exactly
+# linear in the two overheads and only rounding and the search's 1e-12 s
+# bracket remain; the tolerance is 1e-9 s.
+M=meta-llama/Llama-2-7b-hf
+# gen_field COLUMN: the value of COLUMN in generate's one-row CSV
+gen_field() {
+    awk -F, -v col="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+                         c { print $c; exit }' "$T/out"
+}
+printf '{"engines": {"vllm": {"step_overhead_s": {"prefill": 0.004, "decode": 0.0007}}}}\n' >"$T/known.json"
+g="generate $M --gen-len 32 --engine vllm --hardware h100-sxm --format csv"
+run "preset overheads" $g --prompt-len 128 --batch 1
+expect_rc 0
+t0=$(gen_field expected_ttft_s)
+run "known overheads applied" --calibration "$T/known.json" $g --prompt-len 128 --batch 1
+expect_rc 0
+t1=$(gen_field expected_ttft_s)
+checks=$((checks + 1))
+awk -v a="$t0" -v b="$t1" 'BEGIN { d = b - a - 0.0037; exit !(d < 1e-12 && d > -1e-12) }' ||
+    fail "engines section: expected ttft $t1 = $t0 + 3.7 ms"
+echo "model,batch,prompt_len,gen_len,ttft_s,tpot_s,output_tokens_per_s" >"$T/e2e.csv"
+for b in 1 8; do
+    for p in 128 2048; do
+        run "row b=$b p=$p" --calibration "$T/known.json" $g --prompt-len $p --batch $b
+        printf '%s,%s,%s,32,%s,%s,%s\n' $M $b $p "$(gen_field expected_ttft_s)" \
+            "$(gen_field expected_tpot_mean_s)" \
+            "$(gen_field expected_output_tokens_per_s)" >>"$T/e2e.csv"
+    done
+done
+run "end-to-end fit" calibrate "$T/e2e.csv" --hardware h100-sxm --engine vllm -o "$T/e2e.json"
+expect_rc 0
+expect_out "calibrate h100-sxm (class hopper): 12 rows from 1 file(s)"
+expect_out_re "engine vllm step_overhead_s.prefill +0.0003 -> 0.004$"
+expect_out_re "engine vllm step_overhead_s.decode +0.0003 -> 0.0007$"
+check python3 -c "
+import json, sys
+o = json.load(open('$T/e2e.json'))['engines']['vllm']['step_overhead_s']
+sys.exit(not (abs(o['prefill'] - 0.004) < 1e-9 and abs(o['decode'] - 0.0007) < 1e-9 and 'classes' not in json.load(open('$T/e2e.json'))))"
+run "fitted overheads applied" --calibration "$T/e2e.json" $g --prompt-len 128 --batch 1
+expect_rc 0
+t2=$(gen_field expected_ttft_s)
+checks=$((checks + 1))
+awk -v a="$t2" -v b="$t1" 'BEGIN { d = b - a; exit !(d < 1e-9 && d > -1e-9) }' ||
+    fail "fitted calibration: expected ttft $t2, want $t1"
+
+# columns: "meta-llama/Llama-2-7b-hf," is 25 characters, so batch starts at
+# 26, prompt_len at 28, gen_len at 32, the fifth field at 35, the sixth at 37
+printf 'model,batch,prompt_len,gen_len,ttft_s\n%s,1,128,32,0.01\n%s,0,128,32,0.01\n' $M $M >"$T/e2e-bad.csv"
+run "end to end: bad batch" calibrate "$T/e2e-bad.csv" --hardware h100-sxm --engine vllm
+expect_rc 2
+expect_err "$T/e2e-bad.csv:3:26: batch: expected a whole number >= 1, got '0'"
+printf 'model,batch,prompt_len,gen_len,tpot_s\n%s,1,128,32,-2\n' $M >"$T/e2e-neg.csv"
+run "end to end: negative time" calibrate "$T/e2e-neg.csv" --hardware h100-sxm --engine vllm
+expect_rc 2
+expect_err "$T/e2e-neg.csv:2:35: tpot_s: expected a positive time, got '-2'"
+printf 'model,batch,prompt_len,gen_len,tp,attention,ttft_s\n%s,1,128,32,1,fast,0.1\n' $M >"$T/e2e-att.csv"
+run "end to end: bad attention" calibrate "$T/e2e-att.csv" --hardware h100-sxm --engine vllm
+expect_rc 2
+expect_err "$T/e2e-att.csv:2:37: attention: expected flash or eager, got 'fast'"
+printf 'model,batch,prompt_len,gen_len\nx,1,1,1\n' >"$T/e2e-none.csv"
+run "end to end: nothing measured" calibrate "$T/e2e-none.csv" --hardware h100-sxm
+expect_rc 2
+expect_err "$T/e2e-none.csv:1:0: header: missing a measured column: ttft_s, tpot_s or output_tokens_per_s"
+printf '{"engines": {"tgi": {"step_overhead_s": {"prefill": 0, "decode": 0}}}}\n' >"$T/bad-eng.json"
+run "engines: unknown engine" --calibration "$T/bad-eng.json" analyze
+expect_rc 2
+expect_err "unknown engine 'tgi'"
+
 finish cli_calibrate

@@ -166,9 +166,10 @@ test_recovers_known_parameters(void **state)
     near(lr_calib_value(cal, "attention", "kernel_overhead_s"), 6e-6, 0.05, "attention overhead");
     /* not fitted: the rows ran without CUDA graphs */
     assert_true(isnan(lr_calib_value(cal, "matmul", "kernel_overhead_graphs_s")));
-    const lr_calib_stats *before = lr_calib_stats_get(cal, 0, 3);
-    const lr_calib_stats *after = lr_calib_stats_get(cal, 1, 3);
-    const lr_calib_stats *held = lr_calib_stats_get(cal, 2, 3);
+    size_t all = lr_calib_stats_count(cal) - 1; /* "all" is the last category */
+    const lr_calib_stats *before = lr_calib_stats_get(cal, 0, all);
+    const lr_calib_stats *after = lr_calib_stats_get(cal, 1, all);
+    const lr_calib_stats *held = lr_calib_stats_get(cal, 2, all);
     assert_string_equal(after->category, "all");
     assert_true(before->median_abs_err > 0.05); /* the initial values are off */
     assert_true(after->median_abs_err < 1e-3);
@@ -218,6 +219,45 @@ test_bad_files(void **state)
     expect_bad("batch_size,kv_len,num_heads,num_kv_heads,head_dim,latency_us\n1,8,6,4,64,3\n", 2,
                "num_heads", "expected a multiple of num_kv_heads");
     expect_bad("", 0, "", "empty file");
+    /* end to end */
+    expect_bad("model,batch,prompt_len,ttft_s\nm1,1,2,0.1\n", 1, "header",
+               "missing column 'gen_len'");
+    expect_bad("model,batch,prompt_len,gen_len,tp\nm1,1,2,3,1\n", 1, "header",
+               "missing a measured column");
+    expect_bad("model,batch,prompt_len,gen_len,tpot_s\nm1,1,2,3,0.1\nm1,1,2,3,0\n", 3, "tpot_s",
+               "expected a positive time, got '0'");
+    expect_bad("model,batch,prompt_len,gen_len,tp,ttft_s\nm1,1,2,3,1.5,0.1\n", 2, "tp",
+               "expected a whole number >= 1, got '1.5'");
+    expect_bad("model,batch,prompt_len,gen_len,attention,ttft_s\nm1,1,2,3,fast,0.1\n", 2,
+               "attention", "expected flash or eager, got 'fast'");
+    expect_bad("model,batch,prompt_len,gen_len,ttft_s,tpot_s\nm1,1,2,3,,\n", 2, "",
+               "expected a measured value");
+}
+
+/* An end-to-end file: a row per measured value, the models named once
+ * each, in order of appearance. */
+static void
+test_end_to_end_read(void **state)
+{
+    (void)state;
+    char *f = tu_tmpfile("model,batch,prompt_len,gen_len,ttft_s,tpot_s,output_tokens_per_s\n"
+                         "a/b,1,128,32,0.01,0.005,\n"
+                         "c/d,2,128,32,,,100\n"
+                         "a/b,4,256,32,0.02,0.006,300\n",
+                         ".csv");
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    lr_calib *c = lr_calib_new();
+    assert_int_equal(lr_calib_read(c, f, NULL, &err), 0);
+    assert_int_equal(lr_calib_rows(c), 2 + 1 + 3);
+    assert_int_equal(lr_calib_model_count(c), 2);
+    assert_string_equal(lr_calib_model_name(c, 0), "a/b");
+    assert_string_equal(lr_calib_model_name(c, 1), "c/d");
+    assert_null(lr_calib_model_name(c, 2));
+    assert_int_equal(lr_calib_has_kernels(c), 0);
+    lr_calib_free(c);
+    unlink(f);
+    free(f);
 }
 
 /* The written file loads, changes the expected time of a GEMM to what its
@@ -339,6 +379,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_recovers_known_parameters),
         cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_end_to_end_read),
         cmocka_unit_test(test_written_file_applies),
         cmocka_unit_test(test_shipped_fit_applies),
     };

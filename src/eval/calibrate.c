@@ -10,7 +10,10 @@
  * per-op formula an analysis uses. The parameters of the device's class
  * are fitted per op kind by minimising the mean squared log error of
  * expected against measured with a deterministic coordinate descent in log
- * space; a k-fold split by rows gives a held-out estimate.
+ * space; a k-fold split by rows gives a held-out estimate. End-to-end
+ * rows (model, batch, lengths; measured TTFT, TPOT or throughput) are
+ * predicted with lr_generate and fit the engine's step overheads per
+ * stage instead, to which their expected times are exactly linear.
  */
 #include <math.h>
 #include <stdint.h>
@@ -20,9 +23,12 @@
 
 #include "eval/eval.h"
 
-enum { CAT_GEMM, CAT_CTX, CAT_GEN, CAT_N };
+enum { CAT_GEMM, CAT_CTX, CAT_GEN, CAT_E2E, CAT_N };
 static const char *const cat_names[CAT_N + 1] = {"gemm", "context_attention",
-                                                 "generation_attention", "all"};
+                                                 "generation_attention", "end_to_end", "all"};
+/* The metrics of an end-to-end row. */
+enum { M_TTFT, M_TPOT, M_TPS, M_N };
+static const char *const metric_names[M_N] = {"ttft_s", "tpot_s", "output_tokens_per_s"};
 enum { K_MATMUL, K_ATTN, K_N };
 static const char *const kind_names[K_N] = {"matmul", "attention"};
 
@@ -31,8 +37,15 @@ typedef struct crow {
     int cat, w_bit, a_bit, a_fp8, kv_bit;
     double m, n, k;                      /* GEMM */
     double batch, seq, heads, kvh, hdim; /* attention: seq = seq_len or kv_len */
-    double measured;                     /* seconds */
-    size_t file, index;                  /* which file, which row of it */
+    double measured;                     /* seconds (tokens/s for M_TPS) */
+    /* end to end: the model (index into c->models), the generation, the
+     * metric, and the expected time as a line in the step overheads:
+     * e0 + e1 x prefill + e2 x decode (latency for M_TPS, whose value is
+     * num / that) */
+    size_t model;
+    double prompt, gen, tp, e0, e1, e2, num;
+    int metric, flash;
+    size_t file, index; /* which file, which row of it */
     size_t op0, nops;
     int used;
 } crow;
@@ -76,6 +89,14 @@ struct lr_calib {
     double *pred; /* per row, scratch */
     lr_calib_stats st[3][CAT_N + 1];
     int fitted, folds;
+    /* end to end: the models named (plans borrowed, lr_calib_set_plan) and
+     * the engine's step overheads per stage, before and as fitted */
+    char **models;
+    const lr_plan **mplans;
+    size_t nmodels;
+    double ov[2], ov_before[2];
+    int ov_fit[2];
+    char *engine;
 };
 
 lr_calib *
@@ -112,6 +133,11 @@ lr_calib_free(lr_calib *c)
     free(c->pred);
     free(c->cls);
     free(c->source);
+    for (size_t i = 0; i < c->nmodels; i++)
+        free(c->models[i]);
+    free(c->models);
+    free(c->mplans);
+    free(c->engine);
     free(c);
 }
 
@@ -165,6 +191,7 @@ find_col(const csv_line *h, const char *name)
 typedef struct cols {
     int cat;
     int m, n, k, dtype, batch, seq, heads, kvh, hdim, kv_dtype, attn_dtype, window, lat;
+    int model, prompt, gen, tp, attention, metric[M_N]; /* end to end */
     double lat_scale;
     const char *dtype_name;
 } cols;
@@ -185,12 +212,48 @@ static const char *const formats =
     "expected the columns of a kernel table: m,n,k,latency_ms (GEMM; gemm_dtype optional); "
     "batch_size,seq_len,num_heads,num_kv_heads,head_dim,latency_ms (context attention); "
     "batch_size,kv_len,num_heads,num_kv_heads,head_dim,latency_ms (generation attention); "
+    "model,batch,prompt_len,gen_len and ttft_s, tpot_s or output_tokens_per_s (end to end); "
     "docs/calibrate.md";
+
+/* The end-to-end format's columns (c->cat = CAT_E2E). */
+static int
+header_e2e(const csv_line *h, cols *c, const char *file, lr_error *err)
+{
+    c->cat = CAT_E2E;
+    c->batch = find_col(h, "batch");
+    c->prompt = find_col(h, "prompt_len");
+    c->gen = find_col(h, "gen_len");
+    c->tp = find_col(h, "tp");
+    c->attention = find_col(h, "attention");
+    int any = 0;
+    for (int m = 0; m < M_N; m++)
+        any |= (c->metric[m] = find_col(h, metric_names[m])) >= 0;
+    static const char *const need[] = {"batch", "prompt_len", "gen_len"};
+    const int have[] = {c->batch, c->prompt, c->gen};
+    for (int i = 0; i < 3; i++)
+        if (have[i] < 0) {
+            lr_err_set(err, file, "header", "missing column '%s' (end_to_end format: %s)", need[i],
+                       formats);
+            err->line = 1;
+            return -1;
+        }
+    if (!any) {
+        lr_err_set(err, file, "header",
+                   "missing a measured column: ttft_s, tpot_s or output_tokens_per_s "
+                   "(end_to_end format: %s)",
+                   formats);
+        err->line = 1;
+        return -1;
+    }
+    return 0;
+}
 
 static int
 header_cols(const csv_line *h, cols *c, const char *file, lr_error *err)
 {
     memset(c, -1, sizeof *c);
+    if ((c->model = find_col(h, "model")) >= 0)
+        return header_e2e(h, c, file, err);
     c->m = find_col(h, "m");
     c->n = find_col(h, "n");
     c->k = find_col(h, "k");
@@ -335,6 +398,75 @@ parse_row(const csv_line *l, size_t nhead, const cols *c, const char *file, int 
     return 0;
 }
 
+static size_t
+model_index(lr_calib *c, const char *name)
+{
+    for (size_t i = 0; i < c->nmodels; i++)
+        if (strcmp(c->models[i], name) == 0)
+            return i;
+    c->models = lr_xrealloc(c->models, c->nmodels + 1, sizeof *c->models);
+    c->mplans = lr_xrealloc(c->mplans, c->nmodels + 1, sizeof *c->mplans);
+    c->mplans[c->nmodels] = NULL;
+    c->models[c->nmodels] = lr_xstrdup(name);
+    return c->nmodels++;
+}
+
+static void
+add_row(lr_calib *c, const crow *r)
+{
+    c->rows = lr_xrealloc(c->rows, c->nrows + 1, sizeof *c->rows);
+    c->rows[c->nrows++] = *r;
+}
+
+/* One end-to-end line: a row per measured metric (an empty field: not
+ * measured). */
+static int
+parse_e2e(lr_calib *c, const csv_line *l, size_t nhead, const cols *cl, const char *file, int line,
+          size_t row, lr_error *err)
+{
+    if (l->n != nhead) {
+        lr_err_set(err, file, "", "expected %zu fields (as the header), got %zu", nhead, l->n);
+        err->line = line;
+        return -1;
+    }
+    crow r;
+    memset(&r, 0, sizeof r);
+    r.cat = CAT_E2E;
+    r.tp = 1;
+    r.flash = -1;
+    if (!l->f[cl->model][0])
+        return bad_at(err, file, line, l->col[cl->model], "model", "expected a model name%s", "");
+    if (field_num(l, cl->batch, 1, "batch", file, line, &r.batch, err) < 0 ||
+        field_num(l, cl->prompt, 1, "prompt_len", file, line, &r.prompt, err) < 0 ||
+        field_num(l, cl->gen, 1, "gen_len", file, line, &r.gen, err) < 0 ||
+        (cl->tp >= 0 && field_num(l, cl->tp, 1, "tp", file, line, &r.tp, err) < 0))
+        return -1;
+    if (cl->attention >= 0) {
+        const char *a = l->f[cl->attention];
+        if (strcmp(a, "flash") != 0 && strcmp(a, "eager") != 0)
+            return bad_at(err, file, line, l->col[cl->attention], "attention",
+                          "expected flash or eager, got '%s'", a);
+        r.flash = strcmp(a, "flash") == 0;
+    }
+    r.model = model_index(c, l->f[cl->model]);
+    r.file = c->nfiles;
+    r.index = row;
+    size_t given = 0;
+    for (int m = 0; m < M_N; m++) {
+        if (cl->metric[m] < 0 || !l->f[cl->metric[m]][0])
+            continue;
+        if (field_num(l, cl->metric[m], 0, metric_names[m], file, line, &r.measured, err) < 0)
+            return -1;
+        r.metric = m;
+        add_row(c, &r);
+        given++;
+    }
+    if (!given)
+        return bad_at(err, file, line, 1, "",
+                      "expected a measured value (ttft_s, tpot_s or output_tokens_per_s)%s", "");
+    return 0;
+}
+
 int
 lr_calib_read(lr_calib *c, const char *file, size_t *skipped, lr_error *err)
 {
@@ -370,6 +502,10 @@ lr_calib_read(lr_calib *c, const char *file, size_t *skipped, lr_error *err)
         if (!*save || (*save == '\r' && !save[1]))
             continue;
         split(save, &l);
+        if (cl.cat == CAT_E2E) {
+            rc = parse_e2e(c, &l, nhead, &cl, file, line, (size_t)line - 2, err);
+            continue;
+        }
         crow r;
         int p = parse_row(&l, nhead, &cl, file, line, &r, err);
         if (p < 0)
@@ -501,11 +637,140 @@ prepare_row(lr_calib *c, const lr_profile *prof, const lr_hw *hw, const char *en
     return 0;
 }
 
+/* ---- end-to-end rows ---- */
+
+/* One expected metric of row r with the engine's step overheads set to
+ * ov (seconds per forward pass, prefill and decode). The engine preset is
+ * the profile's own (allocated, not const): lr_calib_fit sets its
+ * overheads for the duration of these calls and puts them back. */
+static int
+e2e_at(const lr_calib *c, const lr_profile *prof, const lr_hw *hw, lr_engine_data *e, const crow *r,
+       const double ov[2], double *t, double *num, lr_error *err)
+{
+    lr_settings s;
+    lr_settings_default(&s);
+    snprintf(s.engine, sizeof s.engine, "%s", e->name);
+    /* the preset's defaults first (chunked prefill, block size), as the
+     * CLI's analyses apply them, then the row's own settings */
+    if (lr_settings_apply_engine(&s, prof, err) < 0)
+        return -1;
+    s.batch = r->batch;
+    s.tp = r->tp;
+    if (r->flash >= 0)
+        s.flash = r->flash;
+    s.allow_long_context = 1;
+    const lr_plan *plan = c->mplans[r->model];
+    lr_result *res = lr_result_new(plan);
+    lr_gen g;
+    e->step_s[LR_PREFILL] = ov[0];
+    e->step_s[LR_DECODE] = ov[1];
+    int rc = lr_generate(plan, prof, hw, &s, r->prompt, r->gen, res, &g, err);
+    e->step_s[LR_PREFILL] = c->ov_before[0];
+    e->step_s[LR_DECODE] = c->ov_before[1];
+    lr_result_free(res);
+    if (rc < 0)
+        return -1;
+    *t = r->metric == M_TTFT   ? g.expected_ttft_s
+         : r->metric == M_TPOT ? g.expected_tpot_mean_s
+                               : g.expected_latency_s;
+    *num = g.expected_output_tokens_per_s * g.expected_latency_s;
+    return 0;
+}
+
+/* The row's expected time as a line in the two overheads (exact: each
+ * forward pass adds its stage's overhead once, src/eval/expected.c), from
+ * three generations. */
+static int
+prepare_e2e(lr_calib *c, const lr_profile *prof, const lr_hw *hw, lr_engine_data *e, crow *r,
+            lr_error *err)
+{
+    if (!e) {
+        lr_err_set(err, "", "engine", "no engine preset to fit the step overheads of");
+        return -1;
+    }
+    if (!c->mplans[r->model]) {
+        lr_err_set(err, "", "model", "no model loaded for '%s' (lr_calib_set_plan)",
+                   c->models[r->model]);
+        return -1;
+    }
+    const double d = 1e-3;
+    const double p0[2] = {0, 0}, p1[2] = {d, 0}, p2[2] = {0, d};
+    double t0, t1, t2, num;
+    if (e2e_at(c, prof, hw, e, r, p0, &t0, &num, err) < 0 ||
+        e2e_at(c, prof, hw, e, r, p1, &t1, &num, err) < 0 ||
+        e2e_at(c, prof, hw, e, r, p2, &t2, &num, err) < 0)
+        return -1;
+    r->e0 = t0;
+    r->e1 = (t1 - t0) / d;
+    r->e2 = (t2 - t0) / d;
+    r->num = r->batch * r->gen;
+    (void)num;
+    /* a stage is fitted when some row's time moves with its overhead */
+    c->ov_fit[0] |= r->e1 > 0;
+    c->ov_fit[1] |= r->e2 > 0;
+    return 0;
+}
+
+static double
+predict_e2e(const double ov[2], const crow *r)
+{
+    double t = r->e0 + r->e1 * ov[0] + r->e2 * ov[1];
+    return r->metric == M_TPS ? r->num / t : t;
+}
+
+/* Mean squared log error of the end-to-end rows (fold `out` left out). */
+static double
+loss_e2e(const lr_calib *c, const double ov[2], const int *fold, int out)
+{
+    double s = 0;
+    for (size_t i = 0; i < c->nrows; i++) {
+        const crow *r = &c->rows[i];
+        if (!r->used || r->cat != CAT_E2E || (fold && fold[i] == out))
+            continue;
+        double e = log(predict_e2e(ov, r) / r->measured);
+        s += e * e;
+    }
+    return s;
+}
+
+/* The step overheads the rows tell apart (a stage whose overhead moves
+ * some row), by alternating golden-section searches in [0, OV_MAX] s:
+ * the loss is convex in each along a line of positive slope, and the
+ * rounds converge to the joint minimum. */
+#define OV_MAX 0.5
+static void
+fit_overheads(lr_calib *c, const int *fold, int out)
+{
+    c->ov[0] = c->ov_before[0];
+    c->ov[1] = c->ov_before[1];
+    const double g = (sqrt(5.0) - 1) / 2;
+    for (int round = 0; round < 60; round++)
+        for (int st = 0; st < 2; st++) {
+            if (!c->ov_fit[st])
+                continue;
+            double a = 0, b = OV_MAX, v[2] = {c->ov[0], c->ov[1]};
+            while (b - a > 1e-12) {
+                double x1 = b - g * (b - a), x2 = a + g * (b - a);
+                v[st] = x1;
+                double f1 = loss_e2e(c, v, fold, out);
+                v[st] = x2;
+                double f2 = loss_e2e(c, v, fold, out);
+                if (f1 <= f2)
+                    b = x2;
+                else
+                    a = x1;
+            }
+            c->ov[st] = (a + b) / 2;
+        }
+}
+
 /* ---- predicting and fitting ---- */
 
 static double
 predict(const lr_calib *c, const crow *r)
 {
+    if (r->cat == CAT_E2E)
+        return predict_e2e(c->ov, r);
     double t = 0;
     for (size_t i = r->op0; i < r->op0 + r->nops; i++) {
         const cop *q = &c->ops[i];
@@ -703,7 +968,7 @@ choose_params(lr_calib *c)
     c->npar = 0;
     for (size_t i = 0; i < c->nrows; i++) {
         const crow *r = &c->rows[i];
-        if (!r->used)
+        if (!r->used || r->cat == CAT_E2E)
             continue;
         int k = r->cat == CAT_GEMM ? K_MATMUL : K_ATTN;
         /* efficiencies up to 1: the expected time stays above the roofline
@@ -737,6 +1002,7 @@ held_out(lr_calib *c)
     for (int f = 0; f < c->folds; f++) {
         restore_before(c);
         descend(c, fold, f);
+        fit_overheads(c, fold, f);
         for (size_t i = 0; i < c->nrows; i++)
             if (c->rows[i].used && fold[i] == f)
                 c->pred[i] = predict(c, &c->rows[i]);
@@ -758,6 +1024,8 @@ static int
 prepare(lr_calib *c, const lr_profile *prof, const lr_hw *hw, const lr_calib_opts *o,
         const char *engine, lr_error *err)
 {
+    /* the profile's engine preset, whose overheads e2e_at sets and restores */
+    lr_engine_data *e = (lr_engine_data *)lr_timing_engine(prof->timing, engine);
     c->nops = 0;
     for (size_t f = 0; f < c->nfiles; f++) {
         size_t stride = o->max_rows && c->file_rows[f] > o->max_rows
@@ -768,7 +1036,9 @@ prepare(lr_calib *c, const lr_profile *prof, const lr_hw *hw, const lr_calib_opt
             if (r->file != f)
                 continue;
             r->used = r->index % stride == 0;
-            if (r->used && prepare_row(c, prof, hw, engine, o->graphs, r, err) < 0) {
+            if (r->used &&
+                (r->cat == CAT_E2E ? prepare_e2e(c, prof, hw, e, r, err)
+                                   : prepare_row(c, prof, hw, engine, o->graphs, r, err)) < 0) {
                 char msg[sizeof err->msg];
                 snprintf(msg, sizeof msg, "%s", err->msg);
                 lr_err_set(err, c->files[f], "", "row %zu: %s", r->index + 1, msg);
@@ -798,9 +1068,14 @@ lr_calib_fit(lr_calib *c, const lr_profile *prof, const lr_hw *hw, const lr_cali
     if (lr_profile_engine_check(prof, engine, err) < 0)
         return -1;
     c->hw = hw;
+    const lr_engine_data *e = lr_timing_engine(prof->timing, engine);
+    free(c->engine);
+    c->engine = lr_xstrdup(engine);
+    c->ov_fit[0] = c->ov_fit[1] = 0;
+    for (int st = 0; st < 2; st++)
+        c->ov[st] = c->ov_before[st] = e ? e->step_s[st] : 0;
     if (prepare(c, prof, hw, o, engine, err) < 0)
         return -1;
-    const lr_engine_data *e = lr_timing_engine(prof->timing, engine);
     const char *cls = lr_timing_class(prof->timing, hw);
     free(c->cls);
     c->cls = lr_xstrdup(cls ? cls : hw->id);
@@ -825,6 +1100,7 @@ lr_calib_fit(lr_calib *c, const lr_profile *prof, const lr_hw *hw, const lr_cali
         held_out(c);
     restore_before(c);
     descend(c, NULL, -1);
+    fit_overheads(c, NULL, -1);
     for (size_t j = 0; j < c->npar; j++)
         c->par[j].after = c->v[c->par[j].kind][c->par[j].ep];
     predict_all(c);
@@ -895,6 +1171,50 @@ lr_calib_param(const lr_calib *c, size_t i, const char **kind, const char **name
     *name = lr_ep_name(p->ep);
     *before = p->before;
     *after = p->after;
+}
+
+size_t
+lr_calib_model_count(const lr_calib *c)
+{
+    return c->nmodels;
+}
+
+const char *
+lr_calib_model_name(const lr_calib *c, size_t i)
+{
+    return i < c->nmodels ? c->models[i] : NULL;
+}
+
+void
+lr_calib_set_plan(lr_calib *c, size_t i, const lr_plan *plan)
+{
+    if (i < c->nmodels)
+        c->mplans[i] = plan;
+}
+
+const char *
+lr_calib_engine(const lr_calib *c)
+{
+    return c->engine ? c->engine : "";
+}
+
+int
+lr_calib_overhead(const lr_calib *c, int stage, double *before, double *after)
+{
+    if (!c->fitted || stage < 0 || stage > 1)
+        return 0;
+    *before = c->ov_before[stage];
+    *after = c->ov_fit[stage] ? c->ov[stage] : c->ov_before[stage];
+    return c->ov_fit[stage];
+}
+
+int
+lr_calib_has_kernels(const lr_calib *c)
+{
+    for (size_t i = 0; i < c->nrows; i++)
+        if (c->rows[i].cat != CAT_E2E)
+            return 1;
+    return 0;
 }
 
 double

@@ -61,6 +61,30 @@ kind_block(lr_jw *w, const lr_calib *c, const char *kind)
         lr_jw_end_obj(w);
 }
 
+/* The fitted step overheads, as {"engines": {NAME: {"step_overhead_s":
+ * {prefill, decode}}}}, a stage not fitted keeping its value. */
+static void
+engines(lr_jw *w, const lr_calib *c)
+{
+    double before[2], after[2];
+    int any = 0;
+    for (int st = 0; st < 2; st++)
+        any |= lr_calib_overhead(c, st, &before[st], &after[st]);
+    if (!any)
+        return;
+    lr_jw_key(w, "engines");
+    lr_jw_obj(w);
+    lr_jw_key(w, lr_calib_engine(c));
+    lr_jw_obj(w);
+    lr_jw_key(w, "step_overhead_s");
+    lr_jw_obj(w);
+    lr_jw_knum(w, "prefill", after[0]);
+    lr_jw_knum(w, "decode", after[1]);
+    lr_jw_end_obj(w);
+    lr_jw_end_obj(w);
+    lr_jw_end_obj(w);
+}
+
 void
 lr_jw_calibration(lr_jw *w, const lr_calib *c)
 {
@@ -77,6 +101,11 @@ lr_jw_calibration(lr_jw *w, const lr_calib *c)
     stats(w, c, 1, "after");
     stats(w, c, 2, "held_out");
     lr_jw_end_obj(w);
+    engines(w, c);
+    if (!lr_calib_has_kernels(c)) {
+        lr_jw_end_obj(w);
+        return;
+    }
     lr_jw_key(w, "classes");
     lr_jw_obj(w);
     lr_jw_key(w, lr_calib_class(c));

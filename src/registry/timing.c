@@ -263,6 +263,46 @@ read_classes(json_t *o, lr_eff_class **classes, size_t *n, int patterns, const c
     return 0;
 }
 
+static int read_stages(json_t *root, const char *key, double out[2], int boolean, const char *file,
+                       lr_error *err);
+
+/* "engines": {NAME: {"step_overhead_s": {prefill, decode}}}: a calibration's
+ * fitted step overheads (llmroof calibrate, end-to-end rows), laid over the
+ * engine preset NAME, which must exist. */
+static int
+read_engine_overrides(lr_timing *t, json_t *o, const char *file, lr_error *err)
+{
+    if (!json_is_object(o)) {
+        lr_err_set(err, file, "engines", "expected an object of engine names");
+        return -1;
+    }
+    const char *name, *k;
+    json_t *v, *x;
+    json_object_foreach(o, name, v)
+    {
+        lr_engine_data *e = (lr_engine_data *)lr_timing_engine(t, name);
+        if (!e) {
+            lr_err_set(err, file, "engines", "unknown engine '%s'", name);
+            return -1;
+        }
+        if (!json_is_object(v)) {
+            lr_err_set(err, file, name, "expected {\"step_overhead_s\": {...}}");
+            return -1;
+        }
+        json_object_foreach(v, k, x)
+        {
+            if (k[0] != '_' && strcmp(k, "step_overhead_s") != 0) {
+                lr_err_set(err, file, k, "unknown key in engines.%s (expected step_overhead_s)",
+                           name);
+                return -1;
+            }
+        }
+        if (read_stages(v, "step_overhead_s", e->step_s, 0, file, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int
 load_efficiency_file(lr_timing *t, const char *file, lr_error *err)
 {
@@ -283,8 +323,11 @@ load_efficiency_file(lr_timing *t, const char *file, lr_error *err)
             rc = read_block(v, b, 0, NULL, file, "defaults", err);
         } else if (strcmp(k, "classes") == 0) {
             rc = read_classes(v, &t->classes, &t->nclasses, 1, file, "classes", err);
+        } else if (strcmp(k, "engines") == 0) {
+            rc = read_engine_overrides(t, v, file, err);
         } else {
-            lr_err_set(err, file, k, "unknown key (expected defaults, classes, status, source)");
+            lr_err_set(err, file, k,
+                       "unknown key (expected defaults, classes, engines, status, source)");
             rc = -1;
         }
     }

@@ -388,7 +388,7 @@ parse_row(const csv_line *l, size_t nhead, const cols *c, const char *file, int 
         if (c->window >= 0 && strcmp(l->f[c->window], "0") != 0)
             return 1; /* sliding windows: not modelled by the entry */
     }
-    double lat;
+    double lat = 0;
     const char *latname = c->lat_scale == 1e-3 ? "latency_ms"
                           : c->lat_scale == 1  ? "latency_s"
                                                : "latency_us";

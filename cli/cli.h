@@ -35,6 +35,9 @@ extern const char *cli_profile;   /* profile name (data/profiles/NAME) or direct
 extern const char *cli_family;
 /* --calibration FILE (repeatable): efficiency files laid over the profile's */
 #define CLI_MAX_CALIBRATIONS 8
+/* the user's saved calibrations (at most 256) and the --calibration files */
+#define CLI_MAX_CALIBRATION_PATHS (256 + CLI_MAX_CALIBRATIONS)
+size_t cli_calibration_paths(char **paths, size_t cap);
 extern const char *cli_calibrations[CLI_MAX_CALIBRATIONS];
 extern int cli_ncalibrations; /* --family: the template forced on a config.json, or NULL */
 

@@ -116,33 +116,42 @@ cmp_name(const void *a, const void *b)
 }
 
 /* The user's calibrations (cli_user_efficiency_dir, in name order), then
- * each --calibration FILE: later ones win, parameter by parameter. */
-static int
-add_calibrations(lr_profile *p, lr_error *err)
+ * each --calibration FILE: later ones win, parameter by parameter. Fills
+ * paths[] (each owned, freed by the caller) and returns their count. */
+size_t
+cli_calibration_paths(char **paths, size_t cap)
 {
     const char *dir = cli_user_efficiency_dir();
     DIR *d = dir ? opendir(dir) : NULL;
-    char *names[256];
     size_t n = 0;
     struct dirent *de;
-    while (d && (de = readdir(d)) && n < 256) {
+    while (d && (de = readdir(d)) && n + CLI_MAX_CALIBRATIONS < cap) {
         size_t l = strlen(de->d_name);
-        if (de->d_name[0] != '.' && l > 5 && strcmp(de->d_name + l - 5, ".json") == 0)
-            names[n++] = strdup(de->d_name);
+        if (de->d_name[0] != '.' && l > 5 && strcmp(de->d_name + l - 5, ".json") == 0) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            paths[n++] = strdup(path);
+        }
     }
     if (d)
         closedir(d);
-    qsort(names, n, sizeof *names, cmp_name);
+    qsort(paths, n, sizeof *paths, cmp_name);
+    for (int i = 0; i < cli_ncalibrations && n < cap; i++)
+        paths[n++] = strdup(cli_calibrations[i]);
+    return n;
+}
+
+static int
+add_calibrations(lr_profile *p, lr_error *err)
+{
+    char *paths[CLI_MAX_CALIBRATION_PATHS];
+    size_t n = cli_calibration_paths(paths, CLI_MAX_CALIBRATION_PATHS);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         if (rc == 0)
-            rc = lr_profile_add_efficiency(p, path, err);
-        free(names[i]);
+            rc = lr_profile_add_efficiency(p, paths[i], err);
+        free(paths[i]);
     }
-    for (int i = 0; i < cli_ncalibrations && rc == 0; i++)
-        rc = lr_profile_add_efficiency(p, cli_calibrations[i], err);
     return rc;
 }
 

@@ -119,7 +119,9 @@ cmd_bench(int argc, char **argv)
         double checksum = 0, t0 = now(), t = t0;
         while (t - t0 < seconds) {
             for (int k = 0; k < 1000; k++, n++) {
-                /* vary the settings so nothing can be cached between runs */
+                /* vary batch and length, as a sweep does, so every result is
+                 * computed anew (the programs are specialised to the other
+                 * settings, which stay: src/eval/specialize.c) */
                 s.batch = 1 + (n & 15);
                 s.seq_len = 128 + (n & 2047);
                 if (lr_analyze(p, prof, hw, &s, 1, 1, r, &err) < 0) {

@@ -122,8 +122,13 @@ cmd_serve(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
+    /* the calibrations apply to every profile served, as to the commands */
+    char *cal[CLI_MAX_CALIBRATION_PATHS];
+    size_t ncal = cli_calibration_paths(cal, CLI_MAX_CALIBRATION_PATHS);
     serve_opts o = {
         .data_dir = cli_data_dir,
+        .calibrations = cal,
+        .ncalibrations = ncal,
         .profile = cli_profile,
         .extra_modules = cli_user_module_db_to_load(),
         .model = DEFAULT_MODEL,
@@ -135,6 +140,8 @@ cmd_serve(int argc, char **argv)
     lr_error err;
     int why = 0;
     serve_server *sv = serve_new(&o, &why, &err);
+    for (size_t i = 0; i < ncal; i++)
+        free(cal[i]);
     if (!sv && why == SERVE_E_HOST)
         return cli_usage_error("serve", "--host: %s", err.msg);
     if (!sv) {

@@ -28,8 +28,12 @@ load_profile(serve_profile *sp, const serve_opts *o, const char *key, lr_error *
     char models[4096];
     snprintf(models, sizeof models, "%s/models", o->data_dir);
     sp->key = serve_strdup(key);
-    if (!(sp->prof = lr_profile_open(o->data_dir, key, o->extra_modules, err)) ||
-        !(sp->hwdb = lr_profile_hwdb_load(sp->prof, o->data_dir, err)))
+    if (!(sp->prof = lr_profile_open(o->data_dir, key, o->extra_modules, err)))
+        return -1;
+    for (size_t i = 0; i < o->ncalibrations; i++)
+        if (lr_profile_add_efficiency(sp->prof, o->calibrations[i], err) < 0)
+            return -1;
+    if (!(sp->hwdb = lr_profile_hwdb_load(sp->prof, o->data_dir, err)))
         return -1;
     sp->models = lr_models_load_all(models, sp->prof, &sp->nmodels);
     return 0;

@@ -25,7 +25,10 @@ typedef struct serve_opts {
     const char *profile;       /* requests naming none use it: a bundled profile, or a
                                   directory (then served too); NULL: "default" */
     const char *extra_modules; /* module entries over every profile's, or NULL */
-    const char *model;         /* what a request that names none analyses */
+    /* efficiency files (calibrations) laid over every profile's, in order */
+    char *const *calibrations;
+    size_t ncalibrations;
+    const char *model; /* what a request that names none analyses */
     const char *hardware;
     const char *host; /* the address to bind: a name, IPv4 or IPv6 */
     unsigned port;    /* 0: a free one */

@@ -26,9 +26,10 @@ for tool in curl wrk; do
     }
 done
 
-# Starts a server on a free port; sets PID and URL.
+# Starts a server on a free port (global options in PRE); sets PID and URL.
+PRE=()
 start_server() {
-    "$BIN" --data-dir "$DATA" serve --port 0 "$@" >"$T/server.out" 2>"$T/server.err" &
+    "$BIN" --data-dir "$DATA" "${PRE[@]}" serve --port 0 "$@" >"$T/server.out" 2>"$T/server.err" &
     PID=$!
     URL=""
     for _ in $(seq 300); do
@@ -436,6 +437,37 @@ start_server
 get "second server" /api/profiles
 expect_code 200
 stop_server INT
+
+# --calibration applies to what the server answers as to the commands:
+# GEMMs measured at exactly 50% of the H100 SXM's peak give a compute
+# efficiency of 0.5 (tests/cli_calibrate.sh), which moves the expected times
+export LLMROOF_EFFICIENCY_DIR=$T/no-saved-calibrations
+awk 'BEGIN { print "kernel_source,gemm_dtype,m,n,k,latency_ms";
+             for (m = 8192; m <= 32768; m *= 2) for (n = 8192; n <= 16384; n *= 2)
+                 printf "x,bfloat16,%d,%d,8192,%.12g\n", m, n, 2 * m * n * 8192 / 494.75e12 * 1e3 }' \
+    >"$T/gemm.csv"
+"$BIN" --data-dir "$DATA" calibrate "$T/gemm.csv" --hardware h100-sxm --engine pytorch --folds 0 \
+    -o "$T/cal.json" >/dev/null 2>&1 || fail "calibrate: no efficiency file"
+PRE=(--calibration "$T/cal.json")
+start_server
+q="/api/analyze?model=meta-llama/Llama-2-7b-hf&batch=64&seq-len=2048&hardware=h100-sxm&engine=pytorch"
+name="calibrated analyze"
+get "$name" "$q"
+expect_code 200
+cli --calibration "$T/cal.json" analyze meta-llama/Llama-2-7b-hf --batch 64 --seq-len 2048 \
+    --hardware h100-sxm --engine pytorch --format json
+expect_same
+cp "$T/body" "$T/calibrated"
+cli analyze meta-llama/Llama-2-7b-hf --batch 64 --seq-len 2048 --hardware h100-sxm --engine pytorch \
+    --format json
+checks=$((checks + 1))
+cmp -s "$T/calibrated" "$T/cli" && fail "$name: the calibration changed nothing"
+stop_server TERM
+PRE=()
+"$BIN" --data-dir "$DATA" --calibration "$T/gemm.csv" serve --port 0 >"$T/out" 2>"$T/err"
+rc=$?
+checks=$((checks + 1))
+[ "$rc" -eq 2 ] && grep -q "gemm.csv" "$T/err" || fail "serve with a bad --calibration: exit $rc: $(cat "$T/err")"
 
 # bad command lines
 for args in "--port 70000" "--port x" "--host" "--bogus" "extra"; do

@@ -5,6 +5,7 @@
  * is sized once by lr_result_new, so sweeps can run millions of analyses.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +46,7 @@ lr_result_new(const lr_plan *plan)
     int depth = plan->prog[0].maxdepth > plan->prog[1].maxdepth ? plan->prog[0].maxdepth
                                                                 : plan->prog[1].maxdepth;
     rp->stack = lr_xcalloc((size_t)depth + 1, sizeof *rp->stack);
+    rp->depth = depth;
     lr_expect_init(&rp->x, plan);
     for (int s = 0; s < 2; s++) {
         rp->pub.stage[s].ops = lr_xcalloc(n + 1, sizeof(lr_op));
@@ -69,6 +71,8 @@ lr_result_free(lr_result *r)
     lr_result_priv *rp = (lr_result_priv *)r;
     free(rp->out);
     free(rp->stack);
+    lr_spec_free(&rp->spec[0]);
+    lr_spec_free(&rp->spec[1]);
     lr_expect_free(&rp->x);
     free(r->stage[0].ops);
     free(r->stage[1].ops);
@@ -79,11 +83,14 @@ static int
 eval_stage(const lr_plan *plan, lr_result_priv *rp, const double *vars, int prefill, lr_error *err)
 {
     size_t n = plan->nops;
-    memcpy(rp->out, plan->base, n * LR_NSLOTS * sizeof *rp->out);
+    int st = prefill ? LR_PREFILL : LR_DECODE;
+    lr_progs pr = lr_spec_get(plan, &rp->spec[st], vars, &rp->stack, &rp->depth);
+    rp->last[st] = pr;
+    memcpy(rp->out, pr.base, n * LR_NSLOTS * sizeof *rp->out);
     int bad;
     const char *why;
-    if (lr_prog_run(&plan->prog[0], vars, rp->out, rp->stack, &bad, &why) < 0 ||
-        lr_prog_run(&plan->prog[1], vars, rp->out, rp->stack, &bad, &why) < 0) {
+    if (lr_prog_run(&pr.prog[0], vars, rp->out, rp->stack, &bad, &why) < 0 ||
+        lr_prog_run(&pr.prog[1], vars, rp->out, rp->stack, &bad, &why) < 0) {
         const char *stage = prefill ? "prefill" : "decode";
         if (bad < 0) {
             lr_err_set(err, "", "", "%s: %s", stage, why);
@@ -319,6 +326,17 @@ prefill_pass(const lr_plan *plan, lr_result_priv *rp, const lr_settings *mb, con
 int
 lr_check_negative(const lr_plan *plan, const double *out, int prefill, lr_error *err)
 {
+    /* the error is the rare case: first one vectorisable pass over the sign
+     * bits (a -0 or a negative condition sets one too, and is let through
+     * by the exact check below) */
+    uint64_t sign = 0;
+    for (size_t i = 0; i < plan->nops * LR_NSLOTS; i++) {
+        uint64_t b;
+        memcpy(&b, &out[i], sizeof b);
+        sign |= b;
+    }
+    if (!(sign >> 63))
+        return 0;
     for (size_t i = 0; i < plan->nops * LR_NSLOTS; i++) {
         if (out[i] < 0 && i % LR_NSLOTS != LR_SLOT_IF) {
             const plan_op *o = &plan->ops[i / LR_NSLOTS];

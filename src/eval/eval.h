@@ -37,11 +37,25 @@ typedef struct plan_op {
     int wrole;        /* enum lr_wrole of its node, resolved: its weights' width */
 } plan_op;
 
+/* One step of a plan's evaluation, in the order the compiler emitted it:
+ * store a formula's value in an output slot, or open (close) a block of
+ * stores that runs only when an op's condition slot is true. The generic
+ * programs and the specialised ones (specialize.c) are built from these. */
+enum plan_step_kind { PS_STORE, PS_GUARD, PS_END };
+typedef struct plan_step {
+    const ast *e; /* PS_STORE: the bound, folded formula (in the plan's arena) */
+    int slot;     /* PS_STORE: the output; PS_GUARD: the condition */
+    unsigned char kind, prog;
+} plan_step;
+
 struct lr_plan {
     plan_op *ops;
     size_t nops;
-    double *base;    /* nops * LR_NSLOTS: constant fields, 0 where computed */
-    lr_prog prog[2]; /* the non-constant fields: [0] independent of {ctx}, [1] the rest */
+    double *base;     /* nops * LR_NSLOTS: constant fields, 0 where computed */
+    lr_prog prog[2];  /* the non-constant fields: [0] independent of {ctx}, [1] the rest */
+    plan_step *steps; /* what prog[] was built from */
+    size_t nsteps, capsteps;
+    lr_arena arena; /* the steps' formulas, and the explain site's bindings */
     double params;
     double active_params; /* the parameters one token uses (MoE: top_k of the experts) */
     int parallel;         /* LR_PAR_* of the tree */
@@ -60,7 +74,7 @@ typedef struct plan_site {
     size_t k;              /* the op's index in m */
     const lr_binding *env; /* m's parameters bound at the node (in `arena`) */
     char *node_path;       /* owned */
-    lr_arena arena;        /* owns env when found */
+    lr_arena *arena;       /* the plan's, which owns env: the site lives no longer */
     int wrole;             /* the node's weight role as the compiler resolved it */
 } plan_site;
 
@@ -204,12 +218,47 @@ double lr_calib_band(const lr_calib *c, int high);
  * m + pp - 1 in prefill, max(m, pp) in a decode step (the pipe full). */
 double lr_pipeline_steps(double m, double pp, int prefill);
 
+/* ---- specialize.c: programs specialised to the settings in use ---- */
+
+/* Programs and the base they start from: a plan's own, or specialised. */
+typedef struct lr_progs {
+    const lr_prog *prog; /* [2], as lr_plan.prog */
+    const double *base;
+} lr_progs;
+
+/* The specialisation of one stage's programs: every runtime variable but
+ * the batch, the tokens and the context taken as the constant it was in
+ * the last analyses (`key`), folded into the formulas. */
+typedef struct lr_spec {
+    double key[LR_NVARS]; /* the variables, with those left free zeroed */
+    int keyed, hits, built;
+    int off; /* 1: always the generic programs (tests compare the two) */
+    lr_prog prog[2];
+    double *base;
+} lr_spec;
+
+/* Builds prog[2] and base (nops * LR_NSLOTS) from the plan's steps, each
+ * runtime variable whose bit is set in `known` fixed at vals[v]; known = 0
+ * gives the plan's generic programs. */
+void lr_plan_build(const lr_plan *p, uint64_t known, const double *vals, lr_prog prog[2],
+                   double *base);
+/* The programs to evaluate `plan` at `vars`: a specialisation cached in
+ * `sp` once the same constants have come twice in a row, else the plan's
+ * own. *stack is grown if a specialised program needs more. */
+lr_progs lr_spec_get(const lr_plan *plan, lr_spec *sp, const double *vars, double **stack,
+                     int *depth);
+void lr_spec_free(lr_spec *sp);
+
 /* lr_result's private part: scratch sized by the plan. */
 typedef struct lr_result_priv {
     lr_result pub;
-    double *out;   /* nops * LR_NSLOTS */
-    double *stack; /* program stack */
-    lr_expect x;   /* the efficiency model's constants */
+    double *out;      /* nops * LR_NSLOTS */
+    double *stack;    /* program stack */
+    int depth;        /* its size */
+    lr_expect x;      /* the efficiency model's constants */
+    lr_spec spec[2];  /* per stage (LR_PREFILL, LR_DECODE) */
+    lr_progs last[2]; /* the programs of the stage's last evaluation, whose
+                         prog[1] lr_generate re-runs */
 } lr_result_priv;
 
 void lr_op_roofline(lr_op *o, const plan_op *po, const double *v, double peak, const lr_hw *hw);

@@ -129,14 +129,14 @@ field_value(scope *sc, const ast *tree)
     return t ? eval_tree(lr_ast_fold(cx.arena, t), sc->vars) : NAN;
 }
 
-/* Binding allocates in the site's arena: folding rewrites the shared
+/* Binding allocates in the plan's arena: folding rewrites the shared
  * parameter trees in place, so what it adds must live as long as they do. */
 static void
 explain_stage(plan_site *site, const lr_db *db, const double *vars, lr_explain_stage *st)
 {
     const lr_mop *mo = &site->m->ops[site->k];
     int kv = site->node->output_kv;
-    scope sc = {site, lr_db_bind_ctx(&site->arena, db, kv ? LR_V_KV_BYTES : LR_V_A_BYTES, NULL),
+    scope sc = {site, lr_db_bind_ctx(site->arena, db, kv ? LR_V_KV_BYTES : LR_V_A_BYTES, NULL),
                 vars};
     sc.cx.wrole = site->wrole; /* {w_bytes} of an lm_head is its own width */
     for (int f = 0; f < LR_NFIELDS; f++) {

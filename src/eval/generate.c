@@ -163,7 +163,8 @@ lr_generate(const lr_plan *plan, const lr_profile *prof, const lr_hw *hw, const 
         vars[LR_V_CTX] = prompt + k + off + micro.image_tokens;
         int bad;
         const char *why;
-        if (lr_prog_run(&plan->prog[1], vars, rp->out, rp->stack, &bad, &why) < 0) {
+        /* the decode's own programs: a specialised prog[1] fits only its base */
+        if (lr_prog_run(&rp->last[LR_DECODE].prog[1], vars, rp->out, rp->stack, &bad, &why) < 0) {
             lr_err_set(err, "", bad >= 0 ? plan->ops[bad / LR_NSLOTS].path : "",
                        "decode at context %g: %s", vars[LR_V_CTX], why);
             return -1;

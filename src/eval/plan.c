@@ -47,6 +47,8 @@ lr_plan_free(lr_plan *p)
     lr_prog_free(&p->prog[0]);
     lr_prog_free(&p->prog[1]);
     lr_prog_free(&p->image_tokens);
+    free(p->steps);
+    lr_arena_free(&p->arena);
     free(p);
 }
 
@@ -168,6 +170,23 @@ uses_slot(const ast *e, int slot)
     return 0;
 }
 
+static void
+add_step(lr_plan *p, int kind, int g, const ast *e, int slot)
+{
+    if (p->nsteps == p->capsteps) {
+        p->capsteps = p->capsteps ? p->capsteps * 2 : 256;
+        p->steps = lr_xrealloc(p->steps, p->capsteps, sizeof *p->steps);
+    }
+    p->steps[p->nsteps++] = (plan_step){e, slot, (unsigned char)kind, (unsigned char)g};
+}
+
+/* out[slot] = e, in program g */
+static void
+store(lr_plan *p, int g, const ast *e, int slot)
+{
+    add_step(p, PS_STORE, g, e, slot);
+}
+
 /* Emits an op's bound fields. Fields that depend on the context length
  * go to the second program, so a generation (one decode per context
  * length) re-runs only those. The op's condition is stored first and each
@@ -198,23 +217,24 @@ emit_op(lr_plan *p, size_t idx, int output_kv, ast *cond, ast **e)
     p->ops[idx].kv_seq = kv && !uses_slot(kv, LR_V_S) && !uses_slot(kv, LR_V_CTX) &&
                          !(kv->kind == A_NUM && kv->num == 0);
     if (cond)
-        lr_prog_emit_store(&p->prog[all_ctx], cond, slot_if);
+        store(p, all_ctx, cond, slot_if);
     for (int g = 0; g < 2; g++) {
         if (!any[g])
             continue;
-        size_t guard = cond ? lr_prog_emit_guard(&p->prog[g], slot_if) : 0;
+        if (cond)
+            add_step(p, PS_GUARD, g, NULL, slot_if);
         for (int f = 0; f < LR_NFIELDS; f++) {
             int field = (output_kv && f == LR_F_STORE_ACT) ? LR_F_STORE_KV : f;
             if (where[f] == g)
-                lr_prog_emit_store(&p->prog[g], e[f], (int)(idx * LR_NSLOTS) + field);
+                store(p, g, e[f], (int)(idx * LR_NSLOTS) + field);
         }
         if (cond)
-            lr_prog_patch_guard(&p->prog[g], guard);
+            add_step(p, PS_END, g, NULL, slot_if);
     }
 }
 
 /* The op lr_plan_new_site looks for: its node, module op and the module's
- * parameters as this compiler bound them (kept alive in the site's arena). */
+ * parameters as this compiler bound them (kept alive in the plan's arena). */
 static void
 capture_site(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_binding *env,
              const char *node_path, const char *op_path)
@@ -293,7 +313,7 @@ compile_collective(pbuild *b, size_t idx, const lr_module *m, const lr_mop *mo,
         if (e->kind == A_NUM)
             b->p->base[at] = e->num;
         else
-            lr_prog_emit_store(&b->p->prog[uses_slot(e, LR_V_CTX)], e, at);
+            store(b->p, uses_slot(e, LR_V_CTX), e, at);
     }
     return 0;
 }
@@ -324,7 +344,7 @@ compile_op(pbuild *b, const lr_node *n, const lr_module *m, size_t i, const lr_b
     if (weights && weights->kind == A_NUM)
         b->p->base[wslot] = weights->num;
     else if (weights)
-        lr_prog_emit_store(&b->p->prog[0], weights, wslot);
+        store(b->p, 0, weights, wslot);
     if (n->output_kv && mo->tree[LR_F_STORE_ACT] && mo->tree[LR_F_STORE_KV]) {
         lr_err_set(b->err, m->file, path,
                    "class %s op %s: a node with output \"kv\" cannot have both store_act "
@@ -597,7 +617,6 @@ void
 lr_plan_site_free(plan_site *site)
 {
     free(site->node_path);
-    lr_arena_free(&site->arena);
     site->node_path = NULL;
     site->env = NULL;
 }
@@ -631,10 +650,11 @@ lr_plan_new_site(const lr_arch *arch, const lr_db *db, plan_site *site, lr_error
     int rc = walk(&b, &root, "", 1);
     if (rc == 0 && arch->image_tokens)
         rc = compile_image_tokens(&b, arch->image_tokens);
-    if (site && site->found && rc == 0)
-        site->arena = b.arena; /* the bindings outlive the walk */
-    else
-        lr_arena_free(&b.arena);
+    b.p->arena = b.arena; /* the steps' formulas and the site's bindings outlive the walk */
+    if (site)
+        site->arena = &b.p->arena;
+    if (rc == 0)
+        lr_plan_build(b.p, 0, NULL, b.p->prog, b.p->base);
     if (site && rc < 0)
         lr_plan_site_free(site);
     if (rc < 0) {

@@ -260,6 +260,10 @@ ast *lr_ast_num(lr_arena *a, double v);
  * formula evaluates exactly as the unfolded one (bit for bit) and every A_NUM
  * it makes is finite. */
 ast *lr_ast_fold(lr_arena *a, ast *e);
+/* A folded copy of e (left unchanged) in which every runtime variable v
+ * whose bit (1 << v) is set in `known` is the constant vals[v]: the tree a
+ * specialised program evaluates (src/eval/specialize.c). */
+const ast *lr_ast_specialize(lr_arena *a, const ast *e, uint64_t known, const double *vals);
 /* Writes a fully parenthesised text form (for trees built from templates). */
 void lr_ast_print(const ast *e, char *buf, size_t cap);
 

@@ -629,13 +629,10 @@ fold_bin(lr_arena *a, ast *e)
     return r ? r : e;
 }
 
-ast *
-lr_ast_fold(lr_arena *a, ast *e)
+/* Folds node e whose arguments are already folded. */
+static ast *
+fold_node(lr_arena *a, ast *e)
 {
-    if (!e)
-        return NULL;
-    for (int i = 0; i < e->nargs; i++)
-        e->args[i] = lr_ast_fold(a, e->args[i]);
     int all = 1;
     for (int i = 0; i < e->nargs; i++)
         all &= e->args[i]->kind == A_NUM;
@@ -657,6 +654,41 @@ lr_ast_fold(lr_arena *a, ast *e)
         return e;
     default: return e;
     }
+}
+
+ast *
+lr_ast_fold(lr_arena *a, ast *e)
+{
+    if (!e)
+        return NULL;
+    for (int i = 0; i < e->nargs; i++)
+        e->args[i] = lr_ast_fold(a, e->args[i]);
+    return fold_node(a, e);
+}
+
+/* The tree is shared with the generic program, so a node whose arguments
+ * change is copied before it is folded; an unchanged subtree is returned
+ * as it is (it was folded when the plan was built). */
+const ast *
+lr_ast_specialize(lr_arena *a, const ast *e, uint64_t known, const double *vals)
+{
+    if (e->kind == A_SLOT && (known >> e->op & 1) && isfinite(vals[e->op]))
+        return lr_ast_num(a, vals[e->op]);
+    if (e->nargs == 0)
+        return e;
+    const ast *args[64];
+    int changed = 0, n = e->nargs < 64 ? e->nargs : 64;
+    for (int i = 0; i < n; i++) {
+        args[i] = lr_ast_specialize(a, e->args[i], known, vals);
+        changed |= args[i] != e->args[i];
+    }
+    if (!changed || e->nargs > 64)
+        return e;
+    ast *c = lr_arena_alloc(a, sizeof *c);
+    *c = *e;
+    c->args = lr_arena_alloc(a, (size_t)n * sizeof *c->args);
+    memcpy(c->args, args, (size_t)n * sizeof *c->args);
+    return fold_node(a, c);
 }
 
 /* ---- printing ---- */

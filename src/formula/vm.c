@@ -28,6 +28,8 @@ enum {
     OP_JMP,                 /* imm pc: jump */
     OP_STORE,               /* imm slot: pop into out[slot], checking it is finite */
     OP_OUT,                 /* imm slot: push out[slot] (an op's presence, to guard its fields) */
+    OP_MULV,                /* imm v: top = top * vars[v] (VAR v; MUL in one dispatch) */
+    OP_MULK,                /* imm k: top = top * constant k (CONST k; MUL) */
     OP_END
 };
 #undef BINOP_OPCODE
@@ -100,6 +102,15 @@ gen(lr_prog *p, const ast *e)
         return;
     case A_BIN:
         gen(p, e->args[0]);
+        /* the folded chains k * {B} * {S} ... are most of a program: their
+         * right operands are fused into the multiplication, which computes
+         * the same product in the same order */
+        if (e->op == B_MUL && (e->args[1]->kind == A_SLOT || e->args[1]->kind == A_NUM)) {
+            int var = e->args[1]->kind == A_SLOT;
+            emit(p, var ? OP_MULV : OP_MULK);
+            emit(p, var ? e->args[1]->op : constant(p, e->args[1]->num));
+            return;
+        }
         gen(p, e->args[1]);
         emit(p, OP_ADD + e->op);
         push_depth(p, -1);
@@ -170,7 +181,8 @@ slot_at(const lr_prog *p, size_t pc)
     while (i < p->ncode) {
         int32_t op = p->code[i];
         int has_imm = op == OP_MIN || op == OP_MAX || op == OP_CONST || op == OP_VAR ||
-                      op == OP_JZ || op == OP_JMP || op == OP_STORE || op == OP_OUT;
+                      op == OP_JZ || op == OP_JMP || op == OP_STORE || op == OP_OUT ||
+                      op == OP_MULV || op == OP_MULK;
         if (op == OP_STORE && i >= pc)
             return p->code[i + 1];
         i += has_imm ? 2 : 1;
@@ -224,6 +236,14 @@ lr_prog_run(const lr_prog *p, const double *vars, double *out, double *stack, in
             break;
         case OP_OUT:
             *sp++ = out[code[pc + 1]];
+            pc += 2;
+            break;
+        case OP_MULV:
+            lr_bin_MUL(sp[-1], vars[code[pc + 1]], &sp[-1]); /* never fails */
+            pc += 2;
+            break;
+        case OP_MULK:
+            lr_bin_MUL(sp[-1], k[code[pc + 1]], &sp[-1]);
             pc += 2;
             break;
         case OP_NEG:

@@ -77,6 +77,9 @@ param(const lr_arch *a, const char *path, const char *name)
     return p->value;
 }
 
+/* The vision-language texts (test_vlm_families) */
+#define VLM_TEXTS 1
+
 static lr_arch *
 parse_ok(const char *text, const char *source)
 {
@@ -110,6 +113,7 @@ test_every_fixture_parses(void **state)
         const char *cls = a->root.cls;
         size_t cl = strlen(cls);
         assert_true((cl > 11 && strcmp(cls + cl - 11, "ForCausalLM") == 0) ||
+                    (cl > 24 && strcmp(cls + cl - 24, "ForConditionalGeneration") == 0) ||
                     strcmp(cls, "GPT2LMHeadModel") == 0);
         /* GPT-NeoX calls its head embed_out */
         assert_true(node_at(&a->root, "lm_head") || node_at(&a->root, "embed_out"));
@@ -118,8 +122,9 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 22 written from the modeling code */
-    assert_int_equal(n, 35);
+    /* 13 copied texts, 22 written from the modeling code, and the
+     * vision-language models (VLM_TEXTS) */
+    assert_int_equal(n, 35 + VLM_TEXTS);
 }
 
 static void
@@ -332,7 +337,7 @@ typedef struct totals {
 } totals;
 
 static void
-analyse(const lr_arch *a, totals *out)
+analyse_images(const lr_arch *a, totals *out, double images)
 {
     lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
     lr_hwdb *hw = tu_hw();
@@ -344,6 +349,7 @@ analyse(const lr_arch *a, totals *out)
     lr_result *r = lr_result_new(plan);
     lr_settings s;
     lr_settings_default(&s);
+    s.images = images;
     if (lr_analyze(plan, prof, lr_hwdb_find(hw, "a100-80gb"), &s, 1, 1, r, &err) < 0)
         fail_msg("analyze: %s", err.msg);
     out->params = lr_plan_params(plan);
@@ -353,6 +359,13 @@ analyse(const lr_arch *a, totals *out)
     lr_plan_free(plan);
     lr_hwdb_free(hw);
     lr_profile_free(prof);
+}
+
+/* Without images: the vision tower counts its weights but does not run. */
+static void
+analyse(const lr_arch *a, totals *out)
+{
+    analyse_images(a, out, 0);
 }
 
 static void
@@ -899,6 +912,65 @@ test_families(void **state)
     }
 }
 
+/* ---- vision-language models: the tower's numbers under vision_config ----
+ *
+ * Each text (written from transformers' modeling code with the bundled
+ * config's dimensions; tests/fixtures/repr/SOURCES.md) with the head
+ * counts it cannot show must give the parameter count derived by hand in
+ * tests/families/<family>.txt (tower included), and with the model's
+ * config.json exactly the config route's totals, with and without an
+ * image (the tower runs in prefill only when there is one). */
+
+typedef struct vlm_case {
+    const char *repr, *family, *model;
+    const char *sets[4]; /* what the text does not show */
+    double params;       /* tests/families/<family>.txt, by hand */
+} vlm_case;
+
+static const vlm_case vlm_cases[] = {
+    /* 7,063,427,072: tests/families/llava.txt (the safetensors total) */
+    {"llava-hf--llava-1.5-7b-hf",
+     "llava",
+     "llava-hf/llava-1.5-7b-hf",
+     {"vision_config.num_attention_heads=16"},
+     7063427072},
+};
+
+static void
+test_vlm_families(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof vlm_cases / sizeof vlm_cases[0], VLM_TEXTS);
+    for (size_t i = 0; i < sizeof vlm_cases / sizeof vlm_cases[0]; i++) {
+        const vlm_case *vc = &vlm_cases[i];
+        size_t nsets = 0;
+        while (nsets < 4 && vc->sets[nsets])
+            nsets++;
+        char *t = fixture(vc->repr);
+        lr_arch *a = from_repr_ok(t, NULL, vc->sets, nsets);
+        totals x, y, z;
+        analyse(a, &x);
+        if (x.params != vc->params)
+            fail_msg("%s: %.0f parameters, by hand %.0f", vc->repr, x.params, vc->params);
+        char *cfg = lr_model_find(MODELS, vc->model);
+        assert_non_null(cfg);
+        lr_arch *b = from_repr_ok(t, cfg, NULL, 0);
+        free(cfg);
+        lr_arch *ref = tu_model(vc->model);
+        assert_non_null(ref);
+        assert_string_equal(b->family, vc->family);
+        for (double images = 0; images <= 1; images++) {
+            analyse_images(b, &y, images);
+            analyse_images(ref, &z, images);
+            assert_same_totals(&y, &z);
+        }
+        lr_arch_free(b);
+        lr_arch_free(ref);
+        lr_arch_free(a);
+        free(t);
+    }
+}
+
 /* ---- the maps, whatever the templates: a stand-in template per family
  * whose tree only holds the config fields as the root's parameters ---- */
 
@@ -1083,6 +1155,7 @@ main(void)
         cmocka_unit_test(test_dims_checked),
         cmocka_unit_test(test_model_load_ex),
         cmocka_unit_test(test_families),
+        cmocka_unit_test(test_vlm_families),
         cmocka_unit_test(test_layer_runs),
         cmocka_unit_test(test_tied_guess),
         cmocka_unit_test(test_maps_derive_configs),

@@ -940,6 +940,116 @@ repr_value(const lr_node *root, const char *ref, double *v)
     return 0;
 }
 
+/* ---- nested sub-configs: vision_config and the like ----
+ *
+ * A vision-language model's config.json keeps its vision tower's numbers
+ * in a nested object ("vision_config": {"hidden_size": 1280, ...}) and
+ * often its text model's in "text_config". A map lists the nested objects
+ * it writes under "sub_configs"; a config name whose first component is
+ * one of them ("vision_config.hidden_size") is a nested field, in "fields",
+ * "required", "infer" and in formulas (any other dotted name is a path into
+ * the printed tree). The text model's fields are written at the top level,
+ * as template.c reads a config whose model is under text_config. */
+
+static int
+sub_config_name(const rctx *c, const char *name)
+{
+    const char *dot = strchr(name, '.');
+    size_t i;
+    json_t *v;
+    if (!dot || strchr(name, '#'))
+        return 0;
+    json_array_foreach(json_object_get(c->map, "sub_configs"), i, v)
+    {
+        const char *s = json_string_value(v);
+        if (s && strlen(s) == (size_t)(dot - name) && strncmp(s, name, (size_t)(dot - name)) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* A path into the printed tree, not a config name. */
+static int
+printed_ref(const rctx *c, const char *name)
+{
+    return is_repr_path(name) && !sub_config_name(c, name);
+}
+
+/* cfg's field `key`; "a.b" is field b of the object a. */
+static json_t *
+cfg_get(json_t *cfg, const char *key)
+{
+    const char *dot;
+    while (cfg && (dot = strchr(key, '.')) != NULL) {
+        char part[256];
+        snprintf(part, sizeof part, "%.*s", (int)(dot - key), key);
+        cfg = json_object_get(cfg, part);
+        key = dot + 1;
+    }
+    return json_is_object(cfg) ? json_object_get(cfg, key) : NULL;
+}
+
+/* Sets cfg's field `key` ("a.b": in the object a, made when missing);
+ * takes the reference to v. */
+static void
+cfg_put(json_t *cfg, const char *key, json_t *v)
+{
+    const char *dot;
+    while ((dot = strchr(key, '.')) != NULL) {
+        char part[256];
+        snprintf(part, sizeof part, "%.*s", (int)(dot - key), key);
+        json_t *sub = json_object_get(cfg, part);
+        if (!json_is_object(sub)) {
+            sub = json_object();
+            json_object_set_new(cfg, part, sub);
+        }
+        cfg = sub;
+        key = dot + 1;
+    }
+    json_object_set_new(cfg, key, v);
+}
+
+/* The fields of src that dst lacks, objects merged field by field: the
+ * user's vision_config completes the printed one. */
+static void
+merge_missing_deep(json_t *dst, json_t *src)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(src, key, v)
+    {
+        json_t *d = json_object_get(dst, key);
+        if (!d)
+            json_object_set(dst, key, v);
+        else if (json_is_object(d) && json_is_object(v))
+            merge_missing_deep(d, v);
+    }
+}
+
+/* A --config whose text model is under "text_config" reads as template.c
+ * reads it: the text part's fields over the top level's, but the top
+ * level keeps what names the whole model (model_type, architectures,
+ * _name_or_path), which a map compares or reports. Returns a new
+ * reference. */
+static json_t *
+given_text_merged(json_t *given)
+{
+    json_t *text = json_object_get(given, "text_config");
+    if (!json_is_object(text))
+        return json_incref(given);
+    json_t *m = json_copy(given);
+    json_object_del(m, "text_config");
+    const char *key;
+    json_t *v;
+    json_object_foreach(text, key, v)
+    {
+        if (strcmp(key, "model_type") != 0 && strcmp(key, "architectures") != 0 &&
+            strcmp(key, "_name_or_path") != 0)
+            json_object_set(m, key, v);
+    }
+    return m;
+}
+
 /* A config value as a number: 0 with it, 1 when absent or null, -1 when
  * it is not a number or a boolean. */
 static int
@@ -974,21 +1084,21 @@ bind_vars(rctx *c, const fvars *fv, lr_arena *arena, lr_binding *env, const char
     for (size_t i = 0; i < fv->n; i++) {
         const char *name = fv->names[i];
         double v = 0;
-        int rc = is_repr_path(name) ? repr_value(c->root, name, &v)
-                                    : json_num(json_object_get(c->cfg, name), &v);
-        if (rc < 0 && is_repr_path(name)) {
+        int path = printed_ref(c, name);
+        int rc = path ? repr_value(c->root, name, &v) : json_num(cfg_get(c->cfg, name), &v);
+        if (rc < 0 && path) {
             lr_err_set(c->err, c->mapfile, where,
                        "{%s}: a path ends in a parameter name, #repeat or #present", name);
             return EV_ERR;
         }
         if (rc < 0) {
             lr_err_set(c->err, c->source, name, "expected a number, found a %s",
-                       json_is_string(json_object_get(c->cfg, name)) ? "string" : "list or object");
+                       json_is_string(cfg_get(c->cfg, name)) ? "string" : "list or object");
             return EV_ERR;
         }
         if (rc > 0) {
             snprintf(missing, cap, "%s", name);
-            return is_repr_path(name) ? EV_NO_PATH : EV_NO_FIELD;
+            return path ? EV_NO_PATH : EV_NO_FIELD;
         }
         env[i].name = name;
         env[i].value = lr_ast_num(arena, v);
@@ -1046,7 +1156,7 @@ user_value(rctx *c, const char *key, char *origin, size_t cap)
         snprintf(origin, cap, "--set %s", key);
         return v;
     }
-    v = c->given ? json_object_get(c->given, key) : NULL;
+    v = c->given ? cfg_get(c->given, key) : NULL;
     if (v && !json_is_null(v)) {
         snprintf(origin, cap, "--config %s", c->given_name);
         return v;
@@ -1127,7 +1237,7 @@ derive_fact(rctx *c, const char *key, json_t *spec)
     double uv;
     if (u && (json_num(u, &uv) != 0 || uv != v))
         return fact_conflict(c, key, v, text, u, origin);
-    json_object_set_new(c->cfg, key, number_json(v));
+    cfg_put(c->cfg, key, number_json(v));
     return 0;
 }
 
@@ -1169,7 +1279,7 @@ check_required(rctx *c)
     json_array_foreach(json_object_get(c->map, "required"), i, v)
     {
         const char *name = json_string_value(v);
-        if (!name || json_num(json_object_get(c->cfg, name), &d) <= 0)
+        if (!name || json_num(cfg_get(c->cfg, name), &d) <= 0)
             continue;
         if (!count++)
             snprintf(first, sizeof first, "%s", name);
@@ -1260,7 +1370,7 @@ infer_one(rctx *c, json_t *rule, size_t i)
                    name, a, text);
         return -1;
     }
-    json_object_set_new(c->cfg, name, number_json(v));
+    cfg_put(c->cfg, name, number_json(v));
     if (guess)
         sb_line(&c->notes,
                 "guessed %s = %s (%s): %s; the print(model) text cannot show it: give --set "
@@ -1284,9 +1394,13 @@ derive_config(rctx *c)
             return -1;
     }
     /* the user's other fields; printed facts are already in and agree */
-    json_object_update_missing(c->cfg, c->sets);
+    json_object_foreach(c->sets, key, spec)
+    {
+        if (!cfg_get(c->cfg, key))
+            cfg_put(c->cfg, key, json_incref(spec));
+    }
     if (c->given)
-        json_object_update_missing(c->cfg, c->given);
+        merge_missing_deep(c->cfg, c->given);
     if (check_required(c) < 0)
         return -1;
     size_t i;
@@ -1673,7 +1787,14 @@ static lr_arch *
 derive_and_build(rctx *c, const char *profile_dir, const lr_repr_opts *o)
 {
     if (load_maps(c, profile_dir) < 0 || load_given(c, o) < 0 ||
-        parse_sets(c, o->sets, o->nsets) < 0 || derive_config(c) < 0)
+        parse_sets(c, o->sets, o->nsets) < 0)
+        return NULL;
+    if (c->given) {
+        json_t *flat = given_text_merged(c->given);
+        json_decref(c->given);
+        c->given = flat;
+    }
+    if (derive_config(c) < 0)
         return NULL;
     return build_tree(c, profile_dir);
 }

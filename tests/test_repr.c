@@ -78,7 +78,7 @@ param(const lr_arch *a, const char *path, const char *name)
 }
 
 /* The vision-language texts (test_vlm_families) */
-#define VLM_TEXTS 1
+#define VLM_TEXTS 3
 
 static lr_arch *
 parse_ok(const char *text, const char *source)
@@ -934,6 +934,19 @@ static const vlm_case vlm_cases[] = {
      "llava-hf/llava-1.5-7b-hf",
      {"vision_config.num_attention_heads=16"},
      7063427072},
+    /* 8,292,166,656: tests/families/qwen2_5_vl.txt */
+    {"Qwen--Qwen2.5-VL-7B-Instruct",
+     "qwen2_5_vl",
+     "Qwen/Qwen2.5-VL-7B-Instruct",
+     {"num_attention_heads=28", "vision_config.num_heads=16"},
+     8292166656},
+    /* 8,767,123,696: tests/families/qwen3_vl.txt; the three deepstack
+     * mergers print, which blocks feed them does not */
+    {"Qwen--Qwen3-VL-8B-Instruct",
+     "qwen3_vl",
+     "Qwen/Qwen3-VL-8B-Instruct",
+     {"vision_config.num_heads=16"},
+     8767123696},
 };
 
 static void

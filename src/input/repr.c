@@ -1190,6 +1190,28 @@ fact_conflict(rctx *c, const char *key, double printed, const char *how, json_t 
     return -1;
 }
 
+/* A "length" field: the config's value is a list (Qwen3-VL's
+ * deepstack_visual_indexes), of which the text shows how many elements
+ * (the printed mergers), not which. Templates read such a list by its
+ * length and take a number as the length, so a number stands for it; the
+ * user's list must have that length and is kept, elements and all. */
+static int
+list_fact(rctx *c, const char *key, double printed, const char *how, json_t *list,
+          const char *origin)
+{
+    if ((double)json_array_size(list) != printed) {
+        char a[40];
+        lr_fmt_double(a, sizeof a, printed);
+        lr_err_set(c->err, c->source, key,
+                   "the print(model) text shows %s of them (%s) but %s lists %zu: the printed "
+                   "modules are those of the loaded model; correct or leave out that value",
+                   a, how, origin, json_array_size(list));
+        return -1;
+    }
+    cfg_put(c->cfg, key, json_deep_copy(list));
+    return 0;
+}
+
 /* A "fields" entry: a formula, or {"value": formula, "optional": true}. */
 static const char *
 spec_formula(json_t *spec, int *optional)
@@ -1234,6 +1256,8 @@ derive_fact(rctx *c, const char *key, json_t *spec)
         return -1;
     }
     json_t *u = user_value(c, key, origin, sizeof origin);
+    if (json_is_true(json_object_get(spec, "length")) && json_is_array(u))
+        return list_fact(c, key, v, text, u, origin);
     double uv;
     if (u && (json_num(u, &uv) != 0 || uv != v))
         return fact_conflict(c, key, v, text, u, origin);

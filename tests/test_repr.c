@@ -78,7 +78,7 @@ param(const lr_arch *a, const char *path, const char *name)
 }
 
 /* The vision-language texts (test_vlm_families) */
-#define VLM_TEXTS 3
+#define VLM_TEXTS 4
 
 static lr_arch *
 parse_ok(const char *text, const char *source)
@@ -947,6 +947,13 @@ static const vlm_case vlm_cases[] = {
      "Qwen/Qwen3-VL-8B-Instruct",
      {"vision_config.num_heads=16"},
      8767123696},
+    /* 27,432,406,640: tests/families/gemma3.txt; printed as
+     * model.language_model, built as model (the map's template_paths) */
+    {"google--gemma-3-27b-it",
+     "gemma3",
+     "google/gemma-3-27b-it",
+     {"vision_config.num_attention_heads=16"},
+     27432406640},
 };
 
 static void

@@ -1470,8 +1470,40 @@ typedef struct rcheck {
     json_t *reasons;       /* printed class or node name -> why it is not checked */
     json_t *skip;          /* path -> why the map leaves it out */
     json_t *containers;    /* classes that only hold modules */
+    json_t *paths;         /* the map's "template_paths": printed prefix -> template's */
     double vars[LR_NVARS]; /* default settings: one device, as printed */
 } rcheck;
+
+/* ---- printed subtrees the template builds under another path ----
+ *
+ * Gemma-3's multimodal template keeps the text model where Gemma-3 text
+ * models have it (model.layers), while Gemma3ForConditionalGeneration
+ * prints it as model.language_model. A map's "template_paths" object
+ * {"model.language_model": "model"} says so: a printed path under a key
+ * is compared with the template's node under the value. */
+
+/* `path` with its first matching prefix (whole components) `from` ->
+ * `to` replaced, or as it is when none matches; reverse swaps them. */
+static void
+renamed_path(json_t *paths, const char *path, int reverse, char *out, size_t cap)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(paths, key, v)
+    {
+        const char *from = reverse ? json_string_value(v) : key;
+        const char *to = reverse ? key : json_string_value(v);
+        size_t n = from ? strlen(from) : 0;
+        if (!to || !n || strncmp(path, from, n) != 0 || (path[n] && path[n] != '.'))
+            continue;
+        const char *rest = path + n; /* "" or ".x.y" */
+        if (!to[0] && *rest == '.')
+            rest++;
+        snprintf(out, cap, "%s%s", to, rest);
+        return;
+    }
+    snprintf(out, cap, "%s", path);
+}
 
 /* common.json's object `key`, updated with the map's. Caller decrefs. */
 static json_t *
@@ -1662,7 +1694,9 @@ check_node(rcheck *k, const lr_node *rn, const char *path, int quiet)
     }
     if (list_has(k->containers, rn->cls))
         return check_subs(k, rn, path, quiet);
-    const lr_node *tn = find_path(k->built, path);
+    char tpath[1024];
+    renamed_path(k->paths, path, 0, tpath, sizeof tpath);
+    const lr_node *tn = find_path(k->built, tpath);
     json_t *dims = json_object_get(k->dims, rn->cls);
     if (!tn)
         return unmatched(k, rn, path, quiet, dims);
@@ -1711,6 +1745,15 @@ printed_at(const rcheck *k, const char *path)
     return find_path(k->printed, plain);
 }
 
+/* The printed node of a template path under a "template_paths" value. */
+static const lr_node *
+printed_renamed(const rcheck *k, const char *path)
+{
+    char ppath[1024];
+    renamed_path(k->paths, path, 1, ppath, sizeof ppath);
+    return strcmp(ppath, path) != 0 ? printed_at(k, ppath) : NULL;
+}
+
 /* The other direction: every weight layer the template builds is printed. */
 static int
 check_built(rcheck *k, const lr_node *tn, const char *path)
@@ -1723,7 +1766,7 @@ check_built(rcheck *k, const lr_node *tn, const char *path)
         child_path(sp, sizeof sp, path, tn, i);
         if (json_object_get(k->skip, sp))
             continue;
-        if (weight_layer(k, s->cls) && !printed_at(k, sp)) {
+        if (weight_layer(k, s->cls) && !printed_at(k, sp) && !printed_renamed(k, sp)) {
             lr_err_set(k->c->err, k->c->source, sp,
                        "the %s template builds a %s here, which the print(model) text does not "
                        "show: the template does not fit the printed model",
@@ -1759,6 +1802,7 @@ check_trees(rctx *c, const lr_arch *printed, const lr_arch *built, const lr_db *
                 merged(c, "reasons"),
                 merged(c, "skip"),
                 json_object_get(c->common, "containers"),
+                json_object_get(c->map, "template_paths"),
                 {0}};
     lr_settings s;
     lr_settings_default(&s);

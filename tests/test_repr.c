@@ -78,7 +78,7 @@ param(const lr_arch *a, const char *path, const char *name)
 }
 
 /* The vision-language texts (test_vlm_families) */
-#define VLM_TEXTS 4
+#define VLM_TEXTS 5
 
 static lr_arch *
 parse_ok(const char *text, const char *source)
@@ -954,6 +954,13 @@ static const vlm_case vlm_cases[] = {
      "google/gemma-3-27b-it",
      {"vision_config.num_attention_heads=16"},
      27432406640},
+    /* 24,011,361,280: tests/families/mistral3.txt (Pixtral tower, patch
+     * merger, Ministral-3 text model) */
+    {"mistralai--Devstral-Small-2-24B-Instruct",
+     "mistral3",
+     "mistralai/Devstral-Small-2-24B-Instruct",
+     {"num_attention_heads=32", "vision_config.num_attention_heads=16"},
+     24011361280},
 };
 
 static void

@@ -78,7 +78,7 @@ param(const lr_arch *a, const char *path, const char *name)
 }
 
 /* The vision-language texts (test_vlm_families) */
-#define VLM_TEXTS 5
+#define VLM_TEXTS 6
 
 static lr_arch *
 parse_ok(const char *text, const char *source)
@@ -961,6 +961,13 @@ static const vlm_case vlm_cases[] = {
      "mistralai/Devstral-Small-2-24B-Instruct",
      {"num_attention_heads=32", "vision_config.num_attention_heads=16"},
      24011361280},
+    /* 107,710,933,120: tests/families/glm4v.txt; (0) dense and (1-45) MoE
+     * layers read as the template's two groups; top-k 8 guessed */
+    {"zai-org--GLM-4.5V",
+     "glm4v_moe",
+     "zai-org/GLM-4.5V",
+     {"num_attention_heads=96", "vision_config.num_heads=12"},
+     107710933120},
 };
 
 static void

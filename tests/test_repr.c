@@ -78,7 +78,7 @@ param(const lr_arch *a, const char *path, const char *name)
 }
 
 /* The vision-language texts (test_vlm_families) */
-#define VLM_TEXTS 6
+#define VLM_TEXTS 7
 
 static lr_arch *
 parse_ok(const char *text, const char *source)
@@ -968,6 +968,13 @@ static const vlm_case vlm_cases[] = {
      "zai-org/GLM-4.5V",
      {"num_attention_heads=96", "vision_config.num_heads=12"},
      107710933120},
+    /* 88,593,355,323: tests/families/mllama.txt; 41 printed runs of two
+     * classes grouped as 80 self- and 20 cross-attention layers */
+    {"meta-llama--Llama-3.2-90B-Vision-Instruct",
+     "mllama",
+     "meta-llama/Llama-3.2-90B-Vision-Instruct",
+     {"num_attention_heads=64", "vision_config.attention_heads=16"},
+     88593355323},
 };
 
 static void
@@ -1003,6 +1010,98 @@ test_vlm_families(void **state)
         lr_arch_free(a);
         free(t);
     }
+}
+
+/* `text` with the first `from` after `after` replaced by `to`. */
+static char *
+edited(const char *text, const char *after, const char *from, const char *to)
+{
+    const char *a = strstr(text, after);
+    assert_non_null(a);
+    const char *f = strstr(a, from);
+    assert_non_null(f);
+    size_t head = (size_t)(f - text), nf = strlen(from), nt = strlen(to);
+    char *out = malloc(strlen(text) - nf + nt + 1);
+    assert_non_null(out);
+    memcpy(out, text, head);
+    memcpy(out + head, to, nt);
+    strcpy(out + head + nt, f + nf);
+    return out;
+}
+
+/* A VLM text with a --config given as text: NULL and the error expected. */
+static void
+vlm_fails(const char *text, const char *config, const char *const *sets, size_t nsets,
+          const char *path, const char *what, const char *what2)
+{
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    lr_repr_opts o = {config, config ? "config.json" : NULL, sets, nsets, NULL};
+    lr_arch *a = lr_arch_from_repr(text, "vlm.txt", TU_DEFAULT, &o, NULL, &err);
+    if (a || strcmp(err.path, path) != 0 || !strstr(err.msg, what) ||
+        (what2 && !strstr(err.msg, what2)))
+        fail_msg("expected %s: ...%s...; got %s: %s", path, what, err.path, err.msg);
+}
+
+static void
+test_vlm_errors(void **state)
+{
+    (void)state;
+    static const char *const heads16[] = {"vision_config.num_attention_heads=16"};
+    /* the tower's printed width against a --config that says otherwise:
+     * the error names the nested field and both values */
+    char *llava = fixture("llava-hf--llava-1.5-7b-hf");
+    vlm_fails(llava,
+              "{\"model_type\": \"llava\", \"vision_config\": {\"hidden_size\": 1280, "
+              "\"num_attention_heads\": 16}}",
+              NULL, 0, "vision_config.hidden_size",
+              "the print(model) text says 1024 "
+              "({model.vision_tower.vision_model.embeddings.patch_embedding.arg1})",
+              "--config config.json says 1280");
+    /* the same through --set */
+    static const char *const wide[] = {"vision_config.num_attention_heads=16",
+                                       "vision_config.hidden_size=1280"};
+    vlm_fails(llava, NULL, wide, 2, "vision_config.hidden_size",
+              "--set vision_config.hidden_size says 1280", NULL);
+    /* the text model's numbers under text_config are compared too */
+    vlm_fails(llava,
+              "{\"model_type\": \"llava\", \"text_config\": {\"hidden_size\": 5120}, "
+              "\"vision_config\": {\"num_attention_heads\": 16}}",
+              NULL, 0, "hidden_size", "says 4096", "says 5120");
+    /* the tower's head count is needed */
+    vlm_fails(llava, NULL, NULL, 0, "vision_config.num_attention_heads",
+              "does not show vision_config.num_attention_heads",
+              "--set vision_config.num_attention_heads=N");
+    free(llava);
+    /* a list the text shows the length of */
+    char *q3 = fixture("Qwen--Qwen3-VL-8B-Instruct");
+    vlm_fails(q3,
+              "{\"model_type\": \"qwen3_vl\", \"vision_config\": {\"num_heads\": 16, "
+              "\"deepstack_visual_indexes\": [8, 16]}}",
+              NULL, 0, "vision_config.deepstack_visual_indexes", "shows 3 of them", "lists 2");
+    free(q3);
+    /* template_paths: the printed text model is compared with the
+     * template's (o_proj's input is 32 heads x 128 = 4096, not 4000) */
+    char *g3 = fixture("google--gemma-3-27b-it");
+    char *g3bad = edited(g3, "(o_proj)", "in_features=4096", "in_features=4000");
+    vlm_fails(g3bad, NULL, heads16, 1, "model.language_model.layers.self_attn.o_proj",
+              "the print(model) text says Linear in_features=4000", "builds in_features=4096");
+    free(g3bad);
+    free(g3);
+    /* layer_runs: runs of one class that print differently, and a class
+     * the map does not list */
+    static const char *const mheads[] = {"num_attention_heads=64",
+                                         "vision_config.attention_heads=16"};
+    char *ml = fixture("meta-llama--Llama-3.2-90B-Vision-Instruct");
+    char *ml1 = edited(ml, "(8): MllamaCross", "out_features=1024", "out_features=2048");
+    vlm_fails(ml1, NULL, mheads, 2, "model.language_model.layers",
+              "the MllamaCrossAttentionDecoderLayer runs 3 and 8 print differently", NULL);
+    char *ml2 = edited(ml, "(3): ", "MllamaCrossAttentionDecoderLayer", "MllamaOtherDecoderLayer");
+    vlm_fails(ml2, NULL, mheads, 2, "model.language_model.layers",
+              "run 3 is a MllamaOtherDecoderLayer", "does not list");
+    free(ml2);
+    free(ml1);
+    free(ml);
 }
 
 /* ---- the maps, whatever the templates: a stand-in template per family
@@ -1190,6 +1289,7 @@ main(void)
         cmocka_unit_test(test_model_load_ex),
         cmocka_unit_test(test_families),
         cmocka_unit_test(test_vlm_families),
+        cmocka_unit_test(test_vlm_errors),
         cmocka_unit_test(test_layer_runs),
         cmocka_unit_test(test_tied_guess),
         cmocka_unit_test(test_maps_derive_configs),

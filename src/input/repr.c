@@ -1851,11 +1851,93 @@ rctx_free(rctx *c)
     free(c->notes.s);
 }
 
-static lr_arch *
-derive_and_build(rctx *c, const char *profile_dir, const lr_repr_opts *o)
+/* ---- interleaved layer kinds: runs grouped by class (map "layer_runs") ----
+ *
+ * Llama-3.2-Vision puts its cross-attention layers among the
+ * self-attention layers (3, 8, 13, ...), so its layers ModuleList prints
+ * 41 runs of two classes, while the template builds two groups (the 80
+ * self-attention layers, then the 20 cross-attention layers; the order of
+ * layers does not change the totals). A map's "layer_runs" object
+ * {"model.language_model.layers": [class of group 0, class of group 1]}
+ * merges, in that list, the runs of each class into one run (their
+ * repeats added), in the listed order, before spread_runs makes the runs
+ * sibling groups. Runs of one class must print alike; a class not listed
+ * is an error. */
+
+/* Merges the runs of `list` by class, in the order of `classes`: each
+ * run is moved into its class's group (the first run of the class) or,
+ * added to it, freed. What cannot be grouped stays, after the groups. */
+static int
+group_list_runs(rctx *c, lr_node *list, json_t *classes, const char *path)
 {
-    if (load_maps(c, profile_dir) < 0 || load_given(c, o) < 0 ||
-        parse_sets(c, o->sets, o->nsets) < 0)
+    size_t n = list->nsubs, w = 0;
+    lr_node *runs = list->subs;
+    lr_node *out = lr_xcalloc(n ? n : 1, sizeof *out);
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < json_array_size(classes); k++) {
+        const char *cls = json_string_value(json_array_get(classes, k));
+        lr_node *group = NULL;
+        for (size_t i = 0; rc == 0 && cls && i < n; i++) {
+            if (!runs[i].cls || strcmp(runs[i].cls, cls) != 0)
+                continue;
+            if (!group) {
+                group = &out[w++];
+                *group = runs[i];
+                memset(&runs[i], 0, sizeof runs[i]);
+            } else if (node_equal(group, &runs[i])) {
+                group->repeat += runs[i].repeat;
+                node_dispose(&runs[i]);
+            } else {
+                lr_err_set(c->err, c->source, path,
+                           "the %s runs %s and %s print differently: \"layer_runs\" in %s groups "
+                           "the runs of one class as one layer group",
+                           cls, group->name, runs[i].name, c->mapfile);
+                rc = -1;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!runs[i].cls)
+            continue;
+        if (rc == 0) {
+            lr_err_set(c->err, c->source, path,
+                       "run %s is a %s, which \"layer_runs\" in %s does not list for this "
+                       "ModuleList",
+                       runs[i].name, runs[i].cls, c->mapfile);
+            rc = -1;
+        }
+        out[w++] = runs[i];
+    }
+    free(runs);
+    list->subs = out;
+    list->nsubs = w;
+    return rc;
+}
+
+static int
+group_layer_runs(rctx *c, lr_node *root)
+{
+    const char *path;
+    json_t *classes;
+    json_object_foreach(json_object_get(c->map, "layer_runs"), path, classes)
+    {
+        lr_node *list = (lr_node *)find_path(root, path);
+        if (!list || strcmp(list->cls, "ModuleList") != 0 || list->nparams)
+            continue; /* one run: folded already, nothing to group */
+        if (group_list_runs(c, list, classes, path) < 0)
+            return -1;
+        fold_list(list); /* one group left: the module, as for one run */
+    }
+    return 0;
+}
+
+static lr_arch *
+derive_and_build(rctx *c, lr_node *printed, const char *profile_dir, const lr_repr_opts *o)
+{
+    if (load_maps(c, profile_dir) < 0 || group_layer_runs(c, printed) < 0)
+        return NULL;
+    spread_runs(printed);
+    if (load_given(c, o) < 0 || parse_sets(c, o->sets, o->nsets) < 0)
         return NULL;
     if (c->given) {
         json_t *flat = given_text_merged(c->given);
@@ -1881,14 +1963,13 @@ lr_arch_from_repr(const char *text, const char *source, const char *profile_dir,
     lr_arch *printed = lr_repr_parse(text, source, err);
     if (!printed)
         return NULL;
-    spread_runs(&printed->root);
     rctx c = {0};
     c.source = printed->file;
     c.root = &printed->root;
     c.cfg = json_object();
     c.sets = json_object();
     c.err = err;
-    lr_arch *a = derive_and_build(&c, profile_dir, o);
+    lr_arch *a = derive_and_build(&c, &printed->root, profile_dir, o);
     lr_db *own = NULL;
     const lr_db *db = o->db;
     if (a && !db)

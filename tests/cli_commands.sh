@@ -438,6 +438,16 @@ expect_err "model.layers.self_attn: unknown module class 'LlamaAttn' (closest kn
 run "repr --set syntax" analyze "$REPR/meta-llama--Llama-2-7b-hf.txt" --set heads
 expect_rc 1
 expect_err "--set: expected NAME=VALUE"
+# A vision-language text: the tower's numbers go to vision_config (its head
+# count by --set); with an image the tower's ops run (Qwen2.5-VL's merger).
+run "repr VLM" analyze "$REPR/Qwen--Qwen2.5-VL-7B-Instruct.txt" --set num_attention_heads=28 --set vision_config.num_heads=16 --images 1 --format csv
+expect_rc 0
+expect_out "model.visual.merger.mlp.2"
+# The printed tower (1024 wide) against a config.json that says 1280
+sed 's/"hidden_size": 1024/"hidden_size": 1280/' "$DATA/models/llava-hf--llava-1.5-7b-hf.json" >"$T/llava_wide.json"
+run "repr VLM --config conflict" analyze "$REPR/llava-hf--llava-1.5-7b-hf.txt" --config "$T/llava_wide.json"
+expect_rc 2
+expect_err "vision_config.hidden_size: the print(model) text says 1024 ({model.vision_tower.vision_model.embeddings.patch_embedding.arg1}) but --config $T/llava_wide.json says 1280"
 # --set overrides a config.json's fields before the template runs: 16 of
 # Llama-2-7b's 32 layers. Per layer 4 * 4096^2 (q k v o) + 3 * 4096 * 11008
 # (gate up down) + 2 * 4096 (norms) = 202383360 parameters; the model has

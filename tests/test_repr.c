@@ -77,6 +77,9 @@ param(const lr_arch *a, const char *path, const char *name)
     return p->value;
 }
 
+/* The vision-language texts (test_vlm_families) */
+#define VLM_TEXTS 7
+
 static lr_arch *
 parse_ok(const char *text, const char *source)
 {
@@ -110,6 +113,7 @@ test_every_fixture_parses(void **state)
         const char *cls = a->root.cls;
         size_t cl = strlen(cls);
         assert_true((cl > 11 && strcmp(cls + cl - 11, "ForCausalLM") == 0) ||
+                    (cl > 24 && strcmp(cls + cl - 24, "ForConditionalGeneration") == 0) ||
                     strcmp(cls, "GPT2LMHeadModel") == 0);
         /* GPT-NeoX calls its head embed_out */
         assert_true(node_at(&a->root, "lm_head") || node_at(&a->root, "embed_out"));
@@ -118,8 +122,9 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 22 written from the modeling code */
-    assert_int_equal(n, 35);
+    /* 13 copied texts, 22 written from the modeling code, and the
+     * vision-language models (VLM_TEXTS) */
+    assert_int_equal(n, 35 + VLM_TEXTS);
 }
 
 static void
@@ -332,7 +337,7 @@ typedef struct totals {
 } totals;
 
 static void
-analyse(const lr_arch *a, totals *out)
+analyse_images(const lr_arch *a, totals *out, double images)
 {
     lr_profile *prof = tu_profile(TU_DEFAULT, NULL);
     lr_hwdb *hw = tu_hw();
@@ -344,6 +349,7 @@ analyse(const lr_arch *a, totals *out)
     lr_result *r = lr_result_new(plan);
     lr_settings s;
     lr_settings_default(&s);
+    s.images = images;
     if (lr_analyze(plan, prof, lr_hwdb_find(hw, "a100-80gb"), &s, 1, 1, r, &err) < 0)
         fail_msg("analyze: %s", err.msg);
     out->params = lr_plan_params(plan);
@@ -353,6 +359,13 @@ analyse(const lr_arch *a, totals *out)
     lr_plan_free(plan);
     lr_hwdb_free(hw);
     lr_profile_free(prof);
+}
+
+/* Without images: the vision tower counts its weights but does not run. */
+static void
+analyse(const lr_arch *a, totals *out)
+{
+    analyse_images(a, out, 0);
 }
 
 static void
@@ -899,6 +912,198 @@ test_families(void **state)
     }
 }
 
+/* ---- vision-language models: the tower's numbers under vision_config ----
+ *
+ * Each text (written from transformers' modeling code with the bundled
+ * config's dimensions; tests/fixtures/repr/SOURCES.md) with the head
+ * counts it cannot show must give the parameter count derived by hand in
+ * tests/families/<family>.txt (tower included), and with the model's
+ * config.json exactly the config route's totals, with and without an
+ * image (the tower runs in prefill only when there is one). */
+
+typedef struct vlm_case {
+    const char *repr, *family, *model;
+    const char *sets[4]; /* what the text does not show */
+    double params;       /* tests/families/<family>.txt, by hand */
+} vlm_case;
+
+static const vlm_case vlm_cases[] = {
+    /* 7,063,427,072: tests/families/llava.txt (the safetensors total) */
+    {"llava-hf--llava-1.5-7b-hf",
+     "llava",
+     "llava-hf/llava-1.5-7b-hf",
+     {"vision_config.num_attention_heads=16"},
+     7063427072},
+    /* 8,292,166,656: tests/families/qwen2_5_vl.txt */
+    {"Qwen--Qwen2.5-VL-7B-Instruct",
+     "qwen2_5_vl",
+     "Qwen/Qwen2.5-VL-7B-Instruct",
+     {"num_attention_heads=28", "vision_config.num_heads=16"},
+     8292166656},
+    /* 8,767,123,696: tests/families/qwen3_vl.txt; the three deepstack
+     * mergers print, which blocks feed them does not */
+    {"Qwen--Qwen3-VL-8B-Instruct",
+     "qwen3_vl",
+     "Qwen/Qwen3-VL-8B-Instruct",
+     {"vision_config.num_heads=16"},
+     8767123696},
+    /* 27,432,406,640: tests/families/gemma3.txt; printed as
+     * model.language_model, built as model (the map's template_paths) */
+    {"google--gemma-3-27b-it",
+     "gemma3",
+     "google/gemma-3-27b-it",
+     {"vision_config.num_attention_heads=16"},
+     27432406640},
+    /* 24,011,361,280: tests/families/mistral3.txt (Pixtral tower, patch
+     * merger, Ministral-3 text model) */
+    {"mistralai--Devstral-Small-2-24B-Instruct",
+     "mistral3",
+     "mistralai/Devstral-Small-2-24B-Instruct",
+     {"num_attention_heads=32", "vision_config.num_attention_heads=16"},
+     24011361280},
+    /* 107,710,933,120: tests/families/glm4v.txt; (0) dense and (1-45) MoE
+     * layers read as the template's two groups; top-k 8 guessed */
+    {"zai-org--GLM-4.5V",
+     "glm4v_moe",
+     "zai-org/GLM-4.5V",
+     {"num_attention_heads=96", "vision_config.num_heads=12"},
+     107710933120},
+    /* 88,593,355,323: tests/families/mllama.txt; 41 printed runs of two
+     * classes grouped as 80 self- and 20 cross-attention layers */
+    {"meta-llama--Llama-3.2-90B-Vision-Instruct",
+     "mllama",
+     "meta-llama/Llama-3.2-90B-Vision-Instruct",
+     {"num_attention_heads=64", "vision_config.attention_heads=16"},
+     88593355323},
+};
+
+static void
+test_vlm_families(void **state)
+{
+    (void)state;
+    assert_int_equal(sizeof vlm_cases / sizeof vlm_cases[0], VLM_TEXTS);
+    for (size_t i = 0; i < sizeof vlm_cases / sizeof vlm_cases[0]; i++) {
+        const vlm_case *vc = &vlm_cases[i];
+        size_t nsets = 0;
+        while (nsets < 4 && vc->sets[nsets])
+            nsets++;
+        char *t = fixture(vc->repr);
+        lr_arch *a = from_repr_ok(t, NULL, vc->sets, nsets);
+        totals x, y, z;
+        analyse(a, &x);
+        if (x.params != vc->params)
+            fail_msg("%s: %.0f parameters, by hand %.0f", vc->repr, x.params, vc->params);
+        char *cfg = lr_model_find(MODELS, vc->model);
+        assert_non_null(cfg);
+        lr_arch *b = from_repr_ok(t, cfg, NULL, 0);
+        free(cfg);
+        lr_arch *ref = tu_model(vc->model);
+        assert_non_null(ref);
+        assert_string_equal(b->family, vc->family);
+        for (double images = 0; images <= 1; images++) {
+            analyse_images(b, &y, images);
+            analyse_images(ref, &z, images);
+            assert_same_totals(&y, &z);
+        }
+        lr_arch_free(b);
+        lr_arch_free(ref);
+        lr_arch_free(a);
+        free(t);
+    }
+}
+
+/* `text` with the first `from` after `after` replaced by `to`. */
+static char *
+edited(const char *text, const char *after, const char *from, const char *to)
+{
+    const char *a = strstr(text, after);
+    assert_non_null(a);
+    const char *f = strstr(a, from);
+    assert_non_null(f);
+    size_t head = (size_t)(f - text), nf = strlen(from), nt = strlen(to);
+    char *out = malloc(strlen(text) - nf + nt + 1);
+    assert_non_null(out);
+    memcpy(out, text, head);
+    memcpy(out + head, to, nt);
+    strcpy(out + head + nt, f + nf);
+    return out;
+}
+
+/* A VLM text with a --config given as text: NULL and the error expected. */
+static void
+vlm_fails(const char *text, const char *config, const char *const *sets, size_t nsets,
+          const char *path, const char *what, const char *what2)
+{
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    lr_repr_opts o = {config, config ? "config.json" : NULL, sets, nsets, NULL};
+    lr_arch *a = lr_arch_from_repr(text, "vlm.txt", TU_DEFAULT, &o, NULL, &err);
+    if (a || strcmp(err.path, path) != 0 || !strstr(err.msg, what) ||
+        (what2 && !strstr(err.msg, what2)))
+        fail_msg("expected %s: ...%s...; got %s: %s", path, what, err.path, err.msg);
+}
+
+static void
+test_vlm_errors(void **state)
+{
+    (void)state;
+    static const char *const heads16[] = {"vision_config.num_attention_heads=16"};
+    /* the tower's printed width against a --config that says otherwise:
+     * the error names the nested field and both values */
+    char *llava = fixture("llava-hf--llava-1.5-7b-hf");
+    vlm_fails(llava,
+              "{\"model_type\": \"llava\", \"vision_config\": {\"hidden_size\": 1280, "
+              "\"num_attention_heads\": 16}}",
+              NULL, 0, "vision_config.hidden_size",
+              "the print(model) text says 1024 "
+              "({model.vision_tower.vision_model.embeddings.patch_embedding.arg1})",
+              "--config config.json says 1280");
+    /* the same through --set */
+    static const char *const wide[] = {"vision_config.num_attention_heads=16",
+                                       "vision_config.hidden_size=1280"};
+    vlm_fails(llava, NULL, wide, 2, "vision_config.hidden_size",
+              "--set vision_config.hidden_size says 1280", NULL);
+    /* the text model's numbers under text_config are compared too */
+    vlm_fails(llava,
+              "{\"model_type\": \"llava\", \"text_config\": {\"hidden_size\": 5120}, "
+              "\"vision_config\": {\"num_attention_heads\": 16}}",
+              NULL, 0, "hidden_size", "says 4096", "says 5120");
+    /* the tower's head count is needed */
+    vlm_fails(llava, NULL, NULL, 0, "vision_config.num_attention_heads",
+              "does not show vision_config.num_attention_heads",
+              "--set vision_config.num_attention_heads=N");
+    free(llava);
+    /* a list the text shows the length of */
+    char *q3 = fixture("Qwen--Qwen3-VL-8B-Instruct");
+    vlm_fails(q3,
+              "{\"model_type\": \"qwen3_vl\", \"vision_config\": {\"num_heads\": 16, "
+              "\"deepstack_visual_indexes\": [8, 16]}}",
+              NULL, 0, "vision_config.deepstack_visual_indexes", "shows 3 of them", "lists 2");
+    free(q3);
+    /* template_paths: the printed text model is compared with the
+     * template's (o_proj's input is 32 heads x 128 = 4096, not 4000) */
+    char *g3 = fixture("google--gemma-3-27b-it");
+    char *g3bad = edited(g3, "(o_proj)", "in_features=4096", "in_features=4000");
+    vlm_fails(g3bad, NULL, heads16, 1, "model.language_model.layers.self_attn.o_proj",
+              "the print(model) text says Linear in_features=4000", "builds in_features=4096");
+    free(g3bad);
+    free(g3);
+    /* layer_runs: runs of one class that print differently, and a class
+     * the map does not list */
+    static const char *const mheads[] = {"num_attention_heads=64",
+                                         "vision_config.attention_heads=16"};
+    char *ml = fixture("meta-llama--Llama-3.2-90B-Vision-Instruct");
+    char *ml1 = edited(ml, "(8): MllamaCross", "out_features=1024", "out_features=2048");
+    vlm_fails(ml1, NULL, mheads, 2, "model.language_model.layers",
+              "the MllamaCrossAttentionDecoderLayer runs 3 and 8 print differently", NULL);
+    char *ml2 = edited(ml, "(3): ", "MllamaCrossAttentionDecoderLayer", "MllamaOtherDecoderLayer");
+    vlm_fails(ml2, NULL, mheads, 2, "model.language_model.layers",
+              "run 3 is a MllamaOtherDecoderLayer", "does not list");
+    free(ml2);
+    free(ml1);
+    free(ml);
+}
+
 /* ---- the maps, whatever the templates: a stand-in template per family
  * whose tree only holds the config fields as the root's parameters ---- */
 
@@ -1083,6 +1288,8 @@ main(void)
         cmocka_unit_test(test_dims_checked),
         cmocka_unit_test(test_model_load_ex),
         cmocka_unit_test(test_families),
+        cmocka_unit_test(test_vlm_families),
+        cmocka_unit_test(test_vlm_errors),
         cmocka_unit_test(test_layer_runs),
         cmocka_unit_test(test_tied_guess),
         cmocka_unit_test(test_maps_derive_configs),

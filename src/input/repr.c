@@ -940,6 +940,116 @@ repr_value(const lr_node *root, const char *ref, double *v)
     return 0;
 }
 
+/* ---- nested sub-configs: vision_config and the like ----
+ *
+ * A vision-language model's config.json keeps its vision tower's numbers
+ * in a nested object ("vision_config": {"hidden_size": 1280, ...}) and
+ * often its text model's in "text_config". A map lists the nested objects
+ * it writes under "sub_configs"; a config name whose first component is
+ * one of them ("vision_config.hidden_size") is a nested field, in "fields",
+ * "required", "infer" and in formulas (any other dotted name is a path into
+ * the printed tree). The text model's fields are written at the top level,
+ * as template.c reads a config whose model is under text_config. */
+
+static int
+sub_config_name(const rctx *c, const char *name)
+{
+    const char *dot = strchr(name, '.');
+    size_t i;
+    json_t *v;
+    if (!dot || strchr(name, '#'))
+        return 0;
+    json_array_foreach(json_object_get(c->map, "sub_configs"), i, v)
+    {
+        const char *s = json_string_value(v);
+        if (s && strlen(s) == (size_t)(dot - name) && strncmp(s, name, (size_t)(dot - name)) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* A path into the printed tree, not a config name. */
+static int
+printed_ref(const rctx *c, const char *name)
+{
+    return is_repr_path(name) && !sub_config_name(c, name);
+}
+
+/* cfg's field `key`; "a.b" is field b of the object a. */
+static json_t *
+cfg_get(json_t *cfg, const char *key)
+{
+    const char *dot;
+    while (cfg && (dot = strchr(key, '.')) != NULL) {
+        char part[256];
+        snprintf(part, sizeof part, "%.*s", (int)(dot - key), key);
+        cfg = json_object_get(cfg, part);
+        key = dot + 1;
+    }
+    return json_is_object(cfg) ? json_object_get(cfg, key) : NULL;
+}
+
+/* Sets cfg's field `key` ("a.b": in the object a, made when missing);
+ * takes the reference to v. */
+static void
+cfg_put(json_t *cfg, const char *key, json_t *v)
+{
+    const char *dot;
+    while ((dot = strchr(key, '.')) != NULL) {
+        char part[256];
+        snprintf(part, sizeof part, "%.*s", (int)(dot - key), key);
+        json_t *sub = json_object_get(cfg, part);
+        if (!json_is_object(sub)) {
+            sub = json_object();
+            json_object_set_new(cfg, part, sub);
+        }
+        cfg = sub;
+        key = dot + 1;
+    }
+    json_object_set_new(cfg, key, v);
+}
+
+/* The fields of src that dst lacks, objects merged field by field: the
+ * user's vision_config completes the printed one. */
+static void
+merge_missing_deep(json_t *dst, json_t *src)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(src, key, v)
+    {
+        json_t *d = json_object_get(dst, key);
+        if (!d)
+            json_object_set(dst, key, v);
+        else if (json_is_object(d) && json_is_object(v))
+            merge_missing_deep(d, v);
+    }
+}
+
+/* A --config whose text model is under "text_config" reads as template.c
+ * reads it: the text part's fields over the top level's, but the top
+ * level keeps what names the whole model (model_type, architectures,
+ * _name_or_path), which a map compares or reports. Returns a new
+ * reference. */
+static json_t *
+given_text_merged(json_t *given)
+{
+    json_t *text = json_object_get(given, "text_config");
+    if (!json_is_object(text))
+        return json_incref(given);
+    json_t *m = json_copy(given);
+    json_object_del(m, "text_config");
+    const char *key;
+    json_t *v;
+    json_object_foreach(text, key, v)
+    {
+        if (strcmp(key, "model_type") != 0 && strcmp(key, "architectures") != 0 &&
+            strcmp(key, "_name_or_path") != 0)
+            json_object_set(m, key, v);
+    }
+    return m;
+}
+
 /* A config value as a number: 0 with it, 1 when absent or null, -1 when
  * it is not a number or a boolean. */
 static int
@@ -974,21 +1084,21 @@ bind_vars(rctx *c, const fvars *fv, lr_arena *arena, lr_binding *env, const char
     for (size_t i = 0; i < fv->n; i++) {
         const char *name = fv->names[i];
         double v = 0;
-        int rc = is_repr_path(name) ? repr_value(c->root, name, &v)
-                                    : json_num(json_object_get(c->cfg, name), &v);
-        if (rc < 0 && is_repr_path(name)) {
+        int path = printed_ref(c, name);
+        int rc = path ? repr_value(c->root, name, &v) : json_num(cfg_get(c->cfg, name), &v);
+        if (rc < 0 && path) {
             lr_err_set(c->err, c->mapfile, where,
                        "{%s}: a path ends in a parameter name, #repeat or #present", name);
             return EV_ERR;
         }
         if (rc < 0) {
             lr_err_set(c->err, c->source, name, "expected a number, found a %s",
-                       json_is_string(json_object_get(c->cfg, name)) ? "string" : "list or object");
+                       json_is_string(cfg_get(c->cfg, name)) ? "string" : "list or object");
             return EV_ERR;
         }
         if (rc > 0) {
             snprintf(missing, cap, "%s", name);
-            return is_repr_path(name) ? EV_NO_PATH : EV_NO_FIELD;
+            return path ? EV_NO_PATH : EV_NO_FIELD;
         }
         env[i].name = name;
         env[i].value = lr_ast_num(arena, v);
@@ -1046,7 +1156,7 @@ user_value(rctx *c, const char *key, char *origin, size_t cap)
         snprintf(origin, cap, "--set %s", key);
         return v;
     }
-    v = c->given ? json_object_get(c->given, key) : NULL;
+    v = c->given ? cfg_get(c->given, key) : NULL;
     if (v && !json_is_null(v)) {
         snprintf(origin, cap, "--config %s", c->given_name);
         return v;
@@ -1078,6 +1188,28 @@ fact_conflict(rctx *c, const char *key, double printed, const char *how, json_t 
                "those of the loaded model; correct or leave out that value",
                a, how, origin, b);
     return -1;
+}
+
+/* A "length" field: the config's value is a list (Qwen3-VL's
+ * deepstack_visual_indexes), of which the text shows how many elements
+ * (the printed mergers), not which. Templates read such a list by its
+ * length and take a number as the length, so a number stands for it; the
+ * user's list must have that length and is kept, elements and all. */
+static int
+list_fact(rctx *c, const char *key, double printed, const char *how, json_t *list,
+          const char *origin)
+{
+    if ((double)json_array_size(list) != printed) {
+        char a[40];
+        lr_fmt_double(a, sizeof a, printed);
+        lr_err_set(c->err, c->source, key,
+                   "the print(model) text shows %s of them (%s) but %s lists %zu: the printed "
+                   "modules are those of the loaded model; correct or leave out that value",
+                   a, how, origin, json_array_size(list));
+        return -1;
+    }
+    cfg_put(c->cfg, key, json_deep_copy(list));
+    return 0;
 }
 
 /* A "fields" entry: a formula, or {"value": formula, "optional": true}. */
@@ -1124,10 +1256,12 @@ derive_fact(rctx *c, const char *key, json_t *spec)
         return -1;
     }
     json_t *u = user_value(c, key, origin, sizeof origin);
+    if (json_is_true(json_object_get(spec, "length")) && json_is_array(u))
+        return list_fact(c, key, v, text, u, origin);
     double uv;
     if (u && (json_num(u, &uv) != 0 || uv != v))
         return fact_conflict(c, key, v, text, u, origin);
-    json_object_set_new(c->cfg, key, number_json(v));
+    cfg_put(c->cfg, key, number_json(v));
     return 0;
 }
 
@@ -1169,7 +1303,7 @@ check_required(rctx *c)
     json_array_foreach(json_object_get(c->map, "required"), i, v)
     {
         const char *name = json_string_value(v);
-        if (!name || json_num(json_object_get(c->cfg, name), &d) <= 0)
+        if (!name || json_num(cfg_get(c->cfg, name), &d) <= 0)
             continue;
         if (!count++)
             snprintf(first, sizeof first, "%s", name);
@@ -1260,7 +1394,7 @@ infer_one(rctx *c, json_t *rule, size_t i)
                    name, a, text);
         return -1;
     }
-    json_object_set_new(c->cfg, name, number_json(v));
+    cfg_put(c->cfg, name, number_json(v));
     if (guess)
         sb_line(&c->notes,
                 "guessed %s = %s (%s): %s; the print(model) text cannot show it: give --set "
@@ -1284,9 +1418,13 @@ derive_config(rctx *c)
             return -1;
     }
     /* the user's other fields; printed facts are already in and agree */
-    json_object_update_missing(c->cfg, c->sets);
+    json_object_foreach(c->sets, key, spec)
+    {
+        if (!cfg_get(c->cfg, key))
+            cfg_put(c->cfg, key, json_incref(spec));
+    }
     if (c->given)
-        json_object_update_missing(c->cfg, c->given);
+        merge_missing_deep(c->cfg, c->given);
     if (check_required(c) < 0)
         return -1;
     size_t i;
@@ -1332,8 +1470,40 @@ typedef struct rcheck {
     json_t *reasons;       /* printed class or node name -> why it is not checked */
     json_t *skip;          /* path -> why the map leaves it out */
     json_t *containers;    /* classes that only hold modules */
+    json_t *paths;         /* the map's "template_paths": printed prefix -> template's */
     double vars[LR_NVARS]; /* default settings: one device, as printed */
 } rcheck;
+
+/* ---- printed subtrees the template builds under another path ----
+ *
+ * Gemma-3's multimodal template keeps the text model where Gemma-3 text
+ * models have it (model.layers), while Gemma3ForConditionalGeneration
+ * prints it as model.language_model. A map's "template_paths" object
+ * {"model.language_model": "model"} says so: a printed path under a key
+ * is compared with the template's node under the value. */
+
+/* `path` with its first matching prefix (whole components) `from` ->
+ * `to` replaced, or as it is when none matches; reverse swaps them. */
+static void
+renamed_path(json_t *paths, const char *path, int reverse, char *out, size_t cap)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(paths, key, v)
+    {
+        const char *from = reverse ? json_string_value(v) : key;
+        const char *to = reverse ? key : json_string_value(v);
+        size_t n = from ? strlen(from) : 0;
+        if (!to || !n || strncmp(path, from, n) != 0 || (path[n] && path[n] != '.'))
+            continue;
+        const char *rest = path + n; /* "" or ".x.y" */
+        if (!to[0] && *rest == '.')
+            rest++;
+        snprintf(out, cap, "%s%s", to, rest);
+        return;
+    }
+    snprintf(out, cap, "%s", path);
+}
 
 /* common.json's object `key`, updated with the map's. Caller decrefs. */
 static json_t *
@@ -1524,7 +1694,9 @@ check_node(rcheck *k, const lr_node *rn, const char *path, int quiet)
     }
     if (list_has(k->containers, rn->cls))
         return check_subs(k, rn, path, quiet);
-    const lr_node *tn = find_path(k->built, path);
+    char tpath[1024];
+    renamed_path(k->paths, path, 0, tpath, sizeof tpath);
+    const lr_node *tn = find_path(k->built, tpath);
     json_t *dims = json_object_get(k->dims, rn->cls);
     if (!tn)
         return unmatched(k, rn, path, quiet, dims);
@@ -1573,6 +1745,15 @@ printed_at(const rcheck *k, const char *path)
     return find_path(k->printed, plain);
 }
 
+/* The printed node of a template path under a "template_paths" value. */
+static const lr_node *
+printed_renamed(const rcheck *k, const char *path)
+{
+    char ppath[1024];
+    renamed_path(k->paths, path, 1, ppath, sizeof ppath);
+    return strcmp(ppath, path) != 0 ? printed_at(k, ppath) : NULL;
+}
+
 /* The other direction: every weight layer the template builds is printed. */
 static int
 check_built(rcheck *k, const lr_node *tn, const char *path)
@@ -1585,7 +1766,7 @@ check_built(rcheck *k, const lr_node *tn, const char *path)
         child_path(sp, sizeof sp, path, tn, i);
         if (json_object_get(k->skip, sp))
             continue;
-        if (weight_layer(k, s->cls) && !printed_at(k, sp)) {
+        if (weight_layer(k, s->cls) && !printed_at(k, sp) && !printed_renamed(k, sp)) {
             lr_err_set(k->c->err, k->c->source, sp,
                        "the %s template builds a %s here, which the print(model) text does not "
                        "show: the template does not fit the printed model",
@@ -1621,6 +1802,7 @@ check_trees(rctx *c, const lr_arch *printed, const lr_arch *built, const lr_db *
                 merged(c, "reasons"),
                 merged(c, "skip"),
                 json_object_get(c->common, "containers"),
+                json_object_get(c->map, "template_paths"),
                 {0}};
     lr_settings s;
     lr_settings_default(&s);
@@ -1669,11 +1851,100 @@ rctx_free(rctx *c)
     free(c->notes.s);
 }
 
-static lr_arch *
-derive_and_build(rctx *c, const char *profile_dir, const lr_repr_opts *o)
+/* ---- interleaved layer kinds: runs grouped by class (map "layer_runs") ----
+ *
+ * Llama-3.2-Vision puts its cross-attention layers among the
+ * self-attention layers (3, 8, 13, ...), so its layers ModuleList prints
+ * 41 runs of two classes, while the template builds two groups (the 80
+ * self-attention layers, then the 20 cross-attention layers; the order of
+ * layers does not change the totals). A map's "layer_runs" object
+ * {"model.language_model.layers": [class of group 0, class of group 1]}
+ * merges, in that list, the runs of each class into one run (their
+ * repeats added), in the listed order, before spread_runs makes the runs
+ * sibling groups. Runs of one class must print alike; a class not listed
+ * is an error. */
+
+/* Merges the runs of `list` by class, in the order of `classes`: each
+ * run is moved into its class's group (the first run of the class) or,
+ * added to it, freed. What cannot be grouped stays, after the groups. */
+static int
+group_list_runs(rctx *c, lr_node *list, json_t *classes, const char *path)
 {
-    if (load_maps(c, profile_dir) < 0 || load_given(c, o) < 0 ||
-        parse_sets(c, o->sets, o->nsets) < 0 || derive_config(c) < 0)
+    size_t n = list->nsubs, w = 0;
+    lr_node *runs = list->subs;
+    lr_node *out = lr_xcalloc(n ? n : 1, sizeof *out);
+    int rc = 0;
+    for (size_t k = 0; rc == 0 && k < json_array_size(classes); k++) {
+        const char *cls = json_string_value(json_array_get(classes, k));
+        lr_node *group = NULL;
+        for (size_t i = 0; rc == 0 && cls && i < n; i++) {
+            if (!runs[i].cls || strcmp(runs[i].cls, cls) != 0)
+                continue;
+            if (!group) {
+                group = &out[w++];
+                *group = runs[i];
+                memset(&runs[i], 0, sizeof runs[i]);
+            } else if (node_equal(group, &runs[i])) {
+                group->repeat += runs[i].repeat;
+                node_dispose(&runs[i]);
+            } else {
+                lr_err_set(c->err, c->source, path,
+                           "the %s runs %s and %s print differently: \"layer_runs\" in %s groups "
+                           "the runs of one class as one layer group",
+                           cls, group->name, runs[i].name, c->mapfile);
+                rc = -1;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!runs[i].cls)
+            continue;
+        if (rc == 0) {
+            lr_err_set(c->err, c->source, path,
+                       "run %s is a %s, which \"layer_runs\" in %s does not list for this "
+                       "ModuleList",
+                       runs[i].name, runs[i].cls, c->mapfile);
+            rc = -1;
+        }
+        out[w++] = runs[i];
+    }
+    free(runs);
+    list->subs = out;
+    list->nsubs = w;
+    return rc;
+}
+
+static int
+group_layer_runs(rctx *c, lr_node *root)
+{
+    const char *path;
+    json_t *classes;
+    json_object_foreach(json_object_get(c->map, "layer_runs"), path, classes)
+    {
+        lr_node *list = (lr_node *)find_path(root, path);
+        if (!list || strcmp(list->cls, "ModuleList") != 0 || list->nparams)
+            continue; /* one run: folded already, nothing to group */
+        if (group_list_runs(c, list, classes, path) < 0)
+            return -1;
+        fold_list(list); /* one group left: the module, as for one run */
+    }
+    return 0;
+}
+
+static lr_arch *
+derive_and_build(rctx *c, lr_node *printed, const char *profile_dir, const lr_repr_opts *o)
+{
+    if (load_maps(c, profile_dir) < 0 || group_layer_runs(c, printed) < 0)
+        return NULL;
+    spread_runs(printed);
+    if (load_given(c, o) < 0 || parse_sets(c, o->sets, o->nsets) < 0)
+        return NULL;
+    if (c->given) {
+        json_t *flat = given_text_merged(c->given);
+        json_decref(c->given);
+        c->given = flat;
+    }
+    if (derive_config(c) < 0)
         return NULL;
     return build_tree(c, profile_dir);
 }
@@ -1692,14 +1963,13 @@ lr_arch_from_repr(const char *text, const char *source, const char *profile_dir,
     lr_arch *printed = lr_repr_parse(text, source, err);
     if (!printed)
         return NULL;
-    spread_runs(&printed->root);
     rctx c = {0};
     c.source = printed->file;
     c.root = &printed->root;
     c.cfg = json_object();
     c.sets = json_object();
     c.err = err;
-    lr_arch *a = derive_and_build(&c, profile_dir, o);
+    lr_arch *a = derive_and_build(&c, &printed->root, profile_dir, o);
     lr_db *own = NULL;
     const lr_db *db = o->db;
     if (a && !db)

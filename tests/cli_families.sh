@@ -95,4 +95,16 @@ expect_out '"kv_per_token": 24576,'
 expect_out '"kv_per_seq": 39518208,'
 expect_out '"kv_cache": 140181504,'
 
+# A counted list's "from"/"to" are formulas over the fields before: an
+# unknown name in one is an error naming the template, the place and the
+# variable (exit 2), not a count over the whole list. Gemma-4's template in
+# a copy of the default profile, its "to" misspelt.
+mkdir -p "$T/prof"
+cp -r "$DATA/profiles/default/." "$T/prof/"
+sed 's/"to": "{llmroof_first_shared}"/"to": "{llmroof_first_sharde}"/' \
+    "$DATA/profiles/default/architectures/gemma4.json" >"$T/prof/architectures/gemma4.json"
+run "count to error" --profile "$T/prof" arch google/gemma-4-26B-A4B
+expect_rc 2
+expect_err "gemma4.json: layer_types.to: column 1: unknown variable {llmroof_first_sharde}"
+
 finish cli_families.sh

@@ -430,16 +430,18 @@ same_value(json_t *a, json_t *b)
 }
 
 /* A layer pattern given as data: how many elements of a list equal `what`
- * (layer_types, no_rope_layers), or how many times the string `what` occurs
- * in a string (Nemotron-H's hybrid_override_pattern "M-M*-..."). Returns
- * -1 when the value is neither a list nor a string. */
+ * (layer_types, no_rope_layers), counting only the positions from <= i <
+ * to (Gemma-4's last num_kv_shared_layers layers, which own no KV), or how
+ * many times the string `what` occurs in a string (Nemotron-H's
+ * hybrid_override_pattern "M-M*-..."). Returns -1 when the value is
+ * neither a list nor a string. */
 static double
-count_in(json_t *v, json_t *what)
+count_in(json_t *v, json_t *what, double from, double to)
 {
     double n = 0;
     if (json_is_array(v)) {
         for (size_t i = 0; i < json_array_size(v); i++)
-            n += same_value(json_array_get(v, i), what);
+            n += (double)i >= from && (double)i < to && same_value(json_array_get(v, i), what);
         return n;
     }
     const char *s = json_string_value(v), *w = json_string_value(what);
@@ -487,11 +489,21 @@ config_value(tbuild *tb, json_t *f, json_t *v, const char *key, double *d)
     json_t *eq = json_object_get(f, "equals");
     json_t *count = json_object_get(f, "count");
     int length = json_is_true(json_object_get(f, "length"));
+    /* "from" and "to": formulas over the fields before, the positions of a
+     * counted list (default: all of them) */
+    double from = 0, to = HUGE_VAL;
+    char p[700];
+    snprintf(p, sizeof p, "%s.from", key);
+    if (json_object_get(f, "from") && eval_const(tb, json_object_get(f, "from"), p, &from) < 0)
+        return -1;
+    snprintf(p, sizeof p, "%s.to", key);
+    if (json_object_get(f, "to") && eval_const(tb, json_object_get(f, "to"), p, &to) < 0)
+        return -1;
     if (json_is_number(v)) {
         *d = json_number_value(v);
     } else if (json_is_boolean(v)) {
         *d = json_is_true(v);
-    } else if (count && (*d = count_in(v, count)) >= 0) {
+    } else if (count && (*d = count_in(v, count, from, to)) >= 0) {
         /* a list's matching elements, or a pattern string's occurrences */
     } else if (json_is_array(v) && length) {
         *d = (double)json_array_size(v);

@@ -350,6 +350,9 @@ expect_no_stdout
 run "images on gemma-3-1b" analyze "$FIX/../families/gemma-3-1b.json" --images 1
 expect_rc 3
 expect_err "gemma3 model has no vision part"
+run "images on qwen3-next" analyze Qwen/Qwen3-Next-80B-A3B-Thinking --images 1
+expect_rc 3
+expect_err "qwen3_next model has no vision part"
 
 # ---------------------------------------------------------------------------
 # 4. Output errors: exit 4.

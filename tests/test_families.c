@@ -46,7 +46,7 @@ typedef struct loaded {
 typedef struct runner {
     lr_profile *prof;
     lr_hwdb *hw;
-    loaded cache[64];
+    loaded cache[256]; /* one per distinct MODEL of all the files */
     size_t ncache;
     int failures, checks;
     const char *file;
@@ -71,8 +71,11 @@ load(runner *rn, const char *model)
     for (size_t i = 0; i < rn->ncache; i++)
         if (strcmp(rn->cache[i].model, model) == 0)
             return &rn->cache[i];
-    if (rn->ncache == 64)
+    if (rn->ncache == sizeof rn->cache / sizeof rn->cache[0]) {
+        /* never skip silently: a full cache would leave later lines unchecked */
+        report(rn, "more than %zu models: enlarge runner.cache", rn->ncache);
         return NULL;
+    }
     loaded *l = &rn->cache[rn->ncache];
     lr_error err;
     memset(&err, 0, sizeof err);

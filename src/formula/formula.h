@@ -260,8 +260,11 @@ ast *lr_ast_num(lr_arena *a, double v);
  * formula evaluates exactly as the unfolded one (bit for bit) and every A_NUM
  * it makes is finite. */
 ast *lr_ast_fold(lr_arena *a, ast *e);
-/* Writes a fully parenthesised text form (for trees built from templates). */
+/* Writes a fully parenthesised text form (for trees built from templates),
+ * cut to cap - 1 characters. */
 void lr_ast_print(const ast *e, char *buf, size_t cap);
+/* The same text whole, in a buffer the caller frees. */
+char *lr_ast_print_alloc(const ast *e);
 
 /* ---- bind.c: substitution of parameters; calls go through the hook ---- */
 

@@ -350,6 +350,13 @@ expect_no_stdout
 run "images on gemma-3-1b" analyze "$FIX/../families/gemma-3-1b.json" --images 1
 expect_rc 3
 expect_err "gemma3 model has no vision part"
+run "images on qwen3-next" analyze Qwen/Qwen3-Next-80B-A3B-Thinking --images 1
+expect_rc 3
+expect_err "qwen3_next model has no vision part"
+# LFM2-VL splits images over 524,288 px into tiles: not modelled, an error
+run "lfm2-vl image to tile" analyze LiquidAI/LFM2.5-VL-1.6B --images 1 --image-size 1024x1024
+expect_rc 3
+expect_err "image tokens cannot be computed for 1 images of size '1024x1024'"
 
 # ---------------------------------------------------------------------------
 # 4. Output errors: exit 4.

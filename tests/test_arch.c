@@ -70,6 +70,36 @@ test_llama2_tree(void **state)
     lr_arch_free(a);
 }
 
+/* A template formula that folds to more than 1024 characters (LFM2-VL's
+ * patches per image: smart_resize's three cases over the image size) is
+ * kept whole: it was cut at 1024 and then failed to parse. One 512 x 512
+ * image (the default): 32 x 32 = 1024 patches. */
+static void
+test_long_formula(void **state)
+{
+    (void)state;
+    lr_arch *a = tu_model("LiquidAI/LFM2.5-VL-1.6B");
+    assert_non_null(a);
+    const lr_node *n = child(&a->root, "model");
+    const char *path[] = {"vision_tower", "vision_model", "embeddings", "patch_embedding"};
+    for (size_t i = 0; n && i < sizeof path / sizeof path[0]; i++)
+        n = child(n, path[i]);
+    assert_non_null(n);
+    const lr_param *p = lr_node_param(n, "tokens");
+    assert_non_null(p);
+    assert_non_null(p->formula);
+    assert_true(strlen(p->formula) > 1024);
+    lr_error err;
+    lr_formula *f = lr_formula_compile(p->formula, NULL, NULL, NULL, 0, &err);
+    assert_non_null(f);
+    double vars[LR_NVARS] = {0}, v = -1;
+    vars[LR_V_B] = vars[LR_V_IMAGES] = 1;
+    assert_int_equal(lr_formula_eval(f, vars, &v, &err), 0);
+    assert_true(v == 1024);
+    lr_formula_free(f);
+    lr_arch_free(a);
+}
+
 static void
 test_config_errors(void **state)
 {
@@ -289,7 +319,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_llama2_tree),           cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_config_layer_patterns), cmocka_unit_test(test_prototype_arch),
-        cmocka_unit_test(test_arch_missing_param),
+        cmocka_unit_test(test_arch_missing_param),    cmocka_unit_test(test_long_formula),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

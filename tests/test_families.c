@@ -8,12 +8,16 @@
  *   active MODEL VALUE   (the parameters one token uses: MoE top-k experts)
  *   op     MODEL STAGE PATH FIELD VALUE [SETTING=V ...]
  *   absent MODEL STAGE PATH [SETTING=V ...]
+ *   sum    MODEL STAGE PREFIX FIELD VALUE [SETTING=V ...]
  *   memory MODEL STAGE FIELD VALUE [SETTING=V ...]
  *
  * MODEL is a bundled id, or fixtures/NAME for a config in tests/fixtures.
  * STAGE is prefill or decode; FIELD an op field (flops, load_weight,
  * load_act, store_act, load_kv, store_kv, bytes, count) or a memory field
- * (weights, kv_cache, activations). Settings: batch= seq= w= a= kv=
+ * (weights, kv_cache, activations). `sum` adds FIELD x count over the
+ * present ops at PREFIX and below it (PREFIX.*); its FIELD may also be
+ * "weights", the parameters held per device (a vision tower's at --tp N).
+ * Settings: batch= seq= w= a= kv=
  * flash= causal= wg= (weight group) kvg= tp= pp= ep= mb= (micro-batches) mtp=
  * images= isize= (image size, WxH) hw= (default a100-80gb), and
  * tol= (relative tolerance; default exact). PATH@N names the N-th op
@@ -42,7 +46,7 @@ typedef struct loaded {
 typedef struct runner {
     lr_profile *prof;
     lr_hwdb *hw;
-    loaded cache[64];
+    loaded cache[256]; /* one per distinct MODEL of the file being run */
     size_t ncache;
     int failures, checks;
     const char *file;
@@ -69,8 +73,8 @@ load(runner *rn, const char *model)
             return &rn->cache[i];
     /* The cache is emptied after each file; a file naming more models than
      * it holds is a failure, never a check silently skipped. */
-    if (rn->ncache == 64) {
-        report(rn, "more than 64 models in one file: %s not loaded", model);
+    if (rn->ncache == sizeof rn->cache / sizeof rn->cache[0]) {
+        report(rn, "more than %zu models in one file: %s not loaded", rn->ncache, model);
         return NULL;
     }
     loaded *l = &rn->cache[rn->ncache];
@@ -207,6 +211,38 @@ compare(runner *rn, const char *what, double got, double want, double tol)
         report(rn, "%s: got %.17g, expected %.17g", what, got, want);
 }
 
+/* `sum`: FIELD x count over the present ops at `prefix` or below it. */
+static void
+run_sum(runner *rn, const lr_stage_result *st, const char *prefix, const char *field, double want,
+        double tol)
+{
+    size_t pl = strlen(prefix);
+    double got = 0;
+    int hits = 0;
+    for (size_t i = 0; i < st->nops; i++) {
+        const lr_op *o = &st->ops[i];
+        if (!o->present || strncmp(o->path, prefix, pl) != 0 ||
+            (o->path[pl] != '\0' && o->path[pl] != '.'))
+            continue;
+        double v;
+        if (!strcmp(field, "weights"))
+            v = o->weights;
+        else if (field_of(field, o, &v) < 0) {
+            report(rn, "unknown field %s", field);
+            return;
+        }
+        got += v * o->count;
+        hits++;
+    }
+    if (!hits) {
+        report(rn, "no op at or below %s", prefix);
+        return;
+    }
+    char what[512];
+    snprintf(what, sizeof what, "sum of %s under %s", field, prefix);
+    compare(rn, what, got, want, tol);
+}
+
 static void
 run_line(runner *rn, char **tok, int n)
 {
@@ -232,7 +268,9 @@ run_line(runner *rn, char **tok, int n)
         return;
     }
     int stage = !strcmp(tok[2], "decode") ? LR_DECODE : LR_PREFILL;
-    int nfixed = !strcmp(tok[0], "op") ? 6 : !strcmp(tok[0], "absent") ? 4 : 5;
+    int nfixed = !strcmp(tok[0], "op") || !strcmp(tok[0], "sum") ? 6
+                 : !strcmp(tok[0], "absent")                     ? 4
+                                                                 : 5;
     if (n < nfixed) {
         report(rn, "too few fields for '%s'", tok[0]);
         return;
@@ -255,6 +293,10 @@ run_line(runner *rn, char **tok, int n)
                      : !strcmp(tok[3], "kv_cache") ? m->kv_cache
                                                    : m->activations;
         compare(rn, tok[3], got, strtod(tok[4], NULL), tol);
+        return;
+    }
+    if (!strcmp(tok[0], "sum")) {
+        run_sum(rn, st, tok[3], tok[4], strtod(tok[5], NULL), tol);
         return;
     }
     const lr_op *o = find(st, tok[3]);

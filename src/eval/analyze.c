@@ -380,7 +380,9 @@ lr_image_tokens_set(const lr_plan *plan, const lr_settings *s, lr_settings *mb, 
     double t = lr_plan_image_tokens(plan, s);
     if (t < 0) {
         lr_err_set(err, "", "image_size",
-                   "the model's image tokens cannot be computed for %g images of size '%s'",
+                   "the model's image tokens cannot be computed for %g images of size '%s' "
+                   "(docs/families/vision.md: the image sizes each model's processor is "
+                   "modelled for)",
                    s->images, s->image_size[0] ? s->image_size : "(the model's default)");
         return -1;
     }

@@ -264,8 +264,11 @@ ast *lr_ast_fold(lr_arena *a, ast *e);
  * whose bit (1 << v) is set in `known` is the constant vals[v]: the tree a
  * specialised program evaluates (src/eval/specialize.c). */
 const ast *lr_ast_specialize(lr_arena *a, const ast *e, uint64_t known, const double *vals);
-/* Writes a fully parenthesised text form (for trees built from templates). */
+/* Writes a fully parenthesised text form (for trees built from templates),
+ * cut to cap - 1 characters. */
 void lr_ast_print(const ast *e, char *buf, size_t cap);
+/* The same text whole, in a buffer the caller frees. */
+char *lr_ast_print_alloc(const ast *e);
 
 /* ---- bind.c: substitution of parameters; calls go through the hook ---- */
 

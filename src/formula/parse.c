@@ -775,3 +775,17 @@ lr_ast_print(const ast *e, char *buf, size_t cap)
         buf[0] = '\0';
     print_rec(e, buf, cap, &n);
 }
+
+char *
+lr_ast_print_alloc(const ast *e)
+{
+    /* a vision tower's token counts fold to formulas of a few thousand
+     * characters: grow until the text fits rather than cut it */
+    for (size_t cap = 1024;; cap *= 2) {
+        char *buf = lr_xcalloc(cap, 1);
+        lr_ast_print(e, buf, cap);
+        if (strlen(buf) + 1 < cap)
+            return buf;
+        free(buf);
+    }
+}

@@ -82,9 +82,7 @@ runtime_text(tbuild *tb, json_t *v, const char *path, char **out)
     ast *e = eval_field(tb, v, path);
     if (!e)
         return -1;
-    char text[1024];
-    lr_ast_print(e, text, sizeof text);
-    *out = lr_xstrdup(text);
+    *out = lr_ast_print_alloc(e);
     return 0;
 }
 
@@ -321,9 +319,7 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         ast *e = eval_field(tb, when, p);
         if (!e)
             return -1;
-        char text[1024];
-        lr_ast_print(e, text, sizeof text);
-        n->when = lr_xstrdup(text);
+        n->when = lr_ast_print_alloc(e);
     }
     const char *out = json_string_value(json_object_get(o, "output"));
     n->output_kv = out && strcmp(out, "kv") == 0;
@@ -338,9 +334,9 @@ build_node(tbuild *tb, json_t *o, lr_node *n, const char *path)
         if (e->kind == A_NUM) {
             lr_node_add_param(n, key, e->num, NULL);
         } else {
-            char text[1024];
-            lr_ast_print(e, text, sizeof text);
+            char *text = lr_ast_print_alloc(e);
             lr_node_add_param(n, key, 0, text);
+            free(text);
         }
     }
     json_t *subs = json_object_get(o, "sub_layers");

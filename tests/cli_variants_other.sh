@@ -48,4 +48,14 @@ run "mamba hf" arch "$FIX/variants/state-spaces--mamba-130m-hf.json"
 expect_rc 0
 expect_out "parameters: 129135360"
 
+# Devstral-2-123B's quantization_config (fp8, lm_head in
+# modules_to_not_convert): q_proj 12288 x 12288 weights at 1 byte =
+# 150,994,944 B per decode step; lm_head 131072 x 12288 at 2 bytes =
+# 3,221,225,472 B
+run "devstral fp8" analyze "$FIX/variants/mistralai--Devstral-2-123B-Instruct-2512.json" --stage decode --format csv
+expect_rc 0
+expect_err "quantization 'fp8'"
+expect_eq "q_proj weights" "$(csv_field "$T/out" decode q_proj load_weight)" 150994944
+expect_eq "lm_head weights" "$(csv_field "$T/out" decode lm_head load_weight)" 3221225472
+
 finish cli_variants_other

@@ -320,6 +320,8 @@ run_line(runner *rn, char **tok, int n)
     compare(rn, what, got, strtod(tok[5], NULL), tol);
 }
 
+/* The cache lives for one file: a model used by several files is loaded
+ * again, and no file's checks are skipped because others filled it. */
 static void
 drop_cache(runner *rn)
 {

@@ -753,6 +753,14 @@ find_template(const char *dir, json_t *cfg, const char *top_arch, const char *to
         if (family)
             lr_err_set(err, cfile, "--family", "no family template named '%s'; families: %s",
                        family, fams);
+        else if (!arch && !mtype && !top_type)
+            /* mamba_ssm's own configs (d_model, n_layer, ssm_cfg) and other
+             * non-transformers files name no class to match */
+            lr_err_set(err, cfile, "architectures",
+                       "the config names no class (architectures) and no model_type; force a "
+                       "template with --family NAME (%s): state-spaces/mamba-* take --family "
+                       "mamba, mamba2-* --family mamba2",
+                       fams);
         else
             lr_err_set(err, cfile, "architectures",
                        "no family template for %s '%s'%s%s%s; known classes: %s. Force a "

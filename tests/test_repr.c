@@ -118,8 +118,8 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 22 written from the modeling code */
-    assert_int_equal(n, 35);
+    /* 13 copied texts, 23 written from the modeling code */
+    assert_int_equal(n, 36);
 }
 
 static void
@@ -851,6 +851,12 @@ static const family_case families[] = {
      * 3,771,648 x 24 = 90,519,552; embedding 50280 x 768 = 38,615,040
      * (the head tied), norm_f 768: 129,135,360 (the published 129M) */
     {"state-spaces--mamba-130m-hf", "mamba", NULL, "conv_kernel=4", 129135360},
+    /* Interleaved layer kinds (the map's "layers"), each text against its
+     * bundled config, whose count tests/families/ derives by hand. */
+    /* Jamba-1.5-Mini: 32 layers printed one by one (attention every 8th
+     * from 4, MoE every 2nd from 1): 51,570,323,328 (tests/families/jamba.txt) */
+    {"ai21labs--AI21-Jamba-1.5-Mini", "jamba", "ai21labs/AI21-Jamba-1.5-Mini",
+     "num_attention_heads=32", 51570323328},
 };
 
 static int

@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Lays out the print(model) texts of tests/fixtures/repr/ whose layers come
+in interleaved kinds (tests/fixtures/repr/SOURCES.md, last section).
+
+Each family function builds the module tree the way the named transformers
+modeling file's __init__ methods do (attribute names, classes, the order of
+assignment, each layer's extra_repr), with the dimensions of the bundled
+data/models/ config; M and L restate how torch.nn.Module.__repr__ and
+ModuleList.__repr__ print a tree. Nothing here runs PyTorch.
+
+usage: scripts/repr_fixtures.py FAMILY > tests/fixtures/repr/NAME.txt
+"""
+import json
+import os
+import sys
+
+MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'models')
+
+
+def config(name):
+    with open(os.path.join(MODELS, name + '.json')) as f:
+        return json.load(f)
+
+
+def addindent(s, n):
+    lines = s.split('\n')
+    if len(lines) == 1:
+        return s
+    first = lines.pop(0)
+    return first + '\n' + '\n'.join(' ' * n + l for l in lines)
+
+class M:
+    def __init__(self, cls, extra='', kids=None):
+        self.cls, self.extra, self.kids = cls, extra, kids or []
+    def __repr__(self):
+        extra_lines = self.extra.split('\n') if self.extra else []
+        child = [addindent('(' + k + '): ' + repr(v), 2) for k, v in self.kids]
+        lines = extra_lines + child
+        s = self.cls + '('
+        if lines:
+            if len(extra_lines) == 1 and not child:
+                s += extra_lines[0]
+            else:
+                s += '\n  ' + '\n  '.join(lines) + '\n'
+        return s + ')'
+
+class L(M):  # nn.ModuleList
+    def __init__(self, items):
+        super().__init__('ModuleList')
+        self.items = items
+    def __repr__(self):
+        reps = [repr(x) for x in self.items]
+        if not reps:
+            return 'ModuleList()'
+        blocks = []
+        for i, r in enumerate(reps):
+            if blocks and blocks[-1][2] == r:
+                blocks[-1][1] = i
+            else:
+                blocks.append([i, i, r])
+        lines = []
+        for a, b, r in blocks:
+            loc = '(%d): %s' % (a, r) if a == b else '(%d-%d): %d x %s' % (a, b, b - a + 1, r)
+            lines.append(addindent(loc, 2))
+        return 'ModuleList(\n  ' + '\n  '.join(lines) + '\n)'
+
+def tf(b): return 'True' if b else 'False'
+def Linear(i, o, bias=False): return M('Linear', 'in_features=%d, out_features=%d, bias=%s' % (i, o, tf(bias)))
+def Embedding(n, d, pad=None): return M('Embedding', '%d, %d' % (n, d) + ('' if pad is None else ', padding_idx=%d' % pad))
+def Norm(cls, d, eps): return M(cls, '(%d,), eps=%s' % (d, eps))
+def Conv1d(i, o, k, groups=1, padding=0, bias=True):
+    s = '%d, %d, kernel_size=(%d,), stride=(1,)' % (i, o, k)
+    if padding: s += ', padding=(%d,)' % padding
+    if groups != 1: s += ', groups=%d' % groups
+    if not bias: s += ', bias=False'
+    return M('Conv1d', s)
+def SiLU(): return M('SiLU')
+
+
+# ---- Jamba: models/jamba/modeling_jamba.py ----
+
+def jamba():
+    c = config('ai21labs--AI21-Jamba-1.5-Mini')
+    H, I, V = c['hidden_size'], c['intermediate_size'], c['vocab_size']
+    hd, kv = H // c['num_attention_heads'], c['num_key_value_heads']
+    inner, ds = c['mamba_expand'] * H, c['mamba_d_state']
+    dt, dc = c['mamba_dt_rank'], c['mamba_d_conv']
+
+    def N(d):
+        return Norm('JambaRMSNorm', d, '1e-06')
+
+    def mlp():
+        return M('JambaMLP', '', [('gate_proj', Linear(H, I)), ('up_proj', Linear(H, I)),
+                                  ('down_proj', Linear(I, H)), ('act_fn', SiLU())])
+
+    def ff(i):
+        if c['num_experts'] > 1 and i % c['expert_layer_period'] == c['expert_layer_offset']:
+            return M('JambaSparseMoeBlock', '', [('router', Linear(H, c['num_experts'])),
+                                                 ('experts', L([mlp() for _ in range(c['num_experts'])]))])
+        return mlp()
+
+    def layer(i):
+        if i % c['attn_layer_period'] == c['attn_layer_offset']:
+            cls, first = 'JambaAttentionDecoderLayer', ('self_attn', M('JambaSdpaAttention', '', [
+                ('q_proj', Linear(H, H)), ('k_proj', Linear(H, kv * hd)),
+                ('v_proj', Linear(H, kv * hd)), ('o_proj', Linear(H, H))]))
+        else:
+            cls, first = 'JambaMambaDecoderLayer', ('mamba', M('JambaMambaMixer', '', [
+                ('conv1d', Conv1d(inner, inner, dc, groups=inner, padding=dc - 1, bias=c['mamba_conv_bias'])),
+                ('act', SiLU()),
+                ('in_proj', Linear(H, 2 * inner, c['mamba_proj_bias'])),
+                ('x_proj', Linear(inner, dt + 2 * ds)),
+                ('dt_proj', Linear(dt, inner, True)),
+                ('out_proj', Linear(inner, H, c['mamba_proj_bias'])),
+                ('dt_layernorm', N(dt)), ('b_layernorm', N(ds)), ('c_layernorm', N(ds))]))
+        return M(cls, '', [first, ('feed_forward', ff(i)), ('input_layernorm', N(H)),
+                           ('pre_ff_layernorm', N(H))])
+
+    return M('JambaForCausalLM', '', [
+        ('model', M('JambaModel', '', [
+            ('embed_tokens', Embedding(V, H, c['pad_token_id'])),
+            ('layers', L([layer(i) for i in range(c['num_hidden_layers'])])),
+            ('final_layernorm', N(H))])),
+        ('lm_head', Linear(H, V))])
+
+
+FAMILIES = {'jamba': jamba}
+
+if __name__ == '__main__':
+    if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:
+        sys.exit('usage: repr_fixtures.py {%s}' % ','.join(FAMILIES))
+    print(repr(FAMILIES[sys.argv[1]]()))

@@ -124,7 +124,48 @@ def jamba():
         ('lm_head', Linear(H, V))])
 
 
-FAMILIES = {'jamba': jamba}
+# ---- Nemotron-H: models/nemotron_h/modeling_nemotron_h.py ----
+
+def nemotron_h():
+    c = config('nvidia--Nemotron-H-56B-Base-8K')
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-05'
+    hd = c.get('head_dim') or c.get('attention_head_dim') or H // c['num_attention_heads']
+    nh, kv = c['num_attention_heads'], c['num_key_value_heads']
+    inner = c['mamba_num_heads'] * c['mamba_head_dim']
+    conv_dim = inner + 2 * c['n_groups'] * c['ssm_state_size']
+    k = c['conv_kernel']
+
+    def N(d):
+        return Norm('NemotronHRMSNorm', d, eps)
+
+    def mixer(t):
+        if t == 'M':
+            return M('NemotronHMamba2Mixer', '', [
+                ('act', SiLU()),
+                ('conv1d', Conv1d(conv_dim, conv_dim, k, groups=conv_dim, padding=k - 1, bias=c['use_conv_bias'])),
+                ('in_proj', Linear(H, inner + conv_dim + c['mamba_num_heads'], c['use_bias'])),
+                ('norm', M('Zamba2RMSNormGated')),
+                ('out_proj', Linear(inner, H, c['use_bias']))])
+        if t == '*':
+            return M('NemotronHAttention', '', [
+                ('q_proj', Linear(H, nh * hd)), ('k_proj', Linear(H, kv * hd)),
+                ('v_proj', Linear(H, kv * hd)), ('o_proj', Linear(nh * hd, H))])
+        if t == '-':
+            I = c['intermediate_size']
+            return M('NemotronHMLP', '', [('up_proj', Linear(H, I, c['mlp_bias'])),
+                                          ('down_proj', Linear(I, H, c['mlp_bias'])),
+                                          ('act_fn', M('ReLUSquaredActivation'))])
+        raise ValueError(t)
+
+    layers = [M('NemotronHBlock', '', [('norm', N(H)), ('mixer', mixer(t))])
+              for t in c['hybrid_override_pattern']]
+    return M('NemotronHForCausalLM', '', [
+        ('model', M('NemotronHModel', '', [
+            ('embeddings', Embedding(V, H)), ('layers', L(layers)), ('norm_f', N(H))])),
+        ('lm_head', Linear(H, V))])
+
+
+FAMILIES = {'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

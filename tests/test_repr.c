@@ -118,8 +118,8 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 23 written from the modeling code */
-    assert_int_equal(n, 36);
+    /* 13 copied texts, 24 written from the modeling code */
+    assert_int_equal(n, 37);
 }
 
 static void
@@ -760,13 +760,102 @@ test_layer_runs(void **state)
     free(t);
 }
 
+/* ---- layer kinds (the map's "layers"): interleaved layers ---- */
+
+/* Jamba-1.5-Mini prints its 32 layers one by one; the kinds per layer give
+ * attn_layer_period 8 / offset 4 and expert_layer_period 2 / offset 1 (the
+ * config's values), and every run is checked against the template's group
+ * of its kind. */
+static void
+test_layer_kinds(void **state)
+{
+    (void)state;
+    char *t = fixture("ai21labs--AI21-Jamba-1.5-Mini");
+    static const char *const heads[] = {"num_attention_heads=32"};
+    lr_arch *a = from_repr_ok(t, NULL, heads, 1);
+    /* the template's groups: Mamba dense 12 (even layers but 4, 12, 20,
+     * 28), Mamba MoE 16 (odd layers), attention dense 4 */
+    const lr_node *m = node_at(&a->root, "model");
+    double reps[4] = {0};
+    size_t g = 0;
+    for (size_t i = 0; i < m->nsubs; i++)
+        if (strcmp(m->subs[i].name, "layers") == 0 && g < 4)
+            reps[g++] = m->subs[i].repeat;
+    assert_int_equal(g, 3);
+    assert_true(reps[0] == 12 && reps[1] == 16 && reps[2] == 4);
+    lr_arch_free(a);
+
+    /* a --set pattern field that the printed layers contradict */
+    lr_error err;
+    static const char *const off[] = {"num_attention_heads=32", "attn_layer_offset=3"};
+    assert_null(from_repr(t, NULL, off, 2, NULL, &err));
+    assert_string_equal(err.path, "attn_layer_offset");
+    assert_non_null(strstr(err.msg, "the layers of model.layers give attn_layer_offset = 4"));
+
+    /* a run is checked against the group of its kind: layer 4 is the first
+     * attention layer, printed as model.layers[4] (every layer is a run) */
+    char *u = replace(t, "(o_proj): Linear(in_features=4096, out_features=4096",
+                      "(o_proj): Linear(in_features=4096, out_features=4000");
+    assert_null(from_repr(u, NULL, heads, 1, NULL, &err));
+    assert_string_equal(err.path, "model.layers[4].self_attn.o_proj");
+    assert_non_null(strstr(err.msg, "out_features=4000"));
+    free(u);
+
+    /* the first 8 layers only: one attention layer (4) shows no period, so
+     * none is read. A period of 2 from the (default) offset 4 builds
+     * attention layers 4 and 6 and leaves 8 - 2 - 4 MoE = 2 Mamba dense
+     * layers, where the text has 3 (0, 2, 6): the first kind that differs */
+    char *cut = strstr(t, "      (8): ");
+    const char *end = strstr(t, "    )\n    (final_layernorm)");
+    assert_non_null(cut);
+    assert_non_null(end);
+    memmove(cut, end, strlen(end) + 1);
+    static const char *const per[] = {"num_attention_heads=32", "attn_layer_period=2"};
+    assert_null(from_repr(t, NULL, per, 2, NULL, &err));
+    assert_string_equal(err.path, "model.layers");
+    assert_non_null(strstr(err.msg, "has 3 'mamba' layer(s) (the first is layer 0) but the "
+                                    "jamba template builds 2"));
+    /* with the config's period (8), the same 8 layers build */
+    a = from_repr_ok(t, NULL, heads, 1);
+    lr_arch_free(a);
+    free(t);
+}
+
+/* Nemotron-H: the blocks' mixers give hybrid_override_pattern; one that
+ * differs is an error at its first differing layer; a block whose mixer
+ * is of no kind is an error naming it. */
+static void
+test_layer_pattern(void **state)
+{
+    (void)state;
+    char *t = fixture("nvidia--Nemotron-H-56B-Base-8K");
+    lr_error err;
+    /* the config's pattern with layer 1 ('-', an MLP) written as 'M' */
+    static const char *const bad[] = {
+        "n_groups=8", "num_attention_heads=64",
+        "hybrid_override_pattern=MMM-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-"
+        "M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M-"};
+    assert_null(from_repr(t, NULL, bad, 3, NULL, &err));
+    assert_string_equal(err.path, "hybrid_override_pattern");
+    assert_non_null(strstr(err.msg, "backbone.layers at entry 1"));
+    assert_non_null(strstr(err.msg, "printed as a 'mlp' layer"));
+    /* the first block's Mamba mixer without its in_proj: no kind */
+    char *u = replace(t, "(in_proj)", "(inproj)");
+    static const char *const ok[] = {"n_groups=8", "num_attention_heads=64"};
+    assert_null(from_repr(u, NULL, ok, 2, NULL, &err));
+    assert_string_equal(err.path, "backbone.layers");
+    assert_non_null(strstr(err.msg, "layer 0 (NemotronHBlock) is none of the layer kinds"));
+    free(u);
+    free(t);
+}
+
 /* ---- the other families: built where their template exists ---- */
 
 typedef struct family_case {
     const char *repr;   /* fixture name */
     const char *family; /* template file name */
     const char *model;  /* bundled model with the same dimensions, or NULL */
-    const char *heads;  /* the --set that the text needs */
+    const char *heads;  /* the --set(s) that the text needs, separated by spaces */
     double params;      /* published parameter count, 0 when a model is given */
 } family_case;
 
@@ -857,7 +946,24 @@ static const family_case families[] = {
      * from 4, MoE every 2nd from 1): 51,570,323,328 (tests/families/jamba.txt) */
     {"ai21labs--AI21-Jamba-1.5-Mini", "jamba", "ai21labs/AI21-Jamba-1.5-Mini",
      "num_attention_heads=32", 51570323328},
+    /* Nemotron-H-56B: 118 blocks printed one by one or in short runs
+     * (hybrid_override_pattern M-M-M-M*-...), printed as `model`, read as
+     * the template's `backbone`; the gated norm prints no size, so n_groups
+     * is given: 56,324,350,464 (tests/families/nemotron_h.txt) */
+    {"nvidia--Nemotron-H-56B-Base-8K", "nemotron_h", "nvidia/Nemotron-H-56B-Base-8K",
+     "n_groups=8 num_attention_heads=64", 56324350464},
 };
+
+/* "a=1 b=2" -> {"a=1", "b=2"} in buf. */
+static size_t
+split_sets(const char *s, char *buf, size_t cap, const char **sets, size_t max)
+{
+    size_t n = 0;
+    snprintf(buf, cap, "%s", s);
+    for (char *p = strtok(buf, " "); p && n < max; p = strtok(NULL, " "))
+        sets[n++] = p;
+    return n;
+}
 
 static int
 family_template_exists(const char *family)
@@ -879,7 +985,10 @@ test_families(void **state)
             continue;
         }
         char *t = fixture(fc->repr);
-        lr_arch *a = from_repr_ok(t, NULL, &fc->heads, 1);
+        char buf[200];
+        const char *sets[4];
+        size_t nsets = split_sets(fc->heads, buf, sizeof buf, sets, 4);
+        lr_arch *a = from_repr_ok(t, NULL, sets, nsets);
         totals x, y;
         analyse(a, &x);
         if (fc->params && x.params != fc->params)
@@ -1088,6 +1197,8 @@ main(void)
         cmocka_unit_test(test_unknown_class),
         cmocka_unit_test(test_dims_checked),
         cmocka_unit_test(test_model_load_ex),
+        cmocka_unit_test(test_layer_kinds),
+        cmocka_unit_test(test_layer_pattern),
         cmocka_unit_test(test_families),
         cmocka_unit_test(test_layer_runs),
         cmocka_unit_test(test_tied_guess),

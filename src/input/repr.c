@@ -878,15 +878,11 @@ load_given(rctx *c, const lr_repr_opts *o)
     }
     if (!text)
         return 0;
-    json_error_t je;
-    c->given = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    /* as a config.json model is read: Python's bare Infinity/NaN as null */
+    c->given = lr_config_loads(text, c->given_name, c->err);
     free(owned);
-    if (!c->given) {
-        lr_err_set(c->err, c->given_name, "", "malformed JSON: %s", je.text);
-        c->err->line = je.line;
-        c->err->col = je.column;
+    if (!c->given)
         return -1;
-    }
     if (!json_is_object(c->given)) {
         lr_err_set(c->err, c->given_name, "$", "expected a config.json object");
         return -1;
@@ -2235,10 +2231,36 @@ rctx_free(rctx *c)
     free(c->notes.s);
 }
 
-static lr_arch *
-derive_and_build(rctx *c, const char *profile_dir, const lr_repr_opts *o)
+/* The map's "rename": {PATH: NAME}: a printed module that transformers
+ * versions name differently (Nemotron-H's `backbone`, `model` in the
+ * in-library code) takes the template's name before anything reads the
+ * tree. */
+static int
+apply_renames(rctx *c, lr_node *root)
 {
-    if (load_maps(c, profile_dir) < 0 || load_given(c, o) < 0 ||
+    const char *path;
+    json_t *to;
+    json_object_foreach(json_object_get(c->map, "rename"), path, to)
+    {
+        lr_node *n = (lr_node *)find_path(root, path);
+        const char *name = json_string_value(to);
+        if (!name || !*name || strchr(name, '.')) {
+            lr_err_set(c->err, c->mapfile, "rename", "%s: expected a module name", path);
+            return -1;
+        }
+        if (!n || !path[0])
+            continue;
+        sb_line(&c->notes, "%s (%s): read as %s, the template's name for it", path, n->cls, name);
+        free(n->name);
+        n->name = lr_xstrdup(name);
+    }
+    return 0;
+}
+
+static lr_arch *
+derive_and_build(rctx *c, lr_node *printed, const char *profile_dir, const lr_repr_opts *o)
+{
+    if (load_maps(c, profile_dir) < 0 || apply_renames(c, printed) < 0 || load_given(c, o) < 0 ||
         parse_sets(c, o->sets, o->nsets) < 0 || derive_config(c) < 0)
         return NULL;
     return build_tree(c, profile_dir);
@@ -2265,7 +2287,7 @@ lr_arch_from_repr(const char *text, const char *source, const char *profile_dir,
     c.cfg = json_object();
     c.sets = json_object();
     c.err = err;
-    lr_arch *a = derive_and_build(&c, profile_dir, o);
+    lr_arch *a = derive_and_build(&c, &printed->root, profile_dir, o);
     lr_db *own = NULL;
     const lr_db *db = o->db;
     if (a && !db)

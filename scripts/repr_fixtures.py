@@ -165,7 +165,50 @@ def nemotron_h():
         ('lm_head', Linear(H, V))])
 
 
-FAMILIES = {'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- LFM2: models/lfm2/modeling_lfm2.py ----
+
+def lfm2():
+    c = config('LiquidAI--LFM2.5-VL-1.6B')['text_config']  # LFM2-1.2B
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-05'
+    hd = H // c['num_attention_heads']
+    nh, kv = c['num_attention_heads'], c['num_key_value_heads']
+    ff = c['block_ff_dim']
+    if c['block_auto_adjust_ff_dim']:
+        ff = int(2 * ff / 3)
+        if c.get('block_ffn_dim_multiplier') is not None:
+            ff = int(c['block_ffn_dim_multiplier'] * ff)
+        m = c['block_multiple_of']
+        ff = m * ((ff + m - 1) // m)
+    k = c['conv_L_cache']
+
+    def N(d):
+        return Norm('Lfm2RMSNorm', d, eps)
+
+    def layer(t):
+        if t == 'full_attention':
+            op = ('self_attn', M('Lfm2Attention', '', [
+                ('q_proj', Linear(H, nh * hd)), ('k_proj', Linear(H, kv * hd)),
+                ('v_proj', Linear(H, kv * hd)), ('out_proj', Linear(nh * hd, H)),
+                ('q_layernorm', N(hd)), ('k_layernorm', N(hd))]))
+        else:
+            op = ('conv', M('Lfm2ShortConv', '', [
+                ('conv', Conv1d(H, H, k, groups=H, padding=k - 1, bias=c['conv_bias'])),
+                ('in_proj', Linear(H, 3 * H, c['conv_bias'])),
+                ('out_proj', Linear(H, H, c['conv_bias']))]))
+        return M('Lfm2DecoderLayer', '', [
+            op, ('feed_forward', M('Lfm2MLP', '', [('w1', Linear(H, ff)), ('w3', Linear(H, ff)),
+                                                    ('w2', Linear(ff, H))])),
+            ('operator_norm', N(H)), ('ffn_norm', N(H))])
+
+    return M('Lfm2ForCausalLM', '', [
+        ('model', M('Lfm2Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id', 0))),
+            ('layers', L([layer(t) for t in c['layer_types']])),
+            ('pos_emb', M('Lfm2RotaryEmbedding')), ('embedding_norm', N(H))])),
+        ('lm_head', Linear(H, V))])
+
+
+FAMILIES = {'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

@@ -118,8 +118,8 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 24 written from the modeling code */
-    assert_int_equal(n, 37);
+    /* 13 copied texts, 25 written from the modeling code */
+    assert_int_equal(n, 38);
 }
 
 static void
@@ -952,6 +952,12 @@ static const family_case families[] = {
      * is given: 56,324,350,464 (tests/families/nemotron_h.txt) */
     {"nvidia--Nemotron-H-56B-Base-8K", "nemotron_h", "nvidia/Nemotron-H-56B-Base-8K",
      "n_groups=8 num_attention_heads=64", 56324350464},
+    /* LFM2-1.2B (the language model of the bundled LFM2.5-VL-1.6B, whose
+     * config nests it): conv and attention layers in runs (0-1), (2),
+     * (3-4), ... give layer_types; the q_layernorm shows head_dim, no
+     * --set is needed (the one given is the config's value):
+     * 1,170,340,608 (tests/families/lfm2.txt) */
+    {"LiquidAI--LFM2-1.2B", "lfm2", NULL, "conv_L_cache=3", 1170340608},
 };
 
 /* "a=1 b=2" -> {"a=1", "b=2"} in buf. */

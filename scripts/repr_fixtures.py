@@ -208,7 +208,66 @@ def lfm2():
         ('lm_head', Linear(H, V))])
 
 
-FAMILIES = {'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- Qwen3-Next: models/qwen3_next/modular_qwen3_next.py; the MoE block
+# as transformers 4.57 builds it (Qwen2MoeSparseMoeBlock: gate Linear,
+# experts a ModuleList of MLPs), not the fused experts of 5.x, which print
+# no size ----
+
+def qwen3_next():
+    c = config('Qwen--Qwen3-Next-80B-A3B-Thinking')
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-06'
+    hd, nh, kv = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads']
+    kd = c['linear_key_head_dim'] * c['linear_num_key_heads']
+    vd = c['linear_value_head_dim'] * c['linear_num_value_heads']
+    nv, k = c['linear_num_value_heads'], c['linear_conv_kernel_dim']
+    L_ = c['num_hidden_layers']
+    types = c.get('layer_types') or ['full_attention' if (i + 1) % c['full_attention_interval'] == 0
+                                     else 'linear_attention' for i in range(L_)]
+
+    def N(d):
+        return Norm('Qwen3NextRMSNorm', d, eps)
+
+    def mlp(i):
+        return M('Qwen3NextMLP', '', [('gate_proj', Linear(H, i)), ('up_proj', Linear(H, i)),
+                                      ('down_proj', Linear(i, H)), ('act_fn', SiLU())])
+
+    def ff(i):
+        if i not in c['mlp_only_layers'] and c['num_experts'] > 0 and (i + 1) % c['decoder_sparse_step'] == 0:
+            return M('Qwen3NextSparseMoeBlock', '', [
+                ('gate', Linear(H, c['num_experts'])),
+                ('experts', L([mlp(c['moe_intermediate_size']) for _ in range(c['num_experts'])])),
+                ('shared_expert', mlp(c['shared_expert_intermediate_size'])),
+                ('shared_expert_gate', Linear(H, 1))])
+        return mlp(c['intermediate_size'])
+
+    def layer(i):
+        if types[i] == 'linear_attention':
+            conv = 2 * kd + vd
+            op = ('linear_attn', M('Qwen3NextGatedDeltaNet', '', [
+                ('act', SiLU()),
+                ('conv1d', Conv1d(conv, conv, k, groups=conv, padding=k - 1, bias=False)),
+                ('in_proj_qkvz', Linear(H, 2 * kd + 2 * vd)),
+                ('in_proj_ba', Linear(H, 2 * nv)),
+                ('norm', M('Qwen3NextRMSNormGated')),
+                ('out_proj', Linear(vd, H))]))
+        else:
+            b = c.get('attention_bias', False)
+            op = ('self_attn', M('Qwen3NextAttention', '', [
+                ('q_proj', Linear(H, nh * hd * 2, b)), ('k_proj', Linear(H, kv * hd, b)),
+                ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H, b)),
+                ('q_norm', N(hd)), ('k_norm', N(hd))]))
+        return M('Qwen3NextDecoderLayer', '', [op, ('mlp', ff(i)), ('input_layernorm', N(H)),
+                                               ('post_attention_layernorm', N(H))])
+
+    return M('Qwen3NextForCausalLM', '', [
+        ('model', M('Qwen3NextModel', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer(i) for i in range(L_)])),
+            ('norm', N(H)), ('rotary_emb', M('Qwen3NextRotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+FAMILIES = {'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

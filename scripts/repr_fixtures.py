@@ -267,7 +267,49 @@ def qwen3_next():
         ('lm_head', Linear(H, V))])
 
 
-FAMILIES = {'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- Llama-4 (the language model): models/llama4/modeling_llama4.py ----
+
+def llama4():
+    c = config('meta-llama--Llama-4-Scout-17B-16E-Instruct')['text_config']
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-05'
+    hd, nh, kv = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads']
+    L_, b = c['num_hidden_layers'], c['attention_bias']
+    step = c['interleave_moe_layer_step']
+    moe = c.get('moe_layers') or list(range(step - 1, L_, step))
+    rope = c.get('no_rope_layers') or [int((i + 1) % c.get('no_rope_layer_interval', 4) != 0) for i in range(L_)]
+
+    def N(d):
+        return Norm('Llama4TextRMSNorm', d, eps)
+
+    def mlp(i):
+        return M('Llama4TextMLP', '', [('gate_proj', Linear(H, i)), ('up_proj', Linear(H, i)),
+                                       ('down_proj', Linear(i, H)), ('activation_fn', SiLU())])
+
+    def layer(i):
+        attn = [('q_proj', Linear(H, nh * hd, b)), ('k_proj', Linear(H, kv * hd, b)),
+                ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H, b))]
+        if c['use_qk_norm'] and rope[i]:
+            attn.append(('qk_norm', M('Llama4TextL2Norm', 'eps=' + eps)))
+        if i in moe:
+            ff = M('Llama4TextMoe', '', [
+                ('experts', M('Llama4TextExperts', '', [('act_fn', SiLU())])),
+                ('router', M('Llama4Router', 'in_features=%d, out_features=%d, bias=False' % (H, c['num_local_experts']))),
+                ('shared_expert', mlp(c['intermediate_size']))])
+        else:
+            ff = mlp(c['intermediate_size_mlp'])
+        return M('Llama4TextDecoderLayer', '', [('self_attn', M('Llama4TextAttention', '', attn)),
+                                                ('feed_forward', ff), ('input_layernorm', N(H)),
+                                                ('post_attention_layernorm', N(H))])
+
+    return M('Llama4ForCausalLM', '', [
+        ('model', M('Llama4TextModel', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer(i) for i in range(L_)])),
+            ('norm', N(H)), ('rotary_emb', M('Llama4TextRotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+FAMILIES = {'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

@@ -118,8 +118,8 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 26 written from the modeling code */
-    assert_int_equal(n, 39);
+    /* 13 copied texts, 27 written from the modeling code */
+    assert_int_equal(n, 40);
 }
 
 static void
@@ -847,6 +847,17 @@ test_layer_pattern(void **state)
     assert_non_null(strstr(err.msg, "layer 0 (NemotronHBlock) is none of the layer kinds"));
     free(u);
     free(t);
+
+    /* Llama-4-Scout: the 12 NoPE layers (3, 7, ..., 47) print no qk_norm;
+     * a NoPE interval of 3 builds 16 of them and 32 RoPE layers where the
+     * text has 36 */
+    t = fixture("meta-llama--Llama-4-Scout-17B-16E-text");
+    static const char *const nope[] = {"num_attention_heads=40", "no_rope_layer_interval=3"};
+    assert_null(from_repr(t, NULL, nope, 2, NULL, &err));
+    assert_string_equal(err.path, "model.layers");
+    assert_non_null(strstr(err.msg, "has 36 'rope_moe' layer(s) (the first is layer 0) but the "
+                                    "llama4 template builds 32"));
+    free(t);
 }
 
 /* ---- the other families: built where their template exists ---- */
@@ -964,6 +975,11 @@ static const family_case families[] = {
      * (tests/families/qwen3_next.txt) */
     {"Qwen--Qwen3-Next-80B-A3B-Thinking", "qwen3_next", "Qwen/Qwen3-Next-80B-A3B-Thinking",
      "linear_num_key_heads=16", 79674391296},
+    /* Llama-4-Scout's language model (the bundled config nests it): MoE in
+     * every layer, NoPE layers (3, 7, ...) without qk_norm:
+     * 107,769,861,120 (tests/families/llama4.txt) */
+    {"meta-llama--Llama-4-Scout-17B-16E-text", "llama4", NULL, "num_attention_heads=40",
+     107769861120},
 };
 
 /* "a=1 b=2" -> {"a=1", "b=2"} in buf. */

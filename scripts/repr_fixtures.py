@@ -309,7 +309,34 @@ def llama4():
         ('lm_head', Linear(H, V))])
 
 
-FAMILIES = {'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- Mamba-2: models/mamba2/modeling_mamba2.py. No Mamba-2 config is
+# bundled: the Mamba-Codestral-7B shapes that tests/cli_families.sh
+# builds ----
+
+def mamba2():
+    c = {'hidden_size': 4096, 'num_hidden_layers': 64, 'num_heads': 128, 'head_dim': 64,
+         'n_groups': 8, 'state_size': 128, 'expand': 2, 'conv_kernel': 4, 'vocab_size': 32768,
+         'use_bias': False, 'use_conv_bias': True}
+    H, V = c['hidden_size'], c['vocab_size']
+    inner = c['expand'] * H
+    conv = inner + 2 * c['n_groups'] * c['state_size']
+    k = c['conv_kernel']
+    mixer = M('Mamba2Mixer', '', [
+        ('act', SiLU()),
+        ('conv1d', Conv1d(conv, conv, k, groups=conv, padding=k - 1, bias=c['use_conv_bias'])),
+        ('in_proj', Linear(H, inner + conv + c['num_heads'], c['use_bias'])),
+        ('norm', M('MambaRMSNormGated')),
+        ('out_proj', Linear(inner, H, c['use_bias']))])
+    block = M('Mamba2Block', '', [('norm', M('Mamba2RMSNorm')), ('mixer', mixer)])
+    return M('Mamba2ForCausalLM', '', [
+        ('backbone', M('Mamba2Model', '', [
+            ('embeddings', Embedding(V, H)),
+            ('layers', L([block for _ in range(c['num_hidden_layers'])])),
+            ('norm_f', M('Mamba2RMSNorm'))])),
+        ('lm_head', Linear(H, V))])
+
+
+FAMILIES = {'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

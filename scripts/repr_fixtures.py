@@ -336,7 +336,35 @@ def mamba2():
         ('lm_head', Linear(H, V))])
 
 
-FAMILIES = {'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- MiniMax-M2: models/minimax_m2/modeling_minimax_m2.py (5.x: the
+# experts and the router hold bare Parameters and print no size) ----
+
+def minimax_m2():
+    c = config('MiniMaxAI--MiniMax-M2.5')
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-06'
+    hd, nh, kv = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads']
+
+    def N(d):
+        return Norm('MiniMaxM2RMSNorm', d, eps)
+
+    layer = M('MiniMaxM2DecoderLayer', '', [
+        ('self_attn', M('MiniMaxM2Attention', '', [
+            ('q_proj', Linear(H, nh * hd)), ('k_proj', Linear(H, kv * hd)),
+            ('v_proj', Linear(H, kv * hd)), ('o_proj', Linear(nh * hd, H)),
+            ('q_norm', N(nh * hd)), ('k_norm', N(kv * hd))])),
+        ('mlp', M('MiniMaxM2SparseMoeBlock', '', [
+            ('gate', M('MiniMaxM2TopKRouter')),
+            ('experts', M('MiniMaxM2Experts', '', [('act_fn', SiLU())]))])),
+        ('input_layernorm', N(H)), ('post_attention_layernorm', N(H))])
+    return M('MiniMaxM2ForCausalLM', '', [
+        ('model', M('MiniMaxM2Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer for _ in range(c['num_hidden_layers'])])),
+            ('norm', N(H)), ('rotary_emb', M('MiniMaxM2RotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+FAMILIES = {'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

@@ -364,7 +364,47 @@ def minimax_m2():
         ('lm_head', Linear(H, V))])
 
 
-FAMILIES = {'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- GLM-4.5: models/glm4_moe (Glm4MoeForCausalLM). The MoE block as the
+# released 4.5x code builds Glm4MoeMoE (from DeepseekV3MoE: experts a
+# ModuleList of Glm4MoeMLP, gate, shared_experts); the MTP layer of the
+# checkpoint is not built by transformers and does not print ----
+
+def glm4_moe():
+    c = config('zai-org--GLM-4.5-Air')
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-05'
+    hd, nh, kv, b = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads'], c['attention_bias']
+
+    def N(d):
+        return Norm('Glm4MoeRMSNorm', d, eps)
+
+    def mlp(i):
+        return M('Glm4MoeMLP', '', [('gate_proj', Linear(H, i)), ('up_proj', Linear(H, i)),
+                                    ('down_proj', Linear(i, H)), ('act_fn', SiLU())])
+
+    def layer(i):
+        attn = [('q_proj', Linear(H, nh * hd, b)), ('k_proj', Linear(H, kv * hd, b)),
+                ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H))]
+        if c['use_qk_norm']:
+            attn += [('q_norm', N(hd)), ('k_norm', N(hd))]
+        if i >= c['first_k_dense_replace']:
+            m = c['moe_intermediate_size']
+            ff = M('Glm4MoeMoE', '', [('experts', L([mlp(m) for _ in range(c['n_routed_experts'])])),
+                                      ('gate', M('Glm4MoeTopkRouter')),
+                                      ('shared_experts', mlp(m * c['n_shared_experts']))])
+        else:
+            ff = mlp(c['intermediate_size'])
+        return M('Glm4MoeDecoderLayer', '', [('self_attn', M('Glm4MoeAttention', '', attn)), ('mlp', ff),
+                                             ('input_layernorm', N(H)), ('post_attention_layernorm', N(H))])
+
+    return M('Glm4MoeForCausalLM', '', [
+        ('model', M('Glm4MoeModel', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer(i) for i in range(c['num_hidden_layers'])])),
+            ('norm', N(H)), ('rotary_emb', M('Glm4MoeRotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+FAMILIES = {'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

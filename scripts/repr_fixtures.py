@@ -450,7 +450,54 @@ def qwen3_5():
         ('lm_head', Linear(H, V))])
 
 
-FAMILIES = {'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- DeepSeek-V3.2: models/deepseek_v32/modeling_deepseek_v32.py (5.x:
+# the experts and the router hold bare Parameters and print no size; the
+# MTP layer, layer 61 of the checkpoint, is ignored at load) ----
+
+def deepseek_v32():
+    c = config('deepseek-ai--DeepSeek-V3.2')
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-06'
+    nh, ql, kl = c['num_attention_heads'], c['q_lora_rank'], c['kv_lora_rank']
+    rope, nope, vd = c['qk_rope_head_dim'], c['qk_nope_head_dim'], c['v_head_dim']
+    b = c['attention_bias']
+
+    def N(d):
+        return Norm('DeepseekV32RMSNorm', d, eps)
+
+    def mlp(i):
+        return M('DeepseekV32MLP', '', [('gate_proj', Linear(H, i)), ('up_proj', Linear(H, i)),
+                                        ('down_proj', Linear(i, H)), ('act_fn', SiLU())])
+
+    def layer(i):
+        attn = M('DeepseekV32Attention', '', [
+            ('q_a_proj', Linear(H, ql, b)), ('q_a_layernorm', N(ql)),
+            ('q_b_proj', Linear(ql, nh * (nope + rope))),
+            ('kv_a_proj_with_mqa', Linear(H, kl + rope, b)), ('kv_a_layernorm', N(kl)),
+            ('kv_b_proj', Linear(kl, nh * (nope + vd))), ('o_proj', Linear(nh * vd, H, b)),
+            ('indexer', M('DeepseekV32Indexer', '', [
+                ('wq_b', Linear(ql, c['index_n_heads'] * c['index_head_dim'])),
+                ('wk', Linear(H, c['index_head_dim'])),
+                ('k_norm', M('LayerNorm', '(%d,), eps=1e-06, elementwise_affine=True' % c['index_head_dim'])),
+                ('weights_proj', Linear(H, c['index_n_heads']))]))])
+        if i >= c['first_k_dense_replace']:
+            ff = M('DeepseekV32MoE', '', [
+                ('experts', M('DeepseekV32Experts', '', [('act_fn', SiLU())])),
+                ('gate', M('DeepseekV32TopkRouter')),
+                ('shared_experts', mlp(c['moe_intermediate_size'] * c['n_shared_experts']))])
+        else:
+            ff = mlp(c['intermediate_size'])
+        return M('DeepseekV32DecoderLayer', '', [('self_attn', attn), ('mlp', ff), ('input_layernorm', N(H)),
+                                                 ('post_attention_layernorm', N(H))])
+
+    return M('DeepseekV32ForCausalLM', '', [
+        ('model', M('DeepseekV32Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer(i) for i in range(c['num_hidden_layers'])])),
+            ('norm', N(H)), ('rotary_emb', M('DeepseekV32RotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+FAMILIES = {'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

@@ -1370,10 +1370,11 @@ layer_period(rctx *c, unsigned set, const char *key, int want_offset, json_t **o
     for (size_t i = 0; i < l->total; i++) {
         int in = (set >> l->kind[i] & 1) != 0;
         if (in != (i % p == first % p)) {
-            lr_err_set(c->err, c->source, key,
-                       "%s.%s: the layers of %s's kinds are not every %zu-th from layer %zu (layer "
-                       "%zu is %s): %s cannot describe the printed pattern",
-                       l->parent, l->name, key, p, first, i, l->kind_name[l->kind[i]], key);
+            lr_err_set(
+                c->err, c->source, key,
+                "%s.%s: the layers of %s's kinds are not one in every %zu from layer %zu (layer "
+                "%zu is %s): %s cannot describe the printed pattern",
+                l->parent, l->name, key, p, first, i, l->kind_name[l->kind[i]], key);
             return -1;
         }
     }

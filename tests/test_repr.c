@@ -848,6 +848,31 @@ test_layer_pattern(void **state)
     free(u);
     free(t);
 
+    /* NVIDIA's remote code prints `backbone`, the in-library code `model`:
+     * the map's rename reads both as the template's backbone */
+    t = fixture("nvidia--Nemotron-H-56B-Base-8K");
+    u = replace(t, "(model): NemotronHModel(", "(backbone): NemotronHModel(");
+    lr_arch *a = from_repr_ok(u, NULL, ok, 2);
+    totals x;
+    analyse(a, &x);
+    assert_true(x.params == 56324350464.0);
+    lr_arch_free(a);
+    free(u);
+    free(t);
+
+    /* LFM2-1.2B: full attention at layers 2, 5, 8, 10, 12, 14; a config
+     * whose full_attn_idxs has 13 for 14 differs at entry 5 (an index
+     * list: no layer kind named) */
+    t = fixture("LiquidAI--LFM2-1.2B");
+    lr_repr_opts o = {"{\"model_type\": \"lfm2\", \"full_attn_idxs\": [2, 5, 8, 10, 12, 13]}",
+                      "lfm2.json", NULL, 0, NULL};
+    memset(&err, 0, sizeof err);
+    assert_null(lr_arch_from_repr(t, "repr.txt", TU_DEFAULT, &o, NULL, &err));
+    assert_string_equal(err.path, "full_attn_idxs");
+    assert_non_null(strstr(err.msg, "model.layers at entry 5, where the text gives 14 and the "
+                                    "given value 13:"));
+    free(t);
+
     /* Llama-4-Scout: the 12 NoPE layers (3, 7, ..., 47) print no qk_norm;
      * a NoPE interval of 3 builds 16 of them and 32 RoPE layers where the
      * text has 36 */

@@ -1490,20 +1490,40 @@ same_value(json_t *a, json_t *b, size_t *at)
     return i == n && i == m;
 }
 
-/* A pattern field that --config or --set also gives: the same value, or an
- * error at the first layer where they differ. A per-layer list given empty
- * stands for transformers' default and is not compared. */
-static int
-check_layer_field(rctx *c, const char *key, json_t *v)
+/* Entry `at` of a list or string value, for a message ("nothing" past
+ * its end). */
+static void
+describe_entry(json_t *v, size_t at, char *buf, size_t cap)
 {
-    char origin[600], a[300], b[300];
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (at < strlen(s))
+            snprintf(buf, cap, "'%c'", s[at]);
+        else
+            snprintf(buf, cap, "nothing");
+    } else if (at < json_array_size(v)) {
+        describe_json(json_array_get(v, at), buf, cap);
+    } else {
+        snprintf(buf, cap, "nothing");
+    }
+}
+
+/* A pattern field that --config or --set also gives: the same value, or an
+ * error at the first entry where they differ (for a per-layer rule, "each"
+ * or "string", the entry is the layer and its printed kind is named). A
+ * per-layer list given empty stands for transformers' default and is not
+ * compared. */
+static int
+check_layer_field(rctx *c, const char *key, json_t *v, int per_layer)
+{
+    char origin[600], a[300], b[300], kind[200] = "";
     json_t *u = user_value(c, key, origin, sizeof origin);
     size_t at;
-    if (!u || (json_is_array(u) && json_array_size(u) == 0 && json_array_size(v) > 0) ||
-        same_value(v, u, &at))
+    if (!u || (per_layer && json_is_array(u) && json_array_size(u) == 0) || same_value(v, u, &at))
         return 0;
     const rlayers *l = &c->lay;
-    if (at == SIZE_MAX || (json_is_array(v) && !json_is_array(u))) {
+    if (at == SIZE_MAX || json_is_array(v) != json_is_array(u) ||
+        json_is_string(v) != json_is_string(u)) {
         describe_json(v, a, sizeof a);
         describe_json(u, b, sizeof b);
         lr_err_set(c->err, c->source, key,
@@ -1512,13 +1532,16 @@ check_layer_field(rctx *c, const char *key, json_t *v)
                    l->parent, l->name, key, a, origin, b);
         return -1;
     }
-    snprintf(a, sizeof a, "%s", at < l->total ? l->kind_name[l->kind[at]] : "(none)");
+    describe_entry(v, at, a, sizeof a);
+    describe_entry(u, at, b, sizeof b);
+    if (per_layer && at < l->total)
+        snprintf(kind, sizeof kind, " (layer %zu is printed as a '%s' layer)", at,
+                 l->kind_name[l->kind[at]]);
     lr_err_set(c->err, c->source, key,
-               "%s says %s, which differs from the layers printed in %s.%s at entry %zu (%s "
-               "gives %s; layer %zu is printed as a '%s' layer): the printed layers are those "
-               "of the loaded model; correct or leave out that value",
-               origin, key, l->parent, l->name, at, c->mapfile, key, at < l->total ? at : l->total,
-               a);
+               "%s differs from the layers printed in %s.%s at entry %zu, where the text gives "
+               "%s and the given value %s%s: the printed layers are those of the loaded model; "
+               "correct or leave out that value",
+               origin, l->parent, l->name, at, a, b, kind);
     return -1;
 }
 
@@ -1540,7 +1563,8 @@ derive_layers(rctx *c)
             return -1;
         if (!v)
             continue;
-        if (check_layer_field(c, key, v) < 0) {
+        int per_layer = json_object_get(f, "each") || json_object_get(f, "string");
+        if (check_layer_field(c, key, v, per_layer) < 0) {
             json_decref(v);
             return -1;
         }

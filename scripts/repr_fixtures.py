@@ -410,43 +410,52 @@ def glm4_moe():
 # assigns in_proj_qkv, in_proj_z, in_proj_b, in_proj_a, which so print
 # last. The MTP layer is ignored at load and does not print ----
 
-def qwen3_5():
-    c = config('Qwen--Qwen3.5-27B')['text_config']
+def qwen3_5(name='Qwen--Qwen3.5-27B', P='Qwen3_5'):
+    c = config(name)['text_config']
     H, V, eps = c['hidden_size'], c['vocab_size'], '1e-06'
     hd, nh, kv = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads']
     kd = c['linear_key_head_dim'] * c['linear_num_key_heads']
     vd = c['linear_value_head_dim'] * c['linear_num_value_heads']
-    nv, k, I = c['linear_num_value_heads'], c['linear_conv_kernel_dim'], c['intermediate_size']
+    nv, k, I = c['linear_num_value_heads'], c['linear_conv_kernel_dim'], c.get('intermediate_size')
 
     def N(d):
-        return Norm('Qwen3_5RMSNorm', d, eps)
+        return Norm(P + 'RMSNorm', d, eps)
 
     def layer(t):
         if t == 'linear_attention':
             conv = 2 * kd + vd
-            op = ('linear_attn', M('Qwen3_5GatedDeltaNet', '', [
+            op = ('linear_attn', M(P + 'GatedDeltaNet', '', [
                 ('act', SiLU()),
                 ('conv1d', Conv1d(conv, conv, k, groups=conv, padding=k - 1, bias=False)),
-                ('norm', M('Qwen3_5RMSNormGated')),
+                ('norm', M(P + 'RMSNormGated')),
                 ('out_proj', Linear(vd, H)),
                 ('in_proj_qkv', Linear(H, conv)), ('in_proj_z', Linear(H, vd)),
                 ('in_proj_b', Linear(H, nv)), ('in_proj_a', Linear(H, nv))]))
         else:
             b = c.get('attention_bias', False)
-            op = ('self_attn', M('Qwen3_5Attention', '', [
+            op = ('self_attn', M(P + 'Attention', '', [
                 ('q_proj', Linear(H, nh * hd * 2, b)), ('k_proj', Linear(H, kv * hd, b)),
                 ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H, b)),
                 ('q_norm', N(hd)), ('k_norm', N(hd))]))
-        mlp = M('Qwen3_5MLP', '', [('gate_proj', Linear(H, I)), ('up_proj', Linear(H, I)),
-                                   ('down_proj', Linear(I, H)), ('act_fn', SiLU())])
-        return M('Qwen3_5DecoderLayer', '', [op, ('mlp', mlp), ('input_layernorm', N(H)),
+        if c.get('num_experts'):
+            S = c['shared_expert_intermediate_size']
+            mlp = M(P + 'SparseMoeBlock', '', [
+                ('gate', M(P + 'TopKRouter')),
+                ('experts', M(P + 'Experts', '', [('act_fn', SiLU())])),
+                ('shared_expert', M(P + 'MLP', '', [('gate_proj', Linear(H, S)), ('up_proj', Linear(H, S)),
+                                                    ('down_proj', Linear(S, H)), ('act_fn', SiLU())])),
+                ('shared_expert_gate', Linear(H, 1))])
+        else:
+            mlp = M(P + 'MLP', '', [('gate_proj', Linear(H, I)), ('up_proj', Linear(H, I)),
+                                    ('down_proj', Linear(I, H)), ('act_fn', SiLU())])
+        return M(P + 'DecoderLayer', '', [op, ('mlp', mlp), ('input_layernorm', N(H)),
                                              ('post_attention_layernorm', N(H))])
 
-    return M('Qwen3_5ForCausalLM', '', [
-        ('model', M('Qwen3_5TextModel', '', [
+    return M(P + 'ForCausalLM', '', [
+        ('model', M(P + 'TextModel', '', [
             ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
             ('layers', L([layer(t) for t in c['layer_types']])),
-            ('norm', N(H)), ('rotary_emb', M('Qwen3_5TextRotaryEmbedding'))])),
+            ('norm', N(H)), ('rotary_emb', M(P + 'TextRotaryEmbedding'))])),
         ('lm_head', Linear(H, V))])
 
 
@@ -497,7 +506,16 @@ def deepseek_v32():
         ('lm_head', Linear(H, V))])
 
 
-FAMILIES = {'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- Qwen3.5-MoE (the text model): models/qwen3_5_moe/modular_qwen3_5_moe.py:
+# the Qwen3.5 layers with Qwen3-Next's sparse block (5.x: gate
+# Qwen3_5MoeTopKRouter and experts Qwen3_5MoeExperts hold bare Parameters
+# and print no size; shared_expert, shared_expert_gate) ----
+
+def qwen3_5_moe():
+    return qwen3_5('Qwen--Qwen3.5-35B-A3B', 'Qwen3_5Moe')
+
+
+FAMILIES = {'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

@@ -467,6 +467,15 @@ expect_eq "repr OPT fc1 flops" "$(csv_field "$T/out" prefill fc1 flops)" 9669967
 run "repr diff" diff "$REPR/meta-llama--Llama-2-7b-hf.txt" --set num_attention_heads=32 --stage prefill --format csv
 expect_rc 0
 expect_eq "repr diff q_proj flops_a" "$(csv_field "$T/out" prefill q_proj flops_a)" 2199023255552
+# Jamba-1.5-Mini's 32 layers print one by one; their kinds (docs/repr.md,
+# "Layer kinds") put attention at layers 4, 12, 20, 28 (the config's period
+# 8, offset 4): 4 attention layers, and a contradicting offset is an error
+run "repr layer kinds" analyze --attention eager "$REPR/ai21labs--AI21-Jamba-1.5-Mini.txt" --set num_attention_heads=32 --stage prefill --format csv
+expect_rc 0
+expect_eq "repr Jamba qk_matmul count" "$(csv_field "$T/out" prefill qk_matmul count)" 4
+run "repr layer pattern conflict" analyze "$REPR/ai21labs--AI21-Jamba-1.5-Mini.txt" --set num_attention_heads=32 --set attn_layer_offset=3
+expect_rc 2
+expect_err "attn_layer_offset: the layers of model.layers give attn_layer_offset = 4 but --set attn_layer_offset says 3"
 
 # ---- --format json of the listings, and explain (docs/json-output.md) ----
 # A100 80GB SXM: 2,039 GB/s and 312 dense FP16 TFLOP/s (NVIDIA A100 datasheet,

@@ -122,9 +122,9 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 22 written from the modeling code, and the
+    /* 13 copied texts, 33 written from the modeling code, and the
      * vision-language models (VLM_TEXTS) */
-    assert_int_equal(n, 35 + VLM_TEXTS);
+    assert_int_equal(n, 46 + VLM_TEXTS);
 }
 
 static void
@@ -773,13 +773,138 @@ test_layer_runs(void **state)
     free(t);
 }
 
+/* ---- layer kinds (the map's "layers"): interleaved layers ---- */
+
+/* Jamba-1.5-Mini prints its 32 layers one by one; the kinds per layer give
+ * attn_layer_period 8 / offset 4 and expert_layer_period 2 / offset 1 (the
+ * config's values), and every run is checked against the template's group
+ * of its kind. */
+static void
+test_layer_kinds(void **state)
+{
+    (void)state;
+    char *t = fixture("ai21labs--AI21-Jamba-1.5-Mini");
+    static const char *const heads[] = {"num_attention_heads=32"};
+    lr_arch *a = from_repr_ok(t, NULL, heads, 1);
+    /* the template's groups: Mamba dense 12 (even layers but 4, 12, 20,
+     * 28), Mamba MoE 16 (odd layers), attention dense 4 */
+    const lr_node *m = node_at(&a->root, "model");
+    double reps[4] = {0};
+    size_t g = 0;
+    for (size_t i = 0; i < m->nsubs; i++)
+        if (strcmp(m->subs[i].name, "layers") == 0 && g < 4)
+            reps[g++] = m->subs[i].repeat;
+    assert_int_equal(g, 3);
+    assert_true(reps[0] == 12 && reps[1] == 16 && reps[2] == 4);
+    lr_arch_free(a);
+
+    /* a --set pattern field that the printed layers contradict */
+    lr_error err;
+    static const char *const off[] = {"num_attention_heads=32", "attn_layer_offset=3"};
+    assert_null(from_repr(t, NULL, off, 2, NULL, &err));
+    assert_string_equal(err.path, "attn_layer_offset");
+    assert_non_null(strstr(err.msg, "the layers of model.layers give attn_layer_offset = 4"));
+
+    /* a run is checked against the group of its kind: layer 4 is the first
+     * attention layer, printed as model.layers[4] (every layer is a run) */
+    char *u = replace(t, "(o_proj): Linear(in_features=4096, out_features=4096",
+                      "(o_proj): Linear(in_features=4096, out_features=4000");
+    assert_null(from_repr(u, NULL, heads, 1, NULL, &err));
+    assert_string_equal(err.path, "model.layers[4].self_attn.o_proj");
+    assert_non_null(strstr(err.msg, "out_features=4000"));
+    free(u);
+
+    /* the first 8 layers only: one attention layer (4) shows no period, so
+     * none is read. A period of 2 from the (default) offset 4 builds
+     * attention layers 4 and 6 and leaves 8 - 2 - 4 MoE = 2 Mamba dense
+     * layers, where the text has 3 (0, 2, 6): the first kind that differs */
+    char *cut = strstr(t, "      (8): ");
+    const char *end = strstr(t, "    )\n    (final_layernorm)");
+    assert_non_null(cut);
+    assert_non_null(end);
+    memmove(cut, end, strlen(end) + 1);
+    static const char *const per[] = {"num_attention_heads=32", "attn_layer_period=2"};
+    assert_null(from_repr(t, NULL, per, 2, NULL, &err));
+    assert_string_equal(err.path, "model.layers");
+    assert_non_null(strstr(err.msg, "has 3 'mamba' layer(s) (the first is layer 0) but the "
+                                    "jamba template builds 2"));
+    /* with the config's period (8), the same 8 layers build */
+    a = from_repr_ok(t, NULL, heads, 1);
+    lr_arch_free(a);
+    free(t);
+}
+
+/* Nemotron-H: the blocks' mixers give hybrid_override_pattern; one that
+ * differs is an error at its first differing layer; a block whose mixer
+ * is of no kind is an error naming it. */
+static void
+test_layer_pattern(void **state)
+{
+    (void)state;
+    char *t = fixture("nvidia--Nemotron-H-56B-Base-8K");
+    lr_error err;
+    /* the config's pattern with layer 1 ('-', an MLP) written as 'M' */
+    static const char *const bad[] = {
+        "n_groups=8", "num_attention_heads=64",
+        "hybrid_override_pattern=MMM-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-"
+        "M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M*-M-M-M-M-M-"};
+    assert_null(from_repr(t, NULL, bad, 3, NULL, &err));
+    assert_string_equal(err.path, "hybrid_override_pattern");
+    assert_non_null(strstr(err.msg, "backbone.layers at entry 1"));
+    assert_non_null(strstr(err.msg, "printed as a 'mlp' layer"));
+    /* the first block's Mamba mixer without its in_proj: no kind */
+    char *u = replace(t, "(in_proj)", "(inproj)");
+    static const char *const ok[] = {"n_groups=8", "num_attention_heads=64"};
+    assert_null(from_repr(u, NULL, ok, 2, NULL, &err));
+    assert_string_equal(err.path, "backbone.layers");
+    assert_non_null(strstr(err.msg, "layer 0 (NemotronHBlock) is none of the layer kinds"));
+    free(u);
+    free(t);
+
+    /* NVIDIA's remote code prints `backbone`, the in-library code `model`:
+     * the map's rename reads both as the template's backbone */
+    t = fixture("nvidia--Nemotron-H-56B-Base-8K");
+    u = replace(t, "(model): NemotronHModel(", "(backbone): NemotronHModel(");
+    lr_arch *a = from_repr_ok(u, NULL, ok, 2);
+    totals x;
+    analyse(a, &x);
+    assert_true(x.params == 56324350464.0);
+    lr_arch_free(a);
+    free(u);
+    free(t);
+
+    /* LFM2-1.2B: full attention at layers 2, 5, 8, 10, 12, 14; a config
+     * whose full_attn_idxs has 13 for 14 differs at entry 5 (an index
+     * list: no layer kind named) */
+    t = fixture("LiquidAI--LFM2-1.2B");
+    lr_repr_opts o = {"{\"model_type\": \"lfm2\", \"full_attn_idxs\": [2, 5, 8, 10, 12, 13]}",
+                      "lfm2.json", NULL, 0, NULL};
+    memset(&err, 0, sizeof err);
+    assert_null(lr_arch_from_repr(t, "repr.txt", TU_DEFAULT, &o, NULL, &err));
+    assert_string_equal(err.path, "full_attn_idxs");
+    assert_non_null(strstr(err.msg, "model.layers at entry 5, where the text gives 14 and the "
+                                    "given value 13:"));
+    free(t);
+
+    /* Llama-4-Scout: the 12 NoPE layers (3, 7, ..., 47) print no qk_norm;
+     * a NoPE interval of 3 builds 16 of them and 32 RoPE layers where the
+     * text has 36 */
+    t = fixture("meta-llama--Llama-4-Scout-17B-16E-text");
+    static const char *const nope[] = {"num_attention_heads=40", "no_rope_layer_interval=3"};
+    assert_null(from_repr(t, NULL, nope, 2, NULL, &err));
+    assert_string_equal(err.path, "model.layers");
+    assert_non_null(strstr(err.msg, "has 36 'rope_moe' layer(s) (the first is layer 0) but the "
+                                    "llama4 template builds 32"));
+    free(t);
+}
+
 /* ---- the other families: built where their template exists ---- */
 
 typedef struct family_case {
     const char *repr;   /* fixture name */
     const char *family; /* template file name */
     const char *model;  /* bundled model with the same dimensions, or NULL */
-    const char *heads;  /* the --set that the text needs */
+    const char *heads;  /* the --set(s) that the text needs, separated by spaces */
     double params;      /* published parameter count, 0 when a model is given */
 } family_case;
 
@@ -864,7 +989,78 @@ static const family_case families[] = {
      * 3,771,648 x 24 = 90,519,552; embedding 50280 x 768 = 38,615,040
      * (the head tied), norm_f 768: 129,135,360 (the published 129M) */
     {"state-spaces--mamba-130m-hf", "mamba", NULL, "conv_kernel=4", 129135360},
+    /* Interleaved layer kinds (the map's "layers"), each text against its
+     * bundled config, whose count tests/families/ derives by hand. */
+    /* Jamba-1.5-Mini: 32 layers printed one by one (attention every 8th
+     * from 4, MoE every 2nd from 1): 51,570,323,328 (tests/families/jamba.txt) */
+    {"ai21labs--AI21-Jamba-1.5-Mini", "jamba", "ai21labs/AI21-Jamba-1.5-Mini",
+     "num_attention_heads=32", 51570323328},
+    /* Nemotron-H-56B: 118 blocks printed one by one or in short runs
+     * (hybrid_override_pattern M-M-M-M*-...), printed as `model`, read as
+     * the template's `backbone`; the gated norm prints no size, so n_groups
+     * is given: 56,324,350,464 (tests/families/nemotron_h.txt) */
+    {"nvidia--Nemotron-H-56B-Base-8K", "nemotron_h", "nvidia/Nemotron-H-56B-Base-8K",
+     "n_groups=8 num_attention_heads=64", 56324350464},
+    /* LFM2-1.2B (the language model of the bundled LFM2.5-VL-1.6B, whose
+     * config nests it): conv and attention layers in runs (0-1), (2),
+     * (3-4), ... give layer_types; the q_layernorm shows head_dim, no
+     * --set is needed (the one given is the config's value):
+     * 1,170,340,608 (tests/families/lfm2.txt) */
+    {"LiquidAI--LFM2-1.2B", "lfm2", NULL, "conv_L_cache=3", 1170340608},
+    /* Qwen3-Next-80B-A3B: Gated DeltaNet and full attention layers in runs
+     * (0-2), (3), (4-6), ... give layer_types (full every 4th); how the
+     * DeltaNet's keys split into heads does not show: 79,674,391,296
+     * (tests/families/qwen3_next.txt) */
+    {"Qwen--Qwen3-Next-80B-A3B-Thinking", "qwen3_next", "Qwen/Qwen3-Next-80B-A3B-Thinking",
+     "linear_num_key_heads=16", 79674391296},
+    /* Llama-4-Scout's language model (the bundled config nests it): MoE in
+     * every layer, NoPE layers (3, 7, ...) without qk_norm:
+     * 107,769,861,120 (tests/families/llama4.txt) */
+    {"meta-llama--Llama-4-Scout-17B-16E-text", "llama4", NULL, "num_attention_heads=40",
+     107769861120},
+    /* Mamba-2 with the Mamba-Codestral-7B shapes (no config bundled): the
+     * norms print no size, n_groups is given: 7,285,403,648 (derived by
+     * hand in tests/cli_families.sh) */
+    {"mistralai--Mamba-Codestral-7B-v0.1", "mamba2", NULL, "n_groups=8", 7285403648},
+    /* MiniMax-M2.5: one run of 62 layers; the MoE printed as `mlp` is read
+     * as the template's block_sparse_moe, its experts print no size (256 of
+     * 1536 guessed): 228,689,764,864 (tests/families/minimax_m2.txt) */
+    {"MiniMaxAI--MiniMax-M2.5", "minimax_m2", "MiniMaxAI/MiniMax-M2.5", "num_attention_heads=48",
+     228689764864},
+    /* GLM-4.5-Air: (0) dense, (1-45) MoE give first_k_dense_replace 1; the
+     * MTP layer does not print and is given: 110,468,824,832
+     * (tests/families/glm4_moe.txt; without it the main model's
+     * 106,852,251,264) */
+    {"zai-org--GLM-4.5-Air", "glm4_moe", "zai-org/GLM-4.5-Air",
+     "num_attention_heads=96 num_nextn_predict_layers=1", 110468824832},
+    /* Qwen3.5-27B's language model (the bundled config nests it): the
+     * Qwen3-Next pattern with split DeltaNet projections and dense MLPs;
+     * the MTP layer does not print and is given: 27,320,697,856
+     * (tests/families/qwen3_next.txt; without it 26,895,998,464) */
+    {"Qwen--Qwen3.5-27B-text", "qwen3_next", NULL,
+     "linear_num_key_heads=16 mtp_num_hidden_layers=1", 27320697856},
+    /* Qwen3.5-35B-A3B's language model: the fused experts print no size
+     * (256 of 512 guessed); MTP given: 35,505,251,456
+     * (tests/families/qwen3_next.txt) */
+    {"Qwen--Qwen3.5-35B-A3B-text", "qwen3_next", NULL,
+     "linear_num_key_heads=16 mtp_num_hidden_layers=1", 35505251456},
+    /* DeepSeek-V3.2: (0-2) dense, (3-60) MoE with the DSA indexer; the
+     * fused experts print no size (256 guessed), the MTP layer does not
+     * print and is given: 685,355,329,792 (tests/families/deepseek_dsa.txt) */
+    {"deepseek-ai--DeepSeek-V3.2", "deepseek_dsa", "deepseek-ai/DeepSeek-V3.2",
+     "num_attention_heads=128 num_nextn_predict_layers=1", 685355329792},
 };
+
+/* "a=1 b=2" -> {"a=1", "b=2"} in buf. */
+static size_t
+split_sets(const char *s, char *buf, size_t cap, const char **sets, size_t max)
+{
+    size_t n = 0;
+    snprintf(buf, cap, "%s", s);
+    for (char *p = strtok(buf, " "); p && n < max; p = strtok(NULL, " "))
+        sets[n++] = p;
+    return n;
+}
 
 static int
 family_template_exists(const char *family)
@@ -886,7 +1082,10 @@ test_families(void **state)
             continue;
         }
         char *t = fixture(fc->repr);
-        lr_arch *a = from_repr_ok(t, NULL, &fc->heads, 1);
+        char buf[200];
+        const char *sets[4];
+        size_t nsets = split_sets(fc->heads, buf, sizeof buf, sets, 4);
+        lr_arch *a = from_repr_ok(t, NULL, sets, nsets);
         totals x, y;
         analyse(a, &x);
         if (fc->params && x.params != fc->params)
@@ -1287,6 +1486,8 @@ main(void)
         cmocka_unit_test(test_unknown_class),
         cmocka_unit_test(test_dims_checked),
         cmocka_unit_test(test_model_load_ex),
+        cmocka_unit_test(test_layer_kinds),
+        cmocka_unit_test(test_layer_pattern),
         cmocka_unit_test(test_families),
         cmocka_unit_test(test_vlm_families),
         cmocka_unit_test(test_vlm_errors),

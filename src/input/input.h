@@ -16,6 +16,8 @@ typedef struct json_t json_t;
 /* Loads a config.json (caller decrefs), reading Python's bare Infinity,
  * -Infinity and NaN as null; NULL and `err` filled when it is not JSON. */
 json_t *lr_config_load(const char *path, lr_error *err);
+/* The same from a text; `name` names it in errors. */
+json_t *lr_config_loads(const char *text, const char *name, lr_error *err);
 lr_arch *lr_arch_from_config_obj(json_t *cfg, const char *source, const char *template_dir,
                                  lr_error *err);
 /* The same with the template forced by family name (`family` NULL: chosen

@@ -16,6 +16,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -670,6 +671,28 @@ lr_repr_parse(const char *text, const char *source, lr_error *err)
 
 /* ---- part 2: from the printed tree to an analysis tree ---- */
 
+#define MAX_LAYER_KINDS 16
+
+/* A map's "layers" (docs/repr.md): a ModuleList whose layers come in kinds
+ * (Jamba's Mamba and attention layers, dense and MoE), printed as many
+ * runs in layer order, while the template builds one group per kind. Each
+ * printed run gets the kind whose formula holds for it; the kinds per layer
+ * give the config's pattern fields, and the check pairs each run with the
+ * template's group of its kind. */
+typedef struct rlayers {
+    json_t *spec;     /* the map's "layers" object, or NULL */
+    char parent[256]; /* the list's parent path, "model" */
+    char name[128];   /* the list's name, "layers" */
+    const char *kind_name[MAX_LAYER_KINDS];
+    const char *kind_formula[MAX_LAYER_KINDS];
+    size_t nkinds;
+    int *run_kind;     /* per printed run, in order */
+    size_t *run_first; /* its first layer index */
+    size_t nruns;
+    unsigned char *kind; /* per layer */
+    size_t total;        /* layers */
+} rlayers;
+
 typedef struct rctx {
     const char *source;  /* the repr's name in errors */
     const lr_node *root; /* the printed tree */
@@ -682,6 +705,8 @@ typedef struct rctx {
     json_t *sets; /* --set values */
     sbuf notes;
     lr_error *err;
+    const lr_node *base; /* where map paths are read from: the root, or a layer run */
+    rlayers lay;         /* the map's "layers": the kinds of the printed layers */
 } rctx;
 
 static json_t *
@@ -853,15 +878,11 @@ load_given(rctx *c, const lr_repr_opts *o)
     }
     if (!text)
         return 0;
-    json_error_t je;
-    c->given = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+    /* as a config.json model is read: Python's bare Infinity/NaN as null */
+    c->given = lr_config_loads(text, c->given_name, c->err);
     free(owned);
-    if (!c->given) {
-        lr_err_set(c->err, c->given_name, "", "malformed JSON: %s", je.text);
-        c->err->line = je.line;
-        c->err->col = je.column;
+    if (!c->given)
         return -1;
-    }
     if (!json_is_object(c->given)) {
         lr_err_set(c->err, c->given_name, "$", "expected a config.json object");
         return -1;
@@ -896,6 +917,33 @@ collect_var(const ast *e, void *ud)
     return 0;
 }
 
+/* find_path for the maps' formulas: a component without [j] that names
+ * several siblings (the runs of a layer list) reads the first of them from
+ * which the rest of the path resolves, so that model.layers.self_attn is
+ * found whether or not the first layer has attention. */
+static const lr_node *
+find_path_any(const lr_node *n, const char *p)
+{
+    if (!*p)
+        return n;
+    const char *dot = strchr(p, '.');
+    size_t len = dot ? (size_t)(dot - p) : strlen(p);
+    const char *rest = dot ? dot + 1 : p + len;
+    if (memchr(p, '[', len)) {
+        const lr_node *c = find_child(n, p, len);
+        return c ? find_path_any(c, rest) : NULL;
+    }
+    for (size_t i = 0; i < n->nsubs; i++) {
+        const lr_node *c = &n->subs[i];
+        if (c->op || strlen(c->name) != len || strncmp(c->name, p, len) != 0)
+            continue;
+        const lr_node *r = find_path_any(c, rest);
+        if (r)
+            return r;
+    }
+    return NULL;
+}
+
 /* Names with a '.' or '#' are paths into the printed tree. */
 static int
 is_repr_path(const char *name)
@@ -913,7 +961,7 @@ repr_value(const lr_node *root, const char *ref, double *v)
     char *hash = strchr(buf, '#');
     if (hash) {
         *hash = '\0';
-        const lr_node *n = find_path(root, buf);
+        const lr_node *n = find_path_any(root, buf);
         if (strcmp(hash + 1, "present") == 0) {
             *v = n != NULL;
             return 0;
@@ -931,7 +979,7 @@ repr_value(const lr_node *root, const char *ref, double *v)
     if (dot) {
         *dot = '\0';
         param = dot + 1;
-        n = find_path(root, buf);
+        n = find_path_any(root, buf);
     }
     const lr_param *p = n ? lr_node_param(n, param) : NULL;
     if (!p)
@@ -1085,7 +1133,8 @@ bind_vars(rctx *c, const fvars *fv, lr_arena *arena, lr_binding *env, const char
         const char *name = fv->names[i];
         double v = 0;
         int path = printed_ref(c, name);
-        int rc = path ? repr_value(c->root, name, &v) : json_num(cfg_get(c->cfg, name), &v);
+        int rc = path ? repr_value(c->base ? c->base : c->root, name, &v)
+                      : json_num(cfg_get(c->cfg, name), &v);
         if (rc < 0 && path) {
             lr_err_set(c->err, c->mapfile, where,
                        "{%s}: a path ends in a parameter name, #repeat or #present", name);
@@ -1265,6 +1314,400 @@ derive_fact(rctx *c, const char *key, json_t *spec)
     return 0;
 }
 
+/* ---- the kinds of the printed layers (the map's "layers") ---- */
+
+static void
+layers_free(rlayers *l)
+{
+    free(l->run_kind);
+    free(l->run_first);
+    free(l->kind);
+    memset(l, 0, sizeof *l);
+}
+
+/* The map's "layers": {"path", "kinds": {name: formula, ...}, "fields"}. */
+static int
+layers_spec(rctx *c, json_t *spec)
+{
+    const char *path = json_string_value(json_object_get(spec, "path"));
+    json_t *kinds = json_object_get(spec, "kinds");
+    const char *dot = path ? strrchr(path, '.') : NULL;
+    if (!dot || !json_is_object(kinds) || json_object_size(kinds) == 0 ||
+        json_object_size(kinds) > MAX_LAYER_KINDS) {
+        lr_err_set(c->err, c->mapfile, "layers",
+                   "expected {\"path\": \"model.layers\", \"kinds\": {NAME: FORMULA, ...} (1 to "
+                   "%d kinds), \"fields\": {...}}",
+                   MAX_LAYER_KINDS);
+        return -1;
+    }
+    rlayers *l = &c->lay;
+    l->spec = spec;
+    snprintf(l->parent, sizeof l->parent, "%.*s", (int)(dot - path), path);
+    snprintf(l->name, sizeof l->name, "%s", dot + 1);
+    const char *k;
+    json_t *f;
+    json_object_foreach(kinds, k, f)
+    {
+        if (!json_is_string(f)) {
+            lr_err_set(c->err, c->mapfile, "layers.kinds", "kind '%s': expected a formula string",
+                       k);
+            return -1;
+        }
+        l->kind_name[l->nkinds] = k;
+        l->kind_formula[l->nkinds++] = json_string_value(f);
+    }
+    return 0;
+}
+
+/* The kind of one layer node (a printed run or a template group): the
+ * first kind whose formula, over paths below the node, is not zero; -1
+ * when none holds, -2 on an error. */
+static int
+layer_kind(rctx *c, const lr_node *n)
+{
+    const lr_node *keep = c->base;
+    int kind = -1;
+    c->base = n;
+    for (size_t i = 0; i < c->lay.nkinds && kind == -1; i++) {
+        char where[200], missing[300];
+        double v;
+        snprintf(where, sizeof where, "layers.kinds.%s", c->lay.kind_name[i]);
+        int rc = eval_formula(c, c->lay.kind_formula[i], where, &v, missing, sizeof missing);
+        if (rc == EV_ERR || rc == EV_NO_FIELD) {
+            if (rc == EV_NO_FIELD)
+                lr_err_set(c->err, c->mapfile, where,
+                           "{%s}: a kind formula reads paths below the layer (self_attn#present)",
+                           missing);
+            kind = -2;
+        } else if (rc == EV_OK && v != 0) {
+            kind = (int)i;
+        }
+    }
+    c->base = keep;
+    return kind;
+}
+
+/* The kinds of the printed runs, in layer order. */
+static int
+classify_runs(rctx *c)
+{
+    rlayers *l = &c->lay;
+    const lr_node *parent = find_path(c->root, l->parent);
+    for (size_t i = 0; parent && i < parent->nsubs; i++)
+        l->nruns += strcmp(parent->subs[i].name, l->name) == 0;
+    if (!l->nruns) {
+        lr_err_set(c->err, c->source, "layers",
+                   "the print(model) text has no %s.%s, whose layers %s reads: is this %s printed "
+                   "in a layout the map does not know?",
+                   l->parent, l->name, c->mapfile, c->root->cls);
+        return -1;
+    }
+    l->run_kind = lr_xcalloc(l->nruns, sizeof *l->run_kind);
+    l->run_first = lr_xcalloc(l->nruns, sizeof *l->run_first);
+    size_t r = 0;
+    for (size_t i = 0; i < parent->nsubs; i++) {
+        const lr_node *run = &parent->subs[i];
+        if (strcmp(run->name, l->name) != 0)
+            continue;
+        int k = layer_kind(c, run);
+        if (k == -2)
+            return -1;
+        if (k == -1) {
+            char names[400] = "", at[300];
+            for (size_t j = 0, n = 0; j < l->nkinds && n < sizeof names; j++)
+                n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", j ? ", " : "",
+                                      l->kind_name[j]);
+            if (r)
+                snprintf(at, sizeof at, "%s.%s[%zu]", l->parent, l->name, r);
+            else
+                snprintf(at, sizeof at, "%s.%s", l->parent, l->name);
+            lr_err_set(c->err, c->source, at,
+                       "layer %zu (%s) is none of the layer kinds of %s (%s): is this %s printed "
+                       "in a layout the map does not know?",
+                       l->total, run->cls, c->mapfile, names, c->root->cls);
+            return -1;
+        }
+        l->run_kind[r] = k;
+        l->run_first[r++] = l->total;
+        l->total += (size_t)run->repeat;
+    }
+    l->kind = lr_xcalloc(l->total ? l->total : 1, 1);
+    for (size_t i = 0; i < l->nruns; i++) {
+        size_t end = i + 1 < l->nruns ? l->run_first[i + 1] : l->total;
+        memset(l->kind + l->run_first[i], l->run_kind[i], end - l->run_first[i]);
+    }
+    return 0;
+}
+
+/* A list of kind names (or "all") as a bit set. */
+static int
+kind_set(rctx *c, json_t *names, const char *where, unsigned *set)
+{
+    *set = 0;
+    if (json_is_string(names) && strcmp(json_string_value(names), "all") == 0) {
+        *set = (1u << c->lay.nkinds) - 1;
+        return 0;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(names, i, v)
+    {
+        size_t k = 0;
+        while (k < c->lay.nkinds &&
+               (!json_is_string(v) || strcmp(c->lay.kind_name[k], json_string_value(v)) != 0))
+            k++;
+        if (k == c->lay.nkinds) {
+            lr_err_set(c->err, c->mapfile, where, "expected kind names of layers.kinds or \"all\"");
+            return -1;
+        }
+        *set |= 1u << k;
+    }
+    if (!json_is_array(names) || !*set) {
+        lr_err_set(c->err, c->mapfile, where, "expected a list of kind names or \"all\"");
+        return -1;
+    }
+    return 0;
+}
+
+/* The layers of the kinds in `set`: their number, first and second index
+ * (total when there is none). */
+static size_t
+kind_layers(const rlayers *l, unsigned set, size_t *first, size_t *second)
+{
+    size_t n = 0;
+    *first = *second = l->total;
+    for (size_t i = 0; i < l->total; i++) {
+        if (!(set >> l->kind[i] & 1))
+            continue;
+        if (n == 0)
+            *first = i;
+        else if (n == 1)
+            *second = i;
+        n++;
+    }
+    return n;
+}
+
+/* "period"/"offset": the layers of the set are every p-th from o (o < p,
+ * and none missing up to the end); else the field cannot describe them. */
+static int
+layer_period(rctx *c, unsigned set, const char *key, int want_offset, json_t **out)
+{
+    const rlayers *l = &c->lay;
+    size_t first, second, n = kind_layers(l, set, &first, &second);
+    if (n < 2) {
+        sb_line(&c->notes,
+                "%s not read from the layers: %zu layer(s) of its kinds cannot show a period", key,
+                n);
+        return 0;
+    }
+    size_t p = second - first;
+    for (size_t i = 0; i < l->total; i++) {
+        int in = (set >> l->kind[i] & 1) != 0;
+        if (in != (i % p == first % p)) {
+            lr_err_set(
+                c->err, c->source, key,
+                "%s.%s: the layers of %s's kinds are not one in every %zu from layer %zu (layer "
+                "%zu is %s): %s cannot describe the printed pattern",
+                l->parent, l->name, key, p, first, i, l->kind_name[l->kind[i]], key);
+            return -1;
+        }
+    }
+    *out = json_integer((json_int_t)(want_offset ? first : p));
+    return 0;
+}
+
+/* One entry of "each" or "string": the value for layer i's kind. */
+static json_t *
+kind_value(rctx *c, json_t *table, size_t i, const char *where)
+{
+    json_t *v = json_object_get(table, c->lay.kind_name[c->lay.kind[i]]);
+    if (!v)
+        lr_err_set(c->err, c->mapfile, where, "no value for the layer kind '%s'",
+                   c->lay.kind_name[c->lay.kind[i]]);
+    return v;
+}
+
+/* One field of "layers.fields": a number, a list or a string built from the
+ * kinds per layer; NULL with *out unset when it cannot be read. */
+static int
+layer_field(rctx *c, const char *key, json_t *spec, json_t **out)
+{
+    const rlayers *l = &c->lay;
+    char where[300];
+    snprintf(where, sizeof where, "layers.fields.%s", key);
+    const char *how = NULL;
+    json_t *arg = NULL;
+    const char *k;
+    json_t *v;
+    json_object_foreach(spec, k, v)
+    {
+        how = k;
+        arg = v;
+    }
+    unsigned set = 0;
+    size_t first, second;
+    int table = how && (strcmp(how, "each") == 0 || strcmp(how, "string") == 0);
+    if (!how || json_object_size(spec) != 1 ||
+        (table ? !json_is_object(arg) : kind_set(c, arg, where, &set) < 0)) {
+        if (!c->err->msg[0])
+            lr_err_set(c->err, c->mapfile, where,
+                       "expected one of {\"count\" | \"first\" | \"period\" | \"offset\" | "
+                       "\"indices\": [KIND, ...]} or {\"each\" | \"string\": {KIND: VALUE}}");
+        return -1;
+    }
+    if (strcmp(how, "count") == 0) {
+        *out = json_integer((json_int_t)kind_layers(l, set, &first, &second));
+    } else if (strcmp(how, "first") == 0) {
+        kind_layers(l, set, &first, &second);
+        *out = json_integer((json_int_t)first);
+    } else if (strcmp(how, "period") == 0 || strcmp(how, "offset") == 0) {
+        return layer_period(c, set, key, how[0] == 'o', out);
+    } else if (strcmp(how, "indices") == 0) {
+        *out = json_array();
+        for (size_t i = 0; i < l->total; i++)
+            if (set >> l->kind[i] & 1)
+                json_array_append_new(*out, json_integer((json_int_t)i));
+    } else if (strcmp(how, "each") == 0) {
+        *out = json_array();
+        for (size_t i = 0; i < l->total; i++) {
+            json_t *e = kind_value(c, arg, i, where);
+            if (!e)
+                return -1;
+            json_array_append(*out, e);
+        }
+    } else if (strcmp(how, "string") == 0) {
+        char *s = lr_xmalloc(l->total + 1);
+        for (size_t i = 0; i < l->total; i++) {
+            json_t *e = kind_value(c, arg, i, where);
+            if (!e || !json_is_string(e) || strlen(json_string_value(e)) != 1) {
+                free(s);
+                if (!c->err->msg[0])
+                    lr_err_set(c->err, c->mapfile, where, "expected one character per kind");
+                return -1;
+            }
+            s[i] = json_string_value(e)[0];
+        }
+        s[l->total] = '\0';
+        *out = json_string(s);
+        free(s);
+    } else {
+        lr_err_set(c->err, c->mapfile, where, "unknown rule '%s'", how);
+        return -1;
+    }
+    return 0;
+}
+
+/* Two config values equal as the pattern fields compare them: numbers and
+ * booleans as numbers, strings as text, lists element by element. The
+ * index of the first difference goes to *at (SIZE_MAX: none in a list). */
+static int
+same_value(json_t *a, json_t *b, size_t *at)
+{
+    double x, y;
+    *at = SIZE_MAX;
+    if (json_num(a, &x) == 0 && json_num(b, &y) == 0)
+        return x == y;
+    if (json_is_string(a) && json_is_string(b)) {
+        const char *s = json_string_value(a), *t = json_string_value(b);
+        size_t i = 0;
+        while (s[i] && s[i] == t[i])
+            i++;
+        *at = i;
+        return s[i] == t[i];
+    }
+    if (!json_is_array(a) || !json_is_array(b))
+        return 0;
+    size_t n = json_array_size(a), m = json_array_size(b), i = 0, dummy;
+    while (i < n && i < m && same_value(json_array_get(a, i), json_array_get(b, i), &dummy))
+        i++;
+    *at = i;
+    return i == n && i == m;
+}
+
+/* Entry `at` of a list or string value, for a message ("nothing" past
+ * its end). */
+static void
+describe_entry(json_t *v, size_t at, char *buf, size_t cap)
+{
+    if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        if (at < strlen(s))
+            snprintf(buf, cap, "'%c'", s[at]);
+        else
+            snprintf(buf, cap, "nothing");
+    } else if (at < json_array_size(v)) {
+        describe_json(json_array_get(v, at), buf, cap);
+    } else {
+        snprintf(buf, cap, "nothing");
+    }
+}
+
+/* A pattern field that --config or --set also gives: the same value, or an
+ * error at the first entry where they differ (for a per-layer rule, "each"
+ * or "string", the entry is the layer and its printed kind is named). A
+ * per-layer list given empty stands for transformers' default and is not
+ * compared. */
+static int
+check_layer_field(rctx *c, const char *key, json_t *v, int per_layer)
+{
+    char origin[600], a[300], b[300], kind[200] = "";
+    json_t *u = user_value(c, key, origin, sizeof origin);
+    size_t at;
+    if (!u || (per_layer && json_is_array(u) && json_array_size(u) == 0) || same_value(v, u, &at))
+        return 0;
+    const rlayers *l = &c->lay;
+    if (at == SIZE_MAX || json_is_array(v) != json_is_array(u) ||
+        json_is_string(v) != json_is_string(u)) {
+        describe_json(v, a, sizeof a);
+        describe_json(u, b, sizeof b);
+        lr_err_set(c->err, c->source, key,
+                   "the layers of %s.%s give %s = %s but %s says %s: the printed layers are "
+                   "those of the loaded model; correct or leave out that value",
+                   l->parent, l->name, key, a, origin, b);
+        return -1;
+    }
+    describe_entry(v, at, a, sizeof a);
+    describe_entry(u, at, b, sizeof b);
+    if (per_layer && at < l->total)
+        snprintf(kind, sizeof kind, " (layer %zu is printed as a '%s' layer)", at,
+                 l->kind_name[l->kind[at]]);
+    lr_err_set(c->err, c->source, key,
+               "%s differs from the layers printed in %s.%s at entry %zu, where the text gives "
+               "%s and the given value %s%s: the printed layers are those of the loaded model; "
+               "correct or leave out that value",
+               origin, l->parent, l->name, at, a, b, kind);
+    return -1;
+}
+
+/* The kinds of the printed layers and the config fields they give. */
+static int
+derive_layers(rctx *c)
+{
+    json_t *spec = json_object_get(c->map, "layers");
+    if (!spec)
+        return 0;
+    if (layers_spec(c, spec) < 0 || classify_runs(c) < 0)
+        return -1;
+    const char *key;
+    json_t *f;
+    json_object_foreach(json_object_get(spec, "fields"), key, f)
+    {
+        json_t *v = NULL;
+        if (layer_field(c, key, f, &v) < 0)
+            return -1;
+        if (!v)
+            continue;
+        int per_layer = json_object_get(f, "each") || json_object_get(f, "string");
+        if (check_layer_field(c, key, v, per_layer) < 0) {
+            json_decref(v);
+            return -1;
+        }
+        json_object_set_new(c->cfg, key, v);
+    }
+    return 0;
+}
+
 /* model_type and architectures come from the map and the root class. */
 static int
 set_identity(rctx *c)
@@ -1417,6 +1860,8 @@ derive_config(rctx *c)
         if (derive_fact(c, key, spec) < 0)
             return -1;
     }
+    if (derive_layers(c) < 0)
+        return -1;
     /* the user's other fields; printed facts are already in and agree */
     json_object_foreach(c->sets, key, spec)
     {
@@ -1472,6 +1917,8 @@ typedef struct rcheck {
     json_t *containers;    /* classes that only hold modules */
     json_t *paths;         /* the map's "template_paths": printed prefix -> template's */
     double vars[LR_NVARS]; /* default settings: one device, as printed */
+    int *group_kind;       /* the kinds of the template's layer groups (map "layers") */
+    size_t ngroups;
 } rcheck;
 
 /* ---- printed subtrees the template builds under another path ----
@@ -1648,15 +2095,87 @@ check_class(rcheck *k, const lr_node *rn, const lr_node *tn, const char *path)
     return 0;
 }
 
-static int check_node(rcheck *k, const lr_node *rn, const char *path, int quiet);
+static int check_node(rcheck *k, const lr_node *rn, const char *path, const char *bpath, int quiet);
+
+/* Child i of `parent` at `path` is a group of the map's layer list: its
+ * index among the siblings of its name, else -1. */
+static long
+layer_group(const rcheck *k, const char *path, const lr_node *parent, size_t i)
+{
+    const rlayers *l = &k->c->lay;
+    if (!l->spec || strcmp(path, l->parent) != 0 || strcmp(parent->subs[i].name, l->name) != 0)
+        return -1;
+    long j = 0;
+    for (size_t s = 0; s < i; s++)
+        j += !parent->subs[s].op && strcmp(parent->subs[s].name, l->name) == 0;
+    return j;
+}
+
+/* The path of sibling j of the layer list ("model.layers", "model.layers[2]"). */
+static void
+layer_path(char *out, size_t cap, const rlayers *l, long j)
+{
+    if (j > 0)
+        snprintf(out, cap, "%s.%s[%ld]", l->parent, l->name, j);
+    else
+        snprintf(out, cap, "%s.%s", l->parent, l->name);
+}
+
+/* The first template group of printed run r's kind; the first printed
+ * run of template group g's kind. */
+static long
+group_of_run(const rcheck *k, long r)
+{
+    for (size_t g = 0; g < k->ngroups; g++)
+        if (k->group_kind[g] == k->c->lay.run_kind[r])
+            return (long)g;
+    return -1;
+}
+
+static long
+run_of_group(const rcheck *k, long g)
+{
+    for (size_t r = 0; r < k->c->lay.nruns; r++)
+        if (k->c->lay.run_kind[r] == k->group_kind[g])
+            return (long)r;
+    return -1;
+}
+
+/* Printed run r of a layer list, checked against the template's group of
+ * its kind. The runs after the first of a kind add no notes: they would
+ * repeat the first's. */
+static int
+check_run(rcheck *k, const lr_node *rn, const char *path, long r, int quiet)
+{
+    const rlayers *l = &k->c->lay;
+    char bp[1024];
+    layer_path(bp, sizeof bp, l, group_of_run(k, r));
+    int again = 0;
+    for (long e = 0; e < r; e++)
+        again |= l->run_kind[e] == l->run_kind[r];
+    size_t keep = k->c->notes.len;
+    int rc = check_node(k, rn, path, bp, quiet);
+    if (again && k->c->notes.s) {
+        k->c->notes.len = keep;
+        k->c->notes.s[keep] = '\0';
+    }
+    return rc;
+}
 
 static int
-check_subs(rcheck *k, const lr_node *rn, const char *path, int quiet)
+check_subs(rcheck *k, const lr_node *rn, const char *path, const char *bpath, int quiet)
 {
     for (size_t i = 0; i < rn->nsubs; i++) {
-        char sp[1024];
+        char sp[1024], bp[1024];
         child_path(sp, sizeof sp, path, rn, i);
-        if (check_node(k, &rn->subs[i], sp, quiet) < 0)
+        long r = layer_group(k, path, rn, i);
+        if (r >= 0) {
+            if (check_run(k, &rn->subs[i], sp, r, quiet) < 0)
+                return -1;
+            continue;
+        }
+        child_path(bp, sizeof bp, bpath, rn, i);
+        if (check_node(k, &rn->subs[i], sp, bp, quiet) < 0)
             return -1;
     }
     return 0;
@@ -1680,11 +2199,11 @@ unmatched(rcheck *k, const lr_node *rn, const char *path, int quiet, json_t *dim
         sb_line(&k->c->notes, "%s (%s): not checked: no node at this path in the %s template%s%s",
                 path, rn->cls, k->family, why ? "; " : "", why ? why : "");
     }
-    return check_subs(k, rn, path, 1);
+    return check_subs(k, rn, path, path, 1);
 }
 
 static int
-check_node(rcheck *k, const lr_node *rn, const char *path, int quiet)
+check_node(rcheck *k, const lr_node *rn, const char *path, const char *bpath, int quiet)
 {
     const char *skip = json_string_value(json_object_get(k->skip, path));
     if (skip) {
@@ -1693,16 +2212,16 @@ check_node(rcheck *k, const lr_node *rn, const char *path, int quiet)
         return 0;
     }
     if (list_has(k->containers, rn->cls))
-        return check_subs(k, rn, path, quiet);
+        return check_subs(k, rn, path, bpath, quiet);
     char tpath[1024];
-    renamed_path(k->paths, path, 0, tpath, sizeof tpath);
+    renamed_path(k->paths, bpath, 0, tpath, sizeof tpath);
     const lr_node *tn = find_path(k->built, tpath);
     json_t *dims = json_object_get(k->dims, rn->cls);
     if (!tn)
         return unmatched(k, rn, path, quiet, dims);
     if (check_class(k, rn, tn, path) < 0 || (dims && check_dims(k, rn, tn, dims, path) < 0))
         return -1;
-    return check_subs(k, rn, path, quiet);
+    return check_subs(k, rn, path, bpath, quiet);
 }
 
 /* The class of a template node is one of the weight layers of the dims
@@ -1763,7 +2282,11 @@ check_built(rcheck *k, const lr_node *tn, const char *path)
         char sp[1024];
         if (s->op)
             continue;
-        child_path(sp, sizeof sp, path, tn, i);
+        long g = layer_group(k, path, tn, i);
+        if (g >= 0)
+            layer_path(sp, sizeof sp, &k->c->lay, run_of_group(k, g));
+        else
+            child_path(sp, sizeof sp, path, tn, i);
         if (json_object_get(k->skip, sp))
             continue;
         if (weight_layer(k, s->cls) && !printed_at(k, sp) && !printed_renamed(k, sp)) {
@@ -1790,6 +2313,66 @@ mirrors(const rcheck *k)
            (m && m == lr_db_find(k->db, k->built->cls));
 }
 
+/* The template's layer groups (map "layers") get their kinds from the same
+ * formulas as the printed runs; per kind, the printed layers and the
+ * groups' repeats must agree: else the config's pattern fields (given or
+ * defaulted) build another model than the printed one. */
+static int
+check_layer_groups(rcheck *k)
+{
+    rlayers *l = &k->c->lay;
+    const lr_node *parent = l->spec ? find_path(k->built, l->parent) : NULL;
+    if (!parent)
+        return 0;
+    k->group_kind = lr_xcalloc(parent->nsubs + 1, sizeof *k->group_kind);
+    double built[MAX_LAYER_KINDS] = {0};
+    for (size_t i = 0; i < parent->nsubs; i++) {
+        const lr_node *g = &parent->subs[i];
+        if (g->op || strcmp(g->name, l->name) != 0)
+            continue;
+        int kind = layer_kind(k->c, g);
+        if (kind == -2)
+            return -1;
+        if (kind == -1) {
+            char at[300];
+            layer_path(at, sizeof at, l, (long)k->ngroups);
+            lr_err_set(k->c->err, k->c->source, at,
+                       "the %s template's layer group %s (%s) is none of the layer kinds of %s: "
+                       "the map's kinds do not fit the template",
+                       k->family, at, g->cls, k->c->mapfile);
+            return -1;
+        }
+        k->group_kind[k->ngroups++] = kind;
+        built[kind] += g->repeat;
+    }
+    for (size_t kind = 0; kind < l->nkinds; kind++) {
+        size_t n = 0, first = l->total;
+        for (size_t i = 0; i < l->total; i++)
+            if (l->kind[i] == kind && n++ == 0)
+                first = i;
+        if ((double)n == built[kind])
+            continue;
+        char at[300], b[40];
+        layer_path(at, sizeof at, l, 0);
+        lr_fmt_double(b, sizeof b, built[kind]);
+        if (n)
+            lr_err_set(k->c->err, k->c->source, at,
+                       "the print(model) text has %zu '%s' layer(s) (the first is layer %zu) but "
+                       "the %s template builds %s from the config: a layer pattern given with "
+                       "--config/--set, or the template's default, does not fit the printed "
+                       "layers",
+                       n, l->kind_name[kind], first, k->family, b);
+        else
+            lr_err_set(k->c->err, k->c->source, at,
+                       "the print(model) text has no '%s' layer but the %s template builds %s "
+                       "from the config: a layer pattern given with --config/--set, or the "
+                       "template's default, does not fit the printed layers",
+                       l->kind_name[kind], k->family, b);
+        return -1;
+    }
+    return 0;
+}
+
 static int
 check_trees(rctx *c, const lr_arch *printed, const lr_arch *built, const lr_db *db)
 {
@@ -1803,7 +2386,9 @@ check_trees(rctx *c, const lr_arch *printed, const lr_arch *built, const lr_db *
                 merged(c, "skip"),
                 json_object_get(c->common, "containers"),
                 json_object_get(c->map, "template_paths"),
-                {0}};
+                {0},
+                NULL,
+                0};
     lr_settings s;
     lr_settings_default(&s);
     lr_set_vars(k.vars, &s, NULL, 1);
@@ -1813,8 +2398,10 @@ check_trees(rctx *c, const lr_arch *printed, const lr_arch *built, const lr_db *
                 "classes and dimensions not checked: the %s template's tree (root %s) does not "
                 "mirror the printed modules (root %s)",
                 k.family, built->root.cls, printed->root.cls);
-    else if ((rc = check_node(&k, &printed->root, "", 0)) == 0)
+    else if ((rc = check_layer_groups(&k)) == 0 &&
+             (rc = check_node(&k, &printed->root, "", "", 0)) == 0)
         rc = check_built(&k, &built->root, "");
+    free(k.group_kind);
     json_decref(k.dims);
     json_decref(k.reasons);
     json_decref(k.skip);
@@ -1847,6 +2434,7 @@ rctx_free(rctx *c)
     json_decref(c->cfg);
     json_decref(c->given);
     json_decref(c->sets);
+    layers_free(&c->lay);
     free(c->mapfile);
     free(c->notes.s);
 }
@@ -1931,10 +2519,37 @@ group_layer_runs(rctx *c, lr_node *root)
     return 0;
 }
 
+/* The map's "rename": {PATH: NAME}: a printed module that transformers
+ * versions name differently (Nemotron-H's `backbone`, `model` in the
+ * in-library code) takes the template's name before anything reads the
+ * tree. */
+static int
+apply_renames(rctx *c, lr_node *root)
+{
+    const char *path;
+    json_t *to;
+    json_object_foreach(json_object_get(c->map, "rename"), path, to)
+    {
+        lr_node *n = (lr_node *)find_path(root, path);
+        const char *name = json_string_value(to);
+        if (!name || !*name || strchr(name, '.')) {
+            lr_err_set(c->err, c->mapfile, "rename", "%s: expected a module name", path);
+            return -1;
+        }
+        if (!n || !path[0])
+            continue;
+        sb_line(&c->notes, "%s (%s): read as %s, the template's name for it", path, n->cls, name);
+        free(n->name);
+        n->name = lr_xstrdup(name);
+    }
+    return 0;
+}
+
 static lr_arch *
 derive_and_build(rctx *c, lr_node *printed, const char *profile_dir, const lr_repr_opts *o)
 {
-    if (load_maps(c, profile_dir) < 0 || group_layer_runs(c, printed) < 0)
+    if (load_maps(c, profile_dir) < 0 || apply_renames(c, printed) < 0 ||
+        group_layer_runs(c, printed) < 0)
         return NULL;
     spread_runs(printed);
     if (load_given(c, o) < 0 || parse_sets(c, o->sets, o->nsets) < 0)

@@ -911,22 +911,29 @@ python_nonfinite_to_null(const char *s)
 }
 
 json_t *
+lr_config_loads(const char *text, const char *name, lr_error *err)
+{
+    char *clean = python_nonfinite_to_null(text);
+    json_error_t je;
+    json_t *j = json_loads(clean, JSON_REJECT_DUPLICATES, &je);
+    free(clean);
+    if (!j) {
+        lr_err_set(err, name, "", "malformed JSON: %s", je.text);
+        err->line = je.line;
+        err->col = je.column;
+    }
+    return j;
+}
+
+json_t *
 lr_config_load(const char *path, lr_error *err)
 {
     size_t len;
     char *text = lr_read_file(path, &len, err);
     if (!text)
         return NULL;
-    char *clean = python_nonfinite_to_null(text);
-    json_error_t je;
-    json_t *j = json_loads(clean, JSON_REJECT_DUPLICATES, &je);
-    free(clean);
+    json_t *j = lr_config_loads(text, path, err);
     free(text);
-    if (!j) {
-        lr_err_set(err, path, "", "malformed JSON: %s", je.text);
-        err->line = je.line;
-        err->col = je.column;
-    }
     return j;
 }
 

@@ -1,0 +1,523 @@
+#!/usr/bin/env python3
+"""Lays out the print(model) texts of tests/fixtures/repr/ whose layers come
+in interleaved kinds (tests/fixtures/repr/SOURCES.md, last section).
+
+Each family function builds the module tree the way the named transformers
+modeling file's __init__ methods do (attribute names, classes, the order of
+assignment, each layer's extra_repr), with the dimensions of the bundled
+data/models/ config; M and L restate how torch.nn.Module.__repr__ and
+ModuleList.__repr__ print a tree. Nothing here runs PyTorch.
+
+usage: scripts/repr_fixtures.py FAMILY > tests/fixtures/repr/NAME.txt
+"""
+import json
+import os
+import sys
+
+MODELS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'data', 'models')
+
+
+def config(name):
+    with open(os.path.join(MODELS, name + '.json')) as f:
+        return json.load(f)
+
+
+def addindent(s, n):
+    lines = s.split('\n')
+    if len(lines) == 1:
+        return s
+    first = lines.pop(0)
+    return first + '\n' + '\n'.join(' ' * n + l for l in lines)
+
+class M:
+    def __init__(self, cls, extra='', kids=None):
+        self.cls, self.extra, self.kids = cls, extra, kids or []
+    def __repr__(self):
+        extra_lines = self.extra.split('\n') if self.extra else []
+        child = [addindent('(' + k + '): ' + repr(v), 2) for k, v in self.kids]
+        lines = extra_lines + child
+        s = self.cls + '('
+        if lines:
+            if len(extra_lines) == 1 and not child:
+                s += extra_lines[0]
+            else:
+                s += '\n  ' + '\n  '.join(lines) + '\n'
+        return s + ')'
+
+class L(M):  # nn.ModuleList
+    def __init__(self, items):
+        super().__init__('ModuleList')
+        self.items = items
+    def __repr__(self):
+        reps = [repr(x) for x in self.items]
+        if not reps:
+            return 'ModuleList()'
+        blocks = []
+        for i, r in enumerate(reps):
+            if blocks and blocks[-1][2] == r:
+                blocks[-1][1] = i
+            else:
+                blocks.append([i, i, r])
+        lines = []
+        for a, b, r in blocks:
+            loc = '(%d): %s' % (a, r) if a == b else '(%d-%d): %d x %s' % (a, b, b - a + 1, r)
+            lines.append(addindent(loc, 2))
+        return 'ModuleList(\n  ' + '\n  '.join(lines) + '\n)'
+
+def tf(b): return 'True' if b else 'False'
+def Linear(i, o, bias=False): return M('Linear', 'in_features=%d, out_features=%d, bias=%s' % (i, o, tf(bias)))
+def Embedding(n, d, pad=None): return M('Embedding', '%d, %d' % (n, d) + ('' if pad is None else ', padding_idx=%d' % pad))
+def Norm(cls, d, eps): return M(cls, '(%d,), eps=%s' % (d, eps))
+def Conv1d(i, o, k, groups=1, padding=0, bias=True):
+    s = '%d, %d, kernel_size=(%d,), stride=(1,)' % (i, o, k)
+    if padding: s += ', padding=(%d,)' % padding
+    if groups != 1: s += ', groups=%d' % groups
+    if not bias: s += ', bias=False'
+    return M('Conv1d', s)
+def SiLU(): return M('SiLU')
+
+
+# ---- Jamba: models/jamba/modeling_jamba.py ----
+
+def jamba():
+    c = config('ai21labs--AI21-Jamba-1.5-Mini')
+    H, I, V = c['hidden_size'], c['intermediate_size'], c['vocab_size']
+    hd, kv = H // c['num_attention_heads'], c['num_key_value_heads']
+    inner, ds = c['mamba_expand'] * H, c['mamba_d_state']
+    dt, dc = c['mamba_dt_rank'], c['mamba_d_conv']
+
+    def N(d):
+        return Norm('JambaRMSNorm', d, '1e-06')
+
+    def mlp():
+        return M('JambaMLP', '', [('gate_proj', Linear(H, I)), ('up_proj', Linear(H, I)),
+                                  ('down_proj', Linear(I, H)), ('act_fn', SiLU())])
+
+    def ff(i):
+        if c['num_experts'] > 1 and i % c['expert_layer_period'] == c['expert_layer_offset']:
+            return M('JambaSparseMoeBlock', '', [('router', Linear(H, c['num_experts'])),
+                                                 ('experts', L([mlp() for _ in range(c['num_experts'])]))])
+        return mlp()
+
+    def layer(i):
+        if i % c['attn_layer_period'] == c['attn_layer_offset']:
+            cls, first = 'JambaAttentionDecoderLayer', ('self_attn', M('JambaSdpaAttention', '', [
+                ('q_proj', Linear(H, H)), ('k_proj', Linear(H, kv * hd)),
+                ('v_proj', Linear(H, kv * hd)), ('o_proj', Linear(H, H))]))
+        else:
+            cls, first = 'JambaMambaDecoderLayer', ('mamba', M('JambaMambaMixer', '', [
+                ('conv1d', Conv1d(inner, inner, dc, groups=inner, padding=dc - 1, bias=c['mamba_conv_bias'])),
+                ('act', SiLU()),
+                ('in_proj', Linear(H, 2 * inner, c['mamba_proj_bias'])),
+                ('x_proj', Linear(inner, dt + 2 * ds)),
+                ('dt_proj', Linear(dt, inner, True)),
+                ('out_proj', Linear(inner, H, c['mamba_proj_bias'])),
+                ('dt_layernorm', N(dt)), ('b_layernorm', N(ds)), ('c_layernorm', N(ds))]))
+        return M(cls, '', [first, ('feed_forward', ff(i)), ('input_layernorm', N(H)),
+                           ('pre_ff_layernorm', N(H))])
+
+    return M('JambaForCausalLM', '', [
+        ('model', M('JambaModel', '', [
+            ('embed_tokens', Embedding(V, H, c['pad_token_id'])),
+            ('layers', L([layer(i) for i in range(c['num_hidden_layers'])])),
+            ('final_layernorm', N(H))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- Nemotron-H: models/nemotron_h/modeling_nemotron_h.py ----
+
+def nemotron_h():
+    c = config('nvidia--Nemotron-H-56B-Base-8K')
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-05'
+    hd = c.get('head_dim') or c.get('attention_head_dim') or H // c['num_attention_heads']
+    nh, kv = c['num_attention_heads'], c['num_key_value_heads']
+    inner = c['mamba_num_heads'] * c['mamba_head_dim']
+    conv_dim = inner + 2 * c['n_groups'] * c['ssm_state_size']
+    k = c['conv_kernel']
+
+    def N(d):
+        return Norm('NemotronHRMSNorm', d, eps)
+
+    def mixer(t):
+        if t == 'M':
+            return M('NemotronHMamba2Mixer', '', [
+                ('act', SiLU()),
+                ('conv1d', Conv1d(conv_dim, conv_dim, k, groups=conv_dim, padding=k - 1, bias=c['use_conv_bias'])),
+                ('in_proj', Linear(H, inner + conv_dim + c['mamba_num_heads'], c['use_bias'])),
+                ('norm', M('Zamba2RMSNormGated')),
+                ('out_proj', Linear(inner, H, c['use_bias']))])
+        if t == '*':
+            return M('NemotronHAttention', '', [
+                ('q_proj', Linear(H, nh * hd)), ('k_proj', Linear(H, kv * hd)),
+                ('v_proj', Linear(H, kv * hd)), ('o_proj', Linear(nh * hd, H))])
+        if t == '-':
+            I = c['intermediate_size']
+            return M('NemotronHMLP', '', [('up_proj', Linear(H, I, c['mlp_bias'])),
+                                          ('down_proj', Linear(I, H, c['mlp_bias'])),
+                                          ('act_fn', M('ReLUSquaredActivation'))])
+        raise ValueError(t)
+
+    layers = [M('NemotronHBlock', '', [('norm', N(H)), ('mixer', mixer(t))])
+              for t in c['hybrid_override_pattern']]
+    return M('NemotronHForCausalLM', '', [
+        ('model', M('NemotronHModel', '', [
+            ('embeddings', Embedding(V, H)), ('layers', L(layers)), ('norm_f', N(H))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- LFM2: models/lfm2/modeling_lfm2.py ----
+
+def lfm2():
+    c = config('LiquidAI--LFM2.5-VL-1.6B')['text_config']  # LFM2-1.2B
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-05'
+    hd = H // c['num_attention_heads']
+    nh, kv = c['num_attention_heads'], c['num_key_value_heads']
+    ff = c['block_ff_dim']
+    if c['block_auto_adjust_ff_dim']:
+        ff = int(2 * ff / 3)
+        if c.get('block_ffn_dim_multiplier') is not None:
+            ff = int(c['block_ffn_dim_multiplier'] * ff)
+        m = c['block_multiple_of']
+        ff = m * ((ff + m - 1) // m)
+    k = c['conv_L_cache']
+
+    def N(d):
+        return Norm('Lfm2RMSNorm', d, eps)
+
+    def layer(t):
+        if t == 'full_attention':
+            op = ('self_attn', M('Lfm2Attention', '', [
+                ('q_proj', Linear(H, nh * hd)), ('k_proj', Linear(H, kv * hd)),
+                ('v_proj', Linear(H, kv * hd)), ('out_proj', Linear(nh * hd, H)),
+                ('q_layernorm', N(hd)), ('k_layernorm', N(hd))]))
+        else:
+            op = ('conv', M('Lfm2ShortConv', '', [
+                ('conv', Conv1d(H, H, k, groups=H, padding=k - 1, bias=c['conv_bias'])),
+                ('in_proj', Linear(H, 3 * H, c['conv_bias'])),
+                ('out_proj', Linear(H, H, c['conv_bias']))]))
+        return M('Lfm2DecoderLayer', '', [
+            op, ('feed_forward', M('Lfm2MLP', '', [('w1', Linear(H, ff)), ('w3', Linear(H, ff)),
+                                                    ('w2', Linear(ff, H))])),
+            ('operator_norm', N(H)), ('ffn_norm', N(H))])
+
+    return M('Lfm2ForCausalLM', '', [
+        ('model', M('Lfm2Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id', 0))),
+            ('layers', L([layer(t) for t in c['layer_types']])),
+            ('pos_emb', M('Lfm2RotaryEmbedding')), ('embedding_norm', N(H))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- Qwen3-Next: models/qwen3_next/modular_qwen3_next.py; the MoE block
+# as transformers 4.57 builds it (Qwen2MoeSparseMoeBlock: gate Linear,
+# experts a ModuleList of MLPs), not the fused experts of 5.x, which print
+# no size ----
+
+def qwen3_next():
+    c = config('Qwen--Qwen3-Next-80B-A3B-Thinking')
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-06'
+    hd, nh, kv = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads']
+    kd = c['linear_key_head_dim'] * c['linear_num_key_heads']
+    vd = c['linear_value_head_dim'] * c['linear_num_value_heads']
+    nv, k = c['linear_num_value_heads'], c['linear_conv_kernel_dim']
+    L_ = c['num_hidden_layers']
+    types = c.get('layer_types') or ['full_attention' if (i + 1) % c['full_attention_interval'] == 0
+                                     else 'linear_attention' for i in range(L_)]
+
+    def N(d):
+        return Norm('Qwen3NextRMSNorm', d, eps)
+
+    def mlp(i):
+        return M('Qwen3NextMLP', '', [('gate_proj', Linear(H, i)), ('up_proj', Linear(H, i)),
+                                      ('down_proj', Linear(i, H)), ('act_fn', SiLU())])
+
+    def ff(i):
+        if i not in c['mlp_only_layers'] and c['num_experts'] > 0 and (i + 1) % c['decoder_sparse_step'] == 0:
+            return M('Qwen3NextSparseMoeBlock', '', [
+                ('gate', Linear(H, c['num_experts'])),
+                ('experts', L([mlp(c['moe_intermediate_size']) for _ in range(c['num_experts'])])),
+                ('shared_expert', mlp(c['shared_expert_intermediate_size'])),
+                ('shared_expert_gate', Linear(H, 1))])
+        return mlp(c['intermediate_size'])
+
+    def layer(i):
+        if types[i] == 'linear_attention':
+            conv = 2 * kd + vd
+            op = ('linear_attn', M('Qwen3NextGatedDeltaNet', '', [
+                ('act', SiLU()),
+                ('conv1d', Conv1d(conv, conv, k, groups=conv, padding=k - 1, bias=False)),
+                ('in_proj_qkvz', Linear(H, 2 * kd + 2 * vd)),
+                ('in_proj_ba', Linear(H, 2 * nv)),
+                ('norm', M('Qwen3NextRMSNormGated')),
+                ('out_proj', Linear(vd, H))]))
+        else:
+            b = c.get('attention_bias', False)
+            op = ('self_attn', M('Qwen3NextAttention', '', [
+                ('q_proj', Linear(H, nh * hd * 2, b)), ('k_proj', Linear(H, kv * hd, b)),
+                ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H, b)),
+                ('q_norm', N(hd)), ('k_norm', N(hd))]))
+        return M('Qwen3NextDecoderLayer', '', [op, ('mlp', ff(i)), ('input_layernorm', N(H)),
+                                               ('post_attention_layernorm', N(H))])
+
+    return M('Qwen3NextForCausalLM', '', [
+        ('model', M('Qwen3NextModel', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer(i) for i in range(L_)])),
+            ('norm', N(H)), ('rotary_emb', M('Qwen3NextRotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- Llama-4 (the language model): models/llama4/modeling_llama4.py ----
+
+def llama4():
+    c = config('meta-llama--Llama-4-Scout-17B-16E-Instruct')['text_config']
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-05'
+    hd, nh, kv = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads']
+    L_, b = c['num_hidden_layers'], c['attention_bias']
+    step = c['interleave_moe_layer_step']
+    moe = c.get('moe_layers') or list(range(step - 1, L_, step))
+    rope = c.get('no_rope_layers') or [int((i + 1) % c.get('no_rope_layer_interval', 4) != 0) for i in range(L_)]
+
+    def N(d):
+        return Norm('Llama4TextRMSNorm', d, eps)
+
+    def mlp(i):
+        return M('Llama4TextMLP', '', [('gate_proj', Linear(H, i)), ('up_proj', Linear(H, i)),
+                                       ('down_proj', Linear(i, H)), ('activation_fn', SiLU())])
+
+    def layer(i):
+        attn = [('q_proj', Linear(H, nh * hd, b)), ('k_proj', Linear(H, kv * hd, b)),
+                ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H, b))]
+        if c['use_qk_norm'] and rope[i]:
+            attn.append(('qk_norm', M('Llama4TextL2Norm', 'eps=' + eps)))
+        if i in moe:
+            ff = M('Llama4TextMoe', '', [
+                ('experts', M('Llama4TextExperts', '', [('act_fn', SiLU())])),
+                ('router', M('Llama4Router', 'in_features=%d, out_features=%d, bias=False' % (H, c['num_local_experts']))),
+                ('shared_expert', mlp(c['intermediate_size']))])
+        else:
+            ff = mlp(c['intermediate_size_mlp'])
+        return M('Llama4TextDecoderLayer', '', [('self_attn', M('Llama4TextAttention', '', attn)),
+                                                ('feed_forward', ff), ('input_layernorm', N(H)),
+                                                ('post_attention_layernorm', N(H))])
+
+    return M('Llama4ForCausalLM', '', [
+        ('model', M('Llama4TextModel', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer(i) for i in range(L_)])),
+            ('norm', N(H)), ('rotary_emb', M('Llama4TextRotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- Mamba-2: models/mamba2/modeling_mamba2.py. No Mamba-2 config is
+# bundled: the Mamba-Codestral-7B shapes that tests/cli_families.sh
+# builds ----
+
+def mamba2():
+    c = {'hidden_size': 4096, 'num_hidden_layers': 64, 'num_heads': 128, 'head_dim': 64,
+         'n_groups': 8, 'state_size': 128, 'expand': 2, 'conv_kernel': 4, 'vocab_size': 32768,
+         'use_bias': False, 'use_conv_bias': True}
+    H, V = c['hidden_size'], c['vocab_size']
+    inner = c['expand'] * H
+    conv = inner + 2 * c['n_groups'] * c['state_size']
+    k = c['conv_kernel']
+    mixer = M('Mamba2Mixer', '', [
+        ('act', SiLU()),
+        ('conv1d', Conv1d(conv, conv, k, groups=conv, padding=k - 1, bias=c['use_conv_bias'])),
+        ('in_proj', Linear(H, inner + conv + c['num_heads'], c['use_bias'])),
+        ('norm', M('MambaRMSNormGated')),
+        ('out_proj', Linear(inner, H, c['use_bias']))])
+    block = M('Mamba2Block', '', [('norm', M('Mamba2RMSNorm')), ('mixer', mixer)])
+    return M('Mamba2ForCausalLM', '', [
+        ('backbone', M('Mamba2Model', '', [
+            ('embeddings', Embedding(V, H)),
+            ('layers', L([block for _ in range(c['num_hidden_layers'])])),
+            ('norm_f', M('Mamba2RMSNorm'))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- MiniMax-M2: models/minimax_m2/modeling_minimax_m2.py (5.x: the
+# experts and the router hold bare Parameters and print no size) ----
+
+def minimax_m2():
+    c = config('MiniMaxAI--MiniMax-M2.5')
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-06'
+    hd, nh, kv = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads']
+
+    def N(d):
+        return Norm('MiniMaxM2RMSNorm', d, eps)
+
+    layer = M('MiniMaxM2DecoderLayer', '', [
+        ('self_attn', M('MiniMaxM2Attention', '', [
+            ('q_proj', Linear(H, nh * hd)), ('k_proj', Linear(H, kv * hd)),
+            ('v_proj', Linear(H, kv * hd)), ('o_proj', Linear(nh * hd, H)),
+            ('q_norm', N(nh * hd)), ('k_norm', N(kv * hd))])),
+        ('mlp', M('MiniMaxM2SparseMoeBlock', '', [
+            ('gate', M('MiniMaxM2TopKRouter')),
+            ('experts', M('MiniMaxM2Experts', '', [('act_fn', SiLU())]))])),
+        ('input_layernorm', N(H)), ('post_attention_layernorm', N(H))])
+    return M('MiniMaxM2ForCausalLM', '', [
+        ('model', M('MiniMaxM2Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer for _ in range(c['num_hidden_layers'])])),
+            ('norm', N(H)), ('rotary_emb', M('MiniMaxM2RotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- GLM-4.5: models/glm4_moe (Glm4MoeForCausalLM). The MoE block as the
+# released 4.5x code builds Glm4MoeMoE (from DeepseekV3MoE: experts a
+# ModuleList of Glm4MoeMLP, gate, shared_experts); the MTP layer of the
+# checkpoint is not built by transformers and does not print ----
+
+def glm4_moe():
+    c = config('zai-org--GLM-4.5-Air')
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-05'
+    hd, nh, kv, b = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads'], c['attention_bias']
+
+    def N(d):
+        return Norm('Glm4MoeRMSNorm', d, eps)
+
+    def mlp(i):
+        return M('Glm4MoeMLP', '', [('gate_proj', Linear(H, i)), ('up_proj', Linear(H, i)),
+                                    ('down_proj', Linear(i, H)), ('act_fn', SiLU())])
+
+    def layer(i):
+        attn = [('q_proj', Linear(H, nh * hd, b)), ('k_proj', Linear(H, kv * hd, b)),
+                ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H))]
+        if c['use_qk_norm']:
+            attn += [('q_norm', N(hd)), ('k_norm', N(hd))]
+        if i >= c['first_k_dense_replace']:
+            m = c['moe_intermediate_size']
+            ff = M('Glm4MoeMoE', '', [('experts', L([mlp(m) for _ in range(c['n_routed_experts'])])),
+                                      ('gate', M('Glm4MoeTopkRouter')),
+                                      ('shared_experts', mlp(m * c['n_shared_experts']))])
+        else:
+            ff = mlp(c['intermediate_size'])
+        return M('Glm4MoeDecoderLayer', '', [('self_attn', M('Glm4MoeAttention', '', attn)), ('mlp', ff),
+                                             ('input_layernorm', N(H)), ('post_attention_layernorm', N(H))])
+
+    return M('Glm4MoeForCausalLM', '', [
+        ('model', M('Glm4MoeModel', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer(i) for i in range(c['num_hidden_layers'])])),
+            ('norm', N(H)), ('rotary_emb', M('Glm4MoeRotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- Qwen3.5 (the text model): models/qwen3_5/modular_qwen3_5.py.
+# Qwen3_5GatedDeltaNet calls Qwen3-Next's __init__ (act, conv1d, the fused
+# projections, norm, out_proj), deletes in_proj_qkvz/in_proj_ba and then
+# assigns in_proj_qkv, in_proj_z, in_proj_b, in_proj_a, which so print
+# last. The MTP layer is ignored at load and does not print ----
+
+def qwen3_5(name='Qwen--Qwen3.5-27B', P='Qwen3_5'):
+    c = config(name)['text_config']
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-06'
+    hd, nh, kv = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads']
+    kd = c['linear_key_head_dim'] * c['linear_num_key_heads']
+    vd = c['linear_value_head_dim'] * c['linear_num_value_heads']
+    nv, k, I = c['linear_num_value_heads'], c['linear_conv_kernel_dim'], c.get('intermediate_size')
+
+    def N(d):
+        return Norm(P + 'RMSNorm', d, eps)
+
+    def layer(t):
+        if t == 'linear_attention':
+            conv = 2 * kd + vd
+            op = ('linear_attn', M(P + 'GatedDeltaNet', '', [
+                ('act', SiLU()),
+                ('conv1d', Conv1d(conv, conv, k, groups=conv, padding=k - 1, bias=False)),
+                ('norm', M(P + 'RMSNormGated')),
+                ('out_proj', Linear(vd, H)),
+                ('in_proj_qkv', Linear(H, conv)), ('in_proj_z', Linear(H, vd)),
+                ('in_proj_b', Linear(H, nv)), ('in_proj_a', Linear(H, nv))]))
+        else:
+            b = c.get('attention_bias', False)
+            op = ('self_attn', M(P + 'Attention', '', [
+                ('q_proj', Linear(H, nh * hd * 2, b)), ('k_proj', Linear(H, kv * hd, b)),
+                ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H, b)),
+                ('q_norm', N(hd)), ('k_norm', N(hd))]))
+        if c.get('num_experts'):
+            S = c['shared_expert_intermediate_size']
+            mlp = M(P + 'SparseMoeBlock', '', [
+                ('gate', M(P + 'TopKRouter')),
+                ('experts', M(P + 'Experts', '', [('act_fn', SiLU())])),
+                ('shared_expert', M(P + 'MLP', '', [('gate_proj', Linear(H, S)), ('up_proj', Linear(H, S)),
+                                                    ('down_proj', Linear(S, H)), ('act_fn', SiLU())])),
+                ('shared_expert_gate', Linear(H, 1))])
+        else:
+            mlp = M(P + 'MLP', '', [('gate_proj', Linear(H, I)), ('up_proj', Linear(H, I)),
+                                    ('down_proj', Linear(I, H)), ('act_fn', SiLU())])
+        return M(P + 'DecoderLayer', '', [op, ('mlp', mlp), ('input_layernorm', N(H)),
+                                             ('post_attention_layernorm', N(H))])
+
+    return M(P + 'ForCausalLM', '', [
+        ('model', M(P + 'TextModel', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer(t) for t in c['layer_types']])),
+            ('norm', N(H)), ('rotary_emb', M(P + 'TextRotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- DeepSeek-V3.2: models/deepseek_v32/modeling_deepseek_v32.py (5.x:
+# the experts and the router hold bare Parameters and print no size; the
+# MTP layer, layer 61 of the checkpoint, is ignored at load) ----
+
+def deepseek_v32():
+    c = config('deepseek-ai--DeepSeek-V3.2')
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-06'
+    nh, ql, kl = c['num_attention_heads'], c['q_lora_rank'], c['kv_lora_rank']
+    rope, nope, vd = c['qk_rope_head_dim'], c['qk_nope_head_dim'], c['v_head_dim']
+    b = c['attention_bias']
+
+    def N(d):
+        return Norm('DeepseekV32RMSNorm', d, eps)
+
+    def mlp(i):
+        return M('DeepseekV32MLP', '', [('gate_proj', Linear(H, i)), ('up_proj', Linear(H, i)),
+                                        ('down_proj', Linear(i, H)), ('act_fn', SiLU())])
+
+    def layer(i):
+        attn = M('DeepseekV32Attention', '', [
+            ('q_a_proj', Linear(H, ql, b)), ('q_a_layernorm', N(ql)),
+            ('q_b_proj', Linear(ql, nh * (nope + rope))),
+            ('kv_a_proj_with_mqa', Linear(H, kl + rope, b)), ('kv_a_layernorm', N(kl)),
+            ('kv_b_proj', Linear(kl, nh * (nope + vd))), ('o_proj', Linear(nh * vd, H, b)),
+            ('indexer', M('DeepseekV32Indexer', '', [
+                ('wq_b', Linear(ql, c['index_n_heads'] * c['index_head_dim'])),
+                ('wk', Linear(H, c['index_head_dim'])),
+                ('k_norm', M('LayerNorm', '(%d,), eps=1e-06, elementwise_affine=True' % c['index_head_dim'])),
+                ('weights_proj', Linear(H, c['index_n_heads']))]))])
+        if i >= c['first_k_dense_replace']:
+            ff = M('DeepseekV32MoE', '', [
+                ('experts', M('DeepseekV32Experts', '', [('act_fn', SiLU())])),
+                ('gate', M('DeepseekV32TopkRouter')),
+                ('shared_experts', mlp(c['moe_intermediate_size'] * c['n_shared_experts']))])
+        else:
+            ff = mlp(c['intermediate_size'])
+        return M('DeepseekV32DecoderLayer', '', [('self_attn', attn), ('mlp', ff), ('input_layernorm', N(H)),
+                                                 ('post_attention_layernorm', N(H))])
+
+    return M('DeepseekV32ForCausalLM', '', [
+        ('model', M('DeepseekV32Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer(i) for i in range(c['num_hidden_layers'])])),
+            ('norm', N(H)), ('rotary_emb', M('DeepseekV32RotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- Qwen3.5-MoE (the text model): models/qwen3_5_moe/modular_qwen3_5_moe.py:
+# the Qwen3.5 layers with Qwen3-Next's sparse block (5.x: gate
+# Qwen3_5MoeTopKRouter and experts Qwen3_5MoeExperts hold bare Parameters
+# and print no size; shared_expert, shared_expert_gate) ----
+
+def qwen3_5_moe():
+    return qwen3_5('Qwen--Qwen3.5-35B-A3B', 'Qwen3_5Moe')
+
+
+FAMILIES = {'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+
+if __name__ == '__main__':
+    if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:
+        sys.exit('usage: repr_fixtures.py {%s}' % ','.join(FAMILIES))
+    print(repr(FAMILIES[sys.argv[1]]()))

@@ -429,10 +429,25 @@ same_value(json_t *a, json_t *b)
     return x == y;
 }
 
+/* How many times the string w occurs in s (non-overlapping). */
+static double
+occurrences(const char *s, const char *w)
+{
+    double n = 0;
+    for (const char *p = strstr(s, w); p; p = strstr(p + strlen(w), w))
+        n++;
+    return n;
+}
+
 /* A layer pattern given as data: how many elements of a list equal `what`
  * (layer_types, no_rope_layers), or how many times the string `what` occurs
- * in a string (Nemotron-H's hybrid_override_pattern "M-M*-..."). Returns
- * -1 when the value is neither a list nor a string. */
+ * in a string (Nemotron-H's hybrid_override_pattern "M-M*-..."). `what` may
+ * list several strings, so that one field reads both spellings of a
+ * pattern: Nemotron-3's newer configs give the list layers_block_type
+ * ["mamba", "moe", ...] where the older give the string "MEM*..." (each
+ * listed string is counted; a pattern's one-letter codes never occur in
+ * the other spelling's words). Returns -1 when the value is neither a list
+ * nor a string. */
 static double
 count_in(json_t *v, json_t *what)
 {
@@ -442,12 +457,24 @@ count_in(json_t *v, json_t *what)
             n += same_value(json_array_get(v, i), what);
         return n;
     }
-    const char *s = json_string_value(v), *w = json_string_value(what);
-    if (!s || !w || !*w)
+    const char *s = json_string_value(v);
+    if (!s)
         return -1;
-    for (const char *p = strstr(s, w); p; p = strstr(p + strlen(w), w))
-        n++;
-    return n;
+    if (json_is_array(what)) {
+        int any = 0;
+        for (size_t i = 0; i < json_array_size(what); i++) {
+            const char *w = json_string_value(json_array_get(what, i));
+            if (w && *w) {
+                n += occurrences(s, w);
+                any = 1;
+            }
+        }
+        return any ? n : -1;
+    }
+    const char *w = json_string_value(what);
+    if (!w || !*w)
+        return -1;
+    return occurrences(s, w);
 }
 
 /* The first of `keys` the config has (not null), or NULL. */

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -447,13 +448,14 @@ occurrences(const char *s, const char *w)
  * ["mamba", "moe", ...] where the older give the string "MEM*..." (each
  * listed string is counted; a pattern's one-letter codes never occur in
  * the other spelling's words). Returns -1 when the value is neither a list
- * nor a string. */
+ * nor a string. Only a list's first `upto` elements count (SIZE_MAX: all).
+ */
 static double
-count_in(json_t *v, json_t *what)
+count_in(json_t *v, json_t *what, size_t upto)
 {
     double n = 0;
     if (json_is_array(v)) {
-        for (size_t i = 0; i < json_array_size(v); i++)
+        for (size_t i = 0; i < json_array_size(v) && i < upto; i++)
             n += same_value(json_array_get(v, i), what);
         return n;
     }
@@ -508,17 +510,42 @@ count_pairs(json_t *a, json_t *what, json_t *b, json_t *and_what)
  * strings any of which counts: how many layer_types are
  * "sliding_attention"); a string compared with the field's "equals" (a
  * string or a list of strings; 1 or 0). */
+/* The field's "upto": the name of an earlier field whose value bounds the
+ * list elements "count" looks at (Step-3.5's layer_types lists the MTP
+ * layers' types after the decoder's: "upto": "num_hidden_layers"). Sets
+ * SIZE_MAX without one; -1 (err set) when it names no earlier field. */
+static int
+upto_limit(tbuild *tb, json_t *f, const char *key, size_t *limit)
+{
+    json_t *u = json_object_get(f, "upto");
+    *limit = SIZE_MAX;
+    if (!u)
+        return 0;
+    const char *name = json_string_value(u);
+    for (size_t i = 0; name && i < tb->nenv; i++)
+        if (strcmp(tb->env[i].name, name) == 0) {
+            double v = tb->env[i].value->num;
+            *limit = v > 0 ? (size_t)v : 0;
+            return 0;
+        }
+    lr_err_set(tb->err, tb->tfile, key, "\"upto\" must name a config field listed before this one");
+    return -1;
+}
+
 static int
 config_value(tbuild *tb, json_t *f, json_t *v, const char *key, double *d)
 {
     json_t *eq = json_object_get(f, "equals");
     json_t *count = json_object_get(f, "count");
     int length = json_is_true(json_object_get(f, "length"));
+    size_t upto;
+    if (upto_limit(tb, f, key, &upto) < 0)
+        return -1;
     if (json_is_number(v)) {
         *d = json_number_value(v);
     } else if (json_is_boolean(v)) {
         *d = json_is_true(v);
-    } else if (count && (*d = count_in(v, count)) >= 0) {
+    } else if (count && (*d = count_in(v, count, upto)) >= 0) {
         /* a list's matching elements, or a pattern string's occurrences */
     } else if (json_is_array(v) && length) {
         *d = (double)json_array_size(v);

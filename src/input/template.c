@@ -504,12 +504,6 @@ count_pairs(json_t *a, json_t *what, json_t *b, json_t *and_what)
     return n;
 }
 
-/* The number a config value stands for: numbers and booleans as they are;
- * a list's (or a string's) length when the field says "length": true; the
- * number of a list's elements equal to "count" (a string, or a list of
- * strings any of which counts: how many layer_types are
- * "sliding_attention"); a string compared with the field's "equals" (a
- * string or a list of strings; 1 or 0). */
 /* The field's "upto": the name of an earlier field whose value bounds the
  * list elements "count" looks at (Step-3.5's layer_types lists the MTP
  * layers' types after the decoder's: "upto": "num_hidden_layers"). Sets
@@ -532,6 +526,12 @@ upto_limit(tbuild *tb, json_t *f, const char *key, size_t *limit)
     return -1;
 }
 
+/* The number a config value stands for: numbers and booleans as they are;
+ * a list's (or a string's) length when the field says "length": true; the
+ * number of a list's elements equal to "count" (a string, or a list of
+ * strings any of which counts: how many layer_types are
+ * "sliding_attention"); a string compared with the field's "equals" (a
+ * string or a list of strings; 1 or 0). */
 static int
 config_value(tbuild *tb, json_t *f, json_t *v, const char *key, double *d)
 {

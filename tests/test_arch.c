@@ -2,6 +2,7 @@
  * test_arch.c: architecture trees from config.json through the Llama
  * template, and from the prototype's architecture JSON.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,6 +206,88 @@ test_config_layer_patterns(void **state)
     free(p);
 }
 
+/* Newer spellings of a layer pattern. Nemotron-3 Ultra's config gives the
+ * blocks as a list, layers_block_type, and no num_hidden_layers: 3 "mamba",
+ * 1 "attention", 1 "mlp" make the groups of 3, 1 and 1 that "M*M-M" does.
+ * Step-3.5's published config names the MoE layers in moe_layers_enum
+ * ("2,3,4,5" of 6: 2 dense) and lists the 2 MTP layers' types after the
+ * decoder's 6 in layer_types: the full layers are counted among the first
+ * 6 only (2, at 0 and 3: period 3), so the groups are full dense 1 (layer
+ * 0), sliding dense 1 (1), full MoE 1 (3), sliding MoE 3 (2, 4, 5);
+ * counting the MTP entries too would give 3 full layers and a period of 2
+ * (full MoE 2, sliding MoE 2). A template whose "upto" names no earlier
+ * field is refused. */
+static void
+test_config_pattern_spellings(void **state)
+{
+    (void)state;
+    lr_error err;
+    char *p = tu_tmpfile("{\"architectures\": [\"NemotronHForCausalLM\"], \"vocab_size\": 100,"
+                         " \"hidden_size\": 64, \"intermediate_size\": 128,"
+                         " \"num_attention_heads\": 4, \"num_key_value_heads\": 2,"
+                         " \"mamba_num_heads\": 4, \"mamba_head_dim\": 16, \"n_groups\": 2,"
+                         " \"ssm_state_size\": 8, \"layers_block_type\": [\"mamba\", \"attention\","
+                         " \"mamba\", \"mlp\", \"mamba\"]}",
+                         ".json");
+    lr_arch *a = lr_arch_from_hf_config(p, TU_DEFAULT "/architectures", &err);
+    if (!a)
+        fprintf(stderr, "%s: %s\n", err.path, err.msg);
+    assert_non_null(a);
+    const lr_node *bb = child(&a->root, "backbone");
+    assert_true(bb->subs[1].repeat == 3);
+    assert_true(bb->subs[2].repeat == 1);
+    assert_true(bb->subs[3].repeat == 1);
+    lr_arch_free(a);
+    unlink(p);
+    free(p);
+    const char *step = "{\"architectures\": [\"Step3p5ForCausalLM\"], \"model_type\": \"step3p5\","
+                       " \"vocab_size\": 100, \"hidden_size\": 64, \"intermediate_size\": 128,"
+                       " \"num_hidden_layers\": 6, \"num_attention_heads\": 4,"
+                       " \"num_attention_groups\": 2, \"head_dim\": 16,"
+                       " \"moe_intermediate_size\": 32, \"moe_num_experts\": 4, \"moe_top_k\": 2,"
+                       " \"share_expert_dim\": 32, \"num_nextn_predict_layers\": 2,"
+                       " \"moe_layers_enum\": \"2,3,4,5\", \"layer_types\": [\"full_attention\","
+                       " \"sliding_attention\", \"sliding_attention\", \"full_attention\","
+                       " \"sliding_attention\", \"sliding_attention\", \"full_attention\","
+                       " \"sliding_attention\"]}";
+    p = tu_tmpfile(step, ".json");
+    a = lr_arch_from_hf_config(p, TU_DEFAULT "/architectures", &err);
+    if (!a)
+        fprintf(stderr, "%s: %s\n", err.path, err.msg);
+    assert_non_null(a);
+    const lr_node *model = child(&a->root, "model");
+    assert_true(model->subs[2].repeat == 1); /* full dense */
+    assert_true(model->subs[3].repeat == 1); /* sliding dense */
+    assert_true(model->subs[4].repeat == 1); /* full MoE */
+    assert_true(model->subs[5].repeat == 3); /* sliding MoE */
+    lr_arch_free(a);
+    /* the same template with "upto" naming a field it does not have */
+    char dir[] = "/tmp/lr_archXXXXXX", tpath[64];
+    assert_non_null(mkdtemp(dir));
+    snprintf(tpath, sizeof tpath, "%s/step3p7.json", dir);
+    FILE *in = fopen(TU_DEFAULT "/architectures/step3p7.json", "r");
+    FILE *out = fopen(tpath, "w");
+    assert_non_null(in);
+    assert_non_null(out);
+    char line[4096];
+    while (fgets(line, sizeof line, in)) {
+        char *u = strstr(line, "\"upto\": \"num_hidden_layers\"");
+        if (u)
+            fprintf(out, "%.*s\"upto\": \"no_such_field\",\n", (int)(u - line), line);
+        else
+            fputs(line, out);
+    }
+    fclose(in);
+    fclose(out);
+    a = lr_arch_from_hf_config(p, dir, &err);
+    assert_null(a);
+    assert_non_null(strstr(err.msg, "\"upto\" must name a config field"));
+    unlink(tpath);
+    rmdir(dir);
+    unlink(p);
+    free(p);
+}
+
 /* A tiny model in the prototype's architecture JSON: one Linear repeated
  * 3 times and a norm. */
 static void
@@ -317,9 +400,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_llama2_tree),           cmocka_unit_test(test_config_errors),
-        cmocka_unit_test(test_config_layer_patterns), cmocka_unit_test(test_prototype_arch),
-        cmocka_unit_test(test_arch_missing_param),    cmocka_unit_test(test_long_formula),
+        cmocka_unit_test(test_llama2_tree),
+        cmocka_unit_test(test_config_errors),
+        cmocka_unit_test(test_config_layer_patterns),
+        cmocka_unit_test(test_prototype_arch),
+        cmocka_unit_test(test_arch_missing_param),
+        cmocka_unit_test(test_long_formula),
+        cmocka_unit_test(test_config_pattern_spellings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,12 +426,28 @@ same_value(json_t *a, json_t *b)
     return x == y;
 }
 
+/* How many times the string w occurs in s (non-overlapping). */
+static double
+occurrences(const char *s, const char *w)
+{
+    double n = 0;
+    for (const char *p = strstr(s, w); p; p = strstr(p + strlen(w), w))
+        n++;
+    return n;
+}
+
 /* A layer pattern given as data: how many elements of a list equal `what`
- * (layer_types, no_rope_layers), counting only the positions from <= i <
- * to (Gemma-4's last num_kv_shared_layers layers, which own no KV), or how
- * many times the string `what` occurs in a string (Nemotron-H's
- * hybrid_override_pattern "M-M*-..."). Returns -1 when the value is
- * neither a list nor a string. */
+ * (layer_types, no_rope_layers), or how many times the string `what` occurs
+ * in a string (Nemotron-H's hybrid_override_pattern "M-M*-..."). `what` may
+ * list several strings, so that one field reads both spellings of a
+ * pattern: Nemotron-3's newer configs give the list layers_block_type
+ * ["mamba", "moe", ...] where the older give the string "MEM*..." (each
+ * listed string is counted; a pattern's one-letter codes never occur in
+ * the other spelling's words). Returns -1 when the value is neither a list
+ * nor a string. Only a list's positions from <= i < to count (Gemma-4's
+ * last num_kv_shared_layers layers, which own no KV; Step-3.5's decoder
+ * layers before its MTP layers).
+ */
 static double
 count_in(json_t *v, json_t *what, double from, double to)
 {
@@ -440,12 +457,24 @@ count_in(json_t *v, json_t *what, double from, double to)
             n += (double)i >= from && (double)i < to && same_value(json_array_get(v, i), what);
         return n;
     }
-    const char *s = json_string_value(v), *w = json_string_value(what);
-    if (!s || !w || !*w)
+    const char *s = json_string_value(v);
+    if (!s)
         return -1;
-    for (const char *p = strstr(s, w); p; p = strstr(p + strlen(w), w))
-        n++;
-    return n;
+    if (json_is_array(what)) {
+        int any = 0;
+        for (size_t i = 0; i < json_array_size(what); i++) {
+            const char *w = json_string_value(json_array_get(what, i));
+            if (w && *w) {
+                n += occurrences(s, w);
+                any = 1;
+            }
+        }
+        return any ? n : -1;
+    }
+    const char *w = json_string_value(what);
+    if (!w || !*w)
+        return -1;
+    return occurrences(s, w);
 }
 
 /* The first of `keys` the config has (not null), or NULL. */
@@ -473,6 +502,28 @@ count_pairs(json_t *a, json_t *what, json_t *b, json_t *and_what)
     return n;
 }
 
+/* The field's "upto": the name of an earlier field whose value bounds the
+ * list elements "count" looks at (Step-3.5's layer_types lists the MTP
+ * layers' types after the decoder's: "upto": "num_hidden_layers"). Sets
+ * SIZE_MAX without one; -1 (err set) when it names no earlier field. */
+static int
+upto_limit(tbuild *tb, json_t *f, const char *key, size_t *limit)
+{
+    json_t *u = json_object_get(f, "upto");
+    *limit = SIZE_MAX;
+    if (!u)
+        return 0;
+    const char *name = json_string_value(u);
+    for (size_t i = 0; name && i < tb->nenv; i++)
+        if (strcmp(tb->env[i].name, name) == 0) {
+            double v = tb->env[i].value->num;
+            *limit = v > 0 ? (size_t)v : 0;
+            return 0;
+        }
+    lr_err_set(tb->err, tb->tfile, key, "\"upto\" must name a config field listed before this one");
+    return -1;
+}
+
 /* The number a config value stands for: numbers and booleans as they are;
  * a list's (or a string's) length when the field says "length": true; the
  * number of a list's elements equal to "count" (a string, or a list of
@@ -486,7 +537,7 @@ config_value(tbuild *tb, json_t *f, json_t *v, const char *key, double *d)
     json_t *count = json_object_get(f, "count");
     int length = json_is_true(json_object_get(f, "length"));
     /* "from" and "to": formulas over the fields before, the positions of a
-     * counted list (default: all of them) */
+     * counted list (default: all of them); "upto": a field bounding them */
     double from = 0, to = HUGE_VAL;
     char p[700];
     snprintf(p, sizeof p, "%s.from", key);
@@ -495,6 +546,11 @@ config_value(tbuild *tb, json_t *f, json_t *v, const char *key, double *d)
     snprintf(p, sizeof p, "%s.to", key);
     if (json_object_get(f, "to") && eval_const(tb, json_object_get(f, "to"), p, &to) < 0)
         return -1;
+    size_t upto;
+    if (upto_limit(tb, f, key, &upto) < 0)
+        return -1;
+    if (upto != SIZE_MAX && (double)upto < to)
+        to = (double)upto;
     if (json_is_number(v)) {
         *d = json_number_value(v);
     } else if (json_is_boolean(v)) {
@@ -740,7 +796,7 @@ find_template(const char *dir, json_t *cfg, const char *top_arch, const char *to
         found = json_incref(tl.t[hit]);
         *tfile = lr_xstrdup(tl.files[hit]);
     } else {
-        char classes[640] = "", fams[360] = "";
+        char classes[640] = "", fams[720] = "";
         for (size_t i = 0; i < tl.n; i++)
             if (!tget(&tl, i, err)) {
                 tlist_free(&tl);
@@ -762,16 +818,18 @@ find_template(const char *dir, json_t *cfg, const char *top_arch, const char *to
                        "mamba, mamba2-* --family mamba2",
                        fams);
         else
+            /* the families first: the message is cut at lr_error's size, and
+             * --family NAME is what the user types next */
             lr_err_set(err, cfile, "architectures",
-                       "no family template for %s '%s'%s%s%s; known classes: %s. Force a "
-                       "template with --family NAME (%s), or add one to the profile's "
-                       "architectures/ directory (docs/architecture-templates.md)",
+                       "no family template for %s '%s'%s%s%s; force a template with --family "
+                       "NAME (%s), or add one to the profile's architectures/ directory "
+                       "(docs/architecture-templates.md); known classes: %s",
                        arch ? "architecture" : "model_type",
                        arch    ? arch
                        : mtype ? mtype
                                : "?",
                        arch ? " (model_type '" : "", arch ? (mtype ? mtype : "?") : "",
-                       arch ? "')" : "", classes, fams);
+                       arch ? "')" : "", fams, classes);
     }
     tlist_free(&tl);
     return found;

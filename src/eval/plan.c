@@ -477,7 +477,10 @@ count_weights(pbuild *b, const lr_node *n, const lr_module *m, const lr_binding 
         return -1;
     }
     b->p->params += whole * count;
-    if (!b->weights_only)
+    /* a node under a runtime condition (MTP layers, run with --mtp; a
+     * vision tower, run on images) is not among the parameters a text
+     * token uses, as published active counts have it */
+    if (!b->weights_only && !b->when)
         b->p->active_params += active * count;
     *out = b->weights_only ? NULL : e;
     return 0;

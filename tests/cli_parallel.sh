@@ -13,7 +13,7 @@ V3=deepseek-ai/DeepSeek-V3
 
 # --tp 8 --ep 8 is 8 devices, not 64 (vLLM and SGLang run the experts on
 # the same 8 GPUs). Per-device weights, by hand in tests/families/deepseek.txt:
-# 84,780,357,120 weights x 2 B. (--quant none: the bundled config's
+# 86,568,086,272 weights (the MTP layer's included) x 2 B. (--quant none: the bundled config's
 # quantization_config would select fp8-block, docs/quantization.md.)
 run "analyze tp8 ep8 json" analyze $V3 --tp 8 --ep 8 --hardware h200 --quant none --format json
 expect_rc 0
@@ -21,18 +21,19 @@ expect_out '"devices": 8,'
 expect_out '"tp": 8,'
 expect_out '"ep": 8,'
 expect_out '"dp": 1,'
-expect_out '"weights": 169560714240,'
+expect_out '"weights": 173136172544,'
 run "analyze tp8 ep8 table" analyze $V3 --tp 8 --ep 8 --hardware h200
 expect_rc 0
 expect_out "8 devices (tp 8 x pp 1 x dp 1; experts split over ep 8 of the tp x dp); figures per device"
 
 # data-parallel attention: 8 ranks of 1 sequence, the attention whole on
-# each, the experts split 8 ways: 98,856,244,736 weights x 2 B
+# each, the experts split 8 ways: 102,454,668,032 weights (the MTP
+# layer's included; tests/families/deepseek.txt) x 2 B
 run "analyze dp8 ep8" analyze $V3 --dp 8 --ep 8 --batch 8 --quant none --format json
 expect_rc 0
 expect_out '"devices": 8,'
 expect_out '"dp": 8,'
-expect_out '"weights": 197712489472,'
+expect_out '"weights": 204909336064,'
 
 # ep must divide tp x dp
 run "ep alone" analyze $V3 --ep 8

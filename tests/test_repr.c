@@ -966,11 +966,12 @@ static const family_case families[] = {
     /* google/gemma-3-1b-pt: 999,885,952 (HF safetensors metadata; tied head) */
     {"google--gemma-3-1b", "gemma3", NULL, "max_position_embeddings=32768", 999885952},
     /* DeepSeek-V3: the layers list prints two runs, (0-2) dense and (3-60)
-     * MoE, read as the template's two layer groups in order; the text and
-     * the head count give the config's 671,026,419,200 (the published
-     * 671B, the multi-token-prediction layer left out) */
-    {"deepseek-ai--DeepSeek-V3", "deepseek", "deepseek-ai/DeepSeek-V3", "num_attention_heads=128",
-     0},
+     * MoE, read as the template's two layer groups in order; the
+     * multi-token-prediction layer does not print and is given: the main
+     * model's 671,026,419,200 (the published 671B) + the MTP layer's
+     * 13,463,426,304 = 684,489,845,504 (tests/families/deepseek.txt) */
+    {"deepseek-ai--DeepSeek-V3", "deepseek", "deepseek-ai/DeepSeek-V3",
+     "num_attention_heads=128 num_nextn_predict_layers=1", 684489845504},
     /* DeepSeek-V2-Lite: (0) dense, (1-26) MoE; q_proj (no q_lora_rank);
      * 15,706,484,224 as its config gives (the published 15.7B) */
     {"deepseek-ai--DeepSeek-V2-Lite", "deepseek", "deepseek-ai/DeepSeek-V2-Lite",

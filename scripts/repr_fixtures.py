@@ -22,6 +22,13 @@ def config(name):
         return json.load(f)
 
 
+def variant(name):
+    """A config kept in tests/fixtures/variants/ (origins in its SOURCES-other.md)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures', 'variants', name + '.json')
+    with open(path) as f:
+        return json.load(f)
+
+
 def addindent(s, n):
     lines = s.split('\n')
     if len(lines) == 1:
@@ -515,7 +522,113 @@ def qwen3_5_moe():
     return qwen3_5('Qwen--Qwen3.5-35B-A3B', 'Qwen3_5Moe')
 
 
-FAMILIES = {'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- Cohere2: models/cohere2/modeling_cohere2.py. Cohere2LayerNorm has no
+# extra_repr (prints no size); the sliding and full-attention layers print
+# alike (they differ in forward only), so the 32 layers fold into one run ----
+
+def cohere2(name='CohereForAI--c4ai-command-r7b-12-2024'):
+    c = variant(name)
+    H, V, I = c['hidden_size'], c['vocab_size'], c['intermediate_size']
+    hd, nh, kv, b = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads'], c['attention_bias']
+    layer = M('Cohere2DecoderLayer', '', [
+        ('self_attn', M('Cohere2Attention', '', [
+            ('q_proj', Linear(H, nh * hd, b)), ('k_proj', Linear(H, kv * hd, b)),
+            ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H, b))])),
+        ('mlp', M('Cohere2MLP', '', [('gate_proj', Linear(H, I)), ('up_proj', Linear(H, I)),
+                                     ('down_proj', Linear(I, H)), ('act_fn', SiLU())])),
+        ('input_layernorm', M('Cohere2LayerNorm'))])
+    return M('Cohere2ForCausalLM', '', [
+        ('model', M('Cohere2Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer for _ in range(c['num_hidden_layers'])])),
+            ('norm', M('Cohere2LayerNorm')), ('rotary_emb', M('Cohere2RotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- GLM (models/glm/modeling_glm.py, GlmForCausalLM) and GLM-4-0414
+# (models/glm4/modeling_glm4.py, Glm4ForCausalLM): Phi-3's fused
+# gate_up_proj MLP, q/k/v with attention_bias, o_proj without; Glm4's layer
+# adds post_self_attn_layernorm and post_mlp_layernorm after the two norms ----
+
+def glm(name='THUDM--glm-4-9b-chat-hf', P='Glm'):
+    c = variant(name)
+    H, V, I = c['hidden_size'], c['vocab_size'], c['intermediate_size']
+    hd, nh, kv, b = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads'], c['attention_bias']
+    eps = repr(c['rms_norm_eps'])
+
+    def N():
+        return Norm(P + 'RMSNorm', H, eps)
+
+    norms = [('input_layernorm', N()), ('post_attention_layernorm', N())]
+    if P == 'Glm4':
+        norms += [('post_self_attn_layernorm', N()), ('post_mlp_layernorm', N())]
+    layer = M(P + 'DecoderLayer', '', [
+        ('self_attn', M(P + 'Attention', '', [
+            ('q_proj', Linear(H, nh * hd, b)), ('k_proj', Linear(H, kv * hd, b)),
+            ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H))])),
+        ('mlp', M(P + 'MLP', '', [('gate_up_proj', Linear(H, 2 * I)), ('down_proj', Linear(I, H)),
+                                  ('activation_fn', SiLU())]))] + norms)
+    return M(P + 'ForCausalLM', '', [
+        ('model', M(P + 'Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer for _ in range(c['num_hidden_layers'])])),
+            ('norm', N()), ('rotary_emb', M(P + 'RotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+def glm4():
+    return glm('THUDM--GLM-4-9B-0414', 'Glm4')
+
+
+# ---- LFM2-MoE: models/lfm2_moe/modular_lfm2_moe.py. Lfm2's layer (conv or
+# self_attn, feed_forward, operator_norm, ffn_norm) whose feed_forward is,
+# from num_dense_layers on, Lfm2MoeSparseMoeBlock: gate (Linear hidden ->
+# num_experts), experts (Lfm2MoeExperts, Qwen2-MoE's fused experts: bare
+# Parameters, only act_fn prints); expert_bias is a buffer and does not
+# print. The model is Mixtral's with norm and rotary_emb deleted and pos_emb,
+# embedding_norm added ----
+
+def lfm2_moe():
+    c = variant('LiquidAI--LFM2-8B-A1B')
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-05'
+    hd = H // c['num_attention_heads']
+    nh, kv, k = c['num_attention_heads'], c['num_key_value_heads'], c['conv_L_cache']
+    P = 'Lfm2Moe'
+
+    def N(d):
+        return Norm(P + 'RMSNorm', d, eps)
+
+    def ff(i):
+        if i < c['num_dense_layers']:
+            I = c['intermediate_size']
+            return M(P + 'MLP', '', [('w1', Linear(H, I)), ('w3', Linear(H, I)), ('w2', Linear(I, H))])
+        return M(P + 'SparseMoeBlock', '', [
+            ('gate', Linear(H, c['num_experts'])),
+            ('experts', M(P + 'Experts', '', [('act_fn', SiLU())]))])
+
+    def layer(i, t):
+        if t == 'full_attention':
+            op = ('self_attn', M(P + 'Attention', '', [
+                ('q_proj', Linear(H, nh * hd)), ('k_proj', Linear(H, kv * hd)),
+                ('v_proj', Linear(H, kv * hd)), ('out_proj', Linear(nh * hd, H)),
+                ('q_layernorm', N(hd)), ('k_layernorm', N(hd))]))
+        else:
+            op = ('conv', M(P + 'ShortConv', '', [
+                ('conv', Conv1d(H, H, k, groups=H, padding=k - 1, bias=c['conv_bias'])),
+                ('in_proj', Linear(H, 3 * H, c['conv_bias'])),
+                ('out_proj', Linear(H, H, c['conv_bias']))]))
+        return M(P + 'DecoderLayer', '', [op, ('feed_forward', ff(i)), ('operator_norm', N(H)),
+                                          ('ffn_norm', N(H))])
+
+    return M(P + 'ForCausalLM', '', [
+        ('model', M(P + 'Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer(i, t) for i, t in enumerate(c['layer_types'])])),
+            ('pos_emb', M(P + 'RotaryEmbedding')), ('embedding_norm', N(H))])),
+        ('lm_head', Linear(H, V))])
+
+
+FAMILIES = {'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

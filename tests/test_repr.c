@@ -122,9 +122,9 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 33 written from the modeling code, and the
+    /* 13 copied texts, 37 written from the modeling code, and the
      * vision-language models (VLM_TEXTS) */
-    assert_int_equal(n, 46 + VLM_TEXTS);
+    assert_int_equal(n, 50 + VLM_TEXTS);
 }
 
 static void
@@ -1049,6 +1049,28 @@ static const family_case families[] = {
      * print and is given: 685,355,329,792 (tests/families/deepseek_dsa.txt) */
     {"deepseek-ai--DeepSeek-V3.2", "deepseek_dsa", "deepseek-ai/DeepSeek-V3.2",
      "num_attention_heads=128 num_nextn_predict_layers=1", 685355329792},
+    /* Written from the modeling code against configs kept in
+     * tests/fixtures/variants/ (no bundled one), each with its count
+     * derived by hand in tests/families/variants_other_*.txt. */
+    /* Command R7B (Cohere2): the sliding and full-attention layers print
+     * alike, one run for the template's two groups: 8,028,033,024
+     * (variants_other_dense.txt) */
+    {"CohereForAI--c4ai-command-r7b-12-2024", "cohere2",
+     LR_FIXTURES "/variants/CohereForAI--c4ai-command-r7b-12-2024.json", "num_attention_heads=32",
+     8028033024},
+    /* glm-4-9b-chat-hf (GlmForCausalLM): q/k/v with bias, fused
+     * gate_up_proj: 9,399,951,360 (variants_other_dense.txt) */
+    {"THUDM--glm-4-9b-chat-hf", "glm", LR_FIXTURES "/variants/THUDM--glm-4-9b-chat-hf.json",
+     "num_attention_heads=32", 9399951360},
+    /* GLM-4-9B-0414 (Glm4ForCausalLM): two post-norms more per layer,
+     * 40 x 2 x 4096 = 327,680 above: 9,400,279,040 */
+    {"THUDM--GLM-4-9B-0414", "glm", LR_FIXTURES "/variants/THUDM--GLM-4-9B-0414.json",
+     "num_attention_heads=32", 9400279040},
+    /* LFM2-8B-A1B: conv and attention layers, the first two dense; the
+     * fused experts print no size, their width is given:
+     * 8,339,930,560 (variants_other_ssm.txt) */
+    {"LiquidAI--LFM2-8B-A1B", "lfm2_moe", LR_FIXTURES "/variants/LiquidAI--LFM2-8B-A1B.json",
+     "moe_intermediate_size=1792", 8339930560},
 };
 
 /* "a=1 b=2" -> {"a=1", "b=2"} in buf. */

@@ -628,7 +628,84 @@ def lfm2_moe():
         ('lm_head', Linear(H, V))])
 
 
-FAMILIES = {'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- Qwen3-VL-MoE: models/qwen3_vl_moe/modeling_qwen3_vl_moe.py (5.x,
+# generated from modular_qwen3_vl_moe.py). The vision tower of Qwen3-VL
+# (Qwen3VLMoeVision* classes: patch_embed, pos_embed, rotary_pos_emb,
+# blocks, merger, deepstack_merger_list), the text model of Qwen3-MoE in
+# which Qwen3VLMoeTextSparseMoeBlock assigns experts (Qwen3VLMoeTextExperts:
+# bare Parameters, only act_fn prints) then gate (Qwen3VLMoeTextTopKRouter:
+# a bare weight) ----
+
+def LayerNorm(d, eps='1e-06'):
+    return M('LayerNorm', '(%d,), eps=%s, elementwise_affine=True' % (d, eps))
+
+
+def qwen3_vl_tower(v, P):
+    Hv, I, k = v['hidden_size'], v['intermediate_size'], v['patch_size']
+    t, m, out = v['temporal_patch_size'], v['spatial_merge_size'], v['out_hidden_size']
+    merged = Hv * m * m
+
+    def merger(post):
+        return M(P + 'VisionPatchMerger', '', [
+            ('norm', LayerNorm(merged if post else Hv)), ('linear_fc1', Linear(merged, merged, True)),
+            ('act_fn', M('GELU', "approximate='none'")), ('linear_fc2', Linear(merged, out, True))])
+
+    block = M(P + 'VisionBlock', '', [
+        ('norm1', LayerNorm(Hv)), ('norm2', LayerNorm(Hv)),
+        ('attn', M(P + 'VisionAttention', '', [('qkv', Linear(Hv, 3 * Hv, True)),
+                                               ('proj', Linear(Hv, Hv, True))])),
+        ('mlp', M(P + 'VisionMLP', '', [('linear_fc1', Linear(Hv, I, True)), ('linear_fc2', Linear(I, Hv, True)),
+                                        ('act_fn', M('PytorchGELUTanh'))]))])
+    kids = [
+        ('patch_embed', M(P + 'VisionPatchEmbed', '', [
+            ('proj', M('Conv3d', '%d, %d, kernel_size=(%d, %d, %d), stride=(%d, %d, %d)' %
+                       (v['in_channels'], Hv, t, k, k, t, k, k)))])),
+        ('pos_embed', Embedding(v['num_position_embeddings'], Hv)),
+        ('rotary_pos_emb', M(P + 'VisionRotaryEmbedding')),
+        ('blocks', L([block for _ in range(v['depth'])])),
+        ('merger', merger(False))]
+    if v.get('deepstack_visual_indexes'):
+        kids.append(('deepstack_merger_list', L([merger(True) for _ in v['deepstack_visual_indexes']])))
+    return M(P + 'VisionModel', '', kids)
+
+
+def qwen3_vl_moe():
+    full = variant('Qwen--Qwen3-VL-30B-A3B-Instruct')
+    c, P = full['text_config'], 'Qwen3VLMoe'
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-06'
+    hd, nh, kv, b = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads'], c['attention_bias']
+
+    def N(d):
+        return Norm(P + 'TextRMSNorm', d, eps)
+
+    def ff(i):
+        if i not in c['mlp_only_layers'] and c['num_experts'] > 0 and (i + 1) % c['decoder_sparse_step'] == 0:
+            return M(P + 'TextSparseMoeBlock', '', [
+                ('experts', M(P + 'TextExperts', '', [('act_fn', SiLU())])),
+                ('gate', M(P + 'TextTopKRouter'))])
+        I = c['intermediate_size']
+        return M(P + 'TextMLP', '', [('gate_proj', Linear(H, I)), ('up_proj', Linear(H, I)),
+                                     ('down_proj', Linear(I, H)), ('act_fn', SiLU())])
+
+    def layer(i):
+        return M(P + 'TextDecoderLayer', '', [
+            ('self_attn', M(P + 'TextAttention', '', [
+                ('q_proj', Linear(H, nh * hd, b)), ('k_proj', Linear(H, kv * hd, b)),
+                ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H, b)),
+                ('q_norm', N(hd)), ('k_norm', N(hd))])),
+            ('mlp', ff(i)), ('input_layernorm', N(H)), ('post_attention_layernorm', N(H))])
+
+    return M(P + 'ForConditionalGeneration', '', [
+        ('model', M(P + 'Model', '', [
+            ('visual', qwen3_vl_tower(full['vision_config'], P)),
+            ('language_model', M(P + 'TextModel', '', [
+                ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+                ('layers', L([layer(i) for i in range(c['num_hidden_layers'])])),
+                ('norm', N(H)), ('rotary_emb', M(P + 'TextRotaryEmbedding'))]))])),
+        ('lm_head', Linear(H, V))])
+
+
+FAMILIES = {'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

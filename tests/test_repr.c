@@ -78,7 +78,7 @@ param(const lr_arch *a, const char *path, const char *name)
 }
 
 /* The vision-language texts (test_vlm_families) */
-#define VLM_TEXTS 7
+#define VLM_TEXTS 8
 
 static lr_arch *
 parse_ok(const char *text, const char *source)
@@ -1196,6 +1196,14 @@ static const vlm_case vlm_cases[] = {
      "meta-llama/Llama-3.2-90B-Vision-Instruct",
      {"num_attention_heads=64", "vision_config.attention_heads=16"},
      88593355323},
+    /* 31,070,754,032: tests/families/variants_other_vision.txt (config
+     * kept in tests/fixtures/variants/); the fused experts and the router
+     * print no size: their count and width are given */
+    {"Qwen--Qwen3-VL-30B-A3B-Instruct",
+     "qwen3_vl_moe",
+     LR_FIXTURES "/variants/Qwen--Qwen3-VL-30B-A3B-Instruct.json",
+     {"vision_config.num_heads=16", "num_experts=128", "moe_intermediate_size=768"},
+     31070754032},
 };
 
 static void

@@ -705,7 +705,57 @@ def qwen3_vl_moe():
         ('lm_head', Linear(H, V))])
 
 
-FAMILIES = {'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- Llama-4 multimodal: models/llama4/modeling_llama4.py (000c33fd).
+# Llama4ForConditionalGeneration assigns vision_model, multi_modal_projector
+# and language_model (a whole Llama4ForCausalLM: its lm_head is
+# language_model.lm_head). Llama4VisionModel assigns patch_embedding
+# (Llama4UnfoldConvolution: unfold, linear without bias), class_embedding
+# and positional_embedding_vlm (bare Parameters: no print), rotary_embedding
+# (no weights), layernorm_pre, layernorm_post, model (Llama4VisionEncoder:
+# layers) and vision_adapter (Llama4VisionPixelShuffleMLP: mlp =
+# Llama4VisionMLP2 with fc1, fc2, activation_fn); the encoder layer assigns
+# self_attn (q, k, v, o with bias), mlp (activation_fn, fc1, fc2),
+# input_layernorm, post_attention_layernorm ----
+
+def llama4_mm():
+    full = config('meta-llama--Llama-4-Scout-17B-16E-Instruct')
+    v = full['vision_config']
+    Hv, I, k = v['hidden_size'], v['intermediate_size'], v['patch_size']
+    H = full['text_config']['hidden_size']
+
+    def LN(d):
+        return M('LayerNorm', '(%d,), eps=1e-05, elementwise_affine=True' % d)
+
+    def GELU():
+        return M('GELU', "approximate='none'")
+
+    layer = M('Llama4VisionEncoderLayer', '', [
+        ('self_attn', M('Llama4VisionAttention', '', [
+            ('q_proj', Linear(Hv, Hv, True)), ('k_proj', Linear(Hv, Hv, True)),
+            ('v_proj', Linear(Hv, Hv, True)), ('o_proj', Linear(Hv, Hv, True))])),
+        ('mlp', M('Llama4VisionMLP', '', [('activation_fn', GELU()), ('fc1', Linear(Hv, I, True)),
+                                          ('fc2', Linear(I, Hv, True))])),
+        ('input_layernorm', LN(Hv)), ('post_attention_layernorm', LN(Hv))])
+    vision = M('Llama4VisionModel', '', [
+        ('patch_embedding', M('Llama4UnfoldConvolution', '', [
+            ('unfold', M('Unfold', 'kernel_size=(%d, %d), dilation=1, padding=0, stride=%d' % (k, k, k))),
+            ('linear', Linear(v['num_channels'] * k * k, Hv))])),
+        ('rotary_embedding', M('Llama4VisionRotaryEmbedding')),
+        ('layernorm_pre', LN(Hv)), ('layernorm_post', LN(Hv)),
+        ('model', M('Llama4VisionEncoder', '', [('layers', L([layer for _ in range(v['num_hidden_layers'])]))])),
+        ('vision_adapter', M('Llama4VisionPixelShuffleMLP', '', [
+            ('mlp', M('Llama4VisionMLP2', '', [
+                ('fc1', Linear(I, v['projector_input_dim'])),
+                ('fc2', Linear(v['projector_output_dim'], v['projector_output_dim'])),
+                ('activation_fn', GELU())]))]))])
+    return M('Llama4ForConditionalGeneration', '', [
+        ('vision_model', vision),
+        ('multi_modal_projector', M('Llama4MultiModalProjector', '', [
+            ('linear_1', Linear(v['vision_output_dim'], H, v['multi_modal_projector_bias']))])),
+        ('language_model', llama4())])
+
+
+FAMILIES = {'llama4_mm': llama4_mm, 'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

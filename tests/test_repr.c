@@ -78,7 +78,7 @@ param(const lr_arch *a, const char *path, const char *name)
 }
 
 /* The vision-language texts (test_vlm_families) */
-#define VLM_TEXTS 8
+#define VLM_TEXTS 9
 
 static lr_arch *
 parse_ok(const char *text, const char *source)
@@ -115,8 +115,10 @@ test_every_fixture_parses(void **state)
         assert_true((cl > 11 && strcmp(cls + cl - 11, "ForCausalLM") == 0) ||
                     (cl > 24 && strcmp(cls + cl - 24, "ForConditionalGeneration") == 0) ||
                     strcmp(cls, "GPT2LMHeadModel") == 0);
-        /* GPT-NeoX calls its head embed_out */
-        assert_true(node_at(&a->root, "lm_head") || node_at(&a->root, "embed_out"));
+        /* GPT-NeoX calls its head embed_out; Llama-4's multimodal class
+         * holds a whole Llama4ForCausalLM as language_model */
+        assert_true(node_at(&a->root, "lm_head") || node_at(&a->root, "embed_out") ||
+                    node_at(&a->root, "language_model.lm_head"));
         lr_arch_free(a);
         free(text);
         n++;
@@ -1204,6 +1206,15 @@ static const vlm_case vlm_cases[] = {
      LR_FIXTURES "/variants/Qwen--Qwen3-VL-30B-A3B-Instruct.json",
      {"vision_config.num_heads=16", "num_experts=128", "moe_intermediate_size=768"},
      31070754032},
+    /* 108,641,793,536: tests/families/llama4.txt; the tower's
+     * class_embedding and positional_embedding_vlm print nothing, so the
+     * image size is given */
+    {"meta-llama--Llama-4-Scout-17B-16E-Instruct",
+     "llama4",
+     "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+     {"num_attention_heads=40", "vision_config.num_attention_heads=16",
+      "vision_config.image_size=336"},
+     108641793536},
 };
 
 static void
@@ -1331,6 +1342,25 @@ test_vlm_errors(void **state)
     free(ml2);
     free(ml1);
     free(ml);
+    /* template_root: the llama4 template builds Llama-4's multimodal
+     * modules under its text class, and the node-by-node check still runs
+     * (a vision fc2 without the bias the template builds), and the layer
+     * kinds are compared with the template's groups under template_paths
+     * (a NoPE layer every 3rd, not every 4th: 32 RoPE layers, not 36) */
+    static const char *const l4heads[] = {"num_attention_heads=40",
+                                          "vision_config.num_attention_heads=16",
+                                          "vision_config.image_size=336"};
+    static const char *const l4nope[] = {
+        "num_attention_heads=40", "vision_config.num_attention_heads=16",
+        "vision_config.image_size=336", "no_rope_layer_interval=3"};
+    char *l4 = fixture("meta-llama--Llama-4-Scout-17B-16E-Instruct");
+    char *l4bad = edited(l4, "(fc2): Linear(in_features=5632", "bias=True", "bias=False");
+    vlm_fails(l4bad, NULL, l4heads, 3, "vision_model.model.layers.mlp.fc2",
+              "the print(model) text says Linear bias=0", "the llama4 template builds bias=1");
+    vlm_fails(l4, NULL, l4nope, 4, "language_model.model.layers", "has 36 'rope_moe' layer(s)",
+              "the llama4 template builds 32");
+    free(l4bad);
+    free(l4);
 }
 
 /* ---- the maps, whatever the templates: a stand-in template per family

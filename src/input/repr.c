@@ -2097,13 +2097,23 @@ check_class(rcheck *k, const lr_node *rn, const lr_node *tn, const char *path)
 
 static int check_node(rcheck *k, const lr_node *rn, const char *path, const char *bpath, int quiet);
 
+/* `path` holds the map's layer list: its printed parent, or where the
+ * template builds it (the parent under "template_paths"). */
+static int
+layer_parent(const rcheck *k, const char *path)
+{
+    char tparent[1024];
+    renamed_path(k->paths, k->c->lay.parent, 0, tparent, sizeof tparent);
+    return strcmp(path, k->c->lay.parent) == 0 || strcmp(path, tparent) == 0;
+}
+
 /* Child i of `parent` at `path` is a group of the map's layer list: its
  * index among the siblings of its name, else -1. */
 static long
 layer_group(const rcheck *k, const char *path, const lr_node *parent, size_t i)
 {
     const rlayers *l = &k->c->lay;
-    if (!l->spec || strcmp(path, l->parent) != 0 || strcmp(parent->subs[i].name, l->name) != 0)
+    if (!l->spec || !layer_parent(k, path) || strcmp(parent->subs[i].name, l->name) != 0)
         return -1;
     long j = 0;
     for (size_t s = 0; s < i; s++)
@@ -2302,6 +2312,17 @@ check_built(rcheck *k, const lr_node *tn, const char *path)
     return 0;
 }
 
+/* A map's "template_root": the class of the template's root when the
+ * template builds the printed root under another class (Llama-4's
+ * template builds Llama4ForConditionalGeneration's modules under its text
+ * class Llama4ForCausalLM, with the vision tower beside the text model). */
+static int
+root_stands_in(const rcheck *k)
+{
+    const char *r = json_string_value(json_object_get(k->c->map, "template_root"));
+    return r && strcmp(r, k->built->cls) == 0;
+}
+
 /* The node-by-node check presumes that the template builds the printed
  * module tree; a profile that models a model differently (llm-viewer's
  * flat decoder layers) shows it at the root. */
@@ -2310,7 +2331,7 @@ mirrors(const rcheck *k)
 {
     const lr_module *m = lr_db_find(k->db, k->printed->cls);
     return strcmp(k->printed->cls, k->built->cls) == 0 ||
-           (m && m == lr_db_find(k->db, k->built->cls));
+           (m && m == lr_db_find(k->db, k->built->cls)) || root_stands_in(k);
 }
 
 /* The template's layer groups (map "layers") get their kinds from the same
@@ -2321,7 +2342,9 @@ static int
 check_layer_groups(rcheck *k)
 {
     rlayers *l = &k->c->lay;
-    const lr_node *parent = l->spec ? find_path(k->built, l->parent) : NULL;
+    char tparent[1024];
+    renamed_path(k->paths, l->parent, 0, tparent, sizeof tparent);
+    const lr_node *parent = l->spec ? find_path(k->built, tparent) : NULL;
     if (!parent)
         return 0;
     k->group_kind = lr_xcalloc(parent->nsubs + 1, sizeof *k->group_kind);

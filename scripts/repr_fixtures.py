@@ -755,7 +755,27 @@ def llama4_mm():
         ('language_model', llama4())])
 
 
-FAMILIES = {'llama4_mm': llama4_mm, 'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- Qwen3.5 multimodal: models/qwen3_5/modular_qwen3_5.py (009e78d6) and
+# models/qwen3_5_moe. Qwen3_5ForConditionalGeneration is Qwen3-VL's class
+# (model, lm_head); Qwen3_5Model assigns visual then language_model (the
+# Qwen3_5TextModel of the text fixtures); Qwen3_5VisionModel is Qwen3-VL's
+# tower with deepstack_visual_indexes and deepstack_merger_list deleted ----
+
+def qwen3_5_mm(name='Qwen--Qwen3.5-27B', P='Qwen3_5'):
+    full = config(name)
+    v = dict(full['vision_config'], deepstack_visual_indexes=[])
+    text = qwen3_5(name, P)
+    tm = dict(text.kids)['model']
+    return M(P + 'ForConditionalGeneration', '', [
+        ('model', M(P + 'Model', '', [('visual', qwen3_vl_tower(v, P)), ('language_model', tm)])),
+        ('lm_head', dict(text.kids)['lm_head'])])
+
+
+def qwen3_5_moe_mm():
+    return qwen3_5_mm('Qwen--Qwen3.5-35B-A3B', 'Qwen3_5Moe')
+
+
+FAMILIES = {'qwen3_5_mm': qwen3_5_mm, 'qwen3_5_moe_mm': qwen3_5_moe_mm, 'llama4_mm': llama4_mm, 'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

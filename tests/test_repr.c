@@ -78,7 +78,7 @@ param(const lr_arch *a, const char *path, const char *name)
 }
 
 /* The vision-language texts (test_vlm_families) */
-#define VLM_TEXTS 9
+#define VLM_TEXTS 11
 
 static lr_arch *
 parse_ok(const char *text, const char *source)
@@ -1215,6 +1215,20 @@ static const vlm_case vlm_cases[] = {
      {"num_attention_heads=40", "vision_config.num_attention_heads=16",
       "vision_config.image_size=336"},
      108641793536},
+    /* 27,781,427,952 and 35,951,822,704: tests/families/qwen3_next.txt;
+     * Qwen3-VL's tower without deepstack mergers beside the Qwen3.5
+     * language models of the text fixtures; the MTP layer does not print
+     * and is given (the MoE's experts are guessed as in its text map) */
+    {"Qwen--Qwen3.5-27B",
+     "qwen3_next",
+     "Qwen/Qwen3.5-27B",
+     {"linear_num_key_heads=16", "vision_config.num_heads=16", "mtp_num_hidden_layers=1"},
+     27781427952},
+    {"Qwen--Qwen3.5-35B-A3B",
+     "qwen3_next",
+     "Qwen/Qwen3.5-35B-A3B",
+     {"linear_num_key_heads=16", "vision_config.num_heads=16", "mtp_num_hidden_layers=1"},
+     35951822704},
 };
 
 static void

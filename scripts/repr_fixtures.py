@@ -775,7 +775,52 @@ def qwen3_5_moe_mm():
     return qwen3_5_mm('Qwen--Qwen3.5-35B-A3B', 'Qwen3_5Moe')
 
 
-FAMILIES = {'qwen3_5_mm': qwen3_5_mm, 'qwen3_5_moe_mm': qwen3_5_moe_mm, 'llama4_mm': llama4_mm, 'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- LFM2-VL: models/lfm2_vl/modeling_lfm2_vl.py (01596202) and
+# models/siglip2/modeling_siglip2.py. Lfm2VlForConditionalGeneration:
+# model (Lfm2VlModel: vision_tower, multi_modal_projector, language_model),
+# lm_head. The tower is Siglip2VisionModel (vision_model: embeddings with a
+# Linear patch_embedding and position_embedding, encoder, post_layernorm;
+# head only with vision_use_head); the projector's layer_norm is built
+# only with projector_use_layernorm (the 5.x config flag; LFM2.5-VL's is
+# false), act is ACT2FN['gelu'] (GELUActivation) ----
+
+def lfm2_vl():
+    full = config('LiquidAI--LFM2.5-VL-1.6B')
+    v, H = full['vision_config'], full['text_config']['hidden_size']
+    Hv, I, k = v['hidden_size'], v['intermediate_size'], v['patch_size']
+    inner = Hv * full['downsample_factor'] ** 2
+
+    def LN(d):
+        return M('LayerNorm', '(%d,), eps=1e-06, elementwise_affine=True' % d)
+
+    layer = M('Siglip2EncoderLayer', '', [
+        ('layer_norm1', LN(Hv)),
+        ('self_attn', M('Siglip2Attention', '', [
+            ('k_proj', Linear(Hv, Hv, True)), ('v_proj', Linear(Hv, Hv, True)),
+            ('q_proj', Linear(Hv, Hv, True)), ('out_proj', Linear(Hv, Hv, True))])),
+        ('layer_norm2', LN(Hv)),
+        ('mlp', M('Siglip2MLP', '', [('activation_fn', M('PytorchGELUTanh')), ('fc1', Linear(Hv, I, True)),
+                                     ('fc2', Linear(I, Hv, True))]))])
+    tower = M('Siglip2VisionModel', '', [('vision_model', M('Siglip2VisionTransformer', '', [
+        ('embeddings', M('Siglip2VisionEmbeddings', '', [
+            ('patch_embedding', Linear(v['num_channels'] * k * k, Hv, True)),
+            ('position_embedding', Embedding(v['num_patches'], Hv))])),
+        ('encoder', M('Siglip2Encoder', '', [('layers', L([layer for _ in range(v['num_hidden_layers'])]))])),
+        ('post_layernorm', LN(Hv))]))])
+    proj = [('layer_norm', M('LayerNorm', '(%d,), eps=1e-05, elementwise_affine=True' % inner))] \
+        if full['projector_use_layernorm'] else []
+    proj += [('linear_1', Linear(inner, full['projector_hidden_size'], full['projector_bias'])),
+             ('act', M('GELUActivation')),
+             ('linear_2', Linear(full['projector_hidden_size'], H, full['projector_bias']))]
+    text = lfm2()
+    return M('Lfm2VlForConditionalGeneration', '', [
+        ('model', M('Lfm2VlModel', '', [
+            ('vision_tower', tower), ('multi_modal_projector', M('Lfm2VlMultiModalProjector', '', proj)),
+            ('language_model', dict(text.kids)['model'])])),
+        ('lm_head', dict(text.kids)['lm_head'])])
+
+
+FAMILIES = {'lfm2_vl': lfm2_vl, 'qwen3_5_mm': qwen3_5_mm, 'qwen3_5_moe_mm': qwen3_5_moe_mm, 'llama4_mm': llama4_mm, 'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

@@ -78,7 +78,7 @@ param(const lr_arch *a, const char *path, const char *name)
 }
 
 /* The vision-language texts (test_vlm_families) */
-#define VLM_TEXTS 11
+#define VLM_TEXTS 12
 
 static lr_arch *
 parse_ok(const char *text, const char *source)
@@ -1229,6 +1229,14 @@ static const vlm_case vlm_cases[] = {
      "Qwen/Qwen3.5-35B-A3B",
      {"linear_num_key_heads=16", "vision_config.num_heads=16", "mtp_num_hidden_layers=1"},
      35951822704},
+    /* 1,596,625,904: tests/families/lfm2.txt; the SigLIP2 NaFlex tower
+     * (a Linear patch embedding), the projector without its layer_norm
+     * (projector_use_layernorm false) and LFM2-1.2B */
+    {"LiquidAI--LFM2.5-VL-1.6B",
+     "lfm2",
+     "LiquidAI/LFM2.5-VL-1.6B",
+     {"vision_config.num_attention_heads=16"},
+     1596625904},
 };
 
 static void

@@ -820,7 +820,97 @@ def lfm2_vl():
         ('lm_head', dict(text.kids)['lm_head'])])
 
 
-FAMILIES = {'lfm2_vl': lfm2_vl, 'qwen3_5_mm': qwen3_5_mm, 'qwen3_5_moe_mm': qwen3_5_moe_mm, 'llama4_mm': llama4_mm, 'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- Gemma-4: models/gemma4/modeling_gemma4.py (0246b4f3, generated from
+# modular_gemma4.py). Gemma4ForConditionalGeneration: model (Gemma4Model:
+# vision_tower, language_model, embed_vision; audio_tower and embed_audio
+# are None without an audio_config and do not print), lm_head.
+# Gemma4RMSNorm has no extra_repr: no norm prints a size. Vision:
+# Gemma4VisionModel assigns patch_embedder (input_proj Linear 3 * p^2 ->
+# hidden without bias; position_embedding_table a bare Parameter),
+# encoder (rotary_emb, layers), pooler (no modules); std_bias/std_scale
+# are buffers. Gemma4VisionAttention assigns q/k/v/o_proj
+# (Gemma4ClippableLinear: linear; its clip bounds are buffers), q_norm,
+# k_norm, v_norm; Gemma4VisionMLP gate/up/down_proj, act_fn; the encoder
+# layer self_attn, mlp, then the four norms. Text: Gemma4TextAttention
+# assigns q_proj, q_norm, then (not KV-shared) k_norm, v_norm, k_proj and
+# v_proj (None in full-attention layers with attention_k_eq_v: not a
+# module), o_proj; Gemma4TextDecoderLayer assigns self_attn, mlp, the four
+# norms, (PLE), then with enable_moe_block router (norm without weight,
+# proj; scale and per_expert_scale bare Parameters), experts
+# (Gemma4TextExperts: bare Parameters, only act_fn prints),
+# post_feedforward_layernorm_1, post_feedforward_layernorm_2,
+# pre_feedforward_layernorm_2; layer_scalar is a buffer ----
+
+def gemma4():
+    full = config('google--gemma-4-26B-A4B')
+    c, v = full['text_config'], full['vision_config']
+    H, V = c['hidden_size'], c['vocab_size']
+    assert not c['hidden_size_per_layer_input'] and not c['num_kv_shared_layers']
+    Hv, Iv, k = v['hidden_size'], v['intermediate_size'], v['patch_size']
+    hv = v['head_dim']
+
+    def N():
+        return M('Gemma4RMSNorm')
+
+    def GT():
+        return M('PytorchGELUTanh')
+
+    def CL(i, o):
+        return M('Gemma4ClippableLinear', '', [('linear', Linear(i, o))])
+
+    vlayer = M('Gemma4VisionEncoderLayer', '', [
+        ('self_attn', M('Gemma4VisionAttention', '', [
+            ('q_proj', CL(Hv, v['num_attention_heads'] * hv)), ('k_proj', CL(Hv, v['num_key_value_heads'] * hv)),
+            ('v_proj', CL(Hv, v['num_key_value_heads'] * hv)), ('o_proj', CL(v['num_attention_heads'] * hv, Hv)),
+            ('q_norm', N()), ('k_norm', N()), ('v_norm', N())])),
+        ('mlp', M('Gemma4VisionMLP', '', [('gate_proj', CL(Hv, Iv)), ('up_proj', CL(Hv, Iv)),
+                                          ('down_proj', CL(Iv, Hv)), ('act_fn', GT())])),
+        ('input_layernorm', N()), ('post_attention_layernorm', N()),
+        ('pre_feedforward_layernorm', N()), ('post_feedforward_layernorm', N())])
+    vision = M('Gemma4VisionModel', '', [
+        ('patch_embedder', M('Gemma4VisionPatchEmbedder', '', [('input_proj', Linear(3 * k * k, Hv))])),
+        ('encoder', M('Gemma4VisionEncoder', '', [
+            ('rotary_emb', M('Gemma4VisionRotaryEmbedding')),
+            ('layers', L([vlayer for _ in range(v['num_hidden_layers'])]))])),
+        ('pooler', M('Gemma4VisionPooler'))])
+
+    def layer(t):
+        sliding = t == 'sliding_attention'
+        hd = c['head_dim'] if sliding or not c['global_head_dim'] else c['global_head_dim']
+        alt = c['attention_k_eq_v'] and not sliding
+        kv = c['num_global_key_value_heads'] if alt else c['num_key_value_heads']
+        nh, b = c['num_attention_heads'], c['attention_bias']
+        attn = [('q_proj', Linear(H, nh * hd, b)), ('q_norm', N()), ('k_norm', N()), ('v_norm', N()),
+                ('k_proj', Linear(H, kv * hd, b))]
+        if not alt:
+            attn.append(('v_proj', Linear(H, kv * hd, b)))
+        attn.append(('o_proj', Linear(nh * hd, H, b)))
+        I = c['intermediate_size']
+        kids = [('self_attn', M('Gemma4TextAttention', '', attn)),
+                ('mlp', M('Gemma4TextMLP', '', [('gate_proj', Linear(H, I)), ('up_proj', Linear(H, I)),
+                                                ('down_proj', Linear(I, H)), ('act_fn', GT())])),
+                ('input_layernorm', N()), ('post_attention_layernorm', N()),
+                ('pre_feedforward_layernorm', N()), ('post_feedforward_layernorm', N())]
+        if c['enable_moe_block']:
+            kids += [('router', M('Gemma4TextRouter', '', [('norm', N()), ('proj', Linear(H, c['num_experts']))])),
+                     ('experts', M('Gemma4TextExperts', '', [('act_fn', GT())])),
+                     ('post_feedforward_layernorm_1', N()), ('post_feedforward_layernorm_2', N()),
+                     ('pre_feedforward_layernorm_2', N())]
+        return M('Gemma4TextDecoderLayer', '', kids)
+
+    text = M('Gemma4TextModel', '', [
+        ('embed_tokens', M('Gemma4TextScaledWordEmbedding', '%d, %d, padding_idx=%d' % (V, H, c['pad_token_id']))),
+        ('layers', L([layer(t) for t in c['layer_types']])),
+        ('norm', N()), ('rotary_emb', M('Gemma4TextRotaryEmbedding'))])
+    return M('Gemma4ForConditionalGeneration', '', [
+        ('model', M('Gemma4Model', '', [
+            ('vision_tower', vision), ('language_model', text),
+            ('embed_vision', M('Gemma4MultimodalEmbedder', '', [
+                ('embedding_projection', Linear(Hv, H)), ('embedding_pre_projection_norm', N())]))])),
+        ('lm_head', Linear(H, V))])
+
+
+FAMILIES = {'gemma4': gemma4, 'lfm2_vl': lfm2_vl, 'qwen3_5_mm': qwen3_5_mm, 'qwen3_5_moe_mm': qwen3_5_moe_mm, 'llama4_mm': llama4_mm, 'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

@@ -78,7 +78,7 @@ param(const lr_arch *a, const char *path, const char *name)
 }
 
 /* The vision-language texts (test_vlm_families) */
-#define VLM_TEXTS 12
+#define VLM_TEXTS 13
 
 static lr_arch *
 parse_ok(const char *text, const char *source)
@@ -1237,6 +1237,16 @@ static const vlm_case vlm_cases[] = {
      "LiquidAI/LFM2.5-VL-1.6B",
      {"vision_config.num_attention_heads=16"},
      1596625904},
+    /* 25,805,933,872: tests/families/gemma4.txt; no norm prints a size,
+     * the full layers print no v_proj (attention_k_eq_v), the experts and
+     * the tower's position table print no size: the head counts, the
+     * expert width and the table size are given */
+    {"google--gemma-4-26B-A4B",
+     "gemma4",
+     "google/gemma-4-26B-A4B",
+     {"num_attention_heads=16", "moe_intermediate_size=704", "vision_config.num_attention_heads=16",
+      "vision_config.position_embedding_size=10240"},
+     25805933872},
 };
 
 static void

@@ -910,7 +910,35 @@ def gemma4():
         ('lm_head', Linear(H, V))])
 
 
-FAMILIES = {'gemma4': gemma4, 'lfm2_vl': lfm2_vl, 'qwen3_5_mm': qwen3_5_mm, 'qwen3_5_moe_mm': qwen3_5_moe_mm, 'llama4_mm': llama4_mm, 'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- Ministral-3 text: models/ministral3/modeling_ministral3.py (430bd51d):
+# Ministral3ForCausalLM (model, lm_head), the model and layers as the
+# language_model of the Devstral-Small-2 text (Mistral's layout,
+# Ministral3* classes); the embedding has padding_idx = pad_token_id ----
+
+def ministral3():
+    c = variant('mistralai--Devstral-2-123B-Instruct-2512')
+    H, V, I = c['hidden_size'], c['vocab_size'], c['intermediate_size']
+    hd, nh, kv = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads']
+
+    def N():
+        return Norm('Ministral3RMSNorm', H, '1e-05')
+
+    layer = M('Ministral3DecoderLayer', '', [
+        ('self_attn', M('Ministral3Attention', '', [
+            ('q_proj', Linear(H, nh * hd)), ('k_proj', Linear(H, kv * hd)),
+            ('v_proj', Linear(H, kv * hd)), ('o_proj', Linear(nh * hd, H))])),
+        ('mlp', M('Ministral3MLP', '', [('gate_proj', Linear(H, I)), ('up_proj', Linear(H, I)),
+                                        ('down_proj', Linear(I, H)), ('act_fn', SiLU())])),
+        ('input_layernorm', N()), ('post_attention_layernorm', N())])
+    return M('Ministral3ForCausalLM', '', [
+        ('model', M('Ministral3Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer for _ in range(c['num_hidden_layers'])])),
+            ('norm', N()), ('rotary_emb', M('Ministral3RotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+FAMILIES = {'ministral3': ministral3, 'gemma4': gemma4, 'lfm2_vl': lfm2_vl, 'qwen3_5_mm': qwen3_5_mm, 'qwen3_5_moe_mm': qwen3_5_moe_mm, 'llama4_mm': llama4_mm, 'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

@@ -124,9 +124,9 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 37 written from the modeling code, and the
+    /* 13 copied texts, 38 written from the modeling code, and the
      * vision-language models (VLM_TEXTS) */
-    assert_int_equal(n, 50 + VLM_TEXTS);
+    assert_int_equal(n, 51 + VLM_TEXTS);
 }
 
 static void
@@ -1073,6 +1073,12 @@ static const family_case families[] = {
      * 8,339,930,560 (variants_other_ssm.txt) */
     {"LiquidAI--LFM2-8B-A1B", "lfm2_moe", LR_FIXTURES "/variants/LiquidAI--LFM2-8B-A1B.json",
      "moe_intermediate_size=1792", 8339930560},
+    /* Devstral-2-123B (Ministral3ForCausalLM): the mistral3 template
+     * builds it under its multimodal root (the map's template_root):
+     * 125,025,988,608 (variants_other_dense.txt) */
+    {"mistralai--Devstral-2-123B-Instruct-2512", "mistral3",
+     LR_FIXTURES "/variants/mistralai--Devstral-2-123B-Instruct-2512.json",
+     "num_attention_heads=96", 125025988608},
 };
 
 /* "a=1 b=2" -> {"a=1", "b=2"} in buf. */

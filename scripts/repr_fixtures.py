@@ -470,46 +470,46 @@ def qwen3_5(name='Qwen--Qwen3.5-27B', P='Qwen3_5'):
 # the experts and the router hold bare Parameters and print no size; the
 # MTP layer, layer 61 of the checkpoint, is ignored at load) ----
 
-def deepseek_v32():
-    c = config('deepseek-ai--DeepSeek-V3.2')
-    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-06'
+def deepseek_v32(name='deepseek-ai--DeepSeek-V3.2', P='DeepseekV32'):
+    c = config(name)
+    H, V, eps = c['hidden_size'], c['vocab_size'], repr(c['rms_norm_eps'])
     nh, ql, kl = c['num_attention_heads'], c['q_lora_rank'], c['kv_lora_rank']
     rope, nope, vd = c['qk_rope_head_dim'], c['qk_nope_head_dim'], c['v_head_dim']
     b = c['attention_bias']
 
     def N(d):
-        return Norm('DeepseekV32RMSNorm', d, eps)
+        return Norm(P + 'RMSNorm', d, eps)
 
     def mlp(i):
-        return M('DeepseekV32MLP', '', [('gate_proj', Linear(H, i)), ('up_proj', Linear(H, i)),
-                                        ('down_proj', Linear(i, H)), ('act_fn', SiLU())])
+        return M(P + 'MLP', '', [('gate_proj', Linear(H, i)), ('up_proj', Linear(H, i)),
+                                 ('down_proj', Linear(i, H)), ('act_fn', SiLU())])
 
     def layer(i):
-        attn = M('DeepseekV32Attention', '', [
+        attn = M(P + 'Attention', '', [
             ('q_a_proj', Linear(H, ql, b)), ('q_a_layernorm', N(ql)),
             ('q_b_proj', Linear(ql, nh * (nope + rope))),
             ('kv_a_proj_with_mqa', Linear(H, kl + rope, b)), ('kv_a_layernorm', N(kl)),
             ('kv_b_proj', Linear(kl, nh * (nope + vd))), ('o_proj', Linear(nh * vd, H, b)),
-            ('indexer', M('DeepseekV32Indexer', '', [
+            ('indexer', M(P + 'Indexer', '', [
                 ('wq_b', Linear(ql, c['index_n_heads'] * c['index_head_dim'])),
                 ('wk', Linear(H, c['index_head_dim'])),
                 ('k_norm', M('LayerNorm', '(%d,), eps=1e-06, elementwise_affine=True' % c['index_head_dim'])),
                 ('weights_proj', Linear(H, c['index_n_heads']))]))])
         if i >= c['first_k_dense_replace']:
-            ff = M('DeepseekV32MoE', '', [
-                ('experts', M('DeepseekV32Experts', '', [('act_fn', SiLU())])),
-                ('gate', M('DeepseekV32TopkRouter')),
+            ff = M(P + 'MoE', '', [
+                ('experts', M(P + 'Experts', '', [('act_fn', SiLU())])),
+                ('gate', M(P + 'TopkRouter')),
                 ('shared_experts', mlp(c['moe_intermediate_size'] * c['n_shared_experts']))])
         else:
             ff = mlp(c['intermediate_size'])
-        return M('DeepseekV32DecoderLayer', '', [('self_attn', attn), ('mlp', ff), ('input_layernorm', N(H)),
-                                                 ('post_attention_layernorm', N(H))])
+        return M(P + 'DecoderLayer', '', [('self_attn', attn), ('mlp', ff), ('input_layernorm', N(H)),
+                                          ('post_attention_layernorm', N(H))])
 
-    return M('DeepseekV32ForCausalLM', '', [
-        ('model', M('DeepseekV32Model', '', [
+    return M(P + 'ForCausalLM', '', [
+        ('model', M(P + 'Model', '', [
             ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
             ('layers', L([layer(i) for i in range(c['num_hidden_layers'])])),
-            ('norm', N(H)), ('rotary_emb', M('DeepseekV32RotaryEmbedding'))])),
+            ('norm', N(H)), ('rotary_emb', M(P + 'RotaryEmbedding'))])),
         ('lm_head', Linear(H, V))])
 
 
@@ -938,7 +938,17 @@ def ministral3():
         ('lm_head', Linear(H, V))])
 
 
-FAMILIES = {'ministral3': ministral3, 'gemma4': gemma4, 'lfm2_vl': lfm2_vl, 'qwen3_5_mm': qwen3_5_mm, 'qwen3_5_moe_mm': qwen3_5_moe_mm, 'llama4_mm': llama4_mm, 'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- GLM-5: models/glm_moe_dsa/modular_glm_moe_dsa.py (01f8fa55): DeepSeek-V3.2's
+# layers (GlmMoeDsaAttention is DeepseekV3Attention plus the indexer, which
+# indexer_types "shared" layers lack: GLM-5's config gives no
+# index_topk_freq, so every layer is "full" and has one) with GlmMoeDsa*
+# classes; the MTP layer (checkpoint layer 78) is ignored at load ----
+
+def glm_moe_dsa():
+    return deepseek_v32('zai-org--GLM-5', 'GlmMoeDsa')
+
+
+FAMILIES = {'glm_moe_dsa': glm_moe_dsa, 'ministral3': ministral3, 'gemma4': gemma4, 'lfm2_vl': lfm2_vl, 'qwen3_5_mm': qwen3_5_mm, 'qwen3_5_moe_mm': qwen3_5_moe_mm, 'llama4_mm': llama4_mm, 'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

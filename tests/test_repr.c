@@ -124,9 +124,9 @@ test_every_fixture_parses(void **state)
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 38 written from the modeling code, and the
+    /* 13 copied texts, 39 written from the modeling code, and the
      * vision-language models (VLM_TEXTS) */
-    assert_int_equal(n, 51 + VLM_TEXTS);
+    assert_int_equal(n, 52 + VLM_TEXTS);
 }
 
 static void
@@ -569,11 +569,17 @@ test_unknown_class(void **state)
         lr_arch_free(from_repr_ok(u, NULL, sets, 1));
         free(u);
     }
-    /* a root class without a map */
+    /* a root class without a map: the maps are too many to list, the
+     * closest classes are named (a misspelt class first) */
     u = replace(t, "LlamaForCausalLM", "FooForCausalLM");
     assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
     assert_non_null(strstr(err.msg, "no repr map for the root class 'FooForCausalLM'"));
-    assert_non_null(strstr(err.msg, "LlamaForCausalLM"));
+    assert_non_null(strstr(err.msg, "maps exist for "));
+    free(u);
+    u = replace(t, "LlamaForCausalLM", "LLaMAForCausalLM");
+    assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
+    assert_non_null(strstr(err.msg, "no repr map for the root class 'LLaMAForCausalLM'"));
+    assert_non_null(strstr(err.msg, "the closest: LlamaForCausalLM"));
     free(u);
     free(t);
 }
@@ -1051,6 +1057,11 @@ static const family_case families[] = {
      * print and is given: 685,355,329,792 (tests/families/deepseek_dsa.txt) */
     {"deepseek-ai--DeepSeek-V3.2", "deepseek_dsa", "deepseek-ai/DeepSeek-V3.2",
      "num_attention_heads=128 num_nextn_predict_layers=1", 685355329792},
+    /* GLM-5: DeepSeek-V3.2's layers with GlmMoeDsa* classes, (0-2) dense
+     * and (3-77) MoE; the MTP layer is given: 755,767,304,448
+     * (tests/families/deepseek_dsa.txt) */
+    {"zai-org--GLM-5", "deepseek_dsa", "zai-org/GLM-5",
+     "num_attention_heads=64 num_nextn_predict_layers=1", 755767304448},
     /* Written from the modeling code against configs kept in
      * tests/fixtures/variants/ (no bundled one), each with its count
      * derived by hand in tests/families/variants_other_*.txt. */

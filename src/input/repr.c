@@ -740,9 +740,10 @@ list_has(json_t *list, const char *s)
 }
 
 /* One file of the maps directory: common.json, the map for the root class,
- * or another map (its classes go to `known` for the error message). */
+ * or another map (its classes are offered to `known`, the closest of which
+ * the error message names: the maps are too many to list them all). */
 static int
-consider_map(rctx *c, const char *file, char *known, size_t cap)
+consider_map(rctx *c, const char *file, lr_suggest *known, size_t *nclasses)
 {
     json_t *j = load_json(file, c->err);
     if (!j)
@@ -760,9 +761,10 @@ consider_map(rctx *c, const char *file, char *known, size_t cap)
         json_t *v;
         json_array_foreach(arch, i, v)
         {
-            size_t l = strlen(known);
-            if (json_is_string(v))
-                snprintf(known + l, cap - l, "%s%s", l ? ", " : "", json_string_value(v));
+            if (!json_is_string(v))
+                continue;
+            lr_suggest_offer(known, c->root->cls, json_string_value(v), json_string_value(v));
+            (*nclasses)++;
         }
         json_decref(j);
     }
@@ -797,18 +799,23 @@ load_maps(rctx *c, const char *profile_dir)
     size_t n = 0;
     char **files = lr_list_json(dir, &n, c->err);
     int rc = !files && c->err->msg[0] ? -1 : 0;
-    char known[600] = "";
+    lr_suggest known;
+    lr_suggest_init(&known);
+    size_t nclasses = 0;
     for (size_t i = 0; i < n; i++) {
         if (rc == 0)
-            rc = consider_map(c, files[i], known, sizeof known);
+            rc = consider_map(c, files[i], &known, &nclasses);
         free(files[i]);
     }
     free(files);
     if (rc == 0 && !c->map) {
+        char close[600] = "";
+        lr_suggest_write(&known, close, sizeof close);
         lr_err_set(c->err, c->source, "(root)",
-                   "no repr map for the root class '%s' in %s (maps exist for: %s). Add a map "
-                   "(docs/repr.md)",
-                   c->root->cls, dir, known[0] ? known : "none");
+                   "no repr map for the root class '%s' in %s (maps exist for %zu classes%s%s). "
+                   "Add a map (docs/repr.md)",
+                   c->root->cls, dir, nclasses, close[0] ? "; the closest: " : ", none close",
+                   close);
         rc = -1;
     }
     free(dir);

@@ -1576,6 +1576,54 @@ test_maps_derive_configs(void **state)
     rmdir(dir);
 }
 
+/* A map whose "layers" list the template does not build where the map
+ * says (Llama-4's multimodal map without its template_paths, in a
+ * temporary profile that shares the default one's modules and templates):
+ * an error naming the list, not a check that reads what is not there. */
+static void
+test_layers_parent_missing(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/llmroof-repr-XXXXXX", p[1100];
+    assert_non_null(mkdtemp(dir));
+    snprintf(p, sizeof p, "%s/architectures", dir);
+    assert_int_equal(symlink(TU_DEFAULT "/architectures", p), 0);
+    snprintf(p, sizeof p, "%s/modules", dir);
+    assert_int_equal(symlink(TU_DEFAULT "/modules", p), 0);
+    snprintf(p, sizeof p, "%s/repr", dir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof p, "%s/repr/common.json", dir);
+    assert_int_equal(symlink(TU_DEFAULT "/repr/common.json", p), 0);
+    json_error_t je;
+    json_t *map = json_load_file(TU_DEFAULT "/repr/llama4_mm.json", 0, &je);
+    assert_non_null(map);
+    assert_int_equal(json_object_del(map, "template_paths"), 0);
+    snprintf(p, sizeof p, "%s/repr/llama4_mm.json", dir);
+    assert_int_equal(json_dump_file(map, p, 0), 0);
+    json_decref(map);
+    char *t = fixture("meta-llama--Llama-4-Scout-17B-16E-Instruct");
+    static const char *const sets[] = {"num_attention_heads=40",
+                                       "vision_config.num_attention_heads=16",
+                                       "vision_config.image_size=336"};
+    lr_repr_opts o = {NULL, NULL, sets, 3, NULL};
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    assert_null(lr_arch_from_repr(t, "l4.txt", dir, &o, NULL, &err));
+    assert_string_equal(err.path, "language_model.model");
+    assert_non_null(strstr(err.msg, "the llama4 template builds no language_model.model"));
+    assert_non_null(strstr(err.msg, "does not fit the template"));
+    free(t);
+    unlink(p);
+    const char *const links[] = {"repr/common.json", "architectures", "modules"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, links[i]);
+        unlink(p);
+    }
+    snprintf(p, sizeof p, "%s/repr", dir);
+    rmdir(p);
+    rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -1600,6 +1648,7 @@ main(void)
         cmocka_unit_test(test_families),
         cmocka_unit_test(test_vlm_families),
         cmocka_unit_test(test_vlm_errors),
+        cmocka_unit_test(test_layers_parent_missing),
         cmocka_unit_test(test_layer_runs),
         cmocka_unit_test(test_tied_guess),
         cmocka_unit_test(test_maps_derive_configs),

@@ -2351,9 +2351,19 @@ check_layer_groups(rcheck *k)
     rlayers *l = &k->c->lay;
     char tparent[1024];
     renamed_path(k->paths, l->parent, 0, tparent, sizeof tparent);
-    const lr_node *parent = l->spec ? find_path(k->built, tparent) : NULL;
-    if (!parent)
+    if (!l->spec)
         return 0;
+    /* the printed runs are paired with the groups of this node below: a
+     * template without it cannot be compared (and must not be read) */
+    const lr_node *parent = find_path(k->built, tparent);
+    if (!parent) {
+        lr_err_set(
+            k->c->err, k->c->source, l->parent,
+            "the %s template builds no %s, where the layer list %s.%s of %s is compared: "
+            "the map's \"layers\" path (or its \"template_paths\") does not fit the template",
+            k->family, tparent, l->parent, l->name, k->c->mapfile);
+        return -1;
+    }
     k->group_kind = lr_xcalloc(parent->nsubs + 1, sizeof *k->group_kind);
     double built[MAX_LAYER_KINDS] = {0};
     for (size_t i = 0; i < parent->nsubs; i++) {

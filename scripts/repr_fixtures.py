@@ -22,6 +22,13 @@ def config(name):
         return json.load(f)
 
 
+def variant(name):
+    """A config kept in tests/fixtures/variants/ (origins in its SOURCES-other.md)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'fixtures', 'variants', name + '.json')
+    with open(path) as f:
+        return json.load(f)
+
+
 def addindent(s, n):
     lines = s.split('\n')
     if len(lines) == 1:
@@ -463,46 +470,46 @@ def qwen3_5(name='Qwen--Qwen3.5-27B', P='Qwen3_5'):
 # the experts and the router hold bare Parameters and print no size; the
 # MTP layer, layer 61 of the checkpoint, is ignored at load) ----
 
-def deepseek_v32():
-    c = config('deepseek-ai--DeepSeek-V3.2')
-    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-06'
+def deepseek_v32(name='deepseek-ai--DeepSeek-V3.2', P='DeepseekV32'):
+    c = config(name)
+    H, V, eps = c['hidden_size'], c['vocab_size'], repr(c['rms_norm_eps'])
     nh, ql, kl = c['num_attention_heads'], c['q_lora_rank'], c['kv_lora_rank']
     rope, nope, vd = c['qk_rope_head_dim'], c['qk_nope_head_dim'], c['v_head_dim']
     b = c['attention_bias']
 
     def N(d):
-        return Norm('DeepseekV32RMSNorm', d, eps)
+        return Norm(P + 'RMSNorm', d, eps)
 
     def mlp(i):
-        return M('DeepseekV32MLP', '', [('gate_proj', Linear(H, i)), ('up_proj', Linear(H, i)),
-                                        ('down_proj', Linear(i, H)), ('act_fn', SiLU())])
+        return M(P + 'MLP', '', [('gate_proj', Linear(H, i)), ('up_proj', Linear(H, i)),
+                                 ('down_proj', Linear(i, H)), ('act_fn', SiLU())])
 
     def layer(i):
-        attn = M('DeepseekV32Attention', '', [
+        attn = M(P + 'Attention', '', [
             ('q_a_proj', Linear(H, ql, b)), ('q_a_layernorm', N(ql)),
             ('q_b_proj', Linear(ql, nh * (nope + rope))),
             ('kv_a_proj_with_mqa', Linear(H, kl + rope, b)), ('kv_a_layernorm', N(kl)),
             ('kv_b_proj', Linear(kl, nh * (nope + vd))), ('o_proj', Linear(nh * vd, H, b)),
-            ('indexer', M('DeepseekV32Indexer', '', [
+            ('indexer', M(P + 'Indexer', '', [
                 ('wq_b', Linear(ql, c['index_n_heads'] * c['index_head_dim'])),
                 ('wk', Linear(H, c['index_head_dim'])),
                 ('k_norm', M('LayerNorm', '(%d,), eps=1e-06, elementwise_affine=True' % c['index_head_dim'])),
                 ('weights_proj', Linear(H, c['index_n_heads']))]))])
         if i >= c['first_k_dense_replace']:
-            ff = M('DeepseekV32MoE', '', [
-                ('experts', M('DeepseekV32Experts', '', [('act_fn', SiLU())])),
-                ('gate', M('DeepseekV32TopkRouter')),
+            ff = M(P + 'MoE', '', [
+                ('experts', M(P + 'Experts', '', [('act_fn', SiLU())])),
+                ('gate', M(P + 'TopkRouter')),
                 ('shared_experts', mlp(c['moe_intermediate_size'] * c['n_shared_experts']))])
         else:
             ff = mlp(c['intermediate_size'])
-        return M('DeepseekV32DecoderLayer', '', [('self_attn', attn), ('mlp', ff), ('input_layernorm', N(H)),
-                                                 ('post_attention_layernorm', N(H))])
+        return M(P + 'DecoderLayer', '', [('self_attn', attn), ('mlp', ff), ('input_layernorm', N(H)),
+                                          ('post_attention_layernorm', N(H))])
 
-    return M('DeepseekV32ForCausalLM', '', [
-        ('model', M('DeepseekV32Model', '', [
+    return M(P + 'ForCausalLM', '', [
+        ('model', M(P + 'Model', '', [
             ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
             ('layers', L([layer(i) for i in range(c['num_hidden_layers'])])),
-            ('norm', N(H)), ('rotary_emb', M('DeepseekV32RotaryEmbedding'))])),
+            ('norm', N(H)), ('rotary_emb', M(P + 'RotaryEmbedding'))])),
         ('lm_head', Linear(H, V))])
 
 
@@ -515,7 +522,433 @@ def qwen3_5_moe():
     return qwen3_5('Qwen--Qwen3.5-35B-A3B', 'Qwen3_5Moe')
 
 
-FAMILIES = {'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
+# ---- Cohere2: models/cohere2/modeling_cohere2.py. Cohere2LayerNorm has no
+# extra_repr (prints no size); the sliding and full-attention layers print
+# alike (they differ in forward only), so the 32 layers fold into one run ----
+
+def cohere2(name='CohereForAI--c4ai-command-r7b-12-2024'):
+    c = variant(name)
+    H, V, I = c['hidden_size'], c['vocab_size'], c['intermediate_size']
+    hd, nh, kv, b = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads'], c['attention_bias']
+    layer = M('Cohere2DecoderLayer', '', [
+        ('self_attn', M('Cohere2Attention', '', [
+            ('q_proj', Linear(H, nh * hd, b)), ('k_proj', Linear(H, kv * hd, b)),
+            ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H, b))])),
+        ('mlp', M('Cohere2MLP', '', [('gate_proj', Linear(H, I)), ('up_proj', Linear(H, I)),
+                                     ('down_proj', Linear(I, H)), ('act_fn', SiLU())])),
+        ('input_layernorm', M('Cohere2LayerNorm'))])
+    return M('Cohere2ForCausalLM', '', [
+        ('model', M('Cohere2Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer for _ in range(c['num_hidden_layers'])])),
+            ('norm', M('Cohere2LayerNorm')), ('rotary_emb', M('Cohere2RotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- GLM (models/glm/modeling_glm.py, GlmForCausalLM) and GLM-4-0414
+# (models/glm4/modeling_glm4.py, Glm4ForCausalLM): Phi-3's fused
+# gate_up_proj MLP, q/k/v with attention_bias, o_proj without; Glm4's layer
+# adds post_self_attn_layernorm and post_mlp_layernorm after the two norms ----
+
+def glm(name='THUDM--glm-4-9b-chat-hf', P='Glm'):
+    c = variant(name)
+    H, V, I = c['hidden_size'], c['vocab_size'], c['intermediate_size']
+    hd, nh, kv, b = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads'], c['attention_bias']
+    eps = repr(c['rms_norm_eps'])
+
+    def N():
+        return Norm(P + 'RMSNorm', H, eps)
+
+    norms = [('input_layernorm', N()), ('post_attention_layernorm', N())]
+    if P == 'Glm4':
+        norms += [('post_self_attn_layernorm', N()), ('post_mlp_layernorm', N())]
+    layer = M(P + 'DecoderLayer', '', [
+        ('self_attn', M(P + 'Attention', '', [
+            ('q_proj', Linear(H, nh * hd, b)), ('k_proj', Linear(H, kv * hd, b)),
+            ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H))])),
+        ('mlp', M(P + 'MLP', '', [('gate_up_proj', Linear(H, 2 * I)), ('down_proj', Linear(I, H)),
+                                  ('activation_fn', SiLU())]))] + norms)
+    return M(P + 'ForCausalLM', '', [
+        ('model', M(P + 'Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer for _ in range(c['num_hidden_layers'])])),
+            ('norm', N()), ('rotary_emb', M(P + 'RotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+def glm4():
+    return glm('THUDM--GLM-4-9B-0414', 'Glm4')
+
+
+# ---- LFM2-MoE: models/lfm2_moe/modular_lfm2_moe.py. Lfm2's layer (conv or
+# self_attn, feed_forward, operator_norm, ffn_norm) whose feed_forward is,
+# from num_dense_layers on, Lfm2MoeSparseMoeBlock: gate (Linear hidden ->
+# num_experts), experts (Lfm2MoeExperts, Qwen2-MoE's fused experts: bare
+# Parameters, only act_fn prints); expert_bias is a buffer and does not
+# print. The model is Mixtral's with norm and rotary_emb deleted and pos_emb,
+# embedding_norm added ----
+
+def lfm2_moe():
+    c = variant('LiquidAI--LFM2-8B-A1B')
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-05'
+    hd = H // c['num_attention_heads']
+    nh, kv, k = c['num_attention_heads'], c['num_key_value_heads'], c['conv_L_cache']
+    P = 'Lfm2Moe'
+
+    def N(d):
+        return Norm(P + 'RMSNorm', d, eps)
+
+    def ff(i):
+        if i < c['num_dense_layers']:
+            I = c['intermediate_size']
+            return M(P + 'MLP', '', [('w1', Linear(H, I)), ('w3', Linear(H, I)), ('w2', Linear(I, H))])
+        return M(P + 'SparseMoeBlock', '', [
+            ('gate', Linear(H, c['num_experts'])),
+            ('experts', M(P + 'Experts', '', [('act_fn', SiLU())]))])
+
+    def layer(i, t):
+        if t == 'full_attention':
+            op = ('self_attn', M(P + 'Attention', '', [
+                ('q_proj', Linear(H, nh * hd)), ('k_proj', Linear(H, kv * hd)),
+                ('v_proj', Linear(H, kv * hd)), ('out_proj', Linear(nh * hd, H)),
+                ('q_layernorm', N(hd)), ('k_layernorm', N(hd))]))
+        else:
+            op = ('conv', M(P + 'ShortConv', '', [
+                ('conv', Conv1d(H, H, k, groups=H, padding=k - 1, bias=c['conv_bias'])),
+                ('in_proj', Linear(H, 3 * H, c['conv_bias'])),
+                ('out_proj', Linear(H, H, c['conv_bias']))]))
+        return M(P + 'DecoderLayer', '', [op, ('feed_forward', ff(i)), ('operator_norm', N(H)),
+                                          ('ffn_norm', N(H))])
+
+    return M(P + 'ForCausalLM', '', [
+        ('model', M(P + 'Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer(i, t) for i, t in enumerate(c['layer_types'])])),
+            ('pos_emb', M(P + 'RotaryEmbedding')), ('embedding_norm', N(H))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- Qwen3-VL-MoE: models/qwen3_vl_moe/modeling_qwen3_vl_moe.py (5.x,
+# generated from modular_qwen3_vl_moe.py). The vision tower of Qwen3-VL
+# (Qwen3VLMoeVision* classes: patch_embed, pos_embed, rotary_pos_emb,
+# blocks, merger, deepstack_merger_list), the text model of Qwen3-MoE in
+# which Qwen3VLMoeTextSparseMoeBlock assigns experts (Qwen3VLMoeTextExperts:
+# bare Parameters, only act_fn prints) then gate (Qwen3VLMoeTextTopKRouter:
+# a bare weight) ----
+
+def LayerNorm(d, eps='1e-06'):
+    return M('LayerNorm', '(%d,), eps=%s, elementwise_affine=True' % (d, eps))
+
+
+def qwen3_vl_tower(v, P):
+    Hv, I, k = v['hidden_size'], v['intermediate_size'], v['patch_size']
+    t, m, out = v['temporal_patch_size'], v['spatial_merge_size'], v['out_hidden_size']
+    merged = Hv * m * m
+
+    def merger(post):
+        return M(P + 'VisionPatchMerger', '', [
+            ('norm', LayerNorm(merged if post else Hv)), ('linear_fc1', Linear(merged, merged, True)),
+            ('act_fn', M('GELU', "approximate='none'")), ('linear_fc2', Linear(merged, out, True))])
+
+    block = M(P + 'VisionBlock', '', [
+        ('norm1', LayerNorm(Hv)), ('norm2', LayerNorm(Hv)),
+        ('attn', M(P + 'VisionAttention', '', [('qkv', Linear(Hv, 3 * Hv, True)),
+                                               ('proj', Linear(Hv, Hv, True))])),
+        ('mlp', M(P + 'VisionMLP', '', [('linear_fc1', Linear(Hv, I, True)), ('linear_fc2', Linear(I, Hv, True)),
+                                        ('act_fn', M('PytorchGELUTanh'))]))])
+    kids = [
+        ('patch_embed', M(P + 'VisionPatchEmbed', '', [
+            ('proj', M('Conv3d', '%d, %d, kernel_size=(%d, %d, %d), stride=(%d, %d, %d)' %
+                       (v['in_channels'], Hv, t, k, k, t, k, k)))])),
+        ('pos_embed', Embedding(v['num_position_embeddings'], Hv)),
+        ('rotary_pos_emb', M(P + 'VisionRotaryEmbedding')),
+        ('blocks', L([block for _ in range(v['depth'])])),
+        ('merger', merger(False))]
+    if v.get('deepstack_visual_indexes'):
+        kids.append(('deepstack_merger_list', L([merger(True) for _ in v['deepstack_visual_indexes']])))
+    return M(P + 'VisionModel', '', kids)
+
+
+def qwen3_vl_moe():
+    full = variant('Qwen--Qwen3-VL-30B-A3B-Instruct')
+    c, P = full['text_config'], 'Qwen3VLMoe'
+    H, V, eps = c['hidden_size'], c['vocab_size'], '1e-06'
+    hd, nh, kv, b = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads'], c['attention_bias']
+
+    def N(d):
+        return Norm(P + 'TextRMSNorm', d, eps)
+
+    def ff(i):
+        if i not in c['mlp_only_layers'] and c['num_experts'] > 0 and (i + 1) % c['decoder_sparse_step'] == 0:
+            return M(P + 'TextSparseMoeBlock', '', [
+                ('experts', M(P + 'TextExperts', '', [('act_fn', SiLU())])),
+                ('gate', M(P + 'TextTopKRouter'))])
+        I = c['intermediate_size']
+        return M(P + 'TextMLP', '', [('gate_proj', Linear(H, I)), ('up_proj', Linear(H, I)),
+                                     ('down_proj', Linear(I, H)), ('act_fn', SiLU())])
+
+    def layer(i):
+        return M(P + 'TextDecoderLayer', '', [
+            ('self_attn', M(P + 'TextAttention', '', [
+                ('q_proj', Linear(H, nh * hd, b)), ('k_proj', Linear(H, kv * hd, b)),
+                ('v_proj', Linear(H, kv * hd, b)), ('o_proj', Linear(nh * hd, H, b)),
+                ('q_norm', N(hd)), ('k_norm', N(hd))])),
+            ('mlp', ff(i)), ('input_layernorm', N(H)), ('post_attention_layernorm', N(H))])
+
+    return M(P + 'ForConditionalGeneration', '', [
+        ('model', M(P + 'Model', '', [
+            ('visual', qwen3_vl_tower(full['vision_config'], P)),
+            ('language_model', M(P + 'TextModel', '', [
+                ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+                ('layers', L([layer(i) for i in range(c['num_hidden_layers'])])),
+                ('norm', N(H)), ('rotary_emb', M(P + 'TextRotaryEmbedding'))]))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- Llama-4 multimodal: models/llama4/modeling_llama4.py (000c33fd).
+# Llama4ForConditionalGeneration assigns vision_model, multi_modal_projector
+# and language_model (a whole Llama4ForCausalLM: its lm_head is
+# language_model.lm_head). Llama4VisionModel assigns patch_embedding
+# (Llama4UnfoldConvolution: unfold, linear without bias), class_embedding
+# and positional_embedding_vlm (bare Parameters: no print), rotary_embedding
+# (no weights), layernorm_pre, layernorm_post, model (Llama4VisionEncoder:
+# layers) and vision_adapter (Llama4VisionPixelShuffleMLP: mlp =
+# Llama4VisionMLP2 with fc1, fc2, activation_fn); the encoder layer assigns
+# self_attn (q, k, v, o with bias), mlp (activation_fn, fc1, fc2),
+# input_layernorm, post_attention_layernorm ----
+
+def llama4_mm():
+    full = config('meta-llama--Llama-4-Scout-17B-16E-Instruct')
+    v = full['vision_config']
+    Hv, I, k = v['hidden_size'], v['intermediate_size'], v['patch_size']
+    H = full['text_config']['hidden_size']
+
+    def LN(d):
+        return M('LayerNorm', '(%d,), eps=1e-05, elementwise_affine=True' % d)
+
+    def GELU():
+        return M('GELU', "approximate='none'")
+
+    layer = M('Llama4VisionEncoderLayer', '', [
+        ('self_attn', M('Llama4VisionAttention', '', [
+            ('q_proj', Linear(Hv, Hv, True)), ('k_proj', Linear(Hv, Hv, True)),
+            ('v_proj', Linear(Hv, Hv, True)), ('o_proj', Linear(Hv, Hv, True))])),
+        ('mlp', M('Llama4VisionMLP', '', [('activation_fn', GELU()), ('fc1', Linear(Hv, I, True)),
+                                          ('fc2', Linear(I, Hv, True))])),
+        ('input_layernorm', LN(Hv)), ('post_attention_layernorm', LN(Hv))])
+    vision = M('Llama4VisionModel', '', [
+        ('patch_embedding', M('Llama4UnfoldConvolution', '', [
+            ('unfold', M('Unfold', 'kernel_size=(%d, %d), dilation=1, padding=0, stride=%d' % (k, k, k))),
+            ('linear', Linear(v['num_channels'] * k * k, Hv))])),
+        ('rotary_embedding', M('Llama4VisionRotaryEmbedding')),
+        ('layernorm_pre', LN(Hv)), ('layernorm_post', LN(Hv)),
+        ('model', M('Llama4VisionEncoder', '', [('layers', L([layer for _ in range(v['num_hidden_layers'])]))])),
+        ('vision_adapter', M('Llama4VisionPixelShuffleMLP', '', [
+            ('mlp', M('Llama4VisionMLP2', '', [
+                ('fc1', Linear(I, v['projector_input_dim'])),
+                ('fc2', Linear(v['projector_output_dim'], v['projector_output_dim'])),
+                ('activation_fn', GELU())]))]))])
+    return M('Llama4ForConditionalGeneration', '', [
+        ('vision_model', vision),
+        ('multi_modal_projector', M('Llama4MultiModalProjector', '', [
+            ('linear_1', Linear(v['vision_output_dim'], H, v['multi_modal_projector_bias']))])),
+        ('language_model', llama4())])
+
+
+# ---- Qwen3.5 multimodal: models/qwen3_5/modular_qwen3_5.py (009e78d6) and
+# models/qwen3_5_moe. Qwen3_5ForConditionalGeneration is Qwen3-VL's class
+# (model, lm_head); Qwen3_5Model assigns visual then language_model (the
+# Qwen3_5TextModel of the text fixtures); Qwen3_5VisionModel is Qwen3-VL's
+# tower with deepstack_visual_indexes and deepstack_merger_list deleted ----
+
+def qwen3_5_mm(name='Qwen--Qwen3.5-27B', P='Qwen3_5'):
+    full = config(name)
+    v = dict(full['vision_config'], deepstack_visual_indexes=[])
+    text = qwen3_5(name, P)
+    tm = dict(text.kids)['model']
+    return M(P + 'ForConditionalGeneration', '', [
+        ('model', M(P + 'Model', '', [('visual', qwen3_vl_tower(v, P)), ('language_model', tm)])),
+        ('lm_head', dict(text.kids)['lm_head'])])
+
+
+def qwen3_5_moe_mm():
+    return qwen3_5_mm('Qwen--Qwen3.5-35B-A3B', 'Qwen3_5Moe')
+
+
+# ---- LFM2-VL: models/lfm2_vl/modeling_lfm2_vl.py (01596202) and
+# models/siglip2/modeling_siglip2.py. Lfm2VlForConditionalGeneration:
+# model (Lfm2VlModel: vision_tower, multi_modal_projector, language_model),
+# lm_head. The tower is Siglip2VisionModel (vision_model: embeddings with a
+# Linear patch_embedding and position_embedding, encoder, post_layernorm;
+# head only with vision_use_head); the projector's layer_norm is built
+# only with projector_use_layernorm (the 5.x config flag; LFM2.5-VL's is
+# false), act is ACT2FN['gelu'] (GELUActivation) ----
+
+def lfm2_vl():
+    full = config('LiquidAI--LFM2.5-VL-1.6B')
+    v, H = full['vision_config'], full['text_config']['hidden_size']
+    Hv, I, k = v['hidden_size'], v['intermediate_size'], v['patch_size']
+    inner = Hv * full['downsample_factor'] ** 2
+
+    def LN(d):
+        return M('LayerNorm', '(%d,), eps=1e-06, elementwise_affine=True' % d)
+
+    layer = M('Siglip2EncoderLayer', '', [
+        ('layer_norm1', LN(Hv)),
+        ('self_attn', M('Siglip2Attention', '', [
+            ('k_proj', Linear(Hv, Hv, True)), ('v_proj', Linear(Hv, Hv, True)),
+            ('q_proj', Linear(Hv, Hv, True)), ('out_proj', Linear(Hv, Hv, True))])),
+        ('layer_norm2', LN(Hv)),
+        ('mlp', M('Siglip2MLP', '', [('activation_fn', M('PytorchGELUTanh')), ('fc1', Linear(Hv, I, True)),
+                                     ('fc2', Linear(I, Hv, True))]))])
+    tower = M('Siglip2VisionModel', '', [('vision_model', M('Siglip2VisionTransformer', '', [
+        ('embeddings', M('Siglip2VisionEmbeddings', '', [
+            ('patch_embedding', Linear(v['num_channels'] * k * k, Hv, True)),
+            ('position_embedding', Embedding(v['num_patches'], Hv))])),
+        ('encoder', M('Siglip2Encoder', '', [('layers', L([layer for _ in range(v['num_hidden_layers'])]))])),
+        ('post_layernorm', LN(Hv))]))])
+    proj = [('layer_norm', M('LayerNorm', '(%d,), eps=1e-05, elementwise_affine=True' % inner))] \
+        if full['projector_use_layernorm'] else []
+    proj += [('linear_1', Linear(inner, full['projector_hidden_size'], full['projector_bias'])),
+             ('act', M('GELUActivation')),
+             ('linear_2', Linear(full['projector_hidden_size'], H, full['projector_bias']))]
+    text = lfm2()
+    return M('Lfm2VlForConditionalGeneration', '', [
+        ('model', M('Lfm2VlModel', '', [
+            ('vision_tower', tower), ('multi_modal_projector', M('Lfm2VlMultiModalProjector', '', proj)),
+            ('language_model', dict(text.kids)['model'])])),
+        ('lm_head', dict(text.kids)['lm_head'])])
+
+
+# ---- Gemma-4: models/gemma4/modeling_gemma4.py (0246b4f3, generated from
+# modular_gemma4.py). Gemma4ForConditionalGeneration: model (Gemma4Model:
+# vision_tower, language_model, embed_vision; audio_tower and embed_audio
+# are None without an audio_config and do not print), lm_head.
+# Gemma4RMSNorm has no extra_repr: no norm prints a size. Vision:
+# Gemma4VisionModel assigns patch_embedder (input_proj Linear 3 * p^2 ->
+# hidden without bias; position_embedding_table a bare Parameter),
+# encoder (rotary_emb, layers), pooler (no modules); std_bias/std_scale
+# are buffers. Gemma4VisionAttention assigns q/k/v/o_proj
+# (Gemma4ClippableLinear: linear; its clip bounds are buffers), q_norm,
+# k_norm, v_norm; Gemma4VisionMLP gate/up/down_proj, act_fn; the encoder
+# layer self_attn, mlp, then the four norms. Text: Gemma4TextAttention
+# assigns q_proj, q_norm, then (not KV-shared) k_norm, v_norm, k_proj and
+# v_proj (None in full-attention layers with attention_k_eq_v: not a
+# module), o_proj; Gemma4TextDecoderLayer assigns self_attn, mlp, the four
+# norms, (PLE), then with enable_moe_block router (norm without weight,
+# proj; scale and per_expert_scale bare Parameters), experts
+# (Gemma4TextExperts: bare Parameters, only act_fn prints),
+# post_feedforward_layernorm_1, post_feedforward_layernorm_2,
+# pre_feedforward_layernorm_2; layer_scalar is a buffer ----
+
+def gemma4():
+    full = config('google--gemma-4-26B-A4B')
+    c, v = full['text_config'], full['vision_config']
+    H, V = c['hidden_size'], c['vocab_size']
+    assert not c['hidden_size_per_layer_input'] and not c['num_kv_shared_layers']
+    Hv, Iv, k = v['hidden_size'], v['intermediate_size'], v['patch_size']
+    hv = v['head_dim']
+
+    def N():
+        return M('Gemma4RMSNorm')
+
+    def GT():
+        return M('PytorchGELUTanh')
+
+    def CL(i, o):
+        return M('Gemma4ClippableLinear', '', [('linear', Linear(i, o))])
+
+    vlayer = M('Gemma4VisionEncoderLayer', '', [
+        ('self_attn', M('Gemma4VisionAttention', '', [
+            ('q_proj', CL(Hv, v['num_attention_heads'] * hv)), ('k_proj', CL(Hv, v['num_key_value_heads'] * hv)),
+            ('v_proj', CL(Hv, v['num_key_value_heads'] * hv)), ('o_proj', CL(v['num_attention_heads'] * hv, Hv)),
+            ('q_norm', N()), ('k_norm', N()), ('v_norm', N())])),
+        ('mlp', M('Gemma4VisionMLP', '', [('gate_proj', CL(Hv, Iv)), ('up_proj', CL(Hv, Iv)),
+                                          ('down_proj', CL(Iv, Hv)), ('act_fn', GT())])),
+        ('input_layernorm', N()), ('post_attention_layernorm', N()),
+        ('pre_feedforward_layernorm', N()), ('post_feedforward_layernorm', N())])
+    vision = M('Gemma4VisionModel', '', [
+        ('patch_embedder', M('Gemma4VisionPatchEmbedder', '', [('input_proj', Linear(3 * k * k, Hv))])),
+        ('encoder', M('Gemma4VisionEncoder', '', [
+            ('rotary_emb', M('Gemma4VisionRotaryEmbedding')),
+            ('layers', L([vlayer for _ in range(v['num_hidden_layers'])]))])),
+        ('pooler', M('Gemma4VisionPooler'))])
+
+    def layer(t):
+        sliding = t == 'sliding_attention'
+        hd = c['head_dim'] if sliding or not c['global_head_dim'] else c['global_head_dim']
+        alt = c['attention_k_eq_v'] and not sliding
+        kv = c['num_global_key_value_heads'] if alt else c['num_key_value_heads']
+        nh, b = c['num_attention_heads'], c['attention_bias']
+        attn = [('q_proj', Linear(H, nh * hd, b)), ('q_norm', N()), ('k_norm', N()), ('v_norm', N()),
+                ('k_proj', Linear(H, kv * hd, b))]
+        if not alt:
+            attn.append(('v_proj', Linear(H, kv * hd, b)))
+        attn.append(('o_proj', Linear(nh * hd, H, b)))
+        I = c['intermediate_size']
+        kids = [('self_attn', M('Gemma4TextAttention', '', attn)),
+                ('mlp', M('Gemma4TextMLP', '', [('gate_proj', Linear(H, I)), ('up_proj', Linear(H, I)),
+                                                ('down_proj', Linear(I, H)), ('act_fn', GT())])),
+                ('input_layernorm', N()), ('post_attention_layernorm', N()),
+                ('pre_feedforward_layernorm', N()), ('post_feedforward_layernorm', N())]
+        if c['enable_moe_block']:
+            kids += [('router', M('Gemma4TextRouter', '', [('norm', N()), ('proj', Linear(H, c['num_experts']))])),
+                     ('experts', M('Gemma4TextExperts', '', [('act_fn', GT())])),
+                     ('post_feedforward_layernorm_1', N()), ('post_feedforward_layernorm_2', N()),
+                     ('pre_feedforward_layernorm_2', N())]
+        return M('Gemma4TextDecoderLayer', '', kids)
+
+    text = M('Gemma4TextModel', '', [
+        ('embed_tokens', M('Gemma4TextScaledWordEmbedding', '%d, %d, padding_idx=%d' % (V, H, c['pad_token_id']))),
+        ('layers', L([layer(t) for t in c['layer_types']])),
+        ('norm', N()), ('rotary_emb', M('Gemma4TextRotaryEmbedding'))])
+    return M('Gemma4ForConditionalGeneration', '', [
+        ('model', M('Gemma4Model', '', [
+            ('vision_tower', vision), ('language_model', text),
+            ('embed_vision', M('Gemma4MultimodalEmbedder', '', [
+                ('embedding_projection', Linear(Hv, H)), ('embedding_pre_projection_norm', N())]))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- Ministral-3 text: models/ministral3/modeling_ministral3.py (430bd51d):
+# Ministral3ForCausalLM (model, lm_head), the model and layers as the
+# language_model of the Devstral-Small-2 text (Mistral's layout,
+# Ministral3* classes); the embedding has padding_idx = pad_token_id ----
+
+def ministral3():
+    c = variant('mistralai--Devstral-2-123B-Instruct-2512')
+    H, V, I = c['hidden_size'], c['vocab_size'], c['intermediate_size']
+    hd, nh, kv = c['head_dim'], c['num_attention_heads'], c['num_key_value_heads']
+
+    def N():
+        return Norm('Ministral3RMSNorm', H, '1e-05')
+
+    layer = M('Ministral3DecoderLayer', '', [
+        ('self_attn', M('Ministral3Attention', '', [
+            ('q_proj', Linear(H, nh * hd)), ('k_proj', Linear(H, kv * hd)),
+            ('v_proj', Linear(H, kv * hd)), ('o_proj', Linear(nh * hd, H))])),
+        ('mlp', M('Ministral3MLP', '', [('gate_proj', Linear(H, I)), ('up_proj', Linear(H, I)),
+                                        ('down_proj', Linear(I, H)), ('act_fn', SiLU())])),
+        ('input_layernorm', N()), ('post_attention_layernorm', N())])
+    return M('Ministral3ForCausalLM', '', [
+        ('model', M('Ministral3Model', '', [
+            ('embed_tokens', Embedding(V, H, c.get('pad_token_id'))),
+            ('layers', L([layer for _ in range(c['num_hidden_layers'])])),
+            ('norm', N()), ('rotary_emb', M('Ministral3RotaryEmbedding'))])),
+        ('lm_head', Linear(H, V))])
+
+
+# ---- GLM-5: models/glm_moe_dsa/modular_glm_moe_dsa.py (01f8fa55): DeepSeek-V3.2's
+# layers (GlmMoeDsaAttention is DeepseekV3Attention plus the indexer, which
+# indexer_types "shared" layers lack: GLM-5's config gives no
+# index_topk_freq, so every layer is "full" and has one) with GlmMoeDsa*
+# classes; the MTP layer (checkpoint layer 78) is ignored at load ----
+
+def glm_moe_dsa():
+    return deepseek_v32('zai-org--GLM-5', 'GlmMoeDsa')
+
+
+FAMILIES = {'glm_moe_dsa': glm_moe_dsa, 'ministral3': ministral3, 'gemma4': gemma4, 'lfm2_vl': lfm2_vl, 'qwen3_5_mm': qwen3_5_mm, 'qwen3_5_moe_mm': qwen3_5_moe_mm, 'llama4_mm': llama4_mm, 'qwen3_vl_moe': qwen3_vl_moe, 'cohere2': cohere2, 'glm': glm, 'glm4': glm4, 'lfm2_moe': lfm2_moe, 'qwen3_5_moe': qwen3_5_moe, 'deepseek_v32': deepseek_v32, 'qwen3_5': qwen3_5, 'glm4_moe': glm4_moe, 'minimax_m2': minimax_m2, 'mamba2': mamba2, 'llama4': llama4, 'qwen3_next': qwen3_next, 'lfm2': lfm2, 'jamba': jamba, 'nemotron_h': nemotron_h}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in FAMILIES:

@@ -78,7 +78,7 @@ param(const lr_arch *a, const char *path, const char *name)
 }
 
 /* The vision-language texts (test_vlm_families) */
-#define VLM_TEXTS 7
+#define VLM_TEXTS 13
 
 static lr_arch *
 parse_ok(const char *text, const char *source)
@@ -115,16 +115,18 @@ test_every_fixture_parses(void **state)
         assert_true((cl > 11 && strcmp(cls + cl - 11, "ForCausalLM") == 0) ||
                     (cl > 24 && strcmp(cls + cl - 24, "ForConditionalGeneration") == 0) ||
                     strcmp(cls, "GPT2LMHeadModel") == 0);
-        /* GPT-NeoX calls its head embed_out */
-        assert_true(node_at(&a->root, "lm_head") || node_at(&a->root, "embed_out"));
+        /* GPT-NeoX calls its head embed_out; Llama-4's multimodal class
+         * holds a whole Llama4ForCausalLM as language_model */
+        assert_true(node_at(&a->root, "lm_head") || node_at(&a->root, "embed_out") ||
+                    node_at(&a->root, "language_model.lm_head"));
         lr_arch_free(a);
         free(text);
         n++;
     }
     closedir(d);
-    /* 13 copied texts, 33 written from the modeling code, and the
+    /* 13 copied texts, 39 written from the modeling code, and the
      * vision-language models (VLM_TEXTS) */
-    assert_int_equal(n, 46 + VLM_TEXTS);
+    assert_int_equal(n, 52 + VLM_TEXTS);
 }
 
 static void
@@ -567,11 +569,17 @@ test_unknown_class(void **state)
         lr_arch_free(from_repr_ok(u, NULL, sets, 1));
         free(u);
     }
-    /* a root class without a map */
+    /* a root class without a map: the maps are too many to list, the
+     * closest classes are named (a misspelt class first) */
     u = replace(t, "LlamaForCausalLM", "FooForCausalLM");
     assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
     assert_non_null(strstr(err.msg, "no repr map for the root class 'FooForCausalLM'"));
-    assert_non_null(strstr(err.msg, "LlamaForCausalLM"));
+    assert_non_null(strstr(err.msg, "maps exist for "));
+    free(u);
+    u = replace(t, "LlamaForCausalLM", "LLaMAForCausalLM");
+    assert_null(from_repr(u, NULL, sets, 1, NULL, &err));
+    assert_non_null(strstr(err.msg, "no repr map for the root class 'LLaMAForCausalLM'"));
+    assert_non_null(strstr(err.msg, "the closest: LlamaForCausalLM"));
     free(u);
     free(t);
 }
@@ -1050,6 +1058,39 @@ static const family_case families[] = {
      * print and is given: 685,355,329,792 (tests/families/deepseek_dsa.txt) */
     {"deepseek-ai--DeepSeek-V3.2", "deepseek_dsa", "deepseek-ai/DeepSeek-V3.2",
      "num_attention_heads=128 num_nextn_predict_layers=1", 685355329792},
+    /* GLM-5: DeepSeek-V3.2's layers with GlmMoeDsa* classes, (0-2) dense
+     * and (3-77) MoE; the MTP layer is given: 755,767,304,448
+     * (tests/families/deepseek_dsa.txt) */
+    {"zai-org--GLM-5", "deepseek_dsa", "zai-org/GLM-5",
+     "num_attention_heads=64 num_nextn_predict_layers=1", 755767304448},
+    /* Written from the modeling code against configs kept in
+     * tests/fixtures/variants/ (no bundled one), each with its count
+     * derived by hand in tests/families/variants_other_*.txt. */
+    /* Command R7B (Cohere2): the sliding and full-attention layers print
+     * alike, one run for the template's two groups: 8,028,033,024
+     * (variants_other_dense.txt) */
+    {"CohereForAI--c4ai-command-r7b-12-2024", "cohere2",
+     LR_FIXTURES "/variants/CohereForAI--c4ai-command-r7b-12-2024.json", "num_attention_heads=32",
+     8028033024},
+    /* glm-4-9b-chat-hf (GlmForCausalLM): q/k/v with bias, fused
+     * gate_up_proj: 9,399,951,360 (variants_other_dense.txt) */
+    {"THUDM--glm-4-9b-chat-hf", "glm", LR_FIXTURES "/variants/THUDM--glm-4-9b-chat-hf.json",
+     "num_attention_heads=32", 9399951360},
+    /* GLM-4-9B-0414 (Glm4ForCausalLM): two post-norms more per layer,
+     * 40 x 2 x 4096 = 327,680 above: 9,400,279,040 */
+    {"THUDM--GLM-4-9B-0414", "glm", LR_FIXTURES "/variants/THUDM--GLM-4-9B-0414.json",
+     "num_attention_heads=32", 9400279040},
+    /* LFM2-8B-A1B: conv and attention layers, the first two dense; the
+     * fused experts print no size, their width is given:
+     * 8,339,930,560 (variants_other_ssm.txt) */
+    {"LiquidAI--LFM2-8B-A1B", "lfm2_moe", LR_FIXTURES "/variants/LiquidAI--LFM2-8B-A1B.json",
+     "moe_intermediate_size=1792", 8339930560},
+    /* Devstral-2-123B (Ministral3ForCausalLM): the mistral3 template
+     * builds it under its multimodal root (the map's template_root):
+     * 125,025,988,608 (variants_other_dense.txt) */
+    {"mistralai--Devstral-2-123B-Instruct-2512", "mistral3",
+     LR_FIXTURES "/variants/mistralai--Devstral-2-123B-Instruct-2512.json",
+     "num_attention_heads=96", 125025988608},
 };
 
 /* "a=1 b=2" -> {"a=1", "b=2"} in buf. */
@@ -1175,6 +1216,55 @@ static const vlm_case vlm_cases[] = {
      "meta-llama/Llama-3.2-90B-Vision-Instruct",
      {"num_attention_heads=64", "vision_config.attention_heads=16"},
      88593355323},
+    /* 31,070,754,032: tests/families/variants_other_vision.txt (config
+     * kept in tests/fixtures/variants/); the fused experts and the router
+     * print no size: their count and width are given */
+    {"Qwen--Qwen3-VL-30B-A3B-Instruct",
+     "qwen3_vl_moe",
+     LR_FIXTURES "/variants/Qwen--Qwen3-VL-30B-A3B-Instruct.json",
+     {"vision_config.num_heads=16", "num_experts=128", "moe_intermediate_size=768"},
+     31070754032},
+    /* 108,641,793,536: tests/families/llama4.txt; the tower's
+     * class_embedding and positional_embedding_vlm print nothing, so the
+     * image size is given */
+    {"meta-llama--Llama-4-Scout-17B-16E-Instruct",
+     "llama4",
+     "meta-llama/Llama-4-Scout-17B-16E-Instruct",
+     {"num_attention_heads=40", "vision_config.num_attention_heads=16",
+      "vision_config.image_size=336"},
+     108641793536},
+    /* 27,781,427,952 and 35,951,822,704: tests/families/qwen3_next.txt;
+     * Qwen3-VL's tower without deepstack mergers beside the Qwen3.5
+     * language models of the text fixtures; the MTP layer does not print
+     * and is given (the MoE's experts are guessed as in its text map) */
+    {"Qwen--Qwen3.5-27B",
+     "qwen3_next",
+     "Qwen/Qwen3.5-27B",
+     {"linear_num_key_heads=16", "vision_config.num_heads=16", "mtp_num_hidden_layers=1"},
+     27781427952},
+    {"Qwen--Qwen3.5-35B-A3B",
+     "qwen3_next",
+     "Qwen/Qwen3.5-35B-A3B",
+     {"linear_num_key_heads=16", "vision_config.num_heads=16", "mtp_num_hidden_layers=1"},
+     35951822704},
+    /* 1,596,625,904: tests/families/lfm2.txt; the SigLIP2 NaFlex tower
+     * (a Linear patch embedding), the projector without its layer_norm
+     * (projector_use_layernorm false) and LFM2-1.2B */
+    {"LiquidAI--LFM2.5-VL-1.6B",
+     "lfm2",
+     "LiquidAI/LFM2.5-VL-1.6B",
+     {"vision_config.num_attention_heads=16"},
+     1596625904},
+    /* 25,805,933,872: tests/families/gemma4.txt; no norm prints a size,
+     * the full layers print no v_proj (attention_k_eq_v), the experts and
+     * the tower's position table print no size: the head counts, the
+     * expert width and the table size are given */
+    {"google--gemma-4-26B-A4B",
+     "gemma4",
+     "google/gemma-4-26B-A4B",
+     {"num_attention_heads=16", "moe_intermediate_size=704", "vision_config.num_attention_heads=16",
+      "vision_config.position_embedding_size=10240"},
+     25805933872},
 };
 
 static void
@@ -1302,6 +1392,25 @@ test_vlm_errors(void **state)
     free(ml2);
     free(ml1);
     free(ml);
+    /* template_root: the llama4 template builds Llama-4's multimodal
+     * modules under its text class, and the node-by-node check still runs
+     * (a vision fc2 without the bias the template builds), and the layer
+     * kinds are compared with the template's groups under template_paths
+     * (a NoPE layer every 3rd, not every 4th: 32 RoPE layers, not 36) */
+    static const char *const l4heads[] = {"num_attention_heads=40",
+                                          "vision_config.num_attention_heads=16",
+                                          "vision_config.image_size=336"};
+    static const char *const l4nope[] = {
+        "num_attention_heads=40", "vision_config.num_attention_heads=16",
+        "vision_config.image_size=336", "no_rope_layer_interval=3"};
+    char *l4 = fixture("meta-llama--Llama-4-Scout-17B-16E-Instruct");
+    char *l4bad = edited(l4, "(fc2): Linear(in_features=5632", "bias=True", "bias=False");
+    vlm_fails(l4bad, NULL, l4heads, 3, "vision_model.model.layers.mlp.fc2",
+              "the print(model) text says Linear bias=0", "the llama4 template builds bias=1");
+    vlm_fails(l4, NULL, l4nope, 4, "language_model.model.layers", "has 36 'rope_moe' layer(s)",
+              "the llama4 template builds 32");
+    free(l4bad);
+    free(l4);
 }
 
 /* ---- the maps, whatever the templates: a stand-in template per family
@@ -1468,6 +1577,54 @@ test_maps_derive_configs(void **state)
     rmdir(dir);
 }
 
+/* A map whose "layers" list the template does not build where the map
+ * says (Llama-4's multimodal map without its template_paths, in a
+ * temporary profile that shares the default one's modules and templates):
+ * an error naming the list, not a check that reads what is not there. */
+static void
+test_layers_parent_missing(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/llmroof-repr-XXXXXX", p[1100];
+    assert_non_null(mkdtemp(dir));
+    snprintf(p, sizeof p, "%s/architectures", dir);
+    assert_int_equal(symlink(TU_DEFAULT "/architectures", p), 0);
+    snprintf(p, sizeof p, "%s/modules", dir);
+    assert_int_equal(symlink(TU_DEFAULT "/modules", p), 0);
+    snprintf(p, sizeof p, "%s/repr", dir);
+    assert_int_equal(mkdir(p, 0700), 0);
+    snprintf(p, sizeof p, "%s/repr/common.json", dir);
+    assert_int_equal(symlink(TU_DEFAULT "/repr/common.json", p), 0);
+    json_error_t je;
+    json_t *map = json_load_file(TU_DEFAULT "/repr/llama4_mm.json", 0, &je);
+    assert_non_null(map);
+    assert_int_equal(json_object_del(map, "template_paths"), 0);
+    snprintf(p, sizeof p, "%s/repr/llama4_mm.json", dir);
+    assert_int_equal(json_dump_file(map, p, 0), 0);
+    json_decref(map);
+    char *t = fixture("meta-llama--Llama-4-Scout-17B-16E-Instruct");
+    static const char *const sets[] = {"num_attention_heads=40",
+                                       "vision_config.num_attention_heads=16",
+                                       "vision_config.image_size=336"};
+    lr_repr_opts o = {NULL, NULL, sets, 3, NULL};
+    lr_error err;
+    memset(&err, 0, sizeof err);
+    assert_null(lr_arch_from_repr(t, "l4.txt", dir, &o, NULL, &err));
+    assert_string_equal(err.path, "language_model.model");
+    assert_non_null(strstr(err.msg, "the llama4 template builds no language_model.model"));
+    assert_non_null(strstr(err.msg, "does not fit the template"));
+    free(t);
+    unlink(p);
+    const char *const links[] = {"repr/common.json", "architectures", "modules"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(p, sizeof p, "%s/%s", dir, links[i]);
+        unlink(p);
+    }
+    snprintf(p, sizeof p, "%s/repr", dir);
+    rmdir(p);
+    rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -1492,6 +1649,7 @@ main(void)
         cmocka_unit_test(test_families),
         cmocka_unit_test(test_vlm_families),
         cmocka_unit_test(test_vlm_errors),
+        cmocka_unit_test(test_layers_parent_missing),
         cmocka_unit_test(test_layer_runs),
         cmocka_unit_test(test_tied_guess),
         cmocka_unit_test(test_maps_derive_configs),

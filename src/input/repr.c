@@ -740,9 +740,10 @@ list_has(json_t *list, const char *s)
 }
 
 /* One file of the maps directory: common.json, the map for the root class,
- * or another map (its classes go to `known` for the error message). */
+ * or another map (its classes are offered to `known`, the closest of which
+ * the error message names: the maps are too many to list them all). */
 static int
-consider_map(rctx *c, const char *file, char *known, size_t cap)
+consider_map(rctx *c, const char *file, lr_suggest *known, size_t *nclasses)
 {
     json_t *j = load_json(file, c->err);
     if (!j)
@@ -760,9 +761,10 @@ consider_map(rctx *c, const char *file, char *known, size_t cap)
         json_t *v;
         json_array_foreach(arch, i, v)
         {
-            size_t l = strlen(known);
-            if (json_is_string(v))
-                snprintf(known + l, cap - l, "%s%s", l ? ", " : "", json_string_value(v));
+            if (!json_is_string(v))
+                continue;
+            lr_suggest_offer(known, c->root->cls, json_string_value(v), json_string_value(v));
+            (*nclasses)++;
         }
         json_decref(j);
     }
@@ -797,18 +799,23 @@ load_maps(rctx *c, const char *profile_dir)
     size_t n = 0;
     char **files = lr_list_json(dir, &n, c->err);
     int rc = !files && c->err->msg[0] ? -1 : 0;
-    char known[600] = "";
+    lr_suggest known;
+    lr_suggest_init(&known);
+    size_t nclasses = 0;
     for (size_t i = 0; i < n; i++) {
         if (rc == 0)
-            rc = consider_map(c, files[i], known, sizeof known);
+            rc = consider_map(c, files[i], &known, &nclasses);
         free(files[i]);
     }
     free(files);
     if (rc == 0 && !c->map) {
+        char close[600] = "";
+        lr_suggest_write(&known, close, sizeof close);
         lr_err_set(c->err, c->source, "(root)",
-                   "no repr map for the root class '%s' in %s (maps exist for: %s). Add a map "
-                   "(docs/repr.md)",
-                   c->root->cls, dir, known[0] ? known : "none");
+                   "no repr map for the root class '%s' in %s (maps exist for %zu classes%s%s). "
+                   "Add a map (docs/repr.md)",
+                   c->root->cls, dir, nclasses, close[0] ? "; the closest: " : ", none close",
+                   close);
         rc = -1;
     }
     free(dir);
@@ -2097,13 +2104,23 @@ check_class(rcheck *k, const lr_node *rn, const lr_node *tn, const char *path)
 
 static int check_node(rcheck *k, const lr_node *rn, const char *path, const char *bpath, int quiet);
 
+/* `path` holds the map's layer list: its printed parent, or where the
+ * template builds it (the parent under "template_paths"). */
+static int
+layer_parent(const rcheck *k, const char *path)
+{
+    char tparent[1024];
+    renamed_path(k->paths, k->c->lay.parent, 0, tparent, sizeof tparent);
+    return strcmp(path, k->c->lay.parent) == 0 || strcmp(path, tparent) == 0;
+}
+
 /* Child i of `parent` at `path` is a group of the map's layer list: its
  * index among the siblings of its name, else -1. */
 static long
 layer_group(const rcheck *k, const char *path, const lr_node *parent, size_t i)
 {
     const rlayers *l = &k->c->lay;
-    if (!l->spec || strcmp(path, l->parent) != 0 || strcmp(parent->subs[i].name, l->name) != 0)
+    if (!l->spec || !layer_parent(k, path) || strcmp(parent->subs[i].name, l->name) != 0)
         return -1;
     long j = 0;
     for (size_t s = 0; s < i; s++)
@@ -2302,6 +2319,17 @@ check_built(rcheck *k, const lr_node *tn, const char *path)
     return 0;
 }
 
+/* A map's "template_root": the class of the template's root when the
+ * template builds the printed root under another class (Llama-4's
+ * template builds Llama4ForConditionalGeneration's modules under its text
+ * class Llama4ForCausalLM, with the vision tower beside the text model). */
+static int
+root_stands_in(const rcheck *k)
+{
+    const char *r = json_string_value(json_object_get(k->c->map, "template_root"));
+    return r && strcmp(r, k->built->cls) == 0;
+}
+
 /* The node-by-node check presumes that the template builds the printed
  * module tree; a profile that models a model differently (llm-viewer's
  * flat decoder layers) shows it at the root. */
@@ -2310,7 +2338,7 @@ mirrors(const rcheck *k)
 {
     const lr_module *m = lr_db_find(k->db, k->printed->cls);
     return strcmp(k->printed->cls, k->built->cls) == 0 ||
-           (m && m == lr_db_find(k->db, k->built->cls));
+           (m && m == lr_db_find(k->db, k->built->cls)) || root_stands_in(k);
 }
 
 /* The template's layer groups (map "layers") get their kinds from the same
@@ -2321,9 +2349,21 @@ static int
 check_layer_groups(rcheck *k)
 {
     rlayers *l = &k->c->lay;
-    const lr_node *parent = l->spec ? find_path(k->built, l->parent) : NULL;
-    if (!parent)
+    char tparent[1024];
+    renamed_path(k->paths, l->parent, 0, tparent, sizeof tparent);
+    if (!l->spec)
         return 0;
+    /* the printed runs are paired with the groups of this node below: a
+     * template without it cannot be compared (and must not be read) */
+    const lr_node *parent = find_path(k->built, tparent);
+    if (!parent) {
+        lr_err_set(
+            k->c->err, k->c->source, l->parent,
+            "the %s template builds no %s, where the layer list %s.%s of %s is compared: "
+            "the map's \"layers\" path (or its \"template_paths\") does not fit the template",
+            k->family, tparent, l->parent, l->name, k->c->mapfile);
+        return -1;
+    }
     k->group_kind = lr_xcalloc(parent->nsubs + 1, sizeof *k->group_kind);
     double built[MAX_LAYER_KINDS] = {0};
     for (size_t i = 0; i < parent->nsubs; i++) {

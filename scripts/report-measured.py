@@ -43,10 +43,12 @@ from collections import defaultdict
 
 DATA = sys.argv[1] if len(sys.argv) > 1 else "../shared/measured/published-train.json"
 BIN = sys.argv[2] if len(sys.argv) > 2 else "build/llmroof"
+# global options put before every command (scripts/fit-engines.py: --calibration FILE)
+PRE = []
 
 
 def run_json(args):
-    p = subprocess.run([BIN] + args + ["--format", "json"], capture_output=True, text=True)
+    p = subprocess.run([BIN] + PRE + args + ["--format", "json"], capture_output=True, text=True)
     if p.returncode != 0:
         return None
     return json.loads(p.stdout)
@@ -134,11 +136,14 @@ def bits_of(precision):
 class Tally:
     def __init__(self):
         self.rows = defaultdict(list)  # key -> [(measured, expected, roofline)]
+        self.items = []  # [(keys, measured, expected, roofline, hardware id)] in order
+        self.hw = None  # the hardware of the record being predicted
         self.skipped = defaultdict(int)
 
     def add(self, keys, measured, expected, roofline):
         if not (measured > 0 and expected > 0 and roofline > 0):
             return
+        self.items.append((keys, measured, expected, roofline, self.hw))
         for k in keys:
             self.rows[k].append((measured, expected, roofline))
 
@@ -271,10 +276,11 @@ def do_attention(r, t, hw, keys):
     return n
 
 
-def main():
+def collect(recs):
+    """Predicts every record; the Tally of compared metrics and skips."""
     global HW, MODELS
-    HW, MODELS = hw_ids(), model_ids()
-    recs = json.load(open(DATA))
+    if HW is None:
+        HW, MODELS = hw_ids(), model_ids()
     t = Tally()
     for r in recs:
         cat = r["category"]
@@ -284,6 +290,7 @@ def main():
             continue
         eng = engine_of(r.get("engine"), cat)
         keys = ["category:" + cat, "engine:" + eng, "all"]
+        t.hw = hw
         n = 0
         if cat == "kernel_gemm":
             n = do_gemm(r, t, hw, keys)
@@ -304,6 +311,12 @@ def main():
             continue
         if n == 0:
             t.skipped[(cat, "no static batch or metric to predict (or llmroof refused it)")] += 1
+    return t
+
+
+def main():
+    recs = json.load(open(DATA))
+    t = collect(recs)
     print("TRAINING error on ../shared/measured/published-train.json (%d records)\n" % len(recs))
     print("| group | n | expected: median abs err | p10 / p90 of measured/expected "
           "| roofline: median abs err | p10 / p90 of measured/roofline |")

@@ -55,8 +55,14 @@ searches (overheads in [0, 0.5] s, scales in [0.25, 4], in log), as
 A stage's values are fitted only when some row of the engine moves with
 them (P or e1 > 0 for prefill, Dc or e2 > 0 for decode).
 
-Nothing measured is written: only the four values and the residuals'
-summary (median |error|, p10/p90 of measured / predicted) before and after.
+The engine's band (`params.band_low`, `band_high`: its expected times'
+`expected_band`) is set to the 10th and 90th percentile of measured /
+predicted over its rows after the fit, clamped to [0.01, 1] and [1, 100]
+as `llmroof calibrate` clamps its band.
+
+Nothing measured is written: only the four values, the band and the
+residuals' summary (median |error|, p10/p90 of measured / predicted)
+before and after.
 """
 import fnmatch
 import importlib.util
@@ -300,6 +306,11 @@ def main():
         if DRY:
             continue
         data["step_overhead_s"] = {s: ov[i] for i, s in enumerate(STAGES)}
+        # the band of the engine's expected times: its rows' p10 / p90 of
+        # measured / expected after the fit (as calibrate's, clamped)
+        params = data.setdefault("params", {})
+        params["band_low"] = min(1.0, max(0.01, after["p10"]))
+        params["band_high"] = max(1.0, min(100.0, after["p90"]))
         data["time_scale"] = {s: sc[i] for i, s in enumerate(STAGES)}
         classes = data.setdefault("classes", {})
         for c, blk in list(classes.items()):

@@ -11,7 +11,9 @@
 # quantisation kernel the model does not have; fp8_block rows were timed
 # eagerly; nvfp4 has no dtype here); context_attention.csv.gz and
 # generation_attention.csv.gz, every row without a sliding window (calibrate
-# skips those). At most 3000 rows per table (every n-th, deterministic),
+# skips those); GEMM rows fit the kind matmul, context attention rows
+# attention@prefill, generation attention rows attention@decode. Run
+# scripts/fit-engines.py afterwards: the engines' fit sits on these values. At most 3000 rows per table (every n-th, deterministic),
 # fitted with --engine pytorch (no engine overrides on top of the class) and
 # --cuda-graphs yes (the collectors time CUDA-graph replays: the overhead
 # fitted is kernel_overhead_graphs_s), 5-fold held-out estimate.

@@ -25,6 +25,12 @@ What is compared, per metric (measured / predicted, each a time):
   request rate, are skipped (no static batch to predict).
 - kernel_gemm: latency_ms, else achieved_tflops -> 2 M N K / TFLOP/s, against
   `llmroof op torch.nn.Linear` (M tokens).
+- kernel_gemm_and_elementwise (Vidur's per-op medians of one layer, FP16,
+  eager): the four GEMMs (QKV, O, gate+up, down) against `llmroof op
+  torch.nn.Linear` at M = num_tokens (metric vidur_gemm), the two RMS norms
+  against `llmroof op LlamaRMSNorm` (vidur_norm); the embedding, RoPE and
+  activation medians are not compared (no entry with the fused kernels'
+  shapes). Vidur's `a100` profile -> a100-80gb, `h100` -> h100-sxm.
 - kernel_attention (FlashAttention benchmarks): tflops_seqlen_S -> the
   benchmark's FLOPs 4 B S^2 H d (/2 causal) / TFLOP/s, against the attention
   ops of LlamaSdpaAttention with --attention flash, B = tokens / S.
@@ -43,10 +49,12 @@ from collections import defaultdict
 
 DATA = sys.argv[1] if len(sys.argv) > 1 else "../shared/measured/published-train.json"
 BIN = sys.argv[2] if len(sys.argv) > 2 else "build/llmroof"
+# global options put before every command (scripts/fit-engines.py: --calibration FILE)
+PRE = []
 
 
 def run_json(args):
-    p = subprocess.run([BIN] + args + ["--format", "json"], capture_output=True, text=True)
+    p = subprocess.run([BIN] + PRE + args + ["--format", "json"], capture_output=True, text=True)
     if p.returncode != 0:
         return None
     return json.loads(p.stdout)
@@ -134,11 +142,14 @@ def bits_of(precision):
 class Tally:
     def __init__(self):
         self.rows = defaultdict(list)  # key -> [(measured, expected, roofline)]
+        self.items = []  # [(keys, measured, expected, roofline, hardware id)] in order
+        self.hw = None  # the hardware of the record being predicted
         self.skipped = defaultdict(int)
 
     def add(self, keys, measured, expected, roofline):
         if not (measured > 0 and expected > 0 and roofline > 0):
             return
+        self.items.append((keys, measured, expected, roofline, self.hw))
         for k in keys:
             self.rows[k].append((measured, expected, roofline))
 
@@ -271,10 +282,11 @@ def do_attention(r, t, hw, keys):
     return n
 
 
-def main():
+def collect(recs):
+    """Predicts every record; the Tally of compared metrics and skips."""
     global HW, MODELS
-    HW, MODELS = hw_ids(), model_ids()
-    recs = json.load(open(DATA))
+    if HW is None:
+        HW, MODELS = hw_ids(), model_ids()
     t = Tally()
     for r in recs:
         cat = r["category"]
@@ -284,9 +296,18 @@ def main():
             continue
         eng = engine_of(r.get("engine"), cat)
         keys = ["category:" + cat, "engine:" + eng, "all"]
+        t.hw = hw
         n = 0
         if cat == "kernel_gemm":
             n = do_gemm(r, t, hw, keys)
+        elif cat == "kernel_gemm_and_elementwise":
+            # Vidur's h100 profile: SXM (its GEMM rates exceed the NVL's
+            # dense peak; ../shared/measured/README.md), though the text
+            # names both
+            if "Vidur 'h100'" in (r.get("hardware") or ""):
+                hw = "h100-sxm"
+            t.hw = hw
+            n = do_vidur(r, t, hw, keys)
         elif cat == "kernel_attention":
             n = do_attention(r, t, hw, keys)
         elif cat in ("decode+prefill", "end_to_end", "prefill"):
@@ -304,7 +325,54 @@ def main():
             continue
         if n == 0:
             t.skipped[(cat, "no static batch or metric to predict (or llmroof refused it)")] += 1
-    print("TRAINING error on ../shared/measured/published-train.json (%d records)\n" % len(recs))
+    return t
+
+
+def op_time(args):
+    """The summed (expected, roofline) times of one `llmroof op` (prefill)."""
+    j = run_json(["op"] + args + ["--seq-len", "1", "--stage", "prefill", "--engine", "pytorch"])
+    if j is None:
+        return None
+    ops = j["prefill"]["ops"]
+    return (sum(o["expected_time_s"] * o["count"] for o in ops),
+            sum(o["time_s"] * o["count"] for o in ops))
+
+
+def do_vidur(r, t, hw, keys):
+    """Vidur's per-op medians of one decoder layer at num_tokens: the four
+    GEMMs as torch.nn.Linear (M = tokens, K, N from config), the two RMS
+    norms as LlamaRMSNorm(hidden)."""
+    c, met = r.get("config") or {}, r["metrics"]
+    M, H = c.get("num_tokens"), c.get("hidden")
+    shapes = c.get("gemm_shapes_MxKxN") or {}
+    if not (M and H):
+        return 0
+    n = 0
+    for name, shape in shapes.items():
+        key = name.split(" ")[0] + "_median_ms"
+        if not met.get(key) or len(shape) != 3:
+            continue
+        m, k, nn = shape
+        pr = op_time(["torch.nn.Linear", "--param", "in_features=%d" % k, "--param",
+                      "out_features=%d" % nn, "--batch", str(m), "--hardware", hw])
+        if pr:
+            t.add(keys + ["metric:vidur_gemm"], met[key] / 1e3, pr[0], pr[1])
+            n += 1
+    for key in ("input_layernorm_median_ms", "post_attention_layernorm_median_ms"):
+        if not met.get(key):
+            continue
+        pr = op_time(["LlamaRMSNorm", "--param", "hidden_size=%d" % H, "--batch", str(M),
+                      "--hardware", hw])
+        if pr:
+            t.add(keys + ["metric:vidur_norm"], met[key] / 1e3, pr[0], pr[1])
+            n += 1
+    return n
+
+
+def main():
+    recs = json.load(open(DATA))
+    t = collect(recs)
+    print("TRAINING error on %s (%d records)\n" % (DATA, len(recs)))
     print("| group | n | expected: median abs err | p10 / p90 of measured/expected "
           "| roofline: median abs err | p10 / p90 of measured/roofline |")
     print("|---|---|---|---|---|---|")

@@ -20,14 +20,16 @@
 #include "testutil.h"
 
 /* The truth: class hopper (h100-sxm), engine pytorch (no CUDA graphs, so
- * the per-kernel overhead is kernel_overhead_s). Every value differs from
+ * the per-kernel overhead is kernel_overhead_s), decode attention with its
+ * own bandwidth and overhead (attention@decode). Every value differs from
  * data/efficiency's initial one, so a fit that does nothing fails. */
 static const char truth_json[] =
     "{\"classes\": {\"hopper\": {\"kinds\": {"
     "\"matmul\": {\"compute_eff\": 0.6, \"bandwidth_eff\": 0.7, \"gemv_bandwidth_eff\": 0.55,"
     " \"gemm_m_half\": 40, \"bandwidth_ramp_s\": 2e-6, \"kernel_overhead_s\": 5e-6},"
     "\"attention\": {\"compute_eff\": 0.5, \"bandwidth_eff\": 0.6, \"bandwidth_ramp_s\": 2e-6,"
-    " \"kernel_overhead_s\": 6e-6}}}}}";
+    " \"kernel_overhead_s\": 6e-6},"
+    "\"attention@decode\": {\"bandwidth_eff\": 0.45, \"kernel_overhead_s\": 9e-6}}}}}";
 
 /* The expected time of the ops of `kind` of one module node, analysed as
  * `analyze` would (stage st). */
@@ -161,9 +163,19 @@ test_recovers_known_parameters(void **state)
     near(lr_calib_value(cal, "matmul", "gemm_m_half"), 40, 0.05, "gemm_m_half");
     near(lr_calib_value(cal, "matmul", "kernel_overhead_s"), 5e-6, 0.05, "matmul overhead");
     near(lr_calib_value(cal, "matmul", "bandwidth_ramp_s"), 2e-6, 0.05, "matmul ramp");
-    near(lr_calib_value(cal, "attention", "compute_eff"), 0.5, 0.005, "attention compute_eff");
-    near(lr_calib_value(cal, "attention", "bandwidth_eff"), 0.6, 0.005, "attention bw_eff");
-    near(lr_calib_value(cal, "attention", "kernel_overhead_s"), 6e-6, 0.05, "attention overhead");
+    /* context rows fit attention@prefill, generation rows attention@decode,
+     * each recovering its own stage's truth */
+    near(lr_calib_value(cal, "attention@prefill", "compute_eff"), 0.5, 0.005, "prefill compute");
+    near(lr_calib_value(cal, "attention@prefill", "bandwidth_eff"), 0.6, 0.005, "prefill bw_eff");
+    near(lr_calib_value(cal, "attention@prefill", "kernel_overhead_s"), 6e-6, 0.05,
+         "prefill overhead");
+    near(lr_calib_value(cal, "attention@decode", "bandwidth_eff"), 0.45, 0.005, "decode bw_eff");
+    /* decode attention is memory-bound throughout: the ramp (2e-6, from the
+     * truth's "attention") and the overhead (9e-6) add the same constant,
+     * so only their sum is determined */
+    near(lr_calib_value(cal, "attention@decode", "kernel_overhead_s") +
+             lr_calib_value(cal, "attention@decode", "bandwidth_ramp_s"),
+         11e-6, 0.05, "decode overhead + ramp");
     /* not fitted: the rows ran without CUDA graphs */
     assert_true(isnan(lr_calib_value(cal, "matmul", "kernel_overhead_graphs_s")));
     size_t all = lr_calib_stats_count(cal) - 1; /* "all" is the last category */

@@ -3,7 +3,8 @@
  * on small cases worked out by hand (a memory-bound op, a compute-bound
  * GEMM with its rows and waves, the GEMV path, the combination with p, the
  * per-kernel and per-step overheads), the ideal engine and the llm-viewer
- * profile equal to the roofline on every op, the fallback to the defaults
+ * profile equal to the roofline on every op, a kind's parameters in one
+ * stage (attention@decode), the engine's time_scale per stage, the fallback to the defaults
  * for hardware no class names, the generation's expected figures against
  * step-by-step analyses, and bad efficiency/engine files rejected with the
  * file and JSON path.
@@ -291,6 +292,138 @@ test_overheads(void **state)
     rm_profile();
 }
 
+/* The engine's time_scale multiplies every op's expected time in its stage,
+ * the kernel overhead included, but not the step overhead. By hand, with
+ * p = 0 and every efficiency 1 (NEUTRAL): an op takes s x (roofline +
+ * kernel overhead); prefill s = 2 with 4 us per kernel (no CUDA graphs),
+ * decode s = 0.5 with 1 us (graphs); the stage adds its step overhead
+ * once. A calibration's "engines" section sets it as well (prefill 3); an
+ * engine's class overrides it on hardware of that class (5, 0.25). */
+static void
+check_scaled(const lr_result *r, const double s[2], const double over[2], const double step[2])
+{
+    for (int st = 0; st < 2; st++) {
+        const lr_stage_result *sr = &r->stage[st];
+        double sum = 0;
+        for (size_t i = 0; i < sr->nops; i++) {
+            const lr_op *o = &sr->ops[i];
+            if (!o->present)
+                continue;
+            close_to(o->expected_time_s, s[st] * (o->time_s + over[st]), o->path);
+            sum += o->count * o->expected_time_s;
+        }
+        close_to(sr->total.expected_time_s, sum + step[st], st ? "decode total" : "prefill total");
+    }
+}
+
+static void
+test_time_scale(void **state)
+{
+    (void)state;
+    make_profile("\"kernel_overhead_s\": 4e-6, \"kernel_overhead_graphs_s\": 1e-6",
+                 "{\"cuda_graphs\": {\"prefill\": false, \"decode\": true}, "
+                 "\"step_overhead_s\": {\"prefill\": 2e-4, \"decode\": 5e-4}, "
+                 "\"time_scale\": {\"prefill\": 2, \"decode\": 0.5}, "
+                 "\"classes\": {\"solo\": {\"time_scale\": {\"prefill\": 5, \"decode\": 0.25}}}}");
+    fixture fx;
+    open_fixture(&fx, tmpdir);
+    const lr_hw *hw = lr_hwdb_find(fx.hwdb, "h100-sxm");
+    lr_settings s;
+    lr_settings_default(&s);
+    s.batch = 4;
+    lr_error err;
+    assert_int_equal(lr_analyze(fx.plan, fx.prof, hw, &s, 1, 1, fx.r, &err), 0);
+    const double over[2] = {4e-6, 1e-6}, step[2] = {2e-4, 5e-4};
+    const double s1[2] = {2, 0.5}, s2[2] = {3, 0.5};
+    check_scaled(fx.r, s1, over, step);
+    char path[300];
+    snprintf(path, sizeof path, "%s/cal.json", tmpdir);
+    put("cal.json", "{\"engines\": {\"vllm\": {\"time_scale\": {\"prefill\": 3, "
+                    "\"decode\": 0.5}}}}");
+    assert_int_equal(lr_profile_add_efficiency(fx.prof, path, &err), 0);
+    /* a result caches the resolved parameters: calibrate before analysing */
+    lr_result_free(fx.r);
+    fx.r = lr_result_new(fx.plan);
+    assert_int_equal(lr_analyze(fx.plan, fx.prof, hw, &s, 1, 1, fx.r, &err), 0);
+    check_scaled(fx.r, s2, over, step);
+    /* hardware of class "solo" (no efficiency class: the defaults): the
+     * engine's class value wins over its own */
+    lr_hw solo = *hw;
+    solo.cls = "solo";
+    const double s3[2] = {5, 0.25};
+    assert_int_equal(lr_analyze(fx.plan, fx.prof, &solo, &s, 1, 1, fx.r, &err), 0);
+    check_scaled(fx.r, s3, over, step);
+    close_fixture(&fx);
+    rm_profile();
+}
+
+/* Attention ops of one stage against the roofline: memory-bound ones at
+ * `slow` x their roofline time plus `over`, others untouched when `kind`
+ * is not attention. Returns how many memory-bound attention ops there were. */
+static int
+check_stage_kinds(const lr_stage_result *sr, double slow, double over)
+{
+    int n = 0;
+    for (size_t i = 0; i < sr->nops; i++) {
+        const lr_op *o = &sr->ops[i];
+        if (!o->present || strcmp(o->kind, "attention") != 0 || o->bound != LR_MEMORY)
+            continue;
+        close_to(o->expected_time_s, slow * o->time_s + over, o->path);
+        n++;
+    }
+    return n;
+}
+
+/* A kind's parameters in one stage ("attention@decode") apply in that
+ * stage only, after the kind's own within a level; a later level's kind
+ * still wins over an earlier level's stage-kind. By hand, with p = 0 and
+ * every efficiency 1 (NEUTRAL): a memory-bound op at bandwidth_eff 0.5
+ * takes B / (W x 0.5) = 2 x its roofline B / W; decode runs as a CUDA
+ * graph (kernel_overhead_graphs_s), prefill does not (kernel_overhead_s). */
+static void
+test_stage_kinds(void **state)
+{
+    (void)state;
+    const char *kinds = "\"kinds\": {\"attention\": {\"kernel_overhead_s\": 3e-6}, "
+                        "\"attention@decode\": {\"kernel_overhead_graphs_s\": 7e-6, "
+                        "\"bandwidth_eff\": 0.5}}";
+    const char *graphs = "\"cuda_graphs\": {\"prefill\": false, \"decode\": true}";
+    char eng[512];
+    snprintf(eng, sizeof eng, "{%s}", graphs);
+    make_profile(kinds, eng);
+    fixture fx;
+    open_fixture(&fx, tmpdir);
+    const lr_hw *hw = lr_hwdb_find(fx.hwdb, "h100-sxm");
+    lr_settings s;
+    lr_settings_default(&s);
+    s.batch = 4;
+    s.seq_len = 2048;
+    lr_error err;
+    assert_int_equal(lr_analyze(fx.plan, fx.prof, hw, &s, 1, 1, fx.r, &err), 0);
+    assert_true(check_stage_kinds(&fx.r->stage[LR_PREFILL], 1, 3e-6) > 0);
+    assert_true(check_stage_kinds(&fx.r->stage[LR_DECODE], 2, 7e-6) > 0);
+    /* matmuls keep the defaults in both stages */
+    for (int st = 0; st < 2; st++) {
+        const lr_op *q = tu_op(&fx.r->stage[st], "model.layers.self_attn.q_proj");
+        assert_true(q->expected_time_s == q->time_s);
+    }
+    close_fixture(&fx);
+    rm_profile();
+    /* the engine's "attention" (level 3) over the data's attention@decode
+     * (level 2): bandwidth_eff 0.25 in both stages, 4 x the roofline; the
+     * stage's overhead, which the engine does not set, stays */
+    snprintf(eng, sizeof eng,
+             "{%s, \"params\": {\"kinds\": {\"attention\": {\"bandwidth_eff\": 0.25}}}}", graphs);
+    make_profile(kinds, eng);
+    open_fixture(&fx, tmpdir);
+    hw = lr_hwdb_find(fx.hwdb, "h100-sxm");
+    assert_int_equal(lr_analyze(fx.plan, fx.prof, hw, &s, 1, 1, fx.r, &err), 0);
+    assert_true(check_stage_kinds(&fx.r->stage[LR_PREFILL], 4, 3e-6) > 0);
+    assert_true(check_stage_kinds(&fx.r->stage[LR_DECODE], 4, 7e-6) > 0);
+    close_fixture(&fx);
+    rm_profile();
+}
+
 /* The bundled data: with engine ideal every op's expected time is its
  * roofline time, bit for bit, in prefill and decode; and so for the
  * llm-viewer profile's default engine. */
@@ -435,6 +568,10 @@ test_bad_data(void **state)
                "defaults.kinds.matmul.bandwidth_eff", "expected a number");
     expect_bad("\"compute_efficiency\": 0.5", ok, "efficiency/b.json",
                "defaults.compute_efficiency", "unknown parameter");
+    expect_bad("\"kinds\": {\"attention@verify\": {\"p\": 1}}", ok, "efficiency/b.json",
+               "defaults.kinds.attention@verify", "KIND@prefill / KIND@decode");
+    expect_bad("\"kinds\": {\"@decode\": {\"p\": 1}}", ok, "efficiency/b.json",
+               "defaults.kinds.@decode", "KIND@prefill");
     expect_bad("\"gemm_tile_m\": 12.5", ok, "efficiency/b.json", "defaults.gemm_tile_m",
                "whole number");
     expect_bad("", "{\"cuda_graphs\": {\"prefill\": 1, \"decode\": true}}", "engines/vllm.json",
@@ -443,6 +580,11 @@ test_bad_data(void **state)
                "expected a number >= 0");
     expect_bad("", "{\"scale\": {\"compute_eff\": 0}}", "engines/vllm.json", "scale.compute_eff",
                "positive multiplier");
+    expect_bad("", "{\"time_scale\": {\"prefill\": 0, \"decode\": 1}}", "engines/vllm.json",
+               "time_scale", "multiplier > 0");
+    expect_bad("\"kinds\": {}}, \"classes\": {\"c\": {\"time_scale\": {\"prefill\": 1, "
+               "\"decode\": 1}}",
+               ok, "efficiency/b.json", "classes.c", "engine preset's classes");
     expect_bad("", "{\"name\": \"sglang\"}", "engines/vllm.json", "name", "expected \"vllm\"");
     expect_bad("", "{\"graphs\": true}", "engines/vllm.json", "graphs", "unknown key");
     expect_bad("", "{\"memory\": 3}", "engines/vllm.json", "memory", "expected an object");
@@ -479,7 +621,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memory_bound),   cmocka_unit_test(test_combination),
         cmocka_unit_test(test_gemm_shape),     cmocka_unit_test(test_comm),
-        cmocka_unit_test(test_overheads),      cmocka_unit_test(test_ideal),
+        cmocka_unit_test(test_overheads),      cmocka_unit_test(test_stage_kinds),
+        cmocka_unit_test(test_time_scale),     cmocka_unit_test(test_ideal),
         cmocka_unit_test(test_default_engine), cmocka_unit_test(test_generation),
         cmocka_unit_test(test_bad_data),       cmocka_unit_test(test_missing_default),
     };

@@ -29,8 +29,20 @@ static const char *const cat_names[CAT_N + 1] = {"gemm", "context_attention",
 /* The metrics of an end-to-end row. */
 enum { M_TTFT, M_TPOT, M_TPS, M_N };
 static const char *const metric_names[M_N] = {"ttft_s", "tpot_s", "output_tokens_per_s"};
-enum { K_MATMUL, K_ATTN, K_N };
-static const char *const kind_names[K_N] = {"matmul", "attention"};
+/* The parameter sets fitted: GEMM rows fit the matmul kind; context and
+ * generation attention rows the attention kind in its stage (prefill's
+ * FlashAttention kernel and decode's paged kernel differ). kind_ops: the
+ * op kind each compares with; kind_stage: the stage it is resolved in. */
+enum { K_MATMUL, K_ATTN, K_ATTN_DEC, K_N };
+static const char *const kind_names[K_N] = {"matmul", "attention@prefill", "attention@decode"};
+static const char *const kind_ops[K_N] = {"matmul", "attention", "attention"};
+static const int kind_stage[K_N] = {LR_PREFILL, LR_PREFILL, LR_DECODE};
+
+static int
+kind_of(int cat)
+{
+    return cat == CAT_GEMM ? K_MATMUL : cat == CAT_CTX ? K_ATTN : K_ATTN_DEC;
+}
 
 /* One measured row, and after preparing, its ops in c->ops. */
 typedef struct crow {
@@ -611,12 +623,12 @@ prepare_row(lr_calib *c, const lr_profile *prof, const lr_hw *hw, const char *en
     if (lr_analyze(cp->plan, prof, hw, &s, st == LR_PREFILL, st == LR_DECODE, cp->r, err) < 0)
         return -1;
     const lr_stage_result *sr = &cp->r->stage[st];
-    int kind = r->cat == CAT_GEMM ? K_MATMUL : K_ATTN;
+    int kind = kind_of(r->cat);
     const lr_engine_data *e = lr_timing_engine(prof->timing, engine);
     r->op0 = c->nops;
     for (size_t i = 0; i < sr->nops; i++) {
         const lr_op *o = &sr->ops[i];
-        if (!o->present || strcmp(o->kind, kind_names[kind]) != 0)
+        if (!o->present || strcmp(o->kind, kind_ops[kind]) != 0)
             continue;
         c->ops = lr_xrealloc(c->ops, c->nops + 1, sizeof *c->ops);
         cop *q = &c->ops[c->nops++];
@@ -631,7 +643,7 @@ prepare_row(lr_calib *c, const lr_profile *prof, const lr_hw *hw, const char *en
     r->nops = c->nops - r->op0;
     if (r->nops == 0) {
         lr_err_set(err, "", cat_names[r->cat], "the %s entry has no %s op to compare with",
-                   r->cat == CAT_GEMM ? "torch.nn.Linear" : "LlamaSdpaAttention", kind_names[kind]);
+                   r->cat == CAT_GEMM ? "torch.nn.Linear" : "LlamaSdpaAttention", kind_ops[kind]);
         return -1;
     }
     return 0;
@@ -970,7 +982,7 @@ choose_params(lr_calib *c)
         const crow *r = &c->rows[i];
         if (!r->used || r->cat == CAT_E2E)
             continue;
-        int k = r->cat == CAT_GEMM ? K_MATMUL : K_ATTN;
+        int k = kind_of(r->cat);
         /* efficiencies up to 1: the expected time stays above the roofline
          * (rows faster than it, such as L2-resident GEMMs, pull to 1) */
         add_param(c, k, LR_EP_COMPUTE_EFF, 0.02, 1);
@@ -1080,8 +1092,8 @@ lr_calib_fit(lr_calib *c, const lr_profile *prof, const lr_hw *hw, const lr_cali
     free(c->cls);
     c->cls = lr_xstrdup(cls ? cls : hw->id);
     for (int k = 0; k < K_N; k++)
-        lr_timing_resolve(prof->timing, e, cls, kind_names[k], c->v[k]);
-    lr_timing_resolve(prof->timing, e, cls, NULL, c->glob);
+        lr_timing_resolve(prof->timing, e, cls, kind_ops[k], kind_stage[k], c->v[k]);
+    lr_timing_resolve(prof->timing, e, cls, NULL, -1, c->glob);
     free(c->source);
     c->source = lr_xasprintf("llmroof calibrate --hardware %s --engine %s --cuda-graphs %s (%zu "
                              "file(s), %zu rows)",

@@ -111,12 +111,13 @@ typedef struct lr_expect {
     const char *hw_id, *hw_cls; /* also the key: an lr_hw edited in place */
     char engine[LR_ENGINE_MAX];
     size_t nkinds;
-    const char **kinds; /* the plan's distinct op kinds (borrowed) */
-    int *op_kind;       /* per plan op: its index in kinds */
-    double (*kp)[LR_EP_N];
-    double glob[LR_EP_N]; /* no kind: the band */
+    const char **kinds;       /* the plan's distinct op kinds (borrowed) */
+    int *op_kind;             /* per plan op: its index in kinds */
+    double (*kp[2])[LR_EP_N]; /* per stage, per kind */
+    double glob[LR_EP_N];     /* no kind: the band */
     int graphs[2];
     double step_s[2], step_seq_s[2];
+    double tscale[2]; /* the engine's time_scale per stage */
     int exact;
     double peak, a_bytes, bandwidth; /* what kc was computed for */
     lr_kconst *kc[2];                /* per stage, per kind */

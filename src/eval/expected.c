@@ -32,7 +32,8 @@ lr_expect_init(lr_expect *x, const lr_plan *plan)
             x->kinds[x->nkinds++] = plan->ops[i].kind;
         x->op_kind[i] = (int)k;
     }
-    x->kp = lr_xcalloc(x->nkinds + 1, sizeof *x->kp);
+    x->kp[0] = lr_xcalloc(x->nkinds + 1, sizeof *x->kp[0]);
+    x->kp[1] = lr_xcalloc(x->nkinds + 1, sizeof *x->kp[1]);
     x->kc[0] = lr_xcalloc(x->nkinds + 1, sizeof *x->kc[0]);
     x->kc[1] = lr_xcalloc(x->nkinds + 1, sizeof *x->kc[1]);
 }
@@ -42,7 +43,8 @@ lr_expect_free(lr_expect *x)
 {
     free(x->op_kind);
     free(x->kinds);
-    free(x->kp);
+    free(x->kp[0]);
+    free(x->kp[1]);
     free(x->kc[0]);
     free(x->kc[1]);
 }
@@ -58,7 +60,8 @@ neutral(const double *v)
            v[LR_EP_NET_OVERHEAD_S] == 0;
 }
 
-/* Resolves the parameters of every kind of the plan for (engine, class). */
+/* Resolves the parameters of every kind of the plan for (engine, class),
+ * per stage (a kind may have its own values in one stage: attention@decode). */
 static int
 resolve(lr_expect *x, const lr_profile *prof, const lr_hw *hw, const char *engine, lr_error *err)
 {
@@ -67,17 +70,19 @@ resolve(lr_expect *x, const lr_profile *prof, const lr_hw *hw, const char *engin
     const lr_timing *t = prof->timing;
     const lr_engine_data *e = lr_timing_engine(t, engine);
     const char *cls = lr_timing_class(t, hw);
-    lr_timing_resolve(t, e, cls, NULL, x->glob);
+    lr_timing_resolve(t, e, cls, NULL, -1, x->glob);
+    lr_timing_time_scale(e, cls, x->tscale);
     int exact = 1;
-    for (size_t k = 0; k < x->nkinds; k++) {
-        lr_timing_resolve(t, e, cls, x->kinds[k], x->kp[k]);
-        exact &= neutral(x->kp[k]);
-    }
+    for (int st = 0; st < 2; st++)
+        for (size_t k = 0; k < x->nkinds; k++) {
+            lr_timing_resolve(t, e, cls, x->kinds[k], st, x->kp[st][k]);
+            exact &= neutral(x->kp[st][k]);
+        }
     for (int st = 0; st < 2; st++) {
         x->graphs[st] = e->graphs[st];
         x->step_s[st] = e->step_s[st];
         x->step_seq_s[st] = e->step_seq_s[st];
-        exact &= e->step_s[st] == 0 && e->step_seq_s[st] == 0;
+        exact &= e->step_s[st] == 0 && e->step_seq_s[st] == 0 && x->tscale[st] == 1;
     }
     x->exact = exact;
     x->prof = prof;
@@ -113,14 +118,35 @@ lr_expect_kconst(lr_kconst *c, const double *v, const lr_hw *hw, double peak, do
     c->net_over = v[LR_EP_NET_OVERHEAD_S];
 }
 
+/* The engine's time_scale s of a stage folded into a kind's constants:
+ * every rate / s and every fixed time x s, so that lr_op_expected gives s
+ * x its time (each term of t_c, t_m, t_n and the combination are of degree
+ * one in them) with no work per op. */
+static void
+scale_consts(lr_kconst *c, double s)
+{
+    c->exact = 0;
+    c->cpeak /= s;
+    c->bw /= s;
+    c->gemv_bw /= s;
+    c->net_bw /= s;
+    c->ramp *= s;
+    c->overhead *= s;
+    c->net_lat *= s;
+    c->net_over *= s;
+}
+
 /* Per-kind constants for a peak and activation width. */
 static void
 constants(lr_expect *x, const lr_hw *hw, double peak, double a_bytes)
 {
     for (int st = 0; st < 2; st++)
-        for (size_t k = 0; k < x->nkinds; k++)
-            lr_expect_kconst(&x->kc[st][k], x->kp[k], hw, peak, a_bytes, x->graphs[st],
+        for (size_t k = 0; k < x->nkinds; k++) {
+            lr_expect_kconst(&x->kc[st][k], x->kp[st][k], hw, peak, a_bytes, x->graphs[st],
                              strcmp(x->kinds[k], "matmul") == 0);
+            if (x->tscale[st] != 1)
+                scale_consts(&x->kc[st][k], x->tscale[st]);
+        }
     x->peak = peak;
     x->a_bytes = a_bytes;
     x->bandwidth = hw->bandwidth;

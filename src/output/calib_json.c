@@ -127,7 +127,8 @@ lr_jw_calibration(lr_jw *w, const lr_calib *c)
     lr_jw_key(w, "kinds");
     lr_jw_obj(w);
     kind_block(w, c, "matmul");
-    kind_block(w, c, "attention");
+    kind_block(w, c, "attention@prefill");
+    kind_block(w, c, "attention@decode");
     lr_jw_end_obj(w);
     lr_jw_end_obj(w);
     lr_jw_end_obj(w);

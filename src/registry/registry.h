@@ -122,6 +122,7 @@ typedef struct lr_eff_class {
     char **hw; /* hardware ids or fnmatch patterns (efficiency files only) */
     size_t nhw;
     lr_eff_block b;
+    double time_scale[2]; /* engine classes: per stage, NAN = the engine's */
 } lr_eff_class;
 
 typedef struct lr_engine_data {
@@ -132,6 +133,7 @@ typedef struct lr_engine_data {
     int graphs[2];              /* CUDA graphs in prefill, decode */
     double step_s[2];           /* per forward pass, prefill and decode */
     double step_seq_s[2];       /* ... plus this per sequence of the batch */
+    double time_scale[2];       /* every op's expected time x this, per stage (1: none) */
     lr_eff_block params, scale; /* overrides, then multipliers */
     lr_eff_class *classes;      /* overrides per hardware class */
     size_t nclasses;
@@ -162,12 +164,16 @@ void lr_timing_free(lr_timing *t);
 const char *lr_ep_name(int i);
 const lr_engine_data *lr_timing_engine(const lr_timing *t, const char *name);
 const char *lr_timing_class(const lr_timing *t, const lr_hw *hw);
+/* The engine's time_scale per stage on hardware of class cls (may be NULL):
+ * its class's when that names one, else the engine's own. */
+void lr_timing_time_scale(const lr_engine_data *e, const char *cls, double out[2]);
 /* Every parameter for (engine e (may be NULL), class cls (may be NULL),
- * op kind (may be NULL)): defaults, the class, the engine's overrides, its
- * class overrides, then its multipliers; each level's kind after its own
- * parameters. */
+ * op kind (may be NULL), stage LR_PREFILL / LR_DECODE (-1: none)):
+ * defaults, the class, the engine's overrides, its class overrides, then
+ * its multipliers; within each level its own parameters, then the kind's,
+ * then the kind's in the stage ("KIND@prefill", "KIND@decode"). */
 void lr_timing_resolve(const lr_timing *t, const lr_engine_data *e, const char *cls,
-                       const char *kind, double out[LR_EP_N]);
+                       const char *kind, int stage, double out[LR_EP_N]);
 
 /* ---- profile.c ---- */
 

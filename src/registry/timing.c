@@ -190,6 +190,13 @@ read_block(json_t *o, lr_eff_block *b, int scale, const char *const *skip, const
     {
         char kp[700];
         snprintf(kp, sizeof kp, "%s.%s", p, k);
+        const char *at = strchr(k, '@');
+        if (at && (at == k || (strcmp(at, "@prefill") != 0 && strcmp(at, "@decode") != 0))) {
+            lr_err_set(err, file, kp,
+                       "expected KIND or KIND@prefill / KIND@decode (a kind's parameters in one "
+                       "stage only)");
+            return -1;
+        }
         b->kinds[b->nkinds] = lr_xstrdup(k);
         if (read_vals(v, &b->per[b->nkinds++], scale, NULL, file, kp, err) < 0)
             return -1;
@@ -216,8 +223,14 @@ load_json(const char *file, lr_error *err)
     return root;
 }
 
+/* What read_stages reads per stage: seconds in [0, 1], booleans, or
+ * multipliers in (0, 100]. */
+enum { STAGES_SECONDS, STAGES_BOOL, STAGES_SCALE };
+static int read_stages(json_t *root, const char *key, double out[2], int mode, const char *file,
+                       lr_error *err);
+
 /* {NAME: {"hardware": [patterns], parameters, "kinds": {...}}} appended to
- * classes (engine classes have no patterns). */
+ * classes (engine classes have no patterns, and may have "time_scale"). */
 static int
 read_classes(json_t *o, lr_eff_class **classes, size_t *n, int patterns, const char *file,
              const char *path, lr_error *err)
@@ -236,8 +249,17 @@ read_classes(json_t *o, lr_eff_class **classes, size_t *n, int patterns, const c
         lr_eff_class *c = &(*classes)[(*n)++];
         memset(c, 0, sizeof *c);
         c->name = lr_xstrdup(k);
-        static const char *const skip[] = {"kinds", "hardware", NULL};
+        c->time_scale[0] = c->time_scale[1] = NAN;
+        static const char *const skip[] = {"kinds", "hardware", "time_scale", NULL};
         if (read_block(v, &c->b, 0, skip, file, p, err) < 0)
+            return -1;
+        if (json_object_get(v, "time_scale") && patterns) {
+            lr_err_set(err, file, p,
+                       "time_scale: a key of an engine preset's classes, not of the efficiency "
+                       "data");
+            return -1;
+        }
+        if (read_stages(v, "time_scale", c->time_scale, STAGES_SCALE, file, err) < 0)
             return -1;
         json_t *hw = json_object_get(v, "hardware");
         if (hw && !patterns) {
@@ -263,12 +285,10 @@ read_classes(json_t *o, lr_eff_class **classes, size_t *n, int patterns, const c
     return 0;
 }
 
-static int read_stages(json_t *root, const char *key, double out[2], int boolean, const char *file,
-                       lr_error *err);
-
-/* "engines": {NAME: {"step_overhead_s": {prefill, decode}}}: a calibration's
- * fitted step overheads (llmroof calibrate, end-to-end rows), laid over the
- * engine preset NAME, which must exist. */
+/* "engines": {NAME: {"step_overhead_s": {prefill, decode}, "time_scale":
+ * {prefill, decode}}}: a calibration's fitted step overheads (llmroof
+ * calibrate, end-to-end rows; scripts/fit-engines.py's probes), laid over
+ * the engine preset NAME, which must exist. */
 static int
 read_engine_overrides(lr_timing *t, json_t *o, const char *file, lr_error *err)
 {
@@ -291,13 +311,15 @@ read_engine_overrides(lr_timing *t, json_t *o, const char *file, lr_error *err)
         }
         json_object_foreach(v, k, x)
         {
-            if (k[0] != '_' && strcmp(k, "step_overhead_s") != 0) {
-                lr_err_set(err, file, k, "unknown key in engines.%s (expected step_overhead_s)",
+            if (k[0] != '_' && strcmp(k, "step_overhead_s") != 0 && strcmp(k, "time_scale") != 0) {
+                lr_err_set(err, file, k,
+                           "unknown key in engines.%s (expected step_overhead_s, time_scale)",
                            name);
                 return -1;
             }
         }
-        if (read_stages(v, "step_overhead_s", e->step_s, 0, file, err) < 0)
+        if (read_stages(v, "step_overhead_s", e->step_s, STAGES_SECONDS, file, err) < 0 ||
+            read_stages(v, "time_scale", e->time_scale, STAGES_SCALE, file, err) < 0)
             return -1;
     }
     return 0;
@@ -335,11 +357,12 @@ load_efficiency_file(lr_timing *t, const char *file, lr_error *err)
     return rc;
 }
 
-/* {"prefill": X, "decode": Y} of numbers in [0, 1] (seconds) or booleans. */
+/* {"prefill": X, "decode": Y} of numbers in [0, 1] (seconds), booleans or
+ * multipliers in (0, 100] (`mode`). */
 static int
-read_stages(json_t *root, const char *key, double out[2], int boolean, const char *file,
-            lr_error *err)
+read_stages(json_t *root, const char *key, double out[2], int mode, const char *file, lr_error *err)
 {
+    int boolean = mode == STAGES_BOOL;
     json_t *o = json_object_get(root, key);
     if (!o)
         return 0;
@@ -347,10 +370,14 @@ read_stages(json_t *root, const char *key, double out[2], int boolean, const cha
     for (int s = 0; s < 2; s++) {
         json_t *v = json_object_get(o, names[s]);
         double d = json_number_value(v);
-        int ok = boolean ? json_is_boolean(v) : json_is_number(v) && d >= 0 && d <= 1;
+        int ok = boolean                ? json_is_boolean(v)
+                 : mode == STAGES_SCALE ? json_is_number(v) && d > 0 && d <= 100
+                                        : json_is_number(v) && d >= 0 && d <= 1;
         if (!json_is_object(o) || !ok || json_object_size(o) != 2) {
-            lr_err_set(err, file, key, "expected {\"prefill\": %s, \"decode\": %s}",
-                       boolean ? "true|false" : "seconds", boolean ? "true|false" : "seconds");
+            const char *what = boolean                ? "true|false"
+                               : mode == STAGES_SCALE ? "multiplier > 0 and <= 100"
+                                                      : "seconds";
+            lr_err_set(err, file, key, "expected {\"prefill\": %s, \"decode\": %s}", what, what);
             return -1;
         }
         out[s] = boolean ? json_is_true(v) : d;
@@ -426,6 +453,7 @@ engine_fields(lr_engine_data *e, json_t *root, const char *file, lr_error *err)
                                         "cuda_graphs",
                                         "step_overhead_s",
                                         "step_overhead_per_seq_s",
+                                        "time_scale",
                                         "attention",
                                         "params",
                                         "scale",
@@ -464,9 +492,11 @@ engine_fields(lr_engine_data *e, json_t *root, const char *file, lr_error *err)
     const char *desc = json_string_value(json_object_get(root, "description"));
     e->description = lr_xstrdup(desc ? desc : "");
     double graphs[2] = {0, 0};
-    if (read_stages(root, "cuda_graphs", graphs, 1, file, err) < 0 ||
-        read_stages(root, "step_overhead_s", e->step_s, 0, file, err) < 0 ||
-        read_stages(root, "step_overhead_per_seq_s", e->step_seq_s, 0, file, err) < 0)
+    if (read_stages(root, "cuda_graphs", graphs, STAGES_BOOL, file, err) < 0 ||
+        read_stages(root, "step_overhead_s", e->step_s, STAGES_SECONDS, file, err) < 0 ||
+        read_stages(root, "step_overhead_per_seq_s", e->step_seq_s, STAGES_SECONDS, file, err) <
+            0 ||
+        read_stages(root, "time_scale", e->time_scale, STAGES_SCALE, file, err) < 0)
         return -1;
     e->graphs[0] = graphs[0] != 0;
     e->graphs[1] = graphs[1] != 0;
@@ -504,6 +534,7 @@ load_engine_file(lr_timing *t, const char *file, lr_error *err)
     memset(e, 0, sizeof *e);
     e->name = engine_name_of(file);
     e->file = lr_xstrdup(file);
+    e->time_scale[0] = e->time_scale[1] = 1;
     const char *name = json_string_value(json_object_get(root, "name"));
     int rc = 0;
     if (json_object_get(root, "name") && (!name || strcmp(name, e->name) != 0)) {
@@ -605,6 +636,18 @@ lr_timing_class(const lr_timing *t, const lr_hw *hw)
     return NULL;
 }
 
+void
+lr_timing_time_scale(const lr_engine_data *e, const char *cls, double out[2])
+{
+    out[0] = e->time_scale[0];
+    out[1] = e->time_scale[1];
+    for (size_t i = 0; cls && i < e->nclasses; i++)
+        if (strcmp(e->classes[i].name, cls) == 0 && !isnan(e->classes[i].time_scale[0])) {
+            out[0] = e->classes[i].time_scale[0];
+            out[1] = e->classes[i].time_scale[1];
+        }
+}
+
 static void
 apply(double *out, const lr_eff_vals *v, int scale)
 {
@@ -613,36 +656,47 @@ apply(double *out, const lr_eff_vals *v, int scale)
             out[i] = scale ? out[i] * v->v[i] : v->v[i];
 }
 
-/* A block's parameters, then its kind's. */
+/* A block's parameters, then its kind's, then its kind's in the stage
+ * (`skind`: "KIND@STAGE", or NULL). */
 static void
-apply_block(double *out, const lr_eff_block *b, const char *kind, int scale)
+apply_block(double *out, const lr_eff_block *b, const char *kind, const char *skind, int scale)
 {
     apply(out, &b->all, scale);
     for (size_t i = 0; kind && i < b->nkinds; i++)
         if (strcmp(b->kinds[i], kind) == 0)
             apply(out, &b->per[i], scale);
+    for (size_t i = 0; skind && i < b->nkinds; i++)
+        if (strcmp(b->kinds[i], skind) == 0)
+            apply(out, &b->per[i], scale);
 }
 
 static void
-apply_classes(double *out, const lr_eff_class *c, size_t n, const char *cls, const char *kind)
+apply_classes(double *out, const lr_eff_class *c, size_t n, const char *cls, const char *kind,
+              const char *skind)
 {
     for (size_t i = 0; cls && i < n; i++)
         if (strcmp(c[i].name, cls) == 0)
-            apply_block(out, &c[i].b, kind, 0);
+            apply_block(out, &c[i].b, kind, skind, 0);
 }
 
 void
 lr_timing_resolve(const lr_timing *t, const lr_engine_data *e, const char *cls, const char *kind,
-                  double out[LR_EP_N])
+                  int stage, double out[LR_EP_N])
 {
+    char sk[128];
+    const char *skind = NULL;
+    if (kind && (stage == LR_PREFILL || stage == LR_DECODE)) {
+        snprintf(sk, sizeof sk, "%s@%s", kind, stage == LR_PREFILL ? "prefill" : "decode");
+        skind = sk;
+    }
     for (int i = 0; i < LR_EP_N; i++)
         out[i] = 0;
     for (size_t i = 0; i < t->ndefaults; i++)
-        apply_block(out, &t->defaults[i], kind, 0);
-    apply_classes(out, t->classes, t->nclasses, cls, kind);
+        apply_block(out, &t->defaults[i], kind, skind, 0);
+    apply_classes(out, t->classes, t->nclasses, cls, kind, skind);
     if (!e)
         return;
-    apply_block(out, &e->params, kind, 0);
-    apply_classes(out, e->classes, e->nclasses, cls, kind);
-    apply_block(out, &e->scale, kind, 1);
+    apply_block(out, &e->params, kind, skind, 0);
+    apply_classes(out, e->classes, e->nclasses, cls, kind, skind);
+    apply_block(out, &e->scale, kind, skind, 1);
 }

@@ -13,12 +13,20 @@
 # generation_attention.csv.gz, every row without a sliding window (calibrate
 # skips those); GEMM rows fit the kind matmul, context attention rows
 # attention@prefill, generation attention rows attention@decode. Run
-# scripts/fit-engines.py afterwards: the engines' fit sits on these values. At most 3000 rows per table (every n-th, deterministic),
-# fitted with --engine pytorch (no engine overrides on top of the class) and
-# --cuda-graphs yes (the collectors time CUDA-graph replays: the overhead
-# fitted is kernel_overhead_graphs_s), 5-fold held-out estimate.
+# scripts/fit-kernel-attention.py and scripts/fit-engines.py afterwards: the
+# engines' fits sit on these values. At most 3000 rows per table (every
+# n-th, deterministic), fitted with --engine pytorch and --cuda-graphs yes
+# (the collectors time CUDA-graph replays: the overhead fitted is
+# kernel_overhead_graphs_s), 5-fold held-out estimate.
 #
-# Needs: a built llmroof (LLMROOF=path, default build/llmroof), gzip, awk.
+# The pytorch preset's own prefill attention values (fitted afterwards by
+# scripts/fit-kernel-attention.py on the FlashAttention benchmarks) must not
+# be the start here: calibrate runs over a copy of data/ whose pytorch preset
+# has no params, classes or scale (no engine overrides on top of the class),
+# with an empty user efficiency directory.
+#
+# Needs: a built llmroof (LLMROOF=path, default build/llmroof), gzip, awk,
+# python3.
 # Takes a few minutes on one core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +37,15 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # every fit starts from initial.json's values, not from an earlier fit
 rm -f "$OUT"/kernels-*.json
+cp -r data "$tmp/data"
+mkdir "$tmp/user"
+python3 -c 'import json, sys
+p = sys.argv[1]
+d = json.load(open(p))
+for k in ("params", "classes", "scale", "_attention_fit"):
+    d.pop(k, None)
+json.dump(d, open(p, "w"))' "$tmp/data/engines/pytorch.json"
+export LLMROOF_DATA=$tmp/data LLMROOF_EFFICIENCY_DIR=$tmp/user
 
 # aiconfigurator GPU -> llmroof hardware id (its class: ampere, hopper,
 # blackwell, ada, blackwell-gddr)

@@ -38,7 +38,8 @@ presets have no time_scale (and an empty user efficiency directory), so the
 values in the presets do not matter. Only records predicted with
 `llmroof generate` take part (end_to_end, prefill, decode+prefill): kernel
 records (engine pytorch) measure single kernels, which the kernel tables'
-fit describes.
+fit (and, for the FlashAttention benchmarks, the pytorch preset's own prefill
+attention values, scripts/fit-kernel-attention.py) describes.
 
 For each engine, the values minimising the mean squared log error (log of
 predicted / measured) over its rows are found by alternating golden-section

@@ -10,6 +10,7 @@ cannot map are skipped and counted by reason. Nothing measured is written
 anywhere: the output is a report (Markdown tables) for docs/expected-time.md.
 
     python3 scripts/report-measured.py [../shared/measured/published-train.json] [build/llmroof]
+        [--category CAT]   (only that category's records, e.g. kernel_attention)
 
 Python 3 standard library only; CI does not run it (the tables it prints
 are committed in docs/expected-time.md).
@@ -47,6 +48,12 @@ import subprocess
 import sys
 from collections import defaultdict
 
+# --category CAT: predict only that category's records (the report's subset)
+ONLY = None
+if "--category" in sys.argv[:-1]:
+    i = sys.argv.index("--category")
+    ONLY = sys.argv[i + 1]
+    sys.argv = sys.argv[:i] + sys.argv[i + 2:]
 DATA = sys.argv[1] if len(sys.argv) > 1 else "../shared/measured/published-train.json"
 BIN = sys.argv[2] if len(sys.argv) > 2 else "build/llmroof"
 # global options put before every command (scripts/fit-engines.py: --calibration FILE)
@@ -253,13 +260,16 @@ def do_gemm(r, t, hw, keys):
     return 1
 
 
-def do_attention(r, t, hw, keys):
+def attention_cases(r, hw):
+    """[(measured seconds, llmroof op arguments)] of a FlashAttention
+    benchmark record, one per sequence length (scripts/fit-kernel-attention.py
+    predicts the same cases)."""
     c, met = r.get("config") or {}, r["metrics"]
     d, H, tokens = c.get("head_dim"), c.get("n_heads"), c.get("batch_x_seqlen_tokens")
     causal = bool(c.get("causal"))
     if not (d and H and tokens):
-        return 0
-    n = 0
+        return []
+    out = []
     for k, v in met.items():
         m = re.fullmatch(r"tflops_seqlen_(\d+)", k)
         if not m or not v:
@@ -267,12 +277,19 @@ def do_attention(r, t, hw, keys):
         S = int(m.group(1))
         B = max(1, tokens // S)
         flops = 4 * B * S * S * H * d / (2 if causal else 1)
-        meas = flops / (v * 1e12)
-        j = run_json(["op", "LlamaSdpaAttention", "--param", "hidden_size=%d" % (H * d),
-                      "--param", "num_heads=%d" % H, "--param", "num_kv_heads=%d" % H,
-                      "--param", "head_dim=%d" % d, "--attention", "flash", "--batch", str(B),
-                      "--seq-len", str(S), "--stage", "prefill", "--hardware", hw,
-                      "--engine", "pytorch"] + ([] if causal else ["--no-causal"]))
+        out.append((flops / (v * 1e12),
+                    ["op", "LlamaSdpaAttention", "--param", "hidden_size=%d" % (H * d),
+                     "--param", "num_heads=%d" % H, "--param", "num_kv_heads=%d" % H,
+                     "--param", "head_dim=%d" % d, "--attention", "flash", "--batch", str(B),
+                     "--seq-len", str(S), "--stage", "prefill", "--hardware", hw,
+                     "--engine", "pytorch"] + ([] if causal else ["--no-causal"])))
+    return out
+
+
+def do_attention(r, t, hw, keys):
+    n = 0
+    for meas, args in attention_cases(r, hw):
+        j = run_json(args)
         if j is None:
             continue
         ops = [o for o in j["prefill"]["ops"] if o["kind"] == "attention"]
@@ -290,6 +307,8 @@ def collect(recs):
     t = Tally()
     for r in recs:
         cat = r["category"]
+        if ONLY and cat != ONLY:
+            continue
         hw = hardware_of(r.get("hardware"))
         if hw is None or hw not in HW:
             t.skipped[(cat, "hardware llmroof lacks")] += 1

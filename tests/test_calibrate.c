@@ -5,13 +5,15 @@
  * file with those parameters laid over the default profile); bad CSV files
  * are refused with file, line and column; the written calibration file
  * loads and changes the expected times, and the ideal engine still gives
- * the roofline with it applied.
+ * the roofline with it applied; the shipped fits apply (the kernel tables'
+ * to GEMMs, the pytorch preset's own to FlashAttention).
  */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -20,7 +22,7 @@
 #include "testutil.h"
 
 /* The truth: class hopper (h100-sxm), engine pytorch (no CUDA graphs, so
- * the per-kernel overhead is kernel_overhead_s), decode attention with its
+ * the per-kernel overhead is kernel_overhead_s; a bare preset, below), decode attention with its
  * own bandwidth and overhead (attention@decode). Every value differs from
  * data/efficiency's initial one, so a fit that does nothing fails. */
 static const char truth_json[] =
@@ -63,13 +65,62 @@ model_time(lr_profile *p, const lr_hw *hw, const char *cls, const char *const *n
     return t;
 }
 
+/* The default profile with an engines/ directory of its own holding one
+ * bare `pytorch` preset (eager, no parameters of its own), so the truth laid
+ * over the class is what the engine runs: the shipped pytorch preset has
+ * its own attention@prefill values (fitted on FlashAttention benchmarks,
+ * docs/expected-time.md), which would win over any class's. The efficiency
+ * data still comes from the data directory. Returns the directory (free
+ * with bare_profile_remove). */
+static const char *const bare_links[] = {"profile.json", "architectures", "modules", "repr"};
+
+static char *
+bare_profile_dir(void)
+{
+    char *dir = malloc(64);
+    snprintf(dir, 64, "/tmp/llmroof-test-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    char a[512], b[512];
+    for (size_t i = 0; i < sizeof bare_links / sizeof *bare_links; i++) {
+        snprintf(a, sizeof a, "%s/%s", TU_DEFAULT, bare_links[i]);
+        snprintf(b, sizeof b, "%s/%s", dir, bare_links[i]);
+        assert_int_equal(symlink(a, b), 0);
+    }
+    snprintf(b, sizeof b, "%s/engines", dir);
+    assert_int_equal(mkdir(b, 0700), 0);
+    snprintf(b, sizeof b, "%s/engines/pytorch.json", dir);
+    FILE *f = fopen(b, "w");
+    assert_non_null(f);
+    fputs("{\"cuda_graphs\": {\"prefill\": false, \"decode\": false},"
+          " \"step_overhead_s\": {\"prefill\": 0, \"decode\": 0}}\n",
+          f);
+    fclose(f);
+    return dir;
+}
+
+static void
+bare_profile_remove(char *dir)
+{
+    char b[512];
+    for (size_t i = 0; i < sizeof bare_links / sizeof *bare_links; i++) {
+        snprintf(b, sizeof b, "%s/%s", dir, bare_links[i]);
+        unlink(b);
+    }
+    snprintf(b, sizeof b, "%s/engines/pytorch.json", dir);
+    unlink(b);
+    snprintf(b, sizeof b, "%s/engines", dir);
+    rmdir(b);
+    rmdir(dir);
+    free(dir);
+}
+
 /* Synthetic GEMM and attention tables from the truth, as CSV files. */
 static void
-synthesise(char *gemm, char *ctx, char *gen, size_t cap)
+synthesise(const char *profile, char *gemm, char *ctx, char *gen, size_t cap)
 {
     char *truth = tu_tmpfile(truth_json, ".json");
     lr_error err;
-    lr_profile *p = tu_profile(TU_DEFAULT, NULL);
+    lr_profile *p = tu_profile(profile, NULL);
     assert_int_equal(lr_profile_add_efficiency(p, truth, &err), 0);
     lr_hwdb *db = tu_hw();
     const lr_hw *hw = lr_hwdb_find(db, "h100-sxm");
@@ -143,10 +194,11 @@ test_recovers_known_parameters(void **state)
     (void)state;
     size_t cap = 1 << 16;
     char *g = malloc(cap), *c = malloc(cap), *d = malloc(cap);
-    synthesise(g, c, d, cap);
+    char *bare = bare_profile_dir();
+    synthesise(bare, g, c, d, cap);
     char *fg = tu_tmpfile(g, ".csv"), *fc = tu_tmpfile(c, ".csv"), *fd = tu_tmpfile(d, ".csv");
     lr_error err;
-    lr_profile *p = tu_profile(TU_DEFAULT, NULL);
+    lr_profile *p = tu_profile(bare, NULL);
     lr_hwdb *db = tu_hw();
     const lr_hw *hw = lr_hwdb_find(db, "h100-sxm");
     lr_calib *cal = lr_calib_new();
@@ -189,6 +241,7 @@ test_recovers_known_parameters(void **state)
     lr_calib_free(cal);
     lr_hwdb_free(db);
     lr_profile_free(p);
+    bare_profile_remove(bare);
     unlink(fg), unlink(fc), unlink(fd);
     free(fg), free(fc), free(fd), free(g), free(c), free(d);
 }
@@ -385,6 +438,92 @@ test_shipped_fit_applies(void **state)
     lr_profile_free(p);
 }
 
+/* A number at a path of keys in a JSON file of the data directory. */
+static double
+data_num(const char *file, const char *const *keys, size_t n)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", LR_DATA_DIR, file);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    assert_non_null(root);
+    json_t *v = root;
+    for (size_t i = 0; i < n; i++)
+        v = json_object_get(v, keys[i]);
+    assert_true(json_is_number(v));
+    double x = json_number_value(v);
+    json_decref(root);
+    return x;
+}
+
+/* The FlashAttention op of LlamaSdpaAttention (16 heads of 128, 4 x 4096
+ * tokens, causal, the FA benchmarks' shape) in prefill on an H100 SXM with
+ * `engine`, and its expected time by hand from its own FLOPs and bytes (the
+ * counting is tested elsewhere; this checks which parameters apply): peak
+ * 989.5 TFLOP/s (FP16 dense), 3.35 TB/s, p = 2 (initial.json), no CUDA
+ * graphs in prefill for either engine, so the eager 3 us launch. */
+static void
+flash_by_hand(lr_profile *p, const lr_hw *hw, const char *engine, double ce, double be, double ramp,
+              double *got, double *want)
+{
+    lr_error err;
+    const char *names[] = {"hidden_size", "num_heads", "num_kv_heads", "head_dim"};
+    const char *vals[] = {"2048", "16", "16", "128"};
+    lr_arch *a = lr_op_arch(lr_profile_db(p), "LlamaSdpaAttention", names, vals, 4, &err);
+    assert_non_null(a);
+    lr_plan *plan = lr_plan_new(a, lr_profile_db(p), &err);
+    assert_non_null(plan);
+    lr_result *r = lr_result_new(plan);
+    lr_settings s;
+    lr_settings_default(&s);
+    snprintf(s.engine, sizeof s.engine, "%s", engine);
+    s.batch = 4;
+    s.seq_len = 4096;
+    s.flash = 1;
+    assert_int_equal(lr_analyze(plan, p, hw, &s, 1, 0, r, &err), 0);
+    const lr_op *o = tu_op(&r->stage[LR_PREFILL], "flash_attention");
+    assert_non_null(o);
+    double tc = o->v[LR_F_FLOPS] / (989.5e12 * ce), tm = o->bytes / (3.35e12 * be) + ramp;
+    *want = sqrt(tc * tc + tm * tm) + 3e-6;
+    *got = o->expected_time_s;
+    lr_result_free(r);
+    lr_plan_free(plan);
+    lr_arch_free(a);
+}
+
+/* The pytorch preset's own prefill attention values (data/engines/
+ * pytorch.json, classes.hopper, fitted on the FlashAttention benchmarks by
+ * scripts/fit-kernel-attention.py) apply to an H100's FlashAttention op
+ * with --engine pytorch, the class's ramp held; vllm keeps the kernel
+ * tables' values (kernels-hopper.json), whose bandwidth efficiency is a
+ * third of pytorch's: the two times differ. */
+static void
+test_pytorch_prefill_attention_applies(void **state)
+{
+    (void)state;
+    const char *k_py[] = {"classes", "hopper", "kinds", "attention@prefill", "compute_eff"};
+    const char *k_cls[] = {"classes", "hopper", "kinds", "attention@prefill", "compute_eff"};
+    double ce_py = data_num("engines/pytorch.json", k_py, 5);
+    k_py[4] = "bandwidth_eff";
+    double be_py = data_num("engines/pytorch.json", k_py, 5);
+    double ce = data_num("efficiency/kernels-hopper.json", k_cls, 5);
+    k_cls[4] = "bandwidth_eff";
+    double be = data_num("efficiency/kernels-hopper.json", k_cls, 5);
+    k_cls[4] = "bandwidth_ramp_s";
+    double ramp = data_num("efficiency/kernels-hopper.json", k_cls, 5);
+    lr_profile *p = tu_profile(TU_DEFAULT, NULL);
+    lr_hwdb *db = tu_hw();
+    const lr_hw *hw = lr_hwdb_find(db, "h100-sxm");
+    double got_py, want_py, got_vllm, want_vllm;
+    flash_by_hand(p, hw, "pytorch", ce_py, be_py, ramp, &got_py, &want_py);
+    flash_by_hand(p, hw, "vllm", ce, be, ramp, &got_vllm, &want_vllm);
+    near(got_py, want_py, 1e-9, "pytorch FlashAttention on H100");
+    near(got_vllm, want_vllm, 1e-9, "vllm FlashAttention on H100");
+    assert_true(fabs(got_py - got_vllm) > 0.05 * got_vllm);
+    lr_hwdb_free(db);
+    lr_profile_free(p);
+}
+
 int
 main(void)
 {
@@ -394,6 +533,7 @@ main(void)
         cmocka_unit_test(test_end_to_end_read),
         cmocka_unit_test(test_written_file_applies),
         cmocka_unit_test(test_shipped_fit_applies),
+        cmocka_unit_test(test_pytorch_prefill_attention_applies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

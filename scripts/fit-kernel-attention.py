@@ -61,6 +61,10 @@ spec = importlib.util.spec_from_file_location("report_measured",
                                               os.path.join(HERE, "report-measured.py"))
 rm = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(rm)
+# the hardware classes as the library finds them: fit-engines.py's reading
+spec = importlib.util.spec_from_file_location("fit_engines", os.path.join(HERE, "fit-engines.py"))
+fe = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fe)
 
 DATA_DIR = os.path.join(HERE, "..", "data")
 PRESET = os.path.join(DATA_DIR, "engines", "pytorch.json")
@@ -69,31 +73,6 @@ FITTED = ("compute_eff", "bandwidth_eff")
 HELD = ("p", "bandwidth_ramp_s", "kernel_overhead_s")
 E_MIN, E_MAX = 0.05, 1.0
 MIN_ROWS = 5
-
-
-def class_rules():
-    """[(class, [patterns])] of data/efficiency/ in file and key order."""
-    rules = []
-    d = os.path.join(DATA_DIR, "efficiency")
-    for f in sorted(os.listdir(d)):
-        if f.endswith(".json"):
-            for name, c in json.load(open(os.path.join(d, f))).get("classes", {}).items():
-                if c.get("hardware"):
-                    rules.append((name, c["hardware"]))
-    return rules
-
-
-def class_of(hw, rules):
-    """lr_timing_class: the first class listing the id exactly, else the
-    first whose pattern matches (no bundled hardware entry names its own)."""
-    import fnmatch
-    for name, pats in rules:
-        if hw in pats:
-            return name
-    for name, pats in rules:
-        if any(fnmatch.fnmatchcase(hw, p) for p in pats):
-            return name
-    return None
 
 
 def resolve(cls):
@@ -224,7 +203,7 @@ def probe_rows(cs, tmp):
     t1 = run(dict(probe, compute_eff=1))
     t2 = run(dict(probe, compute_eff=0.5))
     t0 = run(None)
-    rules = class_of, class_rules()
+    rules = fe.class_of, fe.class_rules()
     rows = []
     for (m, a, hw), (n, e1), (_, e2), (_, e0) in zip(cs, t1, t2, t0):
         cls = rules[0](hw, rules[1])

@@ -110,24 +110,13 @@ def loss(rows, ce, be):
     return sum(math.log(predict(r, ce, be) / r[0]) ** 2 for r in rows) / len(rows)
 
 
-def golden(f, a, b, tol):
-    g = (math.sqrt(5) - 1) / 2
-    while b - a > tol:
-        x1, x2 = b - g * (b - a), a + g * (b - a)
-        if f(x1) <= f(x2):
-            b = x2
-        else:
-            a = x1
-    return (a + b) / 2
-
-
 def fit(rows):
     """compute_eff, bandwidth_eff minimising the mean squared log error."""
     x = [0.5, 0.5]
     lo, hi = math.log(E_MIN), math.log(E_MAX)
     for _ in range(60):
-        x[0] = math.exp(golden(lambda v: loss(rows, math.exp(v), x[1]), lo, hi, 1e-9))
-        x[1] = math.exp(golden(lambda v: loss(rows, x[0], math.exp(v)), lo, hi, 1e-9))
+        x[0] = math.exp(fe.golden(lambda v: loss(rows, math.exp(v), x[1]), lo, hi, 1e-9))
+        x[1] = math.exp(fe.golden(lambda v: loss(rows, x[0], math.exp(v)), lo, hi, 1e-9))
     return x
 
 

@@ -45,5 +45,9 @@ lr_arch *lr_arch_from_json_obj(json_t *root, const char *source, lr_error *err);
 /* ---- repr.c ---- */
 /* A --set value as JSON: true, false, null, a number, else a string. */
 json_t *lr_config_set_value(const char *s);
+/* The object that holds cfg's dotted field `key` ("a.b": field b of the
+ * object a), its objects made along the way when `make` (else NULL where
+ * one is missing); *leaf: the last component, pointing into key. */
+json_t *lr_config_parent(json_t *cfg, const char *key, int make, const char **leaf);
 
 #endif

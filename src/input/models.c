@@ -393,18 +393,8 @@ apply_sets(json_t *cfg, const lr_repr_opts *opts, const char *source, char **not
             return -1;
         }
         char *name = lr_xasprintf("%.*s", (int)(eq - item), item);
-        json_t *obj = cfg;
-        char *part = name, *dot;
-        while ((dot = strchr(part, '.')) != NULL) {
-            *dot = '\0';
-            json_t *sub = json_object_get(obj, part);
-            if (!json_is_object(sub)) {
-                sub = json_object();
-                json_object_set_new(obj, part, sub);
-            }
-            obj = sub;
-            part = dot + 1;
-        }
+        const char *part;
+        json_t *obj = lr_config_parent(cfg, name, 1, &part);
         if (!json_object_get(obj, part) && notes) {
             char *old = *notes;
             *notes = lr_xasprintf("%s%s--set %.*s: not in %s, added", old ? old : "",

@@ -1030,18 +1030,32 @@ printed_ref(const rctx *c, const char *name)
     return is_repr_path(name) && !sub_config_name(c, name);
 }
 
+json_t *
+lr_config_parent(json_t *cfg, const char *key, int make, const char **leaf)
+{
+    const char *dot;
+    while (json_is_object(cfg) && (dot = strchr(key, '.')) != NULL) {
+        char part[256];
+        snprintf(part, sizeof part, "%.*s", (int)(dot - key), key);
+        json_t *sub = json_object_get(cfg, part);
+        if (!json_is_object(sub) && make) {
+            sub = json_object();
+            json_object_set_new(cfg, part, sub);
+        }
+        cfg = sub;
+        key = dot + 1;
+    }
+    *leaf = key;
+    return json_is_object(cfg) ? cfg : NULL;
+}
+
 /* cfg's field `key`; "a.b" is field b of the object a. */
 static json_t *
 cfg_get(json_t *cfg, const char *key)
 {
-    const char *dot;
-    while (cfg && (dot = strchr(key, '.')) != NULL) {
-        char part[256];
-        snprintf(part, sizeof part, "%.*s", (int)(dot - key), key);
-        cfg = json_object_get(cfg, part);
-        key = dot + 1;
-    }
-    return json_is_object(cfg) ? json_object_get(cfg, key) : NULL;
+    const char *leaf;
+    json_t *o = lr_config_parent(cfg, key, 0, &leaf);
+    return o ? json_object_get(o, leaf) : NULL;
 }
 
 /* Sets cfg's field `key` ("a.b": in the object a, made when missing);
@@ -1049,19 +1063,9 @@ cfg_get(json_t *cfg, const char *key)
 static void
 cfg_put(json_t *cfg, const char *key, json_t *v)
 {
-    const char *dot;
-    while ((dot = strchr(key, '.')) != NULL) {
-        char part[256];
-        snprintf(part, sizeof part, "%.*s", (int)(dot - key), key);
-        json_t *sub = json_object_get(cfg, part);
-        if (!json_is_object(sub)) {
-            sub = json_object();
-            json_object_set_new(cfg, part, sub);
-        }
-        cfg = sub;
-        key = dot + 1;
-    }
-    json_object_set_new(cfg, key, v);
+    const char *leaf;
+    json_t *o = lr_config_parent(cfg, key, 1, &leaf);
+    json_object_set_new(o, leaf, v);
 }
 
 /* The fields of src that dst lacks, objects merged field by field: the
